@@ -1,0 +1,3 @@
+from pseudolog.cli import main
+
+main()

@@ -1,0 +1,59 @@
+"""Typed, validated filter options, checked before any line is read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pseudolog.errors import ConfigError
+
+_DURATION_PART = re.compile(r"(\d+)([smhdw])", re.ASCII)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str, *, option: str, allow_none: bool = False) -> int | None:
+    """Read `30s`, `15m`, `12h`, `7d`, `1w` or combinations like `1d12h` into whole seconds.
+
+    With allow_none, `0` and `none` mean "no duration" and return None.
+    """
+    value = text.strip().lower()
+    if allow_none and value in ("0", "none", "off"):
+        return None
+    if not value or _DURATION_PART.sub("", value) != "":
+        raise ConfigError(f"{option}: cannot read duration {text!r}; use forms like 30s, 15m, 12h, 7d")
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(value))
+    if seconds <= 0:
+        if allow_none:
+            return None
+        raise ConfigError(f"{option}: the duration must be longer than zero")
+    return seconds
+
+
+def parse_region(text: str) -> str:
+    """A two-letter region code as phonenumbers knows it (DE, AT, CH, GB, US, ...)."""
+    import phonenumbers
+
+    region = text.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"--region: unknown region {text!r}; use a two-letter country code such as DE")
+    return region
+
+
+@dataclass(frozen=True, slots=True)
+class FilterOptions:
+    """Everything that decides what the pure line processor writes for a line."""
+
+    window: int | None = 86400
+    retention: int | None = None
+    region: str = "DE"
+    format: str = "auto"
+    log_format: str | None = None
+    max_line: int = 1 << 20
+
+    def __post_init__(self) -> None:
+        if self.window is not None and self.window <= 0:
+            raise ConfigError("--window must be positive, or 0/none for one static key")
+        if self.retention is not None and self.retention <= 0:
+            raise ConfigError("--retention must be positive")
+        if self.max_line < 4096:
+            raise ConfigError("--max-line must be at least 4096 bytes")

@@ -1,0 +1,82 @@
+"""Identifiers recognised by where they stand rather than by their shape alone.
+
+- The user part of `sip:`, `sips:` and `tel:` URIs is a phone number when it is numeric (with visual
+  separators): `sip:030123456@host`, `tel:+49-30-1234567;phone-context=...`.
+- `key=value` / `key: value` pairs whose key names a number (`from=`, `to=`, `caller=`, `msisdn=`, ...),
+  a device (`mac=`, `SN:`, `DevId=`) or an IMEI (`imei=`).
+- Provisioning file names that embed a MAC: `/001565abcdef.cfg`, `SEP001565ABCDEF.cnf.xml`.
+Short numbers (fewer than six digits) in a phone context are internal extensions and stay.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pseudolog.detect import Found
+from pseudolog.detect.device import is_plausible_bare_mac, normalise_imei, normalise_mac
+from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number
+
+PHONE_KEYS = (
+    "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid"
+    "|callerid|caller_id|calleridnum|callerid_num|cid_num|connectedlinenum|src|dst|did|dialed|dialled"
+    "|destination|dest|fromuser|touser|from_user|to_user|ruri_user|rpid|pai|diversion|redirect|e164|cgpn|cdpn"
+    "|a_number|b_number|anumber|bnumber|caller_number|callee_number|caller_id_number|destination_number"
+)
+MAC_KEYS = "mac|macaddr|mac_addr|mac_address|macaddress|hwaddr|hw_addr|sn|devid|dev_id|deviceid|device_id"
+IMEI_KEYS = "imei|imeisv|device_imei"
+
+# `key=`, `key:`, `"key": "` and `key = ` forms; the key must not be the tail of a longer word.
+_KEY_PREFIX = rb"(?<![A-Za-z0-9_])[\"']?(?i:%s)[\"']?[ \t]*(?:=|:)[ \t]*[\"']?"
+PHONE_VALUE_RE = re.compile(
+    (_KEY_PREFIX % PHONE_KEYS.encode()) + rb"(?P<v>(?:\+|%2[Bb])?[0-9](?:[0-9]|[-()/](?=[0-9(]))*)"
+    rb"(?=[\s&;,\"'<>@)\]}]|\Z)"
+)
+MAC_VALUE_RE = re.compile(
+    (_KEY_PREFIX % MAC_KEYS.encode())
+    + rb"(?P<v>[0-9A-Fa-f]{12}|[0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2})"
+    rb"(?![0-9A-Za-z])"
+)
+IMEI_VALUE_RE = re.compile(
+    (_KEY_PREFIX % IMEI_KEYS.encode()) + rb"(?P<v>[0-9]{14,16}|[0-9]{2}-[0-9]{6}-[0-9]{6}-[0-9]{1,2})(?![0-9])"
+)
+# User part of a SIP or tel URI, up to the first character that ends it.
+URI_USER_RE = re.compile(
+    rb"(?<![A-Za-z0-9])(?:(?i:sips?):(?P<s>(?:\+|%2[Bb])?[0-9(][0-9\-.()]*)(?=[;:][^@\s>\"']{0,64}@|@)"
+    rb"|(?i:tel):(?P<t>(?:\+|%2[Bb])?[0-9(][0-9\-.()]*)(?=[;>\s\"',?&)]|\Z))"
+)
+PROVISIONING_MAC_RE = re.compile(
+    rb"(?<=[/=])[A-Za-z0-9_\-]{0,16}?(?<![0-9A-Fa-f])(?P<v>[0-9A-Fa-f]{12})(?![0-9A-Fa-f])"
+    rb"[A-Za-z0-9_\-.]{0,24}?\.(?i:cfg|cnf|xml|ini|boot|txt|conf|htm|html|json|bin|ld|tar|zip|rom|cnf\.xml)"
+    rb"(?![A-Za-z0-9])"
+)
+
+
+def find_context(text: bytes, region: str) -> Iterator[Found]:
+    for m in URI_USER_RE.finditer(text):
+        group = "s" if m.group("s") is not None else "t"
+        value = m.group(group).rstrip(b".-(")
+        norm = context_number(value, region)
+        if norm is not None and CONTEXT_NUMBER_RE.fullmatch(value.replace(b".", b"")):
+            yield Found(m.start(group), m.start(group) + len(value), "phone", norm)
+    for m in PHONE_VALUE_RE.finditer(text):
+        norm = context_number(m.group("v"), region)
+        if norm is not None:
+            yield Found(m.start("v"), m.end("v"), "phone", norm)
+    for m in MAC_VALUE_RE.finditer(text):
+        value = m.group("v")
+        if len(value) == 12 and not is_plausible_bare_mac(value):
+            continue
+        mac = normalise_mac(value)
+        if mac is not None:
+            yield Found(m.start("v"), m.end("v"), "mac", mac)
+    for m in IMEI_VALUE_RE.finditer(text):
+        imei = normalise_imei(m.group("v"))
+        if imei is not None:
+            yield Found(m.start("v"), m.end("v"), "imei", imei)
+    for m in PROVISIONING_MAC_RE.finditer(text):
+        value = m.group("v")
+        if any(48 <= c <= 57 for c in value) and is_plausible_bare_mac(value):
+            mac = normalise_mac(value)
+            if mac is not None:
+                yield Found(m.start("v"), m.end("v"), "mac", mac)

@@ -1,0 +1,89 @@
+"""Device identifiers: MAC addresses and IMEIs.
+
+MAC: colon, dash and Cisco dot forms anywhere; the bare 12-hex form only where context says device
+(provisioning file names, `mac=`, `SN:`, `DevId`, see `context.py`). Normalised to lower-case colon form.
+IMEI: 15 Luhn-valid digits anywhere, also grouped as `35-209900-176148-1`; IMEISV (16 digits) where
+context says IMEI; `urn:gsma:imei:TAC-SNR-0` (RFC 7254). Normalised to the 14-digit core (TAC + SNR),
+so an IMEI, its IMEISV and its URN form are one device.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pseudolog.detect import Found
+
+MAC_SEPARATED_RE = re.compile(
+    rb"(?<![0-9A-Fa-f])(?<![0-9A-Fa-f][:\-])"
+    rb"[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
+    rb"(?![0-9A-Fa-f]|[:\-][0-9A-Fa-f])"
+)
+MAC_DOTTED_RE = re.compile(
+    rb"(?<![0-9A-Fa-f.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Fa-f]|\.[0-9A-Fa-f])"
+)
+IMEI_RE = re.compile(rb"(?<![0-9])(?:[0-9]{15}|[0-9]{2}[- ][0-9]{6}[- ][0-9]{6}[- ][0-9])(?![0-9])")
+IMEI_URN_RE = re.compile(rb"(?i:urn:gsma:imei:)([0-9]{8})-([0-9]{6})-([0-9])(?![0-9])")
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+
+
+def normalise_mac(text: bytes | str) -> str | None:
+    """`00:15:65:ab:cd:ef` for any MAC text form, or None."""
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else text
+    hexdigits = bytes(c for c in raw if c in _HEX_DIGITS)
+    rest = bytes(c for c in raw if c not in _HEX_DIGITS)
+    if len(hexdigits) != 12 or rest.strip(b":-. ") != b"":
+        return None
+    h = hexdigits.decode("ascii").lower()
+    return ":".join(h[i : i + 2] for i in range(0, 12, 2))
+
+
+def is_plausible_bare_mac(hex12: bytes) -> bool:
+    """A bare 12-hex run names a device unless it is a placeholder (Polycom's 000000000000.cfg, Yealink's
+    y000000000028.cfg) with an all-zero vendor prefix."""
+    return len(hex12) == 12 and not hex12.startswith(b"000000")
+
+
+def luhn_ok(digits: bytes) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = c - 48
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def normalise_imei(text: bytes | str) -> str | None:
+    """The 14-digit core of an IMEI (15 digits, Luhn-checked), IMEISV (16 digits) or IMEI URN; or None."""
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else text
+    m = IMEI_URN_RE.fullmatch(raw.strip())
+    if m:
+        return (m.group(1) + m.group(2)).decode("ascii")
+    digits = bytes(c for c in raw if 48 <= c <= 57)
+    if len(digits) == 15 and luhn_ok(digits):
+        return digits[:14].decode("ascii")
+    if len(digits) == 16:
+        return digits[:14].decode("ascii")
+    if len(digits) == 14:
+        return digits.decode("ascii")
+    return None
+
+
+def find_mac(text: bytes) -> Iterator[Found]:
+    for regex in (MAC_SEPARATED_RE, MAC_DOTTED_RE):
+        for m in regex.finditer(text):
+            norm = normalise_mac(m.group())
+            if norm is not None:
+                yield Found(m.start(), m.end(), "mac", norm)
+
+
+def find_imei(text: bytes) -> Iterator[Found]:
+    for m in IMEI_URN_RE.finditer(text):
+        yield Found(m.start(1), m.end(3), "imei", (m.group(1) + m.group(2)).decode("ascii"))
+    for m in IMEI_RE.finditer(text):
+        digits = bytes(c for c in m.group() if 48 <= c <= 57)
+        if luhn_ok(digits):
+            yield Found(m.start(), m.end(), "imei", digits[:14].decode("ascii"))

@@ -1,0 +1,118 @@
+"""IPv4 and IPv6 addresses in free text.
+
+IPv4: four decimal octets 0-255; zero-padded octets are read as decimal, never octal (`010` is ten).
+Not inside longer dotted runs (OIDs, `1.2.3.4.5`). A reduced user-agent version such as `Chrome/120.0.0.0`
+(product token at a word start, version ending `.0.0`) is a version, not an address.
+IPv6: every RFC 4291 / RFC 5952 text form (compressed, expanded, upper case, IPv4-mapped, zone ids,
+bracketed, HAProxy's port glued on), checked by `ipaddress`. IPv4-mapped addresses normalise to the IPv4
+address, so a dual-stack socket's `::ffff:192.0.2.1` and `192.0.2.1` get the same pseudonym.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+
+from pseudolog.detect import Found
+
+_OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|0?[0-9]?[0-9])"
+IPV4_RE = re.compile(rb"(?<![0-9.])" + _OCTET + rb"(?:\." + _OCTET + rb"){3}(?![0-9]|\.[0-9])")
+
+# A run of hex groups with at least two colons, an optional dotted IPv4 tail and an optional zone id.
+IPV6_CANDIDATE_RE = re.compile(
+    rb"(?<![0-9A-Za-z_:.])"
+    rb"(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)"
+    rb"[0-9A-Fa-f:]{2,45}(?:\.[0-9]{1,3}){0,3}"
+    rb"(%[0-9A-Za-z_.\-]{1,32})?"
+)
+_TRAILING_PORT_RE = re.compile(rb":([0-9]{1,5})\Z")
+_PRODUCT_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_PRODUCT_BOUNDARY = frozenset(b" \t(;,\"'[")
+_TRANSPORTS = frozenset((b"UDP", b"TCP", b"TLS", b"WS", b"WSS", b"SCTP", b"IPV4", b"IPV6", b"DTLS"))
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def normalise_ipv4(text: bytes | str) -> str:
+    raw = text.decode("ascii") if isinstance(text, bytes) else text
+    return ".".join(str(int(part)) for part in raw.split("."))
+
+
+def _is_version(text: bytes, start: int, end: int) -> bool:
+    """`Product/120.0.0.0` at a word start: a reduced user-agent version, not an address."""
+    if not text.endswith(b".0.0", start, end) or start == 0 or text[start - 1] != 0x2F:
+        return False
+    i = start - 1
+    while i > 0 and text[i - 1] in _PRODUCT_CHARS:
+        i -= 1
+    product = text[i : start - 1]
+    if not product or not product[:1].isalpha() or product.upper() in _TRANSPORTS:
+        return False
+    return i == 0 or text[i - 1] in _PRODUCT_BOUNDARY
+
+
+def find_ipv4(text: bytes) -> Iterator[Found]:
+    for m in IPV4_RE.finditer(text):
+        start, end = m.span()
+        if _is_version(text, start, end):
+            continue
+        yield Found(start, end, "ip", normalise_ipv4(m.group()))
+
+
+def normalise_ipv6(text: str) -> str | None:
+    """RFC 5952 form, or the IPv4 address for an IPv4-mapped one; None if `text` is no IPv6 address."""
+    address = text.split("%", 1)[0]
+    try:
+        ip = ipaddress.IPv6Address(address)
+    except ValueError:
+        return None
+    mapped = ip.ipv4_mapped
+    return str(mapped) if mapped is not None else ip.compressed
+
+
+def _plausible_ipv6(candidate: bytes) -> bool:
+    """Cheap shape check before `ipaddress`: timestamps like 10:00:00 have neither `::` nor 8 groups."""
+    if b"::" in candidate:
+        return any(c in _HEX for c in candidate)
+    colons = candidate.count(b":")
+    return colons == 7 or (colons == 6 and b"." in candidate) or colons == 8
+
+
+def parse_ipv6_candidate(candidate: bytes) -> tuple[str, int] | None:
+    """(normalised, length of the address part) for an address, or one with a port glued on."""
+    if not _plausible_ipv6(candidate):
+        return None
+    norm = normalise_ipv6(candidate.decode("ascii"))
+    if norm is not None:
+        return norm, len(candidate)
+    m = _TRAILING_PORT_RE.search(candidate)
+    if m:
+        head = candidate[: m.start()]
+        if _plausible_ipv6(head):
+            norm = normalise_ipv6(head.decode("ascii"))
+            if norm is not None:
+                return norm, len(head)
+    return None
+
+
+def find_ipv6(text: bytes) -> Iterator[Found]:
+    for m in IPV6_CANDIDATE_RE.finditer(text):
+        zone = m.group(1)
+        addr_end = m.start(1) if zone else m.end()
+        parsed = parse_ipv6_candidate(text[m.start() : addr_end])
+        if parsed is None:
+            continue
+        norm, length = parsed
+        yield Found(m.start(), m.start() + length, "ip", norm)
+
+
+def normalise_ip(text: str) -> str | None:
+    """Normalised form of a user-given address (for lookup), or None."""
+    value = text.strip()
+    if value.startswith("[") and value.endswith("]"):
+        value = value[1:-1]
+    if IPV4_RE.fullmatch(value.encode("ascii", "replace")):
+        return normalise_ipv4(value)
+    if ":" in value:
+        return normalise_ipv6(value)
+    return None

@@ -1,0 +1,98 @@
+"""Replace every identifier in a piece of text with its token.
+
+Detectors run in priority order (context first: it knows the kind best; then MAC, IPv6, IPv4, phone,
+IMEI); a span that overlaps one already claimed is dropped. Text without a digit, a colon or a dot can
+hold no identifier and is returned at once. Results for format fields (user agents, referrers, client
+addresses) are cached per window, because they repeat heavily.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+from pseudolog.detect import Found
+from pseudolog.detect.context import find_context
+from pseudolog.detect.device import find_imei, find_mac
+from pseudolog.detect.ip import find_ipv4, find_ipv6
+from pseudolog.detect.phone import find_international
+from pseudolog.pseudonym import Pseudonymizer
+
+# An identifier needs a digit, or hex letters with ':' / '.' separators (an all-letter IPv6 or MAC).
+_MAYBE_IDENTIFIER = re.compile(rb"[0-9]|[A-Fa-f]{2}[:.\-]|::")
+# Fail-closed masking: every run of digits and hex letters with separators that holds a digit.
+_MASKABLE = re.compile(rb"[0-9A-Fa-f][0-9A-Fa-f:.\-]*[0-9A-Fa-f]|[0-9]")
+MASK = b"MASKED"
+
+Detector = Callable[[bytes], Iterator[Found]]
+
+
+def mask_line(text: bytes) -> bytes:
+    """The fail-closed fallback: hide every digit or hex run that could be (part of) an identifier."""
+    return _MASKABLE.sub(lambda m: MASK if any(48 <= c <= 57 for c in m.group()) else m.group(), text)
+
+
+class Scrubber:
+    """Finds identifiers with all detectors and swaps in tokens for one window at a time."""
+
+    def __init__(self, pseudonymizer: Pseudonymizer, region: str, cache_size: int = 50_000) -> None:
+        self.pseudonymizer = pseudonymizer
+        self.region = region
+        self.replaced: Counter[str] = Counter()
+        self._cache: dict[tuple[int | None, bytes], tuple[bytes, tuple[str, ...]]] = {}
+        self._cache_size = cache_size
+        self._detectors: tuple[Detector, ...] = (
+            lambda t: find_context(t, region),
+            find_mac,
+            find_ipv6,
+            find_ipv4,
+            lambda t: find_international(t, region),
+            find_imei,
+        )
+
+    def find(self, text: bytes) -> list[Found]:
+        """All identifiers in `text`, non-overlapping, in order of position."""
+        if not _MAYBE_IDENTIFIER.search(text):
+            return []
+        taken: list[Found] = []
+        for detect in self._detectors:
+            for found in detect(text):
+                if all(found.end <= t.start or found.start >= t.end for t in taken):
+                    taken.append(found)
+        taken.sort()
+        return taken
+
+    def scrub(self, text: bytes, window: int | None) -> bytes:
+        """`text` with every identifier replaced by its token for `window`."""
+        found = self.find(text)
+        if not found:
+            return text
+        return self._replace(text, found, window)
+
+    def scrub_cached(self, text: bytes, window: int | None) -> bytes:
+        """`scrub` for values that repeat (format fields): cached by (window, text)."""
+        key = (window, text)
+        hit = self._cache.get(key)
+        if hit is not None:
+            for kind in hit[1]:
+                self.replaced[kind] += 1
+            return hit[0]
+        found = self.find(text)
+        out = self._replace(text, found, window) if found else text
+        if len(self._cache) >= self._cache_size:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = (out, tuple(f.kind for f in found))
+        return out
+
+    def _replace(self, text: bytes, found: list[Found], window: int | None) -> bytes:
+        parts: list[bytes] = []
+        pos = 0
+        token = self.pseudonymizer.token
+        for f in found:
+            parts.append(text[pos : f.start])
+            parts.append(token(f.kind, f.normalised, window).encode("ascii"))
+            pos = f.end
+            self.replaced[f.kind] += 1
+        parts.append(text[pos:])
+        return b"".join(parts)
