@@ -24,6 +24,9 @@ _MAYBE_IDENTIFIER = re.compile(rb"[0-9]|[A-Fa-f]{2}[:.\-]|::")
 # Fail-closed masking: every run of digits and hex letters with separators that holds a digit.
 _MASKABLE = re.compile(rb"[0-9A-Fa-f][0-9A-Fa-f:.\-]*[0-9A-Fa-f]|[0-9]")
 MASK = b"MASKED"
+# The run of identifier characters at either end of a segment cut where no safe boundary was found.
+_BORDER_HEAD = re.compile(rb"[0-9A-Fa-f:.+\-%()/\[\]]*")
+_BORDER_TAIL = re.compile(rb"[0-9A-Fa-f:.+\-%()/\[\]]*\Z")
 
 Detector = Callable[[bytes], Iterator[Found]]
 
@@ -31,6 +34,21 @@ Detector = Callable[[bytes], Iterator[Found]]
 def mask_line(text: bytes) -> bytes:
     """The fail-closed fallback: hide every digit or hex run that could be (part of) an identifier."""
     return _MASKABLE.sub(lambda m: MASK if any(48 <= c <= 57 for c in m.group()) else m.group(), text)
+
+
+def split_border_runs(data: bytes, head: bool, tail: bool) -> tuple[bytes, bytes, bytes]:
+    """(leading run, middle, trailing run) where the runs touch an unsafe cut (empty otherwise)."""
+    first = b""
+    if head:
+        m = _BORDER_HEAD.match(data)
+        assert m is not None
+        first, data = data[: m.end()], data[m.end() :]
+    last = b""
+    if tail:
+        m = _BORDER_TAIL.search(data)
+        assert m is not None
+        data, last = data[: m.start()], data[m.start() :]
+    return first, data, last
 
 
 class Scrubber:

@@ -27,6 +27,9 @@ _ISO = re.compile(
     rb"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})([.,]\d+)?(?:(Z|z)|([+-])(\d{2}):?(\d{2}))?\Z"
 )
 _SYSLOG = re.compile(rb"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)?\Z")
+# nginx error log `2012/04/09 11:53:29`; Apache error log `Sun Dec 04 04:47:44.123456 2005` (ctime).
+_SLASHED = re.compile(rb"(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)?\Z")
+_CTIME = re.compile(rb"[A-Z][a-z]{2} ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)? (\d{4})\Z")
 _EPOCH = re.compile(rb"(\d{9,11})(\.\d+)?\Z")
 
 # Where a timestamp sits when a line is read as free text: at the start (after an optional syslog
@@ -35,7 +38,9 @@ _SNIFF_START = re.compile(
     rb"(?:<\d{1,3}>(?:1 )?)?\[?"
     rb"(?:(?P<iso>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
     rb"|(?P<syslog>[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
-    rb"|(?P<epoch>\d{10}(?:\.\d+)?)(?=\s))"
+    rb"|(?P<epoch>\d{10}(?:\.\d+)?)(?=\s)"
+    rb"|(?P<slashed>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
+    rb"|(?P<ctime>[A-Z][a-z]{2} [A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4}))"
 )
 _SNIFF_CLF = re.compile(rb"\[(\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d+)?(?: [+-]\d{4})?)\]")
 _SNIFF_ISO_ANYWHERE = re.compile(
@@ -91,6 +96,27 @@ def parse_epoch(text: bytes) -> float | None:
     return float(text) if m else None
 
 
+def parse_slashed(text: bytes) -> float | None:
+    m = _SLASHED.match(text)
+    if not m:
+        return None
+    year, month, day, hh, mm, ss, frac = m.groups()
+    t = _timegm(int(year), int(month), int(day), int(hh), int(mm), int(ss))
+    return None if t is None else t + _fraction(frac)
+
+
+def parse_ctime(text: bytes) -> float | None:
+    m = _CTIME.match(text)
+    if not m:
+        return None
+    mon, day, hh, mm, ss, frac, year = m.groups()
+    month = _MONTHS_B.get(mon)
+    if month is None:
+        return None
+    t = _timegm(int(year), month, int(day), int(hh), int(mm), int(ss))
+    return None if t is None else t + _fraction(frac)
+
+
 def syslog_year_candidates(text: bytes, year: int) -> list[float] | None:
     """Epochs for a year-less syslog timestamp in year-1, year and year+1 (None where invalid)."""
     m = _SYSLOG.match(text)
@@ -135,6 +161,8 @@ class TimeParser:
             "clf": parse_clf,
             "iso": parse_iso,
             "epoch": parse_epoch,
+            "slashed": parse_slashed,
+            "ctime": parse_ctime,
         }
 
     def parse(self, kind: str, text: bytes, now: float) -> float | None:

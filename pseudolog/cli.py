@@ -1,0 +1,216 @@
+"""Command line: options -> validated config -> library calls. Every error becomes one line and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+
+from pseudolog import __version__
+from pseudolog.config import FilterOptions, parse_duration, parse_region
+from pseudolog.errors import ConfigError, PseudologError
+from pseudolog.keys import MasterKey, init_key_file, resolve_master_key
+from pseudolog.timeparse import parse_user_time
+
+# Usage errors: typer >= 0.2x vendors click and raises its own TyperException subclasses; older typer
+# raises click's. Both carry format_message() and exit_code.
+_CLI_ERRORS: tuple[type[Exception], ...] = (typer.exceptions.TyperException,)
+_ABORTS: tuple[type[BaseException], ...] = (typer.Abort, KeyboardInterrupt)
+try:  # pragma: no cover - depends on the installed typer
+    import click
+
+    _CLI_ERRORS += (click.exceptions.ClickException,)
+    _ABORTS += (click.exceptions.Abort,)
+except ImportError:  # pragma: no cover
+    pass
+
+app = typer.Typer(
+    name="pseudolog",
+    help="Replace IPs, phone numbers and device ids in logs with keyed pseudonyms; drop lines past retention.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+keys_app = typer.Typer(help="Create and manage pseudonymisation keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+KeyFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--key-file",
+        help="Master key file (32+ random bytes, mode 0600). Else $PSEUDOLOG_KEY_FILE, else "
+        "$CREDENTIALS_DIRECTORY/pseudolog.key, else a random key for this run only.",
+    ),
+]
+WindowOpt = Annotated[
+    str, typer.Option("--window", help="Pseudonym window, e.g. 1d, 12h; 0 or none for one static key.")
+]
+RegionOpt = Annotated[str, typer.Option("--region", help="How national phone numbers are read (CC).")]
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"pseudolog: {message}\n")
+    sys.stderr.flush()
+
+
+def _key(key_file: str | None) -> MasterKey:
+    key = resolve_master_key(key_file, dict(os.environ))
+    if key.ephemeral:
+        _say(
+            "no key configured (--key-file, PSEUDOLOG_KEY_FILE or a systemd credential); using a random key "
+            "for this run: pseudonyms are consistent within it and unlinkable to other runs"
+        )
+    return key
+
+
+def _time_option(value: str | None, option: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_user_time(value, time.time())
+    except ValueError:
+        raise ConfigError(f"{option}: cannot read timestamp {value!r}; use ISO 8601 or epoch seconds") from None
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[str] | None, typer.Argument(help="Log files; standard input when none or '-'.")] = None,
+    output: Annotated[str | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+    key_file: KeyFileOpt = None,
+    format: Annotated[
+        str, typer.Option("--format", help="Log format name (see 'pseudolog formats'), 'auto' or 'text'.")
+    ] = "auto",
+    log_format: Annotated[
+        str | None, typer.Option("--log-format", help="An nginx log_format or Apache LogFormat string.")
+    ] = None,
+    window: WindowOpt = "1d",
+    retention: Annotated[
+        str | None, typer.Option("--retention", help="Drop lines older than this (e.g. 7d); default: keep all.")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Reference time for retention and undated lines; default: clock.")
+    ] = None,
+    region: RegionOpt = "DE",
+    stats: Annotated[bool, typer.Option("--stats", help="Print a JSON summary on stderr at the end.")] = False,
+    max_line: Annotated[
+        int, typer.Option("--max-line", help="Longest line held whole, in bytes; longer ones are segmented.")
+    ] = 1 << 20,
+) -> None:
+    """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
+    from pseudolog.core.engine import Engine
+    from pseudolog.io import progress
+    from pseudolog.io.streams import check_inputs, pump
+    from pseudolog.stats import summary, to_json
+
+    options = FilterOptions(
+        window=parse_duration(window, option="--window", allow_none=True),
+        retention=parse_duration(retention, option="--retention") if retention is not None else None,
+        region=parse_region(region),
+        format=format,
+        log_format=log_format,
+        max_line=max_line,
+    )
+    fixed_now = _time_option(now, "--now")
+    files = list(inputs or [])
+    total = check_inputs(files)
+    key = _key(key_file)
+    engine = Engine(options, key.secret)
+    clock = (lambda: fixed_now) if fixed_now is not None else time.time
+    sink: BinaryIO
+    if output is None or output == "-":
+        sink, close_sink = sys.stdout.buffer, False
+    else:
+        try:
+            sink, close_sink = open(output, "wb"), True  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise ConfigError(f"cannot write output {output}: {exc.strerror}") from None
+    show = progress.wanted(files, total)
+    try:
+        with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
+            totals = pump(engine, files, sink, clock, advance)
+    finally:
+        if close_sink:
+            sink.close()
+    if stats:
+        sys.stderr.buffer.write(to_json(summary(engine, totals, "ephemeral" if key.ephemeral else "file")))
+        sys.stderr.flush()
+    if engine.errors:
+        _say(f"{engine.errors} line(s) could not be processed and were masked (see --stats)")
+
+
+@app.command()
+def lookup(
+    kind: Annotated[str, typer.Argument(help="ip, phone, mac or imei.")],
+    value: Annotated[str, typer.Argument(help="The identifier as it would appear in a log.")],
+    at: Annotated[str, typer.Option("--at", help="Timestamp of the line (ISO 8601 or epoch seconds).")],
+    key_file: KeyFileOpt = None,
+    window: WindowOpt = "1d",
+    region: RegionOpt = "DE",
+) -> None:
+    """Print the pseudonym that 'run' writes for VALUE in a line stamped --at."""
+    from pseudolog.lookup import lookup as lookup_token
+
+    window_seconds = parse_duration(window, option="--window", allow_none=True)
+    stamp = _time_option(at, "--at")
+    assert stamp is not None
+    key = resolve_master_key(key_file, dict(os.environ))
+    if key.ephemeral:
+        raise ConfigError("lookup needs the key the logs were written with: give --key-file")
+    typer.echo(lookup_token(kind.lower(), value, stamp, key.secret, window_seconds, parse_region(region)))
+
+
+@keys_app.command("init")
+def keys_init(path: Annotated[Path, typer.Argument(help="Where to write the new key (mode 0600).")]) -> None:
+    """Write a new random 32-byte key; refuses to overwrite an existing file."""
+    init_key_file(path)
+    _say(f"wrote a new key to {path}")
+
+
+@app.command()
+def formats() -> None:
+    """List the built-in log formats with a sample line each."""
+    from pseudolog.formats.registry import builtin_formats
+
+    for fmt in builtin_formats().values():
+        typer.echo(f"{fmt.name}: {fmt.description}")
+        for sample in fmt.samples:
+            typer.echo(f"    {sample}")
+    typer.echo("text: free text, every line scanned whole (also the fallback for lines no format fits)")
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"pseudolog {__version__}")
+        raise typer.Exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the typer app and turns every failure into one line on stderr."""
+    try:
+        result = app(args=argv, prog_name="pseudolog", standalone_mode=False)
+    except PseudologError as exc:
+        _say(f"error: {exc}")
+        sys.exit(exc.exit_code)
+    except _ABORTS:
+        _say("interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as filters do on SIGPIPE.
+        os._exit(141)
+    except _CLI_ERRORS as exc:
+        message = exc.format_message()  # type: ignore[attr-defined]
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `pseudolog`: the help text, as help
+            sys.stderr.write(message + "\n")
+        elif message:
+            _say(f"error: {message}")
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(result if isinstance(result, int) else 0)

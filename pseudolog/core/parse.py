@@ -1,0 +1,67 @@
+"""Match a line against its log format. `auto` picks the format from the first lines of each input."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pseudolog.core.record import Record
+from pseudolog.formats.registry import LogFormat
+
+# `auto` settles on a format once one has matched this many lines, or after this many lines in all.
+AUTO_LOCK_MATCHES = 3
+AUTO_LOCK_LINES = 20
+
+
+class FormatStep:
+    """Parse with one format; a line that does not fit is left for free-text scanning."""
+
+    def __init__(self, log_format: LogFormat | None) -> None:
+        self.log_format = log_format
+
+    def start_input(self) -> None:
+        """A new input begins (a new file may hold another format)."""
+
+    def __call__(self, record: Record) -> Record:
+        if self.log_format is not None:
+            found = self.log_format.match(record.body)
+            if found is not None:
+                record.pattern, record.match = found
+                record.format_name = self.log_format.name
+        return record
+
+
+class AutoFormatStep(FormatStep):
+    """Tries every built-in format until one has shown itself in the first lines, then only that one."""
+
+    def __init__(self, candidates: list[LogFormat]) -> None:
+        super().__init__(None)
+        self.candidates = candidates
+        self.start_input()
+
+    def start_input(self) -> None:
+        self.log_format = None
+        self._locked = False
+        self._seen = 0
+        self._hits: Counter[str] = Counter()
+
+    @property
+    def detected(self) -> str | None:
+        return self.log_format.name if self.log_format is not None else None
+
+    def __call__(self, record: Record) -> Record:
+        if self._locked:
+            return super().__call__(record)
+        self._seen += 1
+        for candidate in self.candidates:
+            found = candidate.match(record.body)
+            if found is not None:
+                record.pattern, record.match = found
+                record.format_name = candidate.name
+                self._hits[candidate.name] += 1
+                break
+        best = self._hits.most_common(1)
+        if best and best[0][1] >= AUTO_LOCK_MATCHES or self._seen >= AUTO_LOCK_LINES:
+            self._locked = True
+            if best:
+                self.log_format = next(c for c in self.candidates if c.name == best[0][0])
+        return record

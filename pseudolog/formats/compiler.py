@@ -1,0 +1,64 @@
+"""Compile pattern elements to one anchored regex: a known format is parsed with a single match."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pseudolog.errors import FormatError
+from pseudolog.formats.fieldtypes import FIELD_TYPES, field_regex
+from pseudolog.formats.grammar import Element, Field, Literal
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    type: str
+    role: str
+    time_kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPattern:
+    regex: re.Pattern[bytes]
+    fields: tuple[FieldSpec, ...]
+    time_index: int | None  # which field holds the event time
+
+
+def _literal_regex(text: str) -> str:
+    parts = re.split(r"( +)", text)
+    return "".join(" +" if p and p[0] == " " else re.escape(p) for p in parts if p)
+
+
+def compile_elements(elements: list[Element], where: str, time_field: str | None = None) -> CompiledPattern:
+    regex_parts: list[str] = []
+    fields: list[FieldSpec] = []
+    for i, element in enumerate(elements):
+        if isinstance(element, Literal):
+            regex_parts.append(_literal_regex(element.text))
+            continue
+        assert isinstance(element, Field)
+        if element.type not in FIELD_TYPES:
+            known = ", ".join(sorted(FIELD_TYPES))
+            raise FormatError(f"{where}: unknown field type {element.type!r} (known: {known})")
+        following = elements[i + 1] if i + 1 < len(elements) else None
+        if isinstance(following, Field):
+            raise FormatError(f"{where}: field {element.name!r} must be followed by literal text")
+        stop = following.text[0] if isinstance(following, Literal) else None
+        ft = FIELD_TYPES[element.type]
+        regex_parts.append("(" + field_regex(element.type, stop) + ")")
+        fields.append(FieldSpec(element.name, element.type, ft.role, ft.time_kind))
+    if not fields:
+        raise FormatError(f"{where}: a pattern needs at least one field")
+    time_index: int | None = None
+    for index, spec in enumerate(fields):
+        if spec.role == "time" and (time_field is None or spec.name == time_field):
+            time_index = index
+            break
+    if time_field is not None and time_index is None:
+        raise FormatError(f"{where}: time field {time_field!r} is not a time-typed field of the pattern")
+    try:
+        regex = re.compile(("".join(regex_parts)).encode("ascii"), re.DOTALL)
+    except (re.error, UnicodeEncodeError) as exc:
+        raise FormatError(f"{where}: cannot compile pattern ({exc})") from None
+    return CompiledPattern(regex, tuple(fields), time_index)

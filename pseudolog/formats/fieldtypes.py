@@ -1,0 +1,68 @@
+"""Field types of the pattern language: what a field matches and what the filter does with it.
+
+Roles: `keep` (numbers that cannot hold an identifier: status, bytes, durations), `time` (the event time;
+scrubbed like text if it does not parse), `ipport` (address with a port, split at the last colon), and
+`scrub` (everything else: scanned with every detector). Only keep-fields skip the scan, and their regexes
+admit digits alone, so a mis-declared field can never let an identifier through.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldType:
+    role: str  # keep | time | ipport | scrub
+    regex: str | None  # fixed regex, or None: built from the character that follows the field
+    time_kind: str | None = None
+    description: str = ""
+
+
+_QUOTED = r'(?:[^"\\]|\\.)*+'
+
+FIELD_TYPES: dict[str, FieldType] = {
+    "host": FieldType("scrub", None, description="client address or host name"),
+    "ip": FieldType("scrub", None, description="an IP address"),
+    "ipport": FieldType("ipport", None, description="address:port, IPv6 with the port glued on"),
+    "word": FieldType("scrub", None, description="a run of non-blank characters"),
+    "text": FieldType("scrub", None, description="anything up to the next literal"),
+    "qtext": FieldType("scrub", _QUOTED, description="the inside of a double-quoted string"),
+    "rest": FieldType("scrub", r".*", description="the rest of the line"),
+    "int": FieldType("keep", r"-|[0-9]++", description="a whole number or -"),
+    "num": FieldType("keep", r"-|[0-9]++(?:\.[0-9]++)?", description="a decimal number or -"),
+    "clf": FieldType(
+        "time",
+        r"[0-9]{1,2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?: ?[+-][0-9]{4})?",
+        "clf",
+        "10/Oct/2000:13:55:36 -0700",
+    ),
+    "iso": FieldType(
+        "time",
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?",
+        "iso",
+        "2026-11-21T10:00:00+01:00",
+    ),
+    "syslog": FieldType(
+        "time", r"[A-Z][a-z]{2} {1,2}[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?", "syslog",
+        "Nov 21 10:00:00 (year inferred)",
+    ),
+    "epoch": FieldType("time", r"[0-9]{9,11}(?:\.[0-9]+)?", "epoch", "1700000000.123"),
+}
+
+
+def field_regex(type_name: str, stop: str | None) -> str:
+    """The regex for a field, given the first character of the literal after it (None at the end)."""
+    ft = FIELD_TYPES[type_name]
+    if ft.regex is not None:
+        return ft.regex
+    if type_name == "text":
+        if stop is None:
+            return r".*"
+        if stop == '"':
+            return _QUOTED
+        return "[^" + re.escape(stop) + "]*+"
+    if stop is None or stop.isspace():
+        return r"\S++" if stop is not None else r"\S+"
+    return r"[^\s" + re.escape(stop) + "]++"

@@ -1,0 +1,1 @@
+"""Thin I/O shells around the pure core: framing, streams, progress."""

@@ -1,0 +1,113 @@
+"""Byte chunks -> lines, keeping a partial last line until its newline arrives.
+
+A line longer than `max_line` is not held whole: it is cut into segments, each scanned as free text. A
+cut falls where no identifier can straddle it (a blank between non-digits, a quote, a comma, ...), found
+within the last few KiB before the limit; when there is none (kilobytes of digits and hex), the digit/hex
+run on each side of the cut is masked, so nothing raw escapes either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_SAFE_SEARCH = 4096
+_DIGITS = frozenset(b"0123456789")
+_AFTER_KEY = frozenset(b"=:\"'")
+_HARD_DELIMITERS = frozenset(b"\"'<>,;&|{}\\\t\x00")
+
+
+@dataclass(slots=True)
+class Piece:
+    """A complete line (with its terminator), or one segment of an over-long line."""
+
+    data: bytes
+    segment: bool = False
+    last: bool = True  # for segments: this one ends the line
+    masked_head: bool = False  # the leading digit/hex run continues an unsafe cut: mask it
+    masked_tail: bool = False  # the trailing digit/hex run was cut unsafely: mask it
+
+
+def _safe_cut(buf: bytes | bytearray, limit: int) -> int | None:
+    """Index just past a byte where the buffer can be cut without splitting an identifier."""
+    low = max(0, limit - _SAFE_SEARCH)
+    for i in range(limit - 1, low, -1):
+        c = buf[i]
+        if c == 0x20:
+            before, after = buf[i - 1], buf[i + 1] if i + 1 < len(buf) else 0x20
+            if before not in _DIGITS and before not in _AFTER_KEY and after not in _DIGITS and after != 0x28:
+                return i + 1
+        elif c in _HARD_DELIMITERS and (i == 0 or buf[i - 1] not in _AFTER_KEY):
+            return i + 1
+    return None
+
+
+class LineFramer:
+    def __init__(self, max_line: int) -> None:
+        self.max_line = max_line
+        self._buf = bytearray()
+        self._in_long_line = False
+        self._mask_next_head = False
+
+    @property
+    def pending(self) -> int:
+        return len(self._buf)
+
+    def feed(self, chunk: bytes) -> list[Piece]:
+        out: list[Piece] = []
+        buf = self._buf
+        buf += chunk
+        start = 0
+        while True:
+            nl = buf.find(b"\n", start)
+            if nl < 0:
+                break
+            if nl + 1 - start > self.max_line and not self._in_long_line:
+                # The line is long even though it is complete: segment it too.
+                self._buf = bytearray(buf[start : nl + 1])
+                out.extend(self._segments(final=True))
+                buf = self._buf
+                start = 0
+                continue
+            data = bytes(buf[start : nl + 1])
+            if self._in_long_line:
+                out.append(Piece(data, segment=True, last=True, masked_head=self._mask_next_head))
+                self._in_long_line = self._mask_next_head = False
+            else:
+                out.append(Piece(data))
+            start = nl + 1
+        del buf[:start]
+        self._buf = buf
+        if len(buf) > self.max_line:
+            out.extend(self._segments(final=False))
+        return out
+
+    def _segments(self, final: bool) -> list[Piece]:
+        out: list[Piece] = []
+        while len(self._buf) > self.max_line:
+            cut = _safe_cut(self._buf, self.max_line)
+            unsafe = cut is None
+            cut = self.max_line if cut is None else cut
+            out.append(
+                Piece(bytes(self._buf[:cut]), segment=True, last=False,
+                      masked_head=self._mask_next_head, masked_tail=unsafe)
+            )
+            self._mask_next_head = unsafe
+            del self._buf[:cut]
+            self._in_long_line = True
+        if final:
+            out.append(Piece(bytes(self._buf), segment=True, last=True, masked_head=self._mask_next_head))
+            self._buf = bytearray()
+            self._in_long_line = self._mask_next_head = False
+        return out
+
+    def finish(self) -> list[Piece]:
+        """At end of input: the partial last line, without a terminator, as it was."""
+        if not self._buf and not self._in_long_line:
+            return []
+        data = bytes(self._buf)
+        self._buf = bytearray()
+        if self._in_long_line:
+            piece = Piece(data, segment=True, last=True, masked_head=self._mask_next_head)
+            self._in_long_line = self._mask_next_head = False
+            return [piece]
+        return [Piece(data)]

@@ -1,0 +1,40 @@
+"""The pseudonym `run` writes for one value at one time: for investigations and lawful requests.
+
+It computes the same token from the same key, window and normalisation; it never reverses one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pseudolog.detect.device import normalise_imei, normalise_mac
+from pseudolog.detect.ip import normalise_ip
+from pseudolog.detect.phone import normalise_phone
+from pseudolog.errors import ConfigError
+from pseudolog.pseudonym import KINDS, Pseudonymizer
+
+
+def _normalisers(region: str) -> dict[str, Callable[[str], str | None]]:
+    return {
+        "ip": normalise_ip,
+        "phone": lambda v: normalise_phone(v, region),
+        "mac": normalise_mac,
+        "imei": normalise_imei,
+    }
+
+
+def normalise(kind: str, value: str, region: str) -> str:
+    if kind not in KINDS:
+        raise ConfigError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
+    try:
+        norm = _normalisers(region)[kind](value)
+    except (ValueError, UnicodeError):
+        norm = None
+    if norm is None:
+        raise ConfigError(f"the value given is not a valid {kind}")  # never echo the value
+    return norm
+
+
+def lookup(kind: str, value: str, at: float, master: bytes, window: int | None, region: str) -> str:
+    pseudonymizer = Pseudonymizer(master, window)
+    return pseudonymizer.token(kind, normalise(kind, value, region), pseudonymizer.window_of(at))
