@@ -37,10 +37,8 @@ class MasterKey:
 
 def derive_kind_key(master: bytes, kind: str, window_start: int | None, window_length: int | None) -> bytes:
     """HKDF-SHA256(master, salt="pseudolog/v1", info="pseudolog/v1 kind=<kind> window=<start>/<len>")."""
-    if window_start is None or window_length is None:
-        window = b"static"
-    else:
-        window = b"%d/%d" % (window_start, window_length)
+    static = window_start is None or window_length is None
+    window = b"static" if static else b"%d/%d" % (window_start, window_length)
     info = SCHEME + b" kind=" + kind.encode("ascii") + b" window=" + window
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=SCHEME, info=info).derive(master)
 
@@ -64,7 +62,7 @@ def read_key_file(path: Path) -> MasterKey:
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        raise KeyMaterialError(f"key file {where} does not exist (create one with: pseudolog keys init PATH)")
+        raise KeyMaterialError(f"key file {where} does not exist (create one with: pseudolog keys init PATH)") from None
     except OSError as exc:
         raise KeyMaterialError(f"cannot open key file {where}: {exc.strerror}") from None
     try:

@@ -60,7 +60,7 @@ class AutoFormatStep(FormatStep):
                 self._hits[candidate.name] += 1
                 break
         best = self._hits.most_common(1)
-        if best and best[0][1] >= AUTO_LOCK_MATCHES or self._seen >= AUTO_LOCK_LINES:
+        if (best and best[0][1] >= AUTO_LOCK_MATCHES) or self._seen >= AUTO_LOCK_LINES:
             self._locked = True
             if best:
                 self.log_format = next(c for c in self.candidates if c.name == best[0][0])

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pseudolog.formats.compiler import CompiledPattern
 
 
-class DropRecord(Exception):  # noqa: N818 - named for what it does, like structlog's DropEvent
+class DropRecord(Exception):
     """Raised by a step to remove the line from the output (retention); counted under `reason`."""
 
     def __init__(self, reason: str) -> None:

@@ -58,10 +58,9 @@ def _scan_number(text: bytes, pos: int) -> tuple[int, int] | None:
             continue
         if c == 0x28:
             continue
-        if c == 0x20 and digits <= 4 and total < 11 and i + 1 < n:
-            if text[i + 1] in _DIGITS or text[i + 1] == 0x28:
-                i += 1
-                continue
+        if c == 0x20 and digits <= 4 and total < 11 and i + 1 < n and (text[i + 1] in _DIGITS or text[i + 1] == 0x28):
+            i += 1
+            continue
         break
     if end < n and text[end] in _DIGITS:
         return None

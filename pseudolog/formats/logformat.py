@@ -15,17 +15,44 @@ from pseudolog.errors import FormatError
 from pseudolog.formats.grammar import Element, Field, Literal, merge_literals
 
 NGINX_TYPES = {
-    "remote_addr": "host", "realip_remote_addr": "host", "server_addr": "host",
+    "remote_addr": "host",
+    "realip_remote_addr": "host",
+    "server_addr": "host",
     "remote_user": "word",
-    "time_local": "clf", "time_iso8601": "iso", "msec": "epoch",
-    "status": "int", "body_bytes_sent": "int", "bytes_sent": "int", "request_length": "int",
-    "connection": "int", "connection_requests": "int", "pid": "int", "server_port": "int",
-    "remote_port": "int", "content_length": "int", "request_time": "num",
+    "time_local": "clf",
+    "time_iso8601": "iso",
+    "msec": "epoch",
+    "status": "int",
+    "body_bytes_sent": "int",
+    "bytes_sent": "int",
+    "request_length": "int",
+    "connection": "int",
+    "connection_requests": "int",
+    "pid": "int",
+    "server_port": "int",
+    "remote_port": "int",
+    "content_length": "int",
+    "request_time": "num",
 }
 APACHE_TYPES = {
-    "h": "host", "a": "host", "A": "host", "l": "word", "u": "word", "v": "word", "V": "word",
-    "s": "int", "b": "int", "B": "int", "O": "int", "I": "int", "S": "int", "D": "int", "T": "int",
-    "k": "int", "p": "int", "P": "int",
+    "h": "host",
+    "a": "host",
+    "A": "host",
+    "l": "word",
+    "u": "word",
+    "v": "word",
+    "V": "word",
+    "s": "int",
+    "b": "int",
+    "B": "int",
+    "O": "int",
+    "I": "int",
+    "S": "int",
+    "D": "int",
+    "T": "int",
+    "k": "int",
+    "p": "int",
+    "P": "int",
 }
 
 _NAME = pp.Word(pp.alphas + "_", pp.alphanums + "_")
@@ -34,7 +61,9 @@ _NGINX_VAR.set_parse_action(lambda t: Field(NGINX_TYPES.get(t[0], "text"), t[0])
 _NGINX_TEXT = pp.Regex(r"[^$]+").set_name("literal text").set_parse_action(lambda t: Literal(t[0]))
 NGINX_FORMAT = pp.OneOrMore(_NGINX_VAR | _NGINX_TEXT).set_name("nginx log_format")
 
-_APACHE_DIRECTIVE = pp.Regex(r"%(?:!?[0-9]{3}(?:,[0-9]{3})*)?(?P<mod>[<>])?(?:\{(?P<param>[^}]*)\})?(?P<letter>[a-zA-Z])")
+_APACHE_DIRECTIVE = pp.Regex(
+    r"%(?:!?[0-9]{3}(?:,[0-9]{3})*)?(?P<mod>[<>])?(?:\{(?P<param>[^}]*)\})?(?P<letter>[a-zA-Z])"
+)
 _APACHE_DIRECTIVE.set_name("%directive")
 _APACHE_PERCENT = pp.Literal("%%").set_name("%%").set_parse_action(lambda: Literal("%"))
 _APACHE_TEXT = pp.Regex(r"(?:[^%\\]|\\.)+").set_name("literal text")
@@ -63,8 +92,7 @@ def _apache_directive(t: pp.ParseResults) -> list[Element]:
 _APACHE_DIRECTIVE.set_parse_action(_apache_directive)
 _APACHE_TEXT.set_parse_action(_apache_text)
 APACHE_FORMAT = pp.OneOrMore(_APACHE_PERCENT | _APACHE_DIRECTIVE | _APACHE_TEXT).set_name("Apache LogFormat")
-for _expr in (_NGINX_VAR, _NGINX_TEXT, NGINX_FORMAT, _APACHE_DIRECTIVE, _APACHE_PERCENT, _APACHE_TEXT,
-              APACHE_FORMAT):
+for _expr in (_NGINX_VAR, _NGINX_TEXT, NGINX_FORMAT, _APACHE_DIRECTIVE, _APACHE_PERCENT, _APACHE_TEXT, APACHE_FORMAT):
     _expr.leave_whitespace()
 
 

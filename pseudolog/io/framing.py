@@ -88,8 +88,13 @@ class LineFramer:
             unsafe = cut is None
             cut = self.max_line if cut is None else cut
             out.append(
-                Piece(bytes(self._buf[:cut]), segment=True, last=False,
-                      masked_head=self._mask_next_head, masked_tail=unsafe)
+                Piece(
+                    bytes(self._buf[:cut]),
+                    segment=True,
+                    last=False,
+                    masked_head=self._mask_next_head,
+                    masked_tail=unsafe,
+                )
             )
             self._mask_next_head = unsafe
             del self._buf[:cut]

@@ -54,7 +54,10 @@ def _render(engine: Engine, pieces: list[Piece], now: float) -> bytes:
         if piece.segment:
             out.append(
                 engine.process_segment(
-                    piece.data, now, ends_line=piece.last, mask_head=piece.masked_head,
+                    piece.data,
+                    now,
+                    ends_line=piece.last,
+                    mask_head=piece.masked_head,
                     mask_tail=piece.masked_tail,
                 )
             )

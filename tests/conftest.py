@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from pseudolog.config import FilterOptions
+from pseudolog.core.engine import Engine
+
+KEY = bytes(range(32))
+REPO = Path(__file__).resolve().parents[1]
+CORPORA = REPO.parent / "shared" / "corpora"
+# 2026-11-21T12:00:00Z
+NOW = 1795262400.0
+
+
+@pytest.fixture
+def engine_factory():
+    def make(**options) -> Engine:
+        return Engine(FilterOptions(**options), KEY)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def pseudolog_bin() -> str:
+    """The installed console script (the README installs it into the active environment)."""
+    candidate = Path(sys.executable).parent / "pseudolog"
+    found = str(candidate) if candidate.exists() else shutil.which("pseudolog")
+    if not found:
+        pytest.fail("the pseudolog console script is not installed; install the project as the README says")
+    return found
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    path = tmp_path / "pseudolog.key"
+    path.write_bytes(KEY)
+    os.chmod(path, 0o600)
+    return path

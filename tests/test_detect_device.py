@@ -1,0 +1,50 @@
+"""MAC addresses and IMEIs."""
+
+import pytest
+
+from pseudolog.detect.device import find_imei, find_mac, luhn_ok, normalise_imei, normalise_mac
+
+
+@pytest.mark.parametrize(
+    "text", [b"00:15:65:AB:CD:EF", b"00-15-65-ab-cd-ef", b"0015.65ab.cdef", b"mac 00:15:65:ab:cd:ef up"]
+)
+def test_mac_forms_normalise_alike(text):
+    found = list(find_mac(text))
+    assert [f.normalised for f in found] == ["00:15:65:ab:cd:ef"]
+
+
+@pytest.mark.parametrize(
+    "text", [b"2024-11-21-10-00-00", b"00:15:65:ab:cd", b"001565abcdef", b"12:30:00", b"8e40daa391b6e4d82b296c77eb0c6986"]
+)
+def test_mac_decoys(text):
+    assert list(find_mac(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "core"),
+    [
+        (b"IMEI 490154203237518 registered", "49015420323751"),
+        (b"49-015420-323751-8", "49015420323751"),
+        (b'+sip.instance="<urn:gsma:imei:49015420-323751-0>"', "49015420323751"),
+    ],
+)
+def test_imei_found(text, core):
+    assert [f.normalised for f in find_imei(text)] == [core]
+
+
+def test_imei_requires_luhn():
+    assert list(find_imei(b"id 490154203237519")) == []
+    assert luhn_ok(b"490154203237518")
+
+
+@pytest.mark.parametrize(
+    ("value", "core"),
+    [("490154203237518", "49015420323751"), ("4901542032375181", "49015420323751"), ("x", None)],
+)
+def test_normalise_imei(value, core):
+    assert normalise_imei(value) == core
+
+
+def test_normalise_mac_rejects_other_text():
+    assert normalise_mac("00:15:65:ab:cd") is None
+    assert normalise_mac("001565ABCDEF") == "00:15:65:ab:cd:ef"

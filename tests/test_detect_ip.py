@@ -1,0 +1,79 @@
+"""IPv4 and IPv6 detection: text -> (matched text, normalised form) for every form the issue names."""
+
+import pytest
+
+from pseudolog.detect.ip import find_ipv4, find_ipv6, normalise_ip
+
+
+def spans(finder, text: bytes):
+    return [(text[f.start : f.end], f.normalised) for f in finder(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"client 192.0.2.1 connected", [(b"192.0.2.1", "192.0.2.1")]),
+        (b"192.0.2.1:5060", [(b"192.0.2.1", "192.0.2.1")]),
+        (b'RemoteAddress="IPV4/UDP/198.51.100.7/5060"', [(b"198.51.100.7", "198.51.100.7")]),
+        (b"Call-ID: a84b4c76e66710@203.0.113.9", [(b"203.0.113.9", "203.0.113.9")]),
+        (b"sip:alice@192.0.2.44;transport=tcp", [(b"192.0.2.44", "192.0.2.44")]),
+        (b"X-Forwarded-For: 10.0.0.2, 198.51.100.23", [(b"10.0.0.2", "10.0.0.2"), (b"198.51.100.23", "198.51.100.23")]),
+        (b"010.001.002.003", [(b"010.001.002.003", "10.1.2.3")]),  # decimal, never octal
+        (b"255.255.255.255.", [(b"255.255.255.255", "255.255.255.255")]),
+        (b"GET /lookup/192.0.2.5 HTTP/1.1", [(b"192.0.2.5", "192.0.2.5")]),
+        (b"4.3.2.1.in-addr.arpa", [(b"4.3.2.1", "4.3.2.1")]),
+    ],
+)
+def test_ipv4_found(text, expected):
+    assert spans(find_ipv4, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"Mozilla/5.0 (X11) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
+        b"Chrome/120.0.6099.109",
+        b"curl/8.4.0",
+        b"256.1.1.1",
+        b"1.2.3.4.5",
+        b"OID 1.3.6.1.4.1.2021.10",
+        b"took 1706368044.12 s",
+        b"version 1.2.3",
+    ],
+)
+def test_ipv4_decoys_untouched(text):
+    assert spans(find_ipv4, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"2001:db8::1", [(b"2001:db8::1", "2001:db8::1")]),
+        (b"2001:0DB8:0000:0000:0000:0000:0000:0001", [(b"2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1")]),
+        (b"[2001:db8::7]:5060", [(b"2001:db8::7", "2001:db8::7")]),
+        (b"fe80::1%eth0 up", [(b"fe80::1", "fe80::1")]),
+        (b"::ffff:192.0.2.1", [(b"::ffff:192.0.2.1", "192.0.2.1")]),
+        (b"2001:db8::1234:58430 [14/Nov/2015", [(b"2001:db8::1234", "2001:db8::1234")]),  # HAProxy, port glued
+        (b"2001:db8:0:0:0:0:0:1:443", [(b"2001:db8:0:0:0:0:0:1", "2001:db8::1")]),
+        (b"loopback ::1 ok", [(b"::1", "::1")]),
+        (b"via 2001:DB8:85A3::8A2E:370:7334;", [(b"2001:DB8:85A3::8A2E:370:7334", "2001:db8:85a3::8a2e:370:7334")]),
+    ],
+)
+def test_ipv6_found(text, expected):
+    assert spans(find_ipv6, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"10:00:00", b"2026:00:00:00", b"[10/Oct/2000:13:55:36 -0700]", b"2026-11-21T10:00:00Z", b"a :: b", b"std::string"],
+)
+def test_ipv6_decoys_untouched(text):
+    assert spans(find_ipv6, text) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised"),
+    [("192.0.2.1", "192.0.2.1"), ("[2001:DB8::1]", "2001:db8::1"), ("::ffff:192.0.2.1", "192.0.2.1"), ("x", None)],
+)
+def test_normalise_ip_for_lookup(value, normalised):
+    assert normalise_ip(value) == normalised

@@ -1,0 +1,63 @@
+"""Phone numbers: international marks, separators, where a number ends, E.164 normalisation."""
+
+import pytest
+
+from pseudolog.detect.phone import find_international, normalise_phone
+
+
+def spans(text: bytes):
+    return [(text[f.start : f.end], f.normalised) for f in find_international(text, "DE")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"call +49 30 1234567", [(b"+49 30 1234567", "+49301234567")]),
+        (b"call 0049301234567 now", [(b"0049301234567", "+49301234567")]),
+        (b"to=%2B4930123456&x=1", [(b"%2B4930123456", "+4930123456")]),
+        (b"to=%2b4930123456", [(b"%2b4930123456", "+4930123456")]),
+        (b"Dial(PJSIP/+4930123456@trunk)", [(b"+4930123456", "+4930123456")]),
+        (b"9011+442037690237", [(b"+442037690237", "+442037690237")]),
+        (b"+49 (0)30 1234567 ok", [(b"+49 (0)30 1234567", "+49301234567")]),
+        (b"+49-30-1234567;", [(b"+49-30-1234567", "+49301234567")]),
+        (b"+49.30.1234567", [(b"+49.30.1234567", "+49301234567")]),
+        (b"+49 30 123 4567 200 OK", [(b"+49 30 123 4567", "+49301234567")]),  # a status code is not a group
+        (b'"GET /c?n=+4930123456 HTTP/1.1" 200 512', [(b"+4930123456", "+4930123456")]),
+        (b"+1 212 555 1234", [(b"+1 212 555 1234", "+12125551234")]),
+    ],
+)
+def test_international_found(text, expected):
+    assert spans(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"offset +0100",
+        b"+12345",
+        b"session 001000000000000008",
+        b"00491511234567890123",  # too many digits for E.164
+        b"0049ab12345678",
+        b"bytes 0012345",
+        b"2026-11-21T10:00:00+01:00",
+    ],
+)
+def test_international_decoys(text):
+    assert spans(text) == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["+49 30 1234567", "0049301234567", "030 1234567", "030/1234567", "+49 (0)30 1234567", "%2B49301234567"],
+)
+def test_one_subscriber_one_normal_form(written):
+    assert normalise_phone(written, "DE") == "+49301234567"
+
+
+def test_region_decides_national_numbers():
+    assert normalise_phone("01 234 5678", "IE") == "+35312345678"
+    assert normalise_phone("030 1234567", "DE") == "+49301234567"
+
+
+def test_long_numbers_without_prefix_are_international():
+    assert normalise_phone("918888888888", "DE") == "+918888888888"
