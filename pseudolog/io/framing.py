@@ -34,7 +34,8 @@ def _safe_cut(buf: bytes | bytearray, limit: int) -> int | None:
         c = buf[i]
         if c == 0x20:
             before, after = buf[i - 1], buf[i + 1] if i + 1 < len(buf) else 0x20
-            if before not in _DIGITS and before not in _AFTER_KEY and after not in _DIGITS and after != 0x28:
+            joins_digits = before in _DIGITS and (after in _DIGITS or after == 0x28)  # "+49 30 1234567"
+            if not joins_digits and before not in _AFTER_KEY:
                 return i + 1
         elif c in _HARD_DELIMITERS and (i == 0 or buf[i - 1] not in _AFTER_KEY):
             return i + 1
@@ -61,7 +62,7 @@ class LineFramer:
             nl = buf.find(b"\n", start)
             if nl < 0:
                 break
-            if nl + 1 - start > self.max_line and not self._in_long_line:
+            if nl + 1 - start > self.max_line:
                 # The line is long even though it is complete: segment it too.
                 self._buf = bytearray(buf[start : nl + 1])
                 out.extend(self._segments(final=True))

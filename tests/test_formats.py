@@ -1,0 +1,84 @@
+"""The pattern language, nginx/Apache format strings, and the built-in format files."""
+
+import pytest
+
+from pseudolog.errors import FormatError
+from pseudolog.formats.compiler import compile_elements
+from pseudolog.formats.grammar import Field, Literal, parse_pattern, parse_pattern_file
+from pseudolog.formats.logformat import parse_log_format
+from pseudolog.formats.registry import builtin_formats, format_from_string, get_format, load_pattern_file
+
+REQUIRED = {
+    "nginx_combined", "nginx_main", "apache_common", "apache_combined", "apache_vhost_combined",
+    "haproxy_http", "haproxy_tcp", "squid_native",
+}
+
+
+def test_pattern_grammar_elements():
+    assert parse_pattern("%{host:remote_addr} - [%{clf}] 100%%") == [
+        Field("host", "remote_addr"), Literal(" - ["), Field("clf", "clf"), Literal("] 100%"),
+    ]
+
+
+@pytest.mark.parametrize("bad", ["%{host", "abc % def", "%{1x}", "%{host:}"])
+def test_pattern_grammar_errors_are_one_line(bad):
+    with pytest.raises(FormatError) as info:
+        parse_pattern(bad)
+    assert "\n" not in str(info.value)
+
+
+def test_compiler_rejects_unknown_types_and_adjacent_fields():
+    with pytest.raises(FormatError, match="unknown field type"):
+        compile_elements(parse_pattern("%{nope} x"), "t")
+    with pytest.raises(FormatError, match="followed by literal"):
+        compile_elements(parse_pattern("%{word}%{word}"), "t")
+
+
+def test_pattern_file_rejects_unknown_keys():
+    with pytest.raises(FormatError):
+        parse_pattern_file("name: x\ncolour: red\n", "f.pattern")
+    with pytest.raises(FormatError, match="name"):
+        load_pattern_file("pattern: %{word} x\n", "f.pattern")
+
+
+def test_every_required_format_is_built_in_with_samples():
+    formats = builtin_formats()
+    assert REQUIRED <= set(formats)
+    for fmt in formats.values():
+        assert fmt.samples, fmt.name
+        for sample in fmt.samples:
+            assert fmt.match(sample.encode()) is not None, (fmt.name, sample)
+
+
+def test_unknown_format_name_lists_the_known_ones():
+    with pytest.raises(FormatError, match="nginx_combined"):
+        get_format("nginx-typo")
+
+
+@pytest.mark.parametrize(
+    ("log_format", "line", "types"),
+    [
+        (
+            '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
+            '"$http_user_agent" rt=$request_time',
+            b'192.0.2.1 - - [21/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.4.0" rt=0.005',
+            ["host", "word", "clf", "text", "int", "int", "text", "text", "num"],
+        ),
+        (
+            '%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\"',
+            b'192.0.2.1 - - [21/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 - "-" "curl/8.4.0"',
+            ["host", "word", "word", "clf", "text", "int", "int", "text", "text"],
+        ),
+        ("${time_iso8601} ${remote_addr}", b"2026-11-21T10:00:00+00:00 2001:db8::1", ["iso", "host"]),
+        ("%v:%p %a %D", b"pbx.example.com:443 192.0.2.1 1234", ["word", "int", "host", "int"]),
+    ],
+)
+def test_log_format_strings(log_format, line, types):
+    elements = parse_log_format(log_format)
+    assert [e.type for e in elements if isinstance(e, Field)] == types
+    assert format_from_string(log_format).match(line) is not None
+
+
+def test_log_format_errors_are_clear():
+    with pytest.raises(FormatError, match="log_format"):
+        parse_log_format("$remote_addr $")

@@ -1,0 +1,43 @@
+"""Framing: partial lines wait for their newline; long lines are segmented at safe cuts."""
+
+from pseudolog.io.framing import LineFramer
+
+
+def test_partial_line_waits_for_newline():
+    framer = LineFramer(4096)
+    assert framer.feed(b"abc") == []
+    pieces = framer.feed(b"def\nxy")
+    assert [p.data for p in pieces] == [b"abcdef\n"]
+    assert [p.data for p in framer.finish()] == [b"xy"]
+
+
+def test_crlf_and_empty_lines_are_lines():
+    framer = LineFramer(4096)
+    assert [p.data for p in framer.feed(b"a\r\n\n\nb\n")] == [b"a\r\n", b"\n", b"\n", b"b\n"]
+
+
+def test_long_line_is_cut_at_a_safe_place_and_rejoins():
+    framer = LineFramer(4096)
+    line = (b"word 192.0.2.1 " * 1000) + b"\n"
+    pieces = framer.feed(line[:7000]) + framer.feed(line[7000:])
+    assert all(p.segment for p in pieces)
+    assert b"".join(p.data for p in pieces) == line
+    assert all(len(p.data) <= 4096 for p in pieces)
+    assert [p.last for p in pieces].count(True) == 1 and pieces[-1].last
+    assert not any(p.masked_head or p.masked_tail for p in pieces)
+    for p in pieces[:-1]:  # no cut splits an address
+        assert p.data.endswith(b" ")
+
+
+def test_unsafe_cut_is_marked_for_masking():
+    framer = LineFramer(4096)
+    pieces = framer.feed(b"1" * 10000 + b"\n")
+    assert pieces[0].masked_tail and pieces[1].masked_head
+    assert b"".join(p.data for p in pieces) == b"1" * 10000 + b"\n"
+
+
+def test_pending_stays_bounded():
+    framer = LineFramer(4096)
+    for _ in range(100):
+        framer.feed(b"x" * 1000)
+        assert framer.pending <= 4096
