@@ -59,14 +59,13 @@ def _say(message: str) -> None:
     sys.stderr.flush()
 
 
-def _key(key_file: str | None) -> MasterKey:
-    key = resolve_master_key(key_file, dict(os.environ))
+def _announce_ephemeral(key: MasterKey) -> None:
+    """Said once, after every option has been checked, so an error is still the only line."""
     if key.ephemeral:
         _say(
             "no key configured (--key-file, PSEUDOLOG_KEY_FILE or a systemd credential); using a random key "
             "for this run: pseudonyms are consistent within it and unlinkable to other runs"
         )
-    return key
 
 
 def _time_option(value: str | None, option: str) -> float | None:
@@ -119,7 +118,7 @@ def run(
     fixed_now = _time_option(now, "--now")
     files = list(inputs or [])
     total = check_inputs(files)
-    key = _key(key_file)
+    key = resolve_master_key(key_file, dict(os.environ))
     engine = Engine(options, key.secret)
     clock = (lambda: fixed_now) if fixed_now is not None else time.time
     sink: BinaryIO
@@ -130,6 +129,7 @@ def run(
             sink, close_sink = open(output, "wb"), True  # noqa: SIM115 - closed below
         except OSError as exc:
             raise ConfigError(f"cannot write output {output}: {exc.strerror}") from None
+    _announce_ephemeral(key)
     show = progress.wanted(files, total)
     try:
         with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:

@@ -1,0 +1,234 @@
+"""The installed `pseudolog` script in real pipes: the command-line contract as users see it."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import time
+
+import orjson
+import pytest
+
+NGINX = (
+    b'203.0.113.7 - - [21/Nov/2026:10:15:32 +0000] "GET /call?to=%2B4930123456 HTTP/1.1" 200 512 "-" '
+    b'"Mozilla/5.0 (X11) Chrome/120.0.0.0 Safari/537.36"\n'
+)
+RAW = (b"203.0.113.7", b"4930123456")
+
+
+def run(bin_: str, *args: str, stdin: bytes = b"", env: dict | None = None, timeout: float = 60):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("PSEUDOLOG_KEY_FILE", "CREDENTIALS_DIRECTORY")}
+    full_env.update(env or {})
+    return subprocess.run([bin_, *args], input=stdin, capture_output=True, env=full_env, timeout=timeout)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    err = proc.stderr.decode()
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("pseudolog: error: ")
+    for needle in needles:
+        assert needle in err
+
+
+def test_run_filters_stdin_with_an_ephemeral_key(pseudolog_bin):
+    proc = run(pseudolog_bin, "run", stdin=NGINX * 3)
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 3 and len(set(lines)) == 1  # consistent within the run
+    assert not any(raw in proc.stdout for raw in RAW)
+    assert proc.stderr.decode().count("random key") == 1
+
+
+def test_ephemeral_runs_are_unlinkable(pseudolog_bin):
+    assert run(pseudolog_bin, "run", stdin=NGINX).stdout != run(pseudolog_bin, "run", stdin=NGINX).stdout
+
+
+def test_same_key_file_same_output(pseudolog_bin, key_file, tmp_path):
+    a = run(pseudolog_bin, "run", "--key-file", str(key_file), stdin=NGINX)
+    b = run(pseudolog_bin, "run", stdin=NGINX, env={"PSEUDOLOG_KEY_FILE": str(key_file)})
+    cred = tmp_path / "creds"
+    cred.mkdir()
+    (cred / "pseudolog.key").write_bytes(key_file.read_bytes())
+    os.chmod(cred / "pseudolog.key", 0o400)
+    c = run(pseudolog_bin, "run", stdin=NGINX, env={"CREDENTIALS_DIRECTORY": str(cred)})
+    assert a.stdout == b.stdout == c.stdout
+    assert a.stderr == b"" and c.stderr == b""
+
+
+def test_files_in_order_to_output_file(pseudolog_bin, key_file, tmp_path):
+    first, second = tmp_path / "a.log", tmp_path / "b.log"
+    first.write_bytes(b"2026-11-21T10:00:00Z one 192.0.2.1\n")
+    second.write_bytes(b"2026-11-21T10:00:01Z two 192.0.2.2\nlast line without newline")
+    out = tmp_path / "out.log"
+    proc = run(pseudolog_bin, "run", "--key-file", str(key_file), "-o", str(out), str(first), "-", str(second),
+               stdin=b"from stdin\n")
+    assert proc.returncode == 0, proc.stderr
+    lines = out.read_bytes().split(b"\n")
+    assert lines[0].split(b" ")[1] == b"one" and lines[1] == b"from stdin"
+    assert lines[2].split(b" ")[1] == b"two"
+    assert lines[-1] == b"last line without newline"
+    assert b"192.0.2" not in out.read_bytes()
+
+
+def test_stats_is_json_without_values(pseudolog_bin, key_file):
+    proc = run(pseudolog_bin, "run", "--key-file", str(key_file), "--stats", "--now", "2026-11-22T00:00:00Z",
+               "--retention", "1d", stdin=NGINX + b'192.0.2.9 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\n')
+    stats = orjson.loads(proc.stderr)
+    assert stats["lines_in"] == 2 and stats["lines_out"] == 1 and stats["dropped_retention"] == 1
+    assert stats["replaced"] == {"ip": 1, "phone": 1}
+    assert not any(raw in proc.stderr for raw in (*RAW, b"192.0.2.9"))
+    assert key_file.read_bytes().hex() not in proc.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "line"),
+    [
+        ("ip", "203.0.113.7", b"2026-11-21T10:00:00Z client 203.0.113.7:5060\n"),
+        ("ip", "2001:db8::1", b"2026-11-21T10:00:00Z client [2001:DB8:0::1]:5060\n"),
+        ("phone", "+49 30 1234567", b"2026-11-21T10:00:00Z INVITE sip:0301234567@pbx\n"),
+        ("phone", "030 1234567", b"2026-11-21T10:00:00Z from=+49301234567;\n"),
+        ("mac", "00:15:65:ab:cd:ef", b"2026-11-21T10:00:00Z GET /001565ABCDEF.cfg\n"),
+        ("imei", "490154203237518", b"2026-11-21T10:00:00Z imei=49015420323751 8x 490154203237518\n"),
+    ],
+)
+def test_lookup_agrees_with_run(pseudolog_bin, key_file, kind, value, line):
+    out = run(pseudolog_bin, "run", "--key-file", str(key_file), "--window", "1d", stdin=line).stdout
+    token = run(pseudolog_bin, "lookup", "--key-file", str(key_file), "--window", "1d",
+                "--at", "2026-11-21T23:00:00Z", kind, value).stdout.strip()
+    assert token and token in out
+    other_day = run(pseudolog_bin, "lookup", "--key-file", str(key_file), "--at", "2026-11-22T00:00:00Z",
+                    kind, value).stdout.strip()
+    assert other_day != token
+
+
+def test_lookup_refuses_bad_values_without_echoing_them(pseudolog_bin, key_file):
+    proc = run(pseudolog_bin, "lookup", "--key-file", str(key_file), "--at", "2026-11-21", "ip", "300.1.2.3")
+    assert_one_line_error(proc, "not a valid ip")
+    assert "300.1.2.3" not in proc.stderr.decode()
+
+
+def test_keys_init_writes_0600_and_never_overwrites(pseudolog_bin, tmp_path):
+    path = tmp_path / "k"
+    assert run(pseudolog_bin, "keys", "init", str(path)).returncode == 0
+    assert path.stat().st_mode & 0o777 == 0o600 and len(path.read_bytes()) == 32
+    before = path.read_bytes()
+    assert_one_line_error(run(pseudolog_bin, "keys", "init", str(path)), "refusing to overwrite")
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "--window", "3x"], "--window"),
+        (["run", "--retention", "soon"], "--retention"),
+        (["run", "--format", "nope"], "unknown format"),
+        (["run", "--log-format", "$remote_addr $"], "log_format"),
+        (["run", "/nonexistent/input.log"], "cannot read input"),
+        (["run", "--key-file", "/nonexistent/key"], "does not exist"),
+        (["run", "--region", "XX"], "--region"),
+        (["run", "--now", "whenever"], "--now"),
+        (["run", "--no-such-option"], "No such option"),
+        (["lookup", "--at", "2026-11-21", "ip", "192.0.2.1"], "--key-file"),
+        (["lookup", "--at", "2026-11-21", "--key-file", "/nonexistent", "ip", "192.0.2.1"], "does not exist"),
+    ],
+)
+def test_user_errors_are_one_line(pseudolog_bin, args, needle):
+    proc = run(pseudolog_bin, *args, stdin=NGINX)
+    assert_one_line_error(proc, needle)
+    assert proc.stdout == b""  # nothing half-written
+
+
+def test_group_readable_key_is_refused(pseudolog_bin, key_file):
+    os.chmod(key_file, 0o640)
+    assert_one_line_error(run(pseudolog_bin, "run", "--key-file", str(key_file), stdin=NGINX), "chmod 600")
+
+
+def test_short_key_is_refused(pseudolog_bin, tmp_path):
+    short = tmp_path / "short"
+    short.write_bytes(b"x" * 16)
+    os.chmod(short, 0o600)
+    assert_one_line_error(run(pseudolog_bin, "run", "--key-file", str(short), stdin=NGINX), "at least 32")
+
+
+def test_formats_lists_every_format_with_a_sample(pseudolog_bin):
+    out = run(pseudolog_bin, "formats").stdout.decode()
+    for name in ("nginx_combined", "nginx_main", "apache_common", "apache_combined", "apache_vhost_combined",
+                 "haproxy_http", "haproxy_tcp", "squid_native"):
+        assert f"{name}: " in out
+
+
+def test_a_line_comes_out_promptly_while_input_stays_open(pseudolog_bin, key_file):
+    """As `tail -F ... | pseudolog run` or Apache's piped CustomLog: no waiting for more input."""
+    proc = subprocess.Popen([pseudolog_bin, "run", "--key-file", str(key_file)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.5)  # start-up
+        for _ in range(2):
+            sent = time.monotonic()
+            proc.stdin.write(NGINX)
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 5)
+            assert ready, "no output while the input stays open"
+            line = proc.stdout.readline()
+            assert time.monotonic() - sent < 1.0
+            assert line.startswith(b"IP-")
+    finally:
+        proc.stdin.close()
+        proc.wait(10)
+    assert proc.returncode == 0
+
+
+def test_reader_going_away_is_quiet(pseudolog_bin, key_file, tmp_path):
+    big = tmp_path / "big.log"
+    big.write_bytes(NGINX * 50000)
+    proc = subprocess.run(f"'{pseudolog_bin}' run --key-file '{key_file}' '{big}' | head -1", shell=True,
+                          capture_output=True, timeout=60)
+    assert proc.stdout.startswith(b"IP-")
+    assert b"Traceback" not in proc.stderr and proc.stderr == b""
+
+
+def test_progress_bar_only_on_a_terminal(pseudolog_bin, key_file, tmp_path):
+    import pty
+
+    log = tmp_path / "a.log"
+    log.write_bytes(NGINX * 2000)
+    plain = run(pseudolog_bin, "run", "--key-file", str(key_file), str(log))
+    assert plain.stderr == b""
+    leader, follower = pty.openpty()
+    proc = subprocess.run([pseudolog_bin, "run", "--key-file", str(key_file), str(log)], stdout=subprocess.PIPE,
+                          stderr=follower, timeout=60)
+    os.close(follower)
+    shown = b""
+    while select.select([leader], [], [], 0.2)[0]:
+        try:
+            shown += os.read(leader, 65536)
+        except OSError:
+            break
+    os.close(leader)
+    assert proc.stdout == plain.stdout
+    assert b"pseudolog" in shown  # rich drew the bar on the terminal
+
+
+def test_python_m_entry_point(pseudolog_bin):
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "pseudolog", "--version"], capture_output=True, timeout=30)
+    assert proc.returncode == 0 and proc.stdout.startswith(b"pseudolog ")
+
+
+def test_help_for_every_command(pseudolog_bin):
+    for args in (["--help"], ["run", "--help"], ["lookup", "--help"], ["keys", "init", "--help"], ["formats", "--help"]):
+        proc = run(pseudolog_bin, *args)
+        assert proc.returncode == 0 and b"Usage" in proc.stdout
+
+
+def test_input_path_is_a_directory(pseudolog_bin, tmp_path):
+    assert_one_line_error(run(pseudolog_bin, "run", str(tmp_path)), "directory")
+
+
+def test_unwritable_output(pseudolog_bin):
+    assert_one_line_error(run(pseudolog_bin, "run", "-o", "/nonexistent/dir/out.log", stdin=NGINX), "cannot write")
+
