@@ -58,7 +58,7 @@ class Scrubber:
         self.pseudonymizer = pseudonymizer
         self.region = region
         self.replaced: Counter[str] = Counter()
-        self._cache: dict[tuple[int | None, bytes], tuple[bytes, tuple[str, ...]]] = {}
+        self._cache: dict[tuple[int | None, bool, bytes], tuple[bytes, tuple[str, ...]]] = {}
         self._cache_size = cache_size
         self._detectors: tuple[Detector, ...] = (
             lambda t: find_context(t, region),
@@ -68,13 +68,17 @@ class Scrubber:
             lambda t: find_international(t, region),
             find_imei,
         )
+        self._agent_detectors = tuple(
+            (lambda t: find_ipv4(t, in_agent=True)) if d is find_ipv4 else d for d in self._detectors
+        )
 
-    def find(self, text: bytes) -> list[Found]:
-        """All identifiers in `text`, non-overlapping, in order of position."""
+    def find(self, text: bytes, in_agent: bool = False) -> list[Found]:
+        """All identifiers in `text`, non-overlapping, in order of position. `in_agent`: the text is a
+        user agent, where dotted quads after a product token are firmware versions."""
         if not _MAYBE_IDENTIFIER.search(text):
             return []
         taken: list[Found] = []
-        for detect in self._detectors:
+        for detect in self._agent_detectors if in_agent else self._detectors:
             for found in detect(text):
                 if all(found.end <= t.start or found.start >= t.end for t in taken):
                     taken.append(found)
@@ -88,15 +92,15 @@ class Scrubber:
             return text
         return self._replace(text, found, window)
 
-    def scrub_cached(self, text: bytes, window: int | None) -> bytes:
+    def scrub_cached(self, text: bytes, window: int | None, in_agent: bool = False) -> bytes:
         """`scrub` for values that repeat (format fields): cached by (window, text)."""
-        key = (window, text)
+        key = (window, in_agent, text)
         hit = self._cache.get(key)
         if hit is not None:
             for kind in hit[1]:
                 self.replaced[kind] += 1
             return hit[0]
-        found = self.find(text)
+        found = self.find(text, in_agent)
         out = self._replace(text, found, window) if found else text
         if len(self._cache) >= self._cache_size:
             self._cache.pop(next(iter(self._cache)))

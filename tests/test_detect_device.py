@@ -32,8 +32,9 @@ def test_imei_found(text, core):
     assert [f.normalised for f in find_imei(text)] == [core]
 
 
-def test_imei_requires_luhn():
+def test_imei_requires_luhn_and_a_reporting_body():
     assert list(find_imei(b"id 490154203237519")) == []
+    assert list(find_imei(b"[pid 17512:tid 140080231159552]")) == []  # Luhn-valid, but 14 is no reporting body
     assert luhn_ok(b"490154203237518")
 
 

@@ -77,3 +77,16 @@ def test_ipv6_decoys_untouched(text):
 )
 def test_normalise_ip_for_lookup(value, normalised):
     assert normalise_ip(value) == normalised
+
+
+@pytest.mark.parametrize(
+    "agent", [b"Yealink SIP-T46S 66.86.0.15", b"Grandstream GXP2170 1.0.11.23", b"Firefox/2.0.0.4", b"zlib/1.2.3.4"]
+)
+def test_firmware_versions_in_user_agents(agent):
+    assert spans(lambda t: find_ipv4(t, in_agent=True), agent) == []
+    assert spans(find_ipv4, agent) != []  # outside a user agent the strict rule holds
+
+
+def test_addresses_in_user_agents_are_still_found():
+    text = b"Mozilla/5.0 (compatible; +http://192.0.2.8/bot) via 192.0.2.9"
+    assert [n for _, n in spans(lambda t: find_ipv4(t, in_agent=True), text)] == ["192.0.2.8", "192.0.2.9"]

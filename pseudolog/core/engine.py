@@ -81,7 +81,7 @@ class PseudonymiseStep:
             elif role == "ipport":
                 parts.append(self._ipport(text, window))
             else:
-                parts.append(self.scrubber.scrub_cached(text, window))
+                parts.append(self.scrubber.scrub_cached(text, window, spec.agent))
             pos = end
         parts.append(body[pos:])
         record.output = b"".join(parts)

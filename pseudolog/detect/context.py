@@ -52,17 +52,41 @@ PROVISIONING_MAC_RE = re.compile(
 )
 
 
+_PROVISIONING_EXTENSIONS = (b".cfg", b".cnf", b".xml", b".ini", b".boot", b".txt", b".conf", b".htm", b".json",
+                            b".bin", b".ld", b".tar", b".zip", b".rom")
+_MAC_KEY_HINTS = (b"mac", b"sn", b"dev", b"hw")
+
+
 def find_context(text: bytes, region: str) -> Iterator[Found]:
+    """Each rule runs only when its keyword is in the text: a substring test is far cheaper than a regex."""
+    low = text.lower()
+    if b"sip" in low or b"tel:" in low:
+        yield from _uri_numbers(text, region)
+    for m in PHONE_VALUE_RE.finditer(text):
+        norm = context_number(m.group("v"), region)
+        if norm is not None:
+            yield Found(m.start("v"), m.end("v"), "phone", norm)
+    if any(hint in low for hint in _MAC_KEY_HINTS):
+        yield from _keyed_macs(text)
+    if b"imei" in low:
+        for m in IMEI_VALUE_RE.finditer(text):
+            imei = normalise_imei(m.group("v"))
+            if imei is not None:
+                yield Found(m.start("v"), m.end("v"), "imei", imei)
+    if any(ext in low for ext in _PROVISIONING_EXTENSIONS):
+        yield from _provisioning_macs(text)
+
+
+def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:
     for m in URI_USER_RE.finditer(text):
         group = "s" if m.group("s") is not None else "t"
         value = m.group(group).rstrip(b".-(")
         norm = context_number(value, region)
         if norm is not None and CONTEXT_NUMBER_RE.fullmatch(value.replace(b".", b"")):
             yield Found(m.start(group), m.start(group) + len(value), "phone", norm)
-    for m in PHONE_VALUE_RE.finditer(text):
-        norm = context_number(m.group("v"), region)
-        if norm is not None:
-            yield Found(m.start("v"), m.end("v"), "phone", norm)
+
+
+def _keyed_macs(text: bytes) -> Iterator[Found]:
     for m in MAC_VALUE_RE.finditer(text):
         value = m.group("v")
         if len(value) == 12 and not is_plausible_bare_mac(value):
@@ -70,10 +94,9 @@ def find_context(text: bytes, region: str) -> Iterator[Found]:
         mac = normalise_mac(value)
         if mac is not None:
             yield Found(m.start("v"), m.end("v"), "mac", mac)
-    for m in IMEI_VALUE_RE.finditer(text):
-        imei = normalise_imei(m.group("v"))
-        if imei is not None:
-            yield Found(m.start("v"), m.end("v"), "imei", imei)
+
+
+def _provisioning_macs(text: bytes) -> Iterator[Found]:
     for m in PROVISIONING_MAC_RE.finditer(text):
         value = m.group("v")
         if any(48 <= c <= 57 for c in value) and is_plausible_bare_mac(value):

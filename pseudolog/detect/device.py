@@ -2,7 +2,9 @@
 
 MAC: colon, dash and Cisco dot forms anywhere; the bare 12-hex form only where context says device
 (provisioning file names, `mac=`, `SN:`, `DevId`, see `context.py`). Normalised to lower-case colon form.
-IMEI: 15 Luhn-valid digits anywhere, also grouped as `35-209900-176148-1`; IMEISV (16 digits) where
+IMEI: 15 Luhn-valid digits anywhere whose first two digits are an allocated GSMA reporting body (35, 86,
+49, 01, ...; this keeps Apache thread ids like 140080231159552 out), also grouped as `35-209900-176148-1`;
+any 14-16 digits where context says IMEI (`imei=`); IMEISV (16 digits) where
 context says IMEI; `urn:gsma:imei:TAC-SNR-0` (RFC 7254). Normalised to the 14-digit core (TAC + SNR),
 so an IMEI, its IMEISV and its URN form are one device.
 """
@@ -25,6 +27,11 @@ MAC_DOTTED_RE = re.compile(
 IMEI_RE = re.compile(rb"(?<![0-9])(?:[0-9]{15}|[0-9]{2}[- ][0-9]{6}[- ][0-9]{6}[- ][0-9])(?![0-9])")
 IMEI_URN_RE = re.compile(rb"(?i:urn:gsma:imei:)([0-9]{8})-([0-9]{6})-([0-9])(?![0-9])")
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+# GSMA reporting body identifiers: the first two digits of every allocated TAC.
+REPORTING_BODIES = frozenset(
+    (b"01", b"10", b"30", b"33", b"35", b"44", b"45", b"49", b"50", b"51", b"52", b"53", b"54", b"86", b"91", b"98",
+     b"99")
+)
 
 
 def normalise_mac(text: bytes | str) -> str | None:
@@ -85,5 +92,5 @@ def find_imei(text: bytes) -> Iterator[Found]:
         yield Found(m.start(1), m.end(3), "imei", (m.group(1) + m.group(2)).decode("ascii"))
     for m in IMEI_RE.finditer(text):
         digits = bytes(c for c in m.group() if 48 <= c <= 57)
-        if luhn_ok(digits):
+        if digits[:2] in REPORTING_BODIES and luhn_ok(digits):
             yield Found(m.start(), m.end(), "imei", digits[:14].decode("ascii"))

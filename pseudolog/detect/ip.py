@@ -2,7 +2,9 @@
 
 IPv4: four decimal octets 0-255; zero-padded octets are read as decimal, never octal (`010` is ten).
 Not inside longer dotted runs (OIDs, `1.2.3.4.5`). A reduced user-agent version such as `Chrome/120.0.0.0`
-(product token at a word start, version ending `.0.0`) is a version, not an address.
+(product token at a word start, version ending `.0.0`) is a version, not an address. Inside a user-agent
+field (`in_agent`), a dotted quad right after `Product/` or after a model name with a digit and a blank
+(`Yealink SIP-T46S 66.86.0.15`, `Grandstream GXP2170 1.0.11.23`) is a firmware version: phones put them there.
 IPv6: every RFC 4291 / RFC 5952 text form (compressed, expanded, upper case, IPv4-mapped, zone ids,
 bracketed, HAProxy's port glued on), checked by `ipaddress`. IPv4-mapped addresses normalise to the IPv4
 address, so a dual-stack socket's `::ffff:192.0.2.1` and `192.0.2.1` get the same pseudonym.
@@ -38,9 +40,14 @@ def normalise_ipv4(text: bytes | str) -> str:
     return ".".join(str(int(part)) for part in raw.split("."))
 
 
-def _is_version(text: bytes, start: int, end: int) -> bool:
-    """`Product/120.0.0.0` at a word start: a reduced user-agent version, not an address."""
-    if not text.endswith(b".0.0", start, end) or start == 0 or text[start - 1] != 0x2F:
+def _is_version(text: bytes, start: int, end: int, in_agent: bool) -> bool:
+    """A product token, then `/` (or a blank, in a user agent), then the dotted quad: a version."""
+    if start == 0:
+        return False
+    separator = text[start - 1]
+    if separator != 0x2F and not (in_agent and separator == 0x20):
+        return False
+    if not in_agent and not text.endswith(b".0.0", start, end):
         return False
     i = start - 1
     while i > 0 and text[i - 1] in _PRODUCT_CHARS:
@@ -48,13 +55,15 @@ def _is_version(text: bytes, start: int, end: int) -> bool:
     product = text[i : start - 1]
     if not product or not product[:1].isalpha() or product.upper() in _TRANSPORTS:
         return False
-    return i == 0 or text[i - 1] in _PRODUCT_BOUNDARY
+    if separator == 0x20 and not any(48 <= c <= 57 for c in product):
+        return False  # after a blank only a model name (SIP-T46S, GXP2170), not a word like "via"
+    return in_agent or i == 0 or text[i - 1] in _PRODUCT_BOUNDARY
 
 
-def find_ipv4(text: bytes) -> Iterator[Found]:
+def find_ipv4(text: bytes, in_agent: bool = False) -> Iterator[Found]:
     for m in IPV4_RE.finditer(text):
         start, end = m.span()
-        if _is_version(text, start, end):
+        if _is_version(text, start, end, in_agent):
             continue
         yield Found(start, end, "ip", normalise_ipv4(m.group()))
 

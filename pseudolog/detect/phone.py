@@ -3,7 +3,7 @@ where the context says phone (see `context.py`). Everything is normalised to E.1
 before hashing, so `+49 30 1234567`, `0049301234567` and `030 1234567` (region DE) are one subscriber.
 
 Where a number written with spaces ends is decided by its shape, not by validity (German numbers are
-valid at almost any length): digits join across `-`, `.`, `/` and parentheses; across a single space only
+valid at almost any length): digits join across `-`, `.`, `/` and parentheses; across a single space (or `%20`) only
 while the group before the space has at most 4 digits and fewer than 11 digits are collected. At most 15
 digits (E.164); a digit run longer than that is not a phone number.
 """
@@ -58,8 +58,11 @@ def _scan_number(text: bytes, pos: int) -> tuple[int, int] | None:
             continue
         if c == 0x28:
             continue
-        if c == 0x20 and digits <= 4 and total < 11 and i + 1 < n and (text[i + 1] in _DIGITS or text[i + 1] == 0x28):
-            i += 1
+        blank = 1 if c == 0x20 else 3 if text.startswith(b"%20", i) else 0  # URL-encoded blanks too
+        if blank and digits <= 4 and total < 11 and i + blank < n and (
+            text[i + blank] in _DIGITS or text[i + blank] == 0x28
+        ):
+            i += blank
             continue
         break
     if end < n and text[end] in _DIGITS:
@@ -74,7 +77,7 @@ def normalise_phone(raw: str, region: str) -> str | None:
     Unparseable numbers still get a stable form ("+" and digits, or the region and digits) so they are
     pseudonymised, never passed through.
     """
-    text = raw.strip()
+    text = raw.strip().replace("%20", " ")
     if text[:3].upper() == "%2B":
         text = "+" + text[3:]
     digits = "".join(c for c in text if c.isdigit())

@@ -16,6 +16,7 @@ class FieldSpec:
     type: str
     role: str
     time_kind: str | None
+    agent: bool = False  # a user-agent field: dotted quads after a product token are versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,8 @@ def compile_elements(elements: list[Element], where: str, time_field: str | None
         stop = following.text[0] if isinstance(following, Literal) else None
         ft = FIELD_TYPES[element.type]
         regex_parts.append("(" + field_regex(element.type, stop) + ")")
-        fields.append(FieldSpec(element.name, element.type, ft.role, ft.time_kind))
+        agent = "agent" in element.name.lower()
+        fields.append(FieldSpec(element.name, element.type, ft.role, ft.time_kind, agent))
     if not fields:
         raise FormatError(f"{where}: a pattern needs at least one field")
     time_index: int | None = None

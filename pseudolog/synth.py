@@ -1,0 +1,110 @@
+"""Synthetic, realistic log corpora for benchmarks and sizing: deterministic for a seed.
+
+Identifiers repeat the way they do in real traffic (a few busy clients, a long tail), and every line
+carries the mix the benchmarks care about: IPv4 and IPv6 clients, phone numbers in query strings, MACs
+in provisioning paths, IMEIs, and decoys (versions, hex ids, durations).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+    "Yealink SIP-T46S 66.86.0.15 00:15:65:aa:bb:cc",
+    "Linphone/5.2.0 (belle-sip/5.2.0)",
+    "curl/8.4.0",
+    "Grandstream GXP2170 1.0.11.23",
+)
+PATHS = (
+    "/api/v1/calls?to={phone}&from={phone2}",
+    "/provisioning/{mac}.cfg",
+    "/index.html",
+    "/static/app.3f9a2c1b.js",
+    "/api/v1/devices?imei={imei}",
+    "/api/v1/numbers/{phone}",
+    "/login",
+)
+
+
+def _luhn_digit(body: str) -> str:
+    total = 0
+    for i, c in enumerate(reversed(body)):
+        d = int(c)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+class Identities:
+    """Pools of identifiers with a skewed popularity, like real clients."""
+
+    def __init__(self, rng: random.Random, distinct: int) -> None:
+        self.rng = rng
+        self.distinct = distinct
+
+    def _pick(self) -> int:
+        # Pareto-like: most lines come from a few ids, the rest from a long tail.
+        return min(int(self.rng.paretovariate(1.2)) - 1, self.distinct - 1) if self.rng.random() < 0.8 else (
+            self.rng.randrange(self.distinct)
+        )
+
+    def ip(self) -> str:
+        n = self._pick()
+        if n % 7 == 0:
+            return f"2001:db8:{n >> 16:x}:{n & 0xFFFF:x}::{(n * 7) & 0xFFFF:x}"
+        return f"{(n >> 16) % 223 + 1}.{(n >> 8) & 255}.{n & 255}.{(n * 13) % 254 + 1}"
+
+    def phone(self) -> str:
+        n = self._pick()
+        return f"%2B4930{1000000 + n % 9000000}" if n % 2 else f"0151{10000000 + n % 90000000}"
+
+    def mac(self) -> str:
+        n = self._pick()
+        return f"001565{n & 0xFFFFFF:06x}"
+
+    def imei(self) -> str:
+        body = f"35{209900 + self._pick() % 90000:06d}{self._pick() % 1000000:06d}"
+        return body + _luhn_digit(body)
+
+
+def nginx_lines(count: int, seed: int = 1, distinct: int = 50_000) -> Iterator[str]:
+    rng = random.Random(seed)
+    ids = Identities(rng, distinct)
+    second = 1795262400
+    for i in range(count):
+        if i % 20 == 0:
+            second += 1
+        ts = _clf(second)
+        path = rng.choice(PATHS).format(phone=ids.phone(), phone2=ids.phone(), mac=ids.mac(), imei=ids.imei())
+        yield (
+            f'{ids.ip()} - - [{ts}] "GET {path} HTTP/1.1" {rng.choice((200, 200, 200, 304, 404))} '
+            f'{rng.randrange(200, 90000)} "-" "{rng.choice(AGENTS)}"\n'
+        )
+
+
+def _clf(epoch: int) -> str:
+    import time
+
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch))
+
+
+def syslog_sip_lines(count: int, seed: int = 2, distinct: int = 50_000) -> Iterator[str]:
+    """Kamailio-style free-text lines: no format fits, every line is scanned whole."""
+    rng = random.Random(seed)
+    ids = Identities(rng, distinct)
+    for i in range(count):
+        ts = f"Nov 21 10:{(i // 600) % 60:02d}:{(i // 10) % 60:02d}"
+        yield (
+            f"{ts} sip1 kamailio[2929]: NOTICE: <script>: INVITE from sip:{ids.phone().replace('%2B', '+')}"
+            f"@{ids.ip()} to sip:0{30 + i % 60}{1000000 + i % 999999}@pbx.example.com "
+            f"Call-ID: {rng.getrandbits(64):016x}@{ids.ip()} UA='Linphone/5.2.0'\n"
+        )
+
+
+GENERATORS = {"nginx": nginx_lines, "sip_syslog": syslog_sip_lines}
