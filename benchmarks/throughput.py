@@ -37,8 +37,10 @@ def main() -> None:
             with corpus.open("w") as fh:
                 fh.writelines(generate(lines))
             seconds, size = measure(binary, key, corpus)
-            print(f"{kind:<12} {lines:>9} {size / 1e6:>8.1f} {seconds:>8.2f} {lines / seconds:>10,.0f} "
-                  f"{size / seconds / 1e6:>7.1f}")
+            print(
+                f"{kind:<12} {lines:>9} {size / 1e6:>8.1f} {seconds:>8.2f} {lines / seconds:>10,.0f} "
+                f"{size / seconds / 1e6:>7.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,18 @@ def test_files_in_order_to_output_file(pseudolog_bin, key_file, tmp_path):
     first.write_bytes(b"2026-11-21T10:00:00Z one 192.0.2.1\n")
     second.write_bytes(b"2026-11-21T10:00:01Z two 192.0.2.2\nlast line without newline")
     out = tmp_path / "out.log"
-    proc = run(pseudolog_bin, "run", "--key-file", str(key_file), "-o", str(out), str(first), "-", str(second),
-               stdin=b"from stdin\n")
+    proc = run(
+        pseudolog_bin,
+        "run",
+        "--key-file",
+        str(key_file),
+        "-o",
+        str(out),
+        str(first),
+        "-",
+        str(second),
+        stdin=b"from stdin\n",
+    )
     assert proc.returncode == 0, proc.stderr
     lines = out.read_bytes().split(b"\n")
     assert lines[0].split(b" ")[1] == b"one" and lines[1] == b"from stdin"
@@ -74,8 +84,18 @@ def test_files_in_order_to_output_file(pseudolog_bin, key_file, tmp_path):
 
 
 def test_stats_is_json_without_values(pseudolog_bin, key_file):
-    proc = run(pseudolog_bin, "run", "--key-file", str(key_file), "--stats", "--now", "2026-11-22T00:00:00Z",
-               "--retention", "1d", stdin=NGINX + b'192.0.2.9 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\n')
+    proc = run(
+        pseudolog_bin,
+        "run",
+        "--key-file",
+        str(key_file),
+        "--stats",
+        "--now",
+        "2026-11-22T00:00:00Z",
+        "--retention",
+        "1d",
+        stdin=NGINX + b'192.0.2.9 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\n',
+    )
     stats = orjson.loads(proc.stderr)
     assert stats["lines_in"] == 2 and stats["lines_out"] == 1 and stats["dropped_retention"] == 1
     assert stats["replaced"] == {"ip": 1, "phone": 1}
@@ -96,11 +116,22 @@ def test_stats_is_json_without_values(pseudolog_bin, key_file):
 )
 def test_lookup_agrees_with_run(pseudolog_bin, key_file, kind, value, line):
     out = run(pseudolog_bin, "run", "--key-file", str(key_file), "--window", "1d", stdin=line).stdout
-    token = run(pseudolog_bin, "lookup", "--key-file", str(key_file), "--window", "1d",
-                "--at", "2026-11-21T23:00:00Z", kind, value).stdout.strip()
+    token = run(
+        pseudolog_bin,
+        "lookup",
+        "--key-file",
+        str(key_file),
+        "--window",
+        "1d",
+        "--at",
+        "2026-11-21T23:00:00Z",
+        kind,
+        value,
+    ).stdout.strip()
     assert token and token in out
-    other_day = run(pseudolog_bin, "lookup", "--key-file", str(key_file), "--at", "2026-11-22T00:00:00Z",
-                    kind, value).stdout.strip()
+    other_day = run(
+        pseudolog_bin, "lookup", "--key-file", str(key_file), "--at", "2026-11-22T00:00:00Z", kind, value
+    ).stdout.strip()
     assert other_day != token
 
 
@@ -155,15 +186,27 @@ def test_short_key_is_refused(pseudolog_bin, tmp_path):
 
 def test_formats_lists_every_format_with_a_sample(pseudolog_bin):
     out = run(pseudolog_bin, "formats").stdout.decode()
-    for name in ("nginx_combined", "nginx_main", "apache_common", "apache_combined", "apache_vhost_combined",
-                 "haproxy_http", "haproxy_tcp", "squid_native"):
+    for name in (
+        "nginx_combined",
+        "nginx_main",
+        "apache_common",
+        "apache_combined",
+        "apache_vhost_combined",
+        "haproxy_http",
+        "haproxy_tcp",
+        "squid_native",
+    ):
         assert f"{name}: " in out
 
 
 def test_a_line_comes_out_promptly_while_input_stays_open(pseudolog_bin, key_file):
     """As `tail -F ... | pseudolog run` or Apache's piped CustomLog: no waiting for more input."""
-    proc = subprocess.Popen([pseudolog_bin, "run", "--key-file", str(key_file)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [pseudolog_bin, "run", "--key-file", str(key_file)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         time.sleep(0.5)  # start-up
         for _ in range(2):
@@ -184,8 +227,9 @@ def test_a_line_comes_out_promptly_while_input_stays_open(pseudolog_bin, key_fil
 def test_reader_going_away_is_quiet(pseudolog_bin, key_file, tmp_path):
     big = tmp_path / "big.log"
     big.write_bytes(NGINX * 50000)
-    proc = subprocess.run(f"'{pseudolog_bin}' run --key-file '{key_file}' '{big}' | head -1", shell=True,
-                          capture_output=True, timeout=60)
+    proc = subprocess.run(
+        f"'{pseudolog_bin}' run --key-file '{key_file}' '{big}' | head -1", shell=True, capture_output=True, timeout=60
+    )
     assert proc.stdout.startswith(b"IP-")
     assert b"Traceback" not in proc.stderr and proc.stderr == b""
 
@@ -198,8 +242,12 @@ def test_progress_bar_only_on_a_terminal(pseudolog_bin, key_file, tmp_path):
     plain = run(pseudolog_bin, "run", "--key-file", str(key_file), str(log))
     assert plain.stderr == b""
     leader, follower = pty.openpty()
-    proc = subprocess.run([pseudolog_bin, "run", "--key-file", str(key_file), str(log)], stdout=subprocess.PIPE,
-                          stderr=follower, timeout=60)
+    proc = subprocess.run(
+        [pseudolog_bin, "run", "--key-file", str(key_file), str(log)],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        timeout=60,
+    )
     os.close(follower)
     shown = b""
     while select.select([leader], [], [], 0.2)[0]:
@@ -220,7 +268,13 @@ def test_python_m_entry_point(pseudolog_bin):
 
 
 def test_help_for_every_command(pseudolog_bin):
-    for args in (["--help"], ["run", "--help"], ["lookup", "--help"], ["keys", "init", "--help"], ["formats", "--help"]):
+    for args in (
+        ["--help"],
+        ["run", "--help"],
+        ["lookup", "--help"],
+        ["keys", "init", "--help"],
+        ["formats", "--help"],
+    ):
         proc = run(pseudolog_bin, *args)
         assert proc.returncode == 0 and b"Usage" in proc.stdout
 
@@ -231,4 +285,3 @@ def test_input_path_is_a_directory(pseudolog_bin, tmp_path):
 
 def test_unwritable_output(pseudolog_bin):
     assert_one_line_error(run(pseudolog_bin, "run", "-o", "/nonexistent/dir/out.log", stdin=NGINX), "cannot write")
-

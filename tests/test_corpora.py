@@ -16,9 +16,11 @@ import pytest
 from tests.conftest import CORPORA
 
 SKIP_NAMES = {"LICENSE", "COPYING", "README.txt", "README.md"}
-FILES = sorted(
-    p for p in CORPORA.rglob("*") if p.is_file() and p.name not in SKIP_NAMES and p.suffix != ".md"
-) if CORPORA.is_dir() else []
+FILES = (
+    sorted(p for p in CORPORA.rglob("*") if p.is_file() and p.name not in SKIP_NAMES and p.suffix != ".md")
+    if CORPORA.is_dir()
+    else []
+)
 # Independent of the detectors on purpose: any dotted quad with octets <= 255.
 DOTTED_QUAD = re.compile(rb"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
 UA_VERSION = re.compile(rb"[A-Za-z][\w.-]*/\d{1,3}\.\d{1,3}\.0\.0$")
@@ -50,7 +52,8 @@ def test_corpus_file(pseudolog_bin, key_file, path):
     raw = path.read_bytes()
     proc = subprocess.run(
         [pseudolog_bin, "run", "--key-file", str(key_file), "--stats", "--now", "2026-11-21T00:00:00Z", str(path)],
-        capture_output=True, timeout=300,
+        capture_output=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-500:]
     stats = orjson.loads(proc.stderr)
@@ -60,6 +63,10 @@ def test_corpus_file(pseudolog_bin, key_file, path):
     assert _left_addresses(out) == []
     for host in {h for h in FAIL2BAN_HOST.findall(raw) if DOTTED_QUAD.fullmatch(h) or b":" in h}:
         assert not re.search(rb"(?<![\w.:])" + re.escape(host) + rb"(?![\w:]|\.\d)", out), host
-    again = subprocess.run([pseudolog_bin, "run", "--key-file", str(key_file), "--now", "2026-11-21T00:00:00Z"],
-                           input=out, capture_output=True, timeout=300)
+    again = subprocess.run(
+        [pseudolog_bin, "run", "--key-file", str(key_file), "--now", "2026-11-21T00:00:00Z"],
+        input=out,
+        capture_output=True,
+        timeout=300,
+    )
     assert again.stdout == out

@@ -14,7 +14,8 @@ def test_mac_forms_normalise_alike(text):
 
 
 @pytest.mark.parametrize(
-    "text", [b"2024-11-21-10-00-00", b"00:15:65:ab:cd", b"001565abcdef", b"12:30:00", b"8e40daa391b6e4d82b296c77eb0c6986"]
+    "text",
+    [b"2024-11-21-10-00-00", b"00:15:65:ab:cd", b"001565abcdef", b"12:30:00", b"8e40daa391b6e4d82b296c77eb0c6986"],
 )
 def test_mac_decoys(text):
     assert list(find_mac(text)) == []

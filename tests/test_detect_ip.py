@@ -65,7 +65,14 @@ def test_ipv6_found(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    [b"10:00:00", b"2026:00:00:00", b"[10/Oct/2000:13:55:36 -0700]", b"2026-11-21T10:00:00Z", b"a :: b", b"std::string"],
+    [
+        b"10:00:00",
+        b"2026:00:00:00",
+        b"[10/Oct/2000:13:55:36 -0700]",
+        b"2026-11-21T10:00:00Z",
+        b"a :: b",
+        b"std::string",
+    ],
 )
 def test_ipv6_decoys_untouched(text):
     assert spans(find_ipv6, text) == []
