@@ -13,6 +13,19 @@ from pseudolog.core.engine import Engine
 KEY = bytes(range(32))
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
+# The formats issue 2 requires to be built in.
+REQUIRED_FORMATS = frozenset(
+    (
+        "nginx_combined",
+        "nginx_main",
+        "apache_common",
+        "apache_combined",
+        "apache_vhost_combined",
+        "haproxy_http",
+        "haproxy_tcp",
+        "squid_native",
+    )
+)
 # 2026-11-21T12:00:00Z
 NOW = 1795262400.0
 

@@ -10,6 +10,8 @@ import time
 import orjson
 import pytest
 
+from tests.conftest import REQUIRED_FORMATS
+
 NGINX = (
     b'203.0.113.7 - - [21/Nov/2026:10:15:32 +0000] "GET /call?to=%2B4930123456 HTTP/1.1" 200 512 "-" '
     b'"Mozilla/5.0 (X11) Chrome/120.0.0.0 Safari/537.36"\n'
@@ -186,16 +188,7 @@ def test_short_key_is_refused(pseudolog_bin, tmp_path):
 
 def test_formats_lists_every_format_with_a_sample(pseudolog_bin):
     out = run(pseudolog_bin, "formats").stdout.decode()
-    for name in (
-        "nginx_combined",
-        "nginx_main",
-        "apache_common",
-        "apache_combined",
-        "apache_vhost_combined",
-        "haproxy_http",
-        "haproxy_tcp",
-        "squid_native",
-    ):
+    for name in REQUIRED_FORMATS:
         assert f"{name}: " in out
 
 

@@ -7,17 +7,9 @@ from pseudolog.formats.compiler import compile_elements
 from pseudolog.formats.grammar import Field, Literal, parse_pattern, parse_pattern_file
 from pseudolog.formats.logformat import parse_log_format
 from pseudolog.formats.registry import builtin_formats, format_from_string, get_format, load_pattern_file
+from tests.conftest import REQUIRED_FORMATS
 
-REQUIRED = {
-    "nginx_combined",
-    "nginx_main",
-    "apache_common",
-    "apache_combined",
-    "apache_vhost_combined",
-    "haproxy_http",
-    "haproxy_tcp",
-    "squid_native",
-}
+REQUIRED = REQUIRED_FORMATS
 
 
 def test_pattern_grammar_elements():
