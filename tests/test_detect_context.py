@@ -18,6 +18,9 @@ def found(text: bytes):
         (b"sip:0301234567;user=phone@h", [(b"0301234567", "phone", "+49301234567")]),
         (b"/c?to=030123456&x=1", [(b"030123456", "phone", "+4930123456")]),
         (b"caller=0301234567;", [(b"0301234567", "phone", "+49301234567")]),
+        (b"caller=030 1234567 status=200", [(b"030 1234567", "phone", "+49301234567")]),
+        (b"number=(030) 1234567;", [(b"(030) 1234567", "phone", "+49301234567")]),
+        (b"to=030-1234567&a=1", [(b"030-1234567", "phone", "+49301234567")]),
         (b'"msisdn": "4915112345678"', [(b"4915112345678", "phone", "+4915112345678")]),
         (b"calling=46566464645;", [(b"46566464645", "phone", "+46566464645")]),
         (b"GET /prov/001565ABCDEF.cfg", [(b"001565ABCDEF", "mac", "00:15:65:ab:cd:ef")]),
@@ -37,6 +40,8 @@ def test_context_found(text, expected):
     [
         b"R=sip:192.168.1.71 T=sip:301@pbx",  # a host, and a short extension
         b"src=192.168.100.200",
+        b"dst=10.0.0.1:5060",
+        b"to=12abc34567",
         b"from=alice",
         b"GET /y000000000028.cfg",  # Yealink model file, not a MAC
         b"GET /000000000000.cfg",  # Polycom master config

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from pseudolog.detect import Found
 from pseudolog.detect.device import is_plausible_bare_mac, normalise_imei, normalise_mac
-from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number
+from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number, scan_number
 
 PHONE_KEYS = (
     "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid"
@@ -28,10 +28,9 @@ IMEI_KEYS = "imei|imeisv|device_imei"
 
 # `key=`, `key:`, `"key": "` and `key = ` forms; the key must not be the tail of a longer word.
 _KEY_PREFIX = rb"(?<![A-Za-z0-9_])[\"']?(?i:%s)[\"']?[ \t]*(?:=|:)[ \t]*[\"']?"
-PHONE_VALUE_RE = re.compile(
-    (_KEY_PREFIX % PHONE_KEYS.encode()) + rb"(?P<v>(?:\+|%2[Bb])?[0-9](?:[0-9]|[-()/](?=[0-9(]))*)"
-    rb"(?=[\s&;,\"'<>@)\]}]|\Z)"
-)
+# The value itself is measured by the phone module's shape rule (blanks, parentheses), not by a regex.
+PHONE_KEY_RE = re.compile((_KEY_PREFIX % PHONE_KEYS.encode()) + rb"(?=(?:\+|%2[Bb])?\(?[0-9])")
+_VALUE_END = frozenset(b" \t\r\n&;,\"'<>@)]}")
 MAC_VALUE_RE = re.compile(
     (_KEY_PREFIX % MAC_KEYS.encode())
     + rb"(?P<v>[0-9A-Fa-f]{12}|[0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2})"
@@ -62,10 +61,7 @@ def find_context(text: bytes, region: str) -> Iterator[Found]:
     low = text.lower()
     if b"sip" in low or b"tel:" in low:
         yield from _uri_numbers(text, region)
-    for m in PHONE_VALUE_RE.finditer(text):
-        norm = context_number(m.group("v"), region)
-        if norm is not None:
-            yield Found(m.start("v"), m.end("v"), "phone", norm)
+    yield from _keyed_numbers(text, region)
     if any(hint in low for hint in _MAC_KEY_HINTS):
         yield from _keyed_macs(text)
     if b"imei" in low:
@@ -75,6 +71,24 @@ def find_context(text: bytes, region: str) -> Iterator[Found]:
                 yield Found(m.start("v"), m.end("v"), "imei", imei)
     if any(ext in low for ext in _PROVISIONING_EXTENSIONS):
         yield from _provisioning_macs(text)
+
+
+def _keyed_numbers(text: bytes, region: str) -> Iterator[Found]:
+    for m in PHONE_KEY_RE.finditer(text):
+        start = pos = m.end()
+        if text.startswith(b"+", pos):
+            pos += 1
+        elif text[pos : pos + 3].upper() == b"%2B":
+            pos += 3
+        scanned = scan_number(text, pos, dots=False)
+        if scanned is None:
+            continue
+        end = scanned[0]
+        if end < len(text) and text[end] not in _VALUE_END:
+            continue  # `to=12abc`, `src=10.0.0.1`: not a number
+        norm = context_number(text[start:end], region)
+        if norm is not None:
+            yield Found(start, end, "phone", norm)
 
 
 def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:

@@ -25,11 +25,14 @@ MIN_CONTEXT_DIGITS = 6
 
 MARK_RE = re.compile(rb"(?:\+|%2[Bb]|(?<![0-9A-Za-z.])00)(?=\(?[1-9])")
 _SEPARATORS = frozenset(b"-./")
+_SEPARATORS_NO_DOT = frozenset(b"-/")
 _DIGITS = frozenset(b"0123456789")
 
 
-def _scan_number(text: bytes, pos: int) -> tuple[int, int] | None:
-    """From `pos` (just after the mark), return (end, digit count) of the number, or None."""
+def scan_number(text: bytes, pos: int, dots: bool = True) -> tuple[int, int] | None:
+    """From `pos` (just after the mark), return (end, digit count) of the number, or None.
+    Without `dots`, a dot ends the number (so `src=192.168.1.10` stays an address)."""
+    separators = _SEPARATORS if dots else _SEPARATORS_NO_DOT
     n = len(text)
     total = 0
     i = end = pos
@@ -53,7 +56,7 @@ def _scan_number(text: bytes, pos: int) -> tuple[int, int] | None:
         c = text[i]
         if paren and (c in _DIGITS or c == 0x28):
             continue
-        if c in _SEPARATORS and i + 1 < n and (text[i + 1] in _DIGITS or text[i + 1] == 0x28):
+        if c in separators and i + 1 < n and (text[i + 1] in _DIGITS or text[i + 1] == 0x28):
             i += 1
             continue
         if c == 0x28:
@@ -112,7 +115,7 @@ def _e164(text: str, region: str | None, require_valid: bool = False) -> str | N
 def find_international(text: bytes, region: str) -> Iterator[Found]:
     """Numbers introduced by `+`, `%2B` or `00`, anywhere in a line."""
     for m in MARK_RE.finditer(text):
-        scanned = _scan_number(text, m.end())
+        scanned = scan_number(text, m.end())
         if scanned is None:
             continue
         end, digits = scanned
