@@ -12,7 +12,7 @@ from typing import Annotated, BinaryIO
 import typer
 
 from pseudolog import __version__
-from pseudolog.config import FilterOptions, parse_duration, parse_region
+from pseudolog.config import FilterOptions, parse_duration, parse_json_fields, parse_keep, parse_region
 from pseudolog.errors import ConfigError, PseudologError
 from pseudolog.keys import MasterKey, init_key_file, resolve_master_key
 from pseudolog.timeparse import parse_user_time
@@ -52,6 +52,13 @@ WindowOpt = Annotated[
     str, typer.Option("--window", help="Pseudonym window, e.g. 1d, 12h; 0 or none for one static key.")
 ]
 RegionOpt = Annotated[str, typer.Option("--region", help="How national phone numbers are read (CC).")]
+KeepOpt = Annotated[
+    list[str] | None,
+    typer.Option("--keep", help="Keep a public prefix: phone-country, mac-oui, imei-tac (repeat or comma-separate)."),
+]
+IpStyleOpt = Annotated[
+    str, typer.Option("--ip-style", help="token, or prefix: valid addresses by ipcrypt-pfx, subnets kept.")
+]
 
 
 def _say(message: str) -> None:
@@ -100,6 +107,12 @@ def run(
     max_line: Annotated[
         int, typer.Option("--max-line", help="Longest line held whole, in bytes; longer ones are segmented.")
     ] = 1 << 20,
+    keep: KeepOpt = None,
+    ip_style: IpStyleOpt = "token",
+    json_field: Annotated[
+        list[str] | None,
+        typer.Option("--json-field", help="JSON lines: KEY=KIND reads that key's values as ip, phone, mac, imei."),
+    ] = None,
 ) -> None:
     """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
     from pseudolog.core.engine import Engine
@@ -114,6 +127,9 @@ def run(
         format=format,
         log_format=log_format,
         max_line=max_line,
+        keep=parse_keep(keep or []),
+        ip_style=ip_style,
+        json_fields=parse_json_fields(json_field or []),
     )
     fixed_now = _time_option(now, "--now")
     files = list(inputs or [])
@@ -152,17 +168,24 @@ def lookup(
     key_file: KeyFileOpt = None,
     window: WindowOpt = "1d",
     region: RegionOpt = "DE",
+    keep: KeepOpt = None,
+    ip_style: IpStyleOpt = "token",
 ) -> None:
     """Print the pseudonym that 'run' writes for VALUE in a line stamped --at."""
     from pseudolog.lookup import lookup as lookup_token
+    from pseudolog.pseudonym import Style
 
+    try:
+        style = Style(parse_keep(keep or []), ip_style)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     window_seconds = parse_duration(window, option="--window", allow_none=True)
     stamp = _time_option(at, "--at")
     assert stamp is not None
     key = resolve_master_key(key_file, dict(os.environ))
     if key.ephemeral:
         raise ConfigError("lookup needs the key the logs were written with: give --key-file")
-    typer.echo(lookup_token(kind.lower(), value, stamp, key.secret, window_seconds, parse_region(region)))
+    typer.echo(lookup_token(kind.lower(), value, stamp, key.secret, window_seconds, parse_region(region), style))
 
 
 @keys_app.command("init")

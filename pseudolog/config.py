@@ -49,11 +49,38 @@ class FilterOptions:
     format: str = "auto"
     log_format: str | None = None
     max_line: int = 1 << 20
+    keep: frozenset[str] = frozenset()
+    ip_style: str = "token"
+    json_fields: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
+        from pseudolog.pseudonym import Style
+
+        try:
+            Style(self.keep, self.ip_style)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         if self.window is not None and self.window <= 0:
             raise ConfigError("--window must be positive, or 0/none for one static key")
         if self.retention is not None and self.retention <= 0:
             raise ConfigError("--retention must be positive")
         if self.max_line < 4096:
             raise ConfigError("--max-line must be at least 4096 bytes")
+
+
+def parse_keep(values: list[str]) -> frozenset[str]:
+    """`--keep phone-country --keep mac-oui` or `--keep phone-country,mac-oui`."""
+    return frozenset(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def parse_json_fields(values: list[str]) -> tuple[tuple[str, str], ...]:
+    """`--json-field subscriber=phone`: JSON keys whose values are read as that kind."""
+    from pseudolog.pseudonym import KINDS
+
+    rules = []
+    for value in values:
+        key, sep, kind = value.partition("=")
+        if not sep or not key.strip() or kind.strip() not in (*KINDS, "text"):
+            raise ConfigError(f"--json-field: expected KEY=KIND with KIND one of {', '.join(KINDS)}, text")
+        rules.append((key.strip(), kind.strip()))
+    return tuple(rules)

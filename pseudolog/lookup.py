@@ -11,7 +11,7 @@ from pseudolog.detect.device import normalise_imei, normalise_mac
 from pseudolog.detect.ip import normalise_ip
 from pseudolog.detect.phone import normalise_phone
 from pseudolog.errors import ConfigError
-from pseudolog.pseudonym import KINDS, Pseudonymizer
+from pseudolog.pseudonym import KINDS, Pseudonymizer, Style
 
 
 def _normalisers(region: str) -> dict[str, Callable[[str], str | None]]:
@@ -35,6 +35,8 @@ def normalise(kind: str, value: str, region: str) -> str:
     return norm
 
 
-def lookup(kind: str, value: str, at: float, master: bytes, window: int | None, region: str) -> str:
-    pseudonymizer = Pseudonymizer(master, window)
+def lookup(
+    kind: str, value: str, at: float, master: bytes, window: int | None, region: str, style: Style | None = None
+) -> str:
+    pseudonymizer = Pseudonymizer(master, window, style=style)
     return pseudonymizer.token(kind, normalise(kind, value, region), pseudonymizer.window_of(at))

@@ -6,6 +6,12 @@
 
 The alphabet has no digits and no hex letters, so no detector ever matches a token: running the output
 through pseudolog again changes nothing. 64 bits keep collisions negligible at millions of values per window.
+
+Styles that keep analytics alive (the letters stay the same keyed MAC; only a public prefix is added):
+    phone-country  PHONE+49-<letters>        the country calling code
+    mac-oui        MAC-001565-<letters>      the vendor prefix (OUI)
+    imei-tac       IMEI-35209900-<letters>   the type allocation code (device model)
+    ip prefix      a valid address from ipcrypt-pfx under a per-window key: one subnet stays one subnet
 """
 
 from __future__ import annotations
@@ -13,6 +19,10 @@ from __future__ import annotations
 import hmac
 from hashlib import sha256
 
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pseudolog.ipcrypt_pfx import IpcryptPfx
 from pseudolog.keys import derive_kind_key
 
 ALPHABET = "ghjkmnpqrstvwxyz"
@@ -20,10 +30,53 @@ _HEX_TO_ALPHABET = bytes.maketrans(b"0123456789abcdef", ALPHABET.encode())
 TOKEN_BYTES = 8
 PREFIXES = {"ip": "IP", "phone": "PHONE", "mac": "MAC", "imei": "IMEI"}
 KINDS = tuple(PREFIXES)
+KEEP_OPTIONS = ("phone-country", "mac-oui", "imei-tac")
+IP_STYLES = ("token", "prefix")
 
 
-def encode_token(kind: str, mac: bytes) -> str:
-    return PREFIXES[kind] + "-" + mac[:TOKEN_BYTES].hex().translate(_HEX_TO_ALPHABET)
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How tokens look: which public prefixes are kept, and whether IPs stay valid addresses."""
+
+    keep: frozenset[str] = frozenset()
+    ip_style: str = "token"
+
+    def __post_init__(self) -> None:
+        unknown = set(self.keep) - set(KEEP_OPTIONS)
+        if unknown:
+            raise ValueError(f"unknown --keep value {sorted(unknown)[0]!r}; use {', '.join(KEEP_OPTIONS)}")
+        if self.ip_style not in IP_STYLES:
+            raise ValueError(f"unknown --ip-style {self.ip_style!r}; use token or prefix")
+
+
+@lru_cache(maxsize=65536)
+def _country_code(e164: str) -> int | None:
+    import phonenumbers
+
+    try:
+        return phonenumbers.parse(e164, None).country_code
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def kept_prefix(kind: str, normalised: str, style: Style) -> str | None:
+    """The public part a style keeps of a normalised value, or None."""
+    if kind == "phone" and "phone-country" in style.keep and normalised.startswith("+"):
+        code = _country_code(normalised)
+        return None if code is None else f"+{code}"
+    if kind == "mac" and "mac-oui" in style.keep:
+        return normalised[:8].replace(":", "")
+    if kind == "imei" and "imei-tac" in style.keep:
+        return normalised[:8]
+    return None
+
+
+def encode_token(kind: str, mac: bytes, kept: str | None = None) -> str:
+    letters = mac[:TOKEN_BYTES].hex().translate(_HEX_TO_ALPHABET)
+    if kept is None:
+        return PREFIXES[kind] + "-" + letters
+    joiner = "" if kept.startswith("+") else "-"
+    return f"{PREFIXES[kind]}{joiner}{kept}-{letters}"
 
 
 def window_start(t: float, length: int | None) -> int | None:
@@ -36,9 +89,13 @@ def window_start(t: float, length: int | None) -> int | None:
 class Pseudonymizer:
     """Tokens for (kind, normalised value, window), with bounded caches of derived keys and tokens."""
 
-    def __init__(self, master: bytes, window_length: int | None, cache_size: int = 200_000) -> None:
+    def __init__(
+        self, master: bytes, window_length: int | None, cache_size: int = 200_000, style: Style | None = None
+    ) -> None:
         self._master = master
         self.window_length = window_length
+        self.style = style or Style()
+        self._pfx: dict[int | None, IpcryptPfx] = {}
         self._keys: dict[tuple[str, int | None], bytes] = {}
         self._tokens: dict[tuple[int | None, str, str], str] = {}
         self._cache_size = cache_size
@@ -65,9 +122,21 @@ class Pseudonymizer:
             return self._tokens[cache_key]
         except KeyError:
             pass
-        mac = hmac.digest(self.kind_key(kind, window), normalised.encode("ascii"), sha256)
-        token = encode_token(kind, mac)
+        if kind == "ip" and self.style.ip_style == "prefix":
+            token = self._prefix_preserving(normalised, window)
+        else:
+            mac = hmac.digest(self.kind_key(kind, window), normalised.encode("ascii"), sha256)
+            token = encode_token(kind, mac, kept_prefix(kind, normalised, self.style))
         if len(self._tokens) >= self._cache_size:
             self._tokens.pop(next(iter(self._tokens)))
         self._tokens[cache_key] = token
         return token
+
+    def _prefix_preserving(self, normalised: str, window: int | None) -> str:
+        cipher = self._pfx.get(window)
+        if cipher is None:
+            cipher = IpcryptPfx(self.kind_key("ip-pfx", window))
+            if len(self._pfx) >= 64:
+                self._pfx.clear()
+            self._pfx[window] = cipher
+        return cipher.encrypt(normalised)

@@ -15,7 +15,7 @@ from pseudolog.core.parse import AutoFormatStep, FormatStep
 from pseudolog.core.record import DropRecord, Record
 from pseudolog.detect.ip import normalise_ip
 from pseudolog.formats.registry import builtin_formats, format_from_string, get_format
-from pseudolog.pseudonym import Pseudonymizer
+from pseudolog.pseudonym import Pseudonymizer, Style
 from pseudolog.scrub import Scrubber, mask_line, split_border_runs
 from pseudolog.timeparse import TimeParser
 
@@ -117,7 +117,7 @@ class Engine:
 
     def __init__(self, options: FilterOptions, master_key: bytes) -> None:
         self.options = options
-        self.pseudonymizer = Pseudonymizer(master_key, options.window)
+        self.pseudonymizer = Pseudonymizer(master_key, options.window, style=Style(options.keep, options.ip_style))
         self.scrubber = Scrubber(self.pseudonymizer, options.region)
         self.format_step = make_format_step(options)
         steps: list[Step] = [self.format_step, TimeStep(self.pseudonymizer)]
