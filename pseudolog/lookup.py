@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pseudolog.detect.device import normalise_imei, normalise_mac
 from pseudolog.detect.ip import normalise_ip
 from pseudolog.detect.phone import normalise_phone
+from pseudolog.detect.sip import normalise_device
 from pseudolog.errors import ConfigError
 from pseudolog.pseudonym import KINDS, Pseudonymizer, Style
 
@@ -20,6 +21,7 @@ def _normalisers(region: str) -> dict[str, Callable[[str], str | None]]:
         "phone": lambda v: normalise_phone(v, region),
         "mac": normalise_mac,
         "imei": normalise_imei,
+        "device": normalise_device,
     }
 
 

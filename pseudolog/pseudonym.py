@@ -17,10 +17,9 @@ Styles that keep analytics alive (the letters stay the same keyed MAC; only a pu
 from __future__ import annotations
 
 import hmac
-from hashlib import sha256
-
 from dataclasses import dataclass
 from functools import lru_cache
+from hashlib import sha256
 
 from pseudolog.ipcrypt_pfx import IpcryptPfx
 from pseudolog.keys import derive_kind_key
@@ -28,7 +27,7 @@ from pseudolog.keys import derive_kind_key
 ALPHABET = "ghjkmnpqrstvwxyz"
 _HEX_TO_ALPHABET = bytes.maketrans(b"0123456789abcdef", ALPHABET.encode())
 TOKEN_BYTES = 8
-PREFIXES = {"ip": "IP", "phone": "PHONE", "mac": "MAC", "imei": "IMEI"}
+PREFIXES = {"ip": "IP", "phone": "PHONE", "mac": "MAC", "imei": "IMEI", "device": "DEV"}
 KINDS = tuple(PREFIXES)
 KEEP_OPTIONS = ("phone-country", "mac-oui", "imei-tac")
 IP_STYLES = ("token", "prefix")

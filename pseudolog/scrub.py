@@ -17,6 +17,7 @@ from pseudolog.detect.context import find_context
 from pseudolog.detect.device import find_imei, find_mac
 from pseudolog.detect.ip import find_ipv4, find_ipv6
 from pseudolog.detect.phone import find_international
+from pseudolog.detect.sip import find_sip
 from pseudolog.pseudonym import Pseudonymizer
 
 # An identifier needs a digit, or hex letters with ':' / '.' separators (an all-letter IPv6 or MAC).
@@ -62,6 +63,7 @@ class Scrubber:
         self._cache_size = cache_size
         self._detectors: tuple[Detector, ...] = (
             lambda t: find_context(t, region),
+            lambda t: find_sip(t, region),
             find_mac,
             find_ipv6,
             find_ipv4,

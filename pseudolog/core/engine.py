@@ -11,9 +11,11 @@ from collections import Counter
 from collections.abc import Callable
 
 from pseudolog.config import FilterOptions
+from pseudolog.core.fields import FieldScrubber
 from pseudolog.core.parse import AutoFormatStep, FormatStep
 from pseudolog.core.record import DropRecord, Record
-from pseudolog.detect.ip import normalise_ip
+from pseudolog.formats.base import Format
+from pseudolog.formats.jsonlines import JsonLinesFormat
 from pseudolog.formats.registry import builtin_formats, format_from_string, get_format
 from pseudolog.pseudonym import Pseudonymizer, Style
 from pseudolog.scrub import Scrubber, mask_line, split_border_runs
@@ -23,7 +25,7 @@ Step = Callable[[Record], Record]
 
 
 class TimeStep:
-    """The line's own time: the format's time field, else a timestamp found in the text, else `now`."""
+    """The line's own time: from its format, else a timestamp found in the text, else `now`."""
 
     def __init__(self, pseudonymizer: Pseudonymizer) -> None:
         self.times = TimeParser()
@@ -31,10 +33,8 @@ class TimeStep:
 
     def __call__(self, record: Record) -> Record:
         t = None
-        pattern, m = record.pattern, record.match
-        if pattern is not None and m is not None and pattern.time_index is not None:
-            spec = pattern.fields[pattern.time_index]
-            t = self.times.parse(spec.time_kind or "iso", m.group(pattern.time_index + 1), record.now)
+        if record.log_format is not None:
+            t = record.log_format.event_time(record.parsed, self.times, record.now)
             record.time_field_ok = t is not None
         if t is None:
             t = self.times.sniff(record.body, record.now)
@@ -56,60 +56,38 @@ class RetentionStep:
 
 
 class PseudonymiseStep:
-    """Swaps identifiers for tokens: field by field for a parsed line, across the whole text otherwise."""
+    """Swaps identifiers for tokens: field by field through the line's format, across the whole text
+    otherwise."""
 
-    def __init__(self, scrubber: Scrubber) -> None:
-        self.scrubber = scrubber
+    def __init__(self, fields: FieldScrubber) -> None:
+        self.fields = fields
 
     def __call__(self, record: Record) -> Record:
-        pattern, m = record.pattern, record.match
-        if pattern is None or m is None:
-            record.output = self.scrubber.scrub(record.body, record.window)
-            return record
-        body, window = record.body, record.window
-        parts: list[bytes] = []
-        pos = 0
-        for index, spec in enumerate(pattern.fields):
-            start, end = m.span(index + 1)
-            if start < 0:
-                continue
-            parts.append(body[pos:start])
-            text = body[start:end]
-            role = spec.role
-            if role == "keep" or (role == "time" and index == pattern.time_index and record.time_field_ok):
-                parts.append(text)
-            elif role == "ipport":
-                parts.append(self._ipport(text, window))
-            else:
-                parts.append(self.scrubber.scrub_cached(text, window, spec.agent))
-            pos = end
-        parts.append(body[pos:])
-        record.output = b"".join(parts)
+        fmt = record.log_format
+        if fmt is None:
+            record.output = self.fields.text(record.body, record.window)
+        else:
+            record.output = fmt.render(record.body, record.parsed, self.fields, record.window, record.time_field_ok)
         return record
 
-    def _ipport(self, text: bytes, window: int | None) -> bytes:
-        """`addr:port` where the format says so: split at the last colon, so HAProxy's IPv6 with its port
-        glued on gets the address's pseudonym, not that of a longer address."""
-        addr, sep, port = text.rpartition(b":")
-        if sep and port.isdigit() and addr:
-            bare = addr[1:-1] if addr[:1] == b"[" and addr[-1:] == b"]" else addr
-            norm = normalise_ip(bare.decode("ascii", "replace"))
-            if norm is not None:
-                token = self.scrubber.pseudonymizer.token("ip", norm, window).encode("ascii")
-                self.scrubber.replaced["ip"] += 1
-                wrapped = b"[" + token + b"]" if bare is not addr else token
-                return wrapped + b":" + port
-        return self.scrubber.scrub_cached(text, window)
+
+def _with_rules(fmt: Format, options: FilterOptions) -> Format:
+    return fmt.with_rules(options.json_fields) if isinstance(fmt, JsonLinesFormat) else fmt
+
+
+def json_lines_format(options: FilterOptions) -> JsonLinesFormat | None:
+    found = next((f for f in builtin_formats().values() if isinstance(f, JsonLinesFormat)), None)
+    return None if found is None else found.with_rules(options.json_fields)
 
 
 def make_format_step(options: FilterOptions) -> FormatStep:
     if options.log_format:
         return FormatStep(format_from_string(options.log_format))
     if options.format == "auto":
-        return AutoFormatStep(list(builtin_formats().values()))
+        return AutoFormatStep([_with_rules(f, options) for f in builtin_formats().values()])
     if options.format == "text":
         return FormatStep(None)
-    return FormatStep(get_format(options.format))
+    return FormatStep(_with_rules(get_format(options.format), options))
 
 
 class Engine:
@@ -119,11 +97,12 @@ class Engine:
         self.options = options
         self.pseudonymizer = Pseudonymizer(master_key, options.window, style=Style(options.keep, options.ip_style))
         self.scrubber = Scrubber(self.pseudonymizer, options.region)
+        self.fields = FieldScrubber(self.scrubber, json_lines_format(options))
         self.format_step = make_format_step(options)
         steps: list[Step] = [self.format_step, TimeStep(self.pseudonymizer)]
         if options.retention is not None:
             steps.append(RetentionStep(options.retention))
-        steps.append(PseudonymiseStep(self.scrubber))
+        steps.append(PseudonymiseStep(self.fields))
         self.steps = tuple(steps)
         self.lines_in = 0
         self.lines_out = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pseudolog.core.record import Record
-from pseudolog.formats.registry import LogFormat
+from pseudolog.formats.base import Format
 
 # `auto` settles on a format once one has matched this many lines, or after this many lines in all.
 AUTO_LOCK_MATCHES = 3
@@ -15,25 +15,25 @@ AUTO_LOCK_LINES = 20
 class FormatStep:
     """Parse with one format; a line that does not fit is left for free-text scanning."""
 
-    def __init__(self, log_format: LogFormat | None) -> None:
+    def __init__(self, log_format: Format | None) -> None:
         self.log_format = log_format
 
     def start_input(self) -> None:
         """A new input begins (a new file may hold another format)."""
 
     def __call__(self, record: Record) -> Record:
-        if self.log_format is not None:
-            found = self.log_format.match(record.body)
-            if found is not None:
-                record.pattern, record.match = found
-                record.format_name = self.log_format.name
+        fmt = self.log_format
+        if fmt is not None:
+            parsed = fmt.parse(record.body)
+            if parsed is not None:
+                record.log_format, record.parsed, record.format_name = fmt, parsed, fmt.name
         return record
 
 
 class AutoFormatStep(FormatStep):
     """Tries every built-in format until one has shown itself in the first lines, then only that one."""
 
-    def __init__(self, candidates: list[LogFormat]) -> None:
+    def __init__(self, candidates: list[Format]) -> None:
         super().__init__(None)
         self.candidates = candidates
         self.start_input()
@@ -53,10 +53,9 @@ class AutoFormatStep(FormatStep):
             return super().__call__(record)
         self._seen += 1
         for candidate in self.candidates:
-            found = candidate.match(record.body)
-            if found is not None:
-                record.pattern, record.match = found
-                record.format_name = candidate.name
+            parsed = candidate.parse(record.body)
+            if parsed is not None:
+                record.log_format, record.parsed, record.format_name = candidate, parsed, candidate.name
                 self._hits[candidate.name] += 1
                 break
         best = self._hits.most_common(1)

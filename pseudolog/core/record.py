@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from pseudolog.formats.compiler import CompiledPattern
+from pseudolog.formats.base import Format
 
 
 class DropRecord(Exception):
@@ -21,8 +21,8 @@ class Record:
     body: bytes  # the line without its terminator
     now: float  # the reference time: --now, or the clock when the line was read
     format_name: str = "text"
-    pattern: CompiledPattern | None = None
-    match: re.Match[bytes] | None = None
+    log_format: Format | None = None  # the format that parsed the line, if any
+    parsed: Any = None
     time: float | None = None  # the line's own time, or None when it has none
     time_field_ok: bool = False
     window: int | None = None

@@ -22,6 +22,8 @@ PHONE_KEYS = (
     "|callerid|caller_id|calleridnum|callerid_num|cid_num|connectedlinenum|src|dst|did|dialed|dialled"
     "|destination|dest|fromuser|touser|from_user|to_user|ruri_user|rpid|pai|diversion|redirect|e164|cgpn|cdpn"
     "|a_number|b_number|anumber|bnumber|caller_number|callee_number|caller_id_number|destination_number"
+    "|accountid|src_user|dst_user|effective_caller_id_number|origination_caller_id_number|callee_id_number"
+    "|sip_from_user|sip_to_user|sip_req_user|rdnis|ani2|subscriber|calling_number|called_number"
 )
 MAC_KEYS = "mac|macaddr|mac_addr|mac_address|macaddress|hwaddr|hw_addr|sn|devid|dev_id|deviceid|device_id"
 IMEI_KEYS = "imei|imeisv|device_imei"

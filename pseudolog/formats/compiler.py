@@ -31,7 +31,11 @@ def _literal_regex(text: str) -> str:
     return "".join(" +" if p and p[0] == " " else re.escape(p) for p in parts if p)
 
 
-def compile_elements(elements: list[Element], where: str, time_field: str | None = None) -> CompiledPattern:
+def compile_elements(
+    elements: list[Element], where: str, time_field: str | None = None, required: dict[str, str] | None = None
+) -> CompiledPattern:
+    """One anchored regex. `required` maps a field name to an alternation the field must contain."""
+    required = required or {}
     regex_parts: list[str] = []
     fields: list[FieldSpec] = []
     for i, element in enumerate(elements):
@@ -47,11 +51,16 @@ def compile_elements(elements: list[Element], where: str, time_field: str | None
             raise FormatError(f"{where}: field {element.name!r} must be followed by literal text")
         stop = following.text[0] if isinstance(following, Literal) else None
         ft = FIELD_TYPES[element.type]
-        regex_parts.append("(" + field_regex(element.type, stop) + ")")
+        words = required.get(element.name)
+        guard = f"(?=[^ ]*?(?:{words}))" if words else ""
+        regex_parts.append("(" + guard + field_regex(element.type, stop) + ")")
         agent = "agent" in element.name.lower()
         fields.append(FieldSpec(element.name, element.type, ft.role, ft.time_kind, agent))
     if not fields:
         raise FormatError(f"{where}: a pattern needs at least one field")
+    for name in required:
+        if all(spec.name != name for spec in fields):
+            raise FormatError(f"{where}: require names unknown field {name!r}")
     time_index: int | None = None
     for index, spec in enumerate(fields):
         if spec.role == "time" and (time_field is None or spec.name == time_field):

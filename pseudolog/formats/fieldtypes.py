@@ -1,8 +1,9 @@
 """Field types of the pattern language: what a field matches and what the filter does with it.
 
 Roles: `keep` (numbers that cannot hold an identifier: status, bytes, durations), `time` (the event time;
-scrubbed like text if it does not parse), `ipport` (address with a port, split at the last colon), and
-`scrub` (everything else: scanned with every detector). Only keep-fields skip the scan, and their regexes
+scrubbed like text if it does not parse), `ipport` (address with a port, split at the last colon),
+`message` (a syslog payload, read as JSON when it is JSON), and `scrub` (everything else: scanned with
+every detector). Only keep-fields skip the scan, and their regexes
 admit digits alone, so a mis-declared field can never let an identifier through.
 """
 
@@ -30,6 +31,12 @@ FIELD_TYPES: dict[str, FieldType] = {
     "text": FieldType("scrub", None, description="anything up to the next literal"),
     "qtext": FieldType("scrub", _QUOTED, description="the inside of a double-quoted string"),
     "rest": FieldType("scrub", r".*", description="the rest of the line"),
+    "message": FieldType("message", r".*", description="a syslog payload: JSON lines are read as JSON, else text"),
+    "sd": FieldType(
+        "scrub",
+        r'-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*+")*+\])++',
+        description="RFC 5424 structured data",
+    ),
     "int": FieldType("keep", r"-|[0-9]++", description="a whole number or -"),
     "num": FieldType("keep", r"-|[0-9]++(?:\.[0-9]++)?", description="a decimal number or -"),
     "clf": FieldType(

@@ -7,7 +7,8 @@
     literal  ::= any characters but "%"            matched exactly; a run of spaces matches one or more
 
     file     ::= ( comment | blank | entry )*
-    entry    ::= KEY ":" value                     KEY in name, description, sample, pattern, time
+    entry    ::= KEY ":" value                     KEY: name description sample pattern time codec
+                                                        columns min_columns phone keep require
     comment  ::= "#" text
 
 Every element is named (set_name) so `explain()` says what was expected where. Whitespace is significant
@@ -51,7 +52,9 @@ PATTERN = pp.OneOrMore(_ELEMENT).set_name("pattern")
 for _expr in (_FIELD, _ESCAPE, _LITERAL, _ELEMENT, PATTERN):
     _expr.leave_whitespace()
 
-_KEY = pp.one_of("name description sample pattern time", as_keyword=True).set_name("key")
+_KEY = pp.one_of(
+    "name description sample pattern time codec columns min_columns phone keep require", as_keyword=True
+).set_name("key")
 _VALUE = pp.Regex(r"[^\n]*").set_name("value")
 _ENTRY = pp.Group(_KEY("key") + pp.Suppress(":") + pp.Opt(pp.White(" \t")).suppress() + _VALUE("value"))
 _ENTRY.set_name("entry key: value")

@@ -1,38 +1,30 @@
-"""Built-in log formats: `.pattern` files shipped in the wheel (or read from the source tree)."""
+"""Built-in log formats: `.pattern` files shipped in the wheel (or read from the source tree).
+
+A file declares its codec: `pattern` (the default: a pattern per line shape), `csv` (declared columns) or
+`json` (JSON lines). Header keys:
+
+    name, description, sample (repeatable), codec
+    pattern (repeatable), time (the time field), require (FIELD=word|word: that field must contain one)
+    columns, min_columns, phone (phone columns), keep (numeric columns), time (the time column)   -- csv
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from pseudolog.errors import FormatError
+from pseudolog.formats.base import Format
 from pseudolog.formats.compiler import CompiledPattern, compile_elements
+from pseudolog.formats.csvformat import CsvFormat
 from pseudolog.formats.grammar import parse_pattern, parse_pattern_file
+from pseudolog.formats.jsonlines import JsonLinesFormat
 from pseudolog.formats.logformat import parse_log_format
+from pseudolog.formats.pattern import PatternFormat
 
-
-@dataclass(frozen=True)
-class LogFormat:
-    """A named format: one or more patterns tried in order, with a description and sample lines."""
-
-    name: str
-    description: str
-    patterns: tuple[CompiledPattern, ...]
-    samples: tuple[str, ...] = field(default=())
-
-    def match(self, body: bytes) -> tuple[CompiledPattern, re.Match[bytes]] | None:
-        for pattern in self.patterns:
-            m = pattern.regex.fullmatch(body)
-            if m is not None:
-                return pattern, m
-        return None
-
-    @property
-    def specificity(self) -> int:
-        return max(len(p.fields) for p in self.patterns)
+LogFormat = PatternFormat  # the name earlier code used
 
 
 def _patterns_dir() -> Path:
@@ -45,43 +37,88 @@ def _patterns_dir() -> Path:
     raise FormatError("built-in patterns are missing from this installation")
 
 
-def load_pattern_file(text: str, where: str) -> LogFormat:
-    entries = parse_pattern_file(text, where)
+def _single(values: dict[str, list[str]], key: str, where: str) -> str | None:
+    found = values.get(key, [])
+    if len(found) > 1:
+        raise FormatError(f"{where}: {key!r} may appear once")
+    return found[0] if found else None
+
+
+def _required_words(values: dict[str, list[str]], where: str) -> dict[str, str]:
+    """`require: program=kamailio|opensips` -> {"program": regex alternation}."""
+    rules = {}
+    for rule in values.get("require", []):
+        field_name, sep, words = rule.partition("=")
+        if not sep or not words.strip():
+            raise FormatError(f"{where}: require expects FIELD=word|word")
+        alternatives = "|".join(re.escape(w.strip()) for w in words.split("|") if w.strip())
+        rules[field_name.strip()] = alternatives
+    return rules
+
+
+def _pattern_format(name: str, values: dict[str, list[str]], where: str) -> PatternFormat:
+    if "pattern" not in values:
+        raise FormatError(f"{where}: a pattern format needs at least one pattern")
+    time_field = _single(values, "time", where)
+    required = _required_words(values, where)
+    patterns: list[CompiledPattern] = []
+    for i, text in enumerate(values["pattern"], start=1):
+        label = f"{where}: pattern {i}"
+        patterns.append(compile_elements(parse_pattern(text, label), label, time_field, required))
+    return PatternFormat(name, _single(values, "description", where) or "", tuple(patterns),
+                         tuple(values.get("sample", [])))
+
+
+def _csv_format(name: str, values: dict[str, list[str]], where: str) -> CsvFormat:
+    columns = tuple((_single(values, "columns", where) or "").split())
+    if not columns:
+        raise FormatError(f"{where}: a csv format needs columns")
+    declared = {key: frozenset((_single(values, key, where) or "").split()) for key in ("phone", "keep")}
+    time_column = _single(values, "time", where)
+    for key, names in (*declared.items(), ("time", frozenset([time_column] if time_column else []))):
+        unknown = names - set(columns)
+        if unknown:
+            raise FormatError(f"{where}: {key} names unknown column {sorted(unknown)[0]!r}")
+    min_columns = int(_single(values, "min_columns", where) or len(columns))
+    return CsvFormat(name, _single(values, "description", where) or "", columns, min_columns,
+                     declared["phone"], declared["keep"], time_column, tuple(values.get("sample", [])))
+
+
+def load_pattern_file(text: str, where: str) -> Format:
     values: dict[str, list[str]] = {}
-    for key, value in entries:
+    for key, value in parse_pattern_file(text, where):
         values.setdefault(key, []).append(value)
-    for key in ("name", "description", "time"):
-        if len(values.get(key, [])) > 1:
-            raise FormatError(f"{where}: {key!r} may appear once")
-    if "name" not in values or "pattern" not in values:
-        raise FormatError(f"{where}: a format needs a name and at least one pattern")
-    name = values["name"][0]
-    time_field = values.get("time", [None])[0]
-    patterns = tuple(
-        compile_elements(parse_pattern(p, f"{where}: pattern {i}"), f"{where}: pattern {i}", time_field)
-        for i, p in enumerate(values["pattern"], start=1)
-    )
-    return LogFormat(name, values.get("description", [""])[0], patterns, tuple(values.get("sample", [])))
+    name = _single(values, "name", where)
+    if not name:
+        raise FormatError(f"{where}: a format needs a name")
+    codec = _single(values, "codec", where) or "pattern"
+    if codec == "pattern":
+        return _pattern_format(name, values, where)
+    if codec == "csv":
+        return _csv_format(name, values, where)
+    if codec == "json":
+        return JsonLinesFormat(name, _single(values, "description", where) or "", tuple(values.get("sample", [])))
+    raise FormatError(f"{where}: unknown codec {codec!r} (pattern, csv, json)")
 
 
 @cache
-def builtin_formats() -> dict[str, LogFormat]:
+def builtin_formats() -> dict[str, Format]:
     """All built-in formats, most specific first (the order `auto` tries them in)."""
-    formats: list[LogFormat] = []
+    formats: list[Format] = []
     for path in sorted(_patterns_dir().glob("*.pattern")):
         formats.append(load_pattern_file(path.read_text(encoding="utf-8"), path.name))
     formats.sort(key=lambda f: (-f.specificity, f.name))
     return {f.name: f for f in formats}
 
 
-def get_format(name: str) -> LogFormat:
+def get_format(name: str) -> Format:
     formats = builtin_formats()
     if name not in formats:
         raise FormatError(f"unknown format {name!r}; known: auto, text, " + ", ".join(sorted(formats)))
     return formats[name]
 
 
-def format_from_string(log_format: str) -> LogFormat:
+def format_from_string(log_format: str) -> PatternFormat:
     elements = parse_log_format(log_format)
     pattern = compile_elements(elements, "--log-format")
-    return LogFormat("custom", "from --log-format", (pattern,))
+    return PatternFormat("custom", "from --log-format", (pattern,))

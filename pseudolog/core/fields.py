@@ -1,0 +1,92 @@
+"""What formats may do with a piece of a line: the bridge from a format's render() to the scrubber.
+
+Formats decide where fields are; this decides what happens to a field of a given role, so every format
+(pattern, CSV, JSON) pseudonymises the same way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pseudolog.detect.device import normalise_imei, normalise_mac
+from pseudolog.detect.ip import normalise_ip
+from pseudolog.detect.phone import normalise_phone
+from pseudolog.detect.sip import normalise_device
+from pseudolog.scrub import Scrubber
+
+if TYPE_CHECKING:
+    from pseudolog.formats.jsonlines import JsonLinesFormat
+
+_NUMBER_CHARS = frozenset(b"0123456789+-.() /")
+
+
+class FieldScrubber:
+    def __init__(self, scrubber: Scrubber, json_format: JsonLinesFormat | None = None) -> None:
+        self.scrubber = scrubber
+        self.json_format = json_format  # for syslog payloads that are JSON
+        self.pseudonymizer = scrubber.pseudonymizer
+        region = scrubber.region
+        self._normalisers = {
+            "ip": normalise_ip,
+            "phone": lambda v: normalise_phone(v, region) if any(c.isdigit() for c in v) else None,
+            "mac": normalise_mac,
+            "imei": normalise_imei,
+            "device": normalise_device,
+        }
+
+    def field(self, text: bytes, window: int | None, agent: bool = False) -> bytes:
+        """A field whose values repeat (client address, user agent, referrer): cached."""
+        return self.scrubber.scrub_cached(text, window, agent)
+
+    def text(self, text: bytes, window: int | None) -> bytes:
+        """Free text, scanned whole."""
+        return self.scrubber.scrub(text, window)
+
+    def message(self, text: bytes, window: int | None) -> bytes:
+        """A syslog payload: read as JSON when it is a JSON object, else scanned as text."""
+        if self.json_format is not None and text[:1] == b"{":
+            parsed = self.json_format.parse(text)
+            if parsed is not None:
+                return self.json_format.render(text, parsed, self, window, False)
+        return self.text(text, window)
+
+    def token(self, kind: str, normalised: str, window: int | None) -> bytes:
+        self.scrubber.replaced[kind] += 1
+        return self.pseudonymizer.token(kind, normalised, window).encode("ascii")
+
+    def as_kind(self, kind: str, text: bytes, window: int | None) -> bytes:
+        """A value that its field name says is `kind`: replaced whole when it reads as one, else scanned."""
+        raw = text.strip()
+        if kind == "phone" and not (raw and all(c in _NUMBER_CHARS for c in raw.replace(b"%2B", b"+"))):
+            return self.field(text, window)
+        try:
+            norm = self._normalisers[kind](raw.decode("ascii"))
+        except (KeyError, UnicodeDecodeError, ValueError):
+            norm = None
+        if norm is None:
+            return self.field(text, window)
+        lead = text[: len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()) :]
+        return lead + self.token(kind, norm, window) + trail
+
+    def context_phone(self, text: bytes, window: int | None) -> bytes:
+        """A column that holds numbers (CDR src/dst): a number of six digits or more is a phone number,
+        shorter ones are extensions; anything else is scanned as text."""
+        raw = text.strip()
+        digits = sum(48 <= c <= 57 for c in raw)
+        if raw and digits >= 6 and all(c in _NUMBER_CHARS for c in raw.replace(b"%2B", b"+")):
+            return self.as_kind("phone", text, window)
+        return self.field(text, window)
+
+    def ipport(self, text: bytes, window: int | None) -> bytes:
+        """`addr:port` where the format says so: split at the last colon, so HAProxy's IPv6 with its port
+        glued on gets the address's pseudonym, not that of a longer address."""
+        addr, sep, port = text.rpartition(b":")
+        if sep and port.isdigit() and addr:
+            bare = addr[1:-1] if addr[:1] == b"[" and addr[-1:] == b"]" else addr
+            norm = normalise_ip(bare.decode("ascii", "replace"))
+            if norm is not None:
+                token = self.token("ip", norm, window)
+                wrapped = b"[" + token + b"]" if bare is not addr else token
+                return wrapped + b":" + port
+        return self.field(text, window)

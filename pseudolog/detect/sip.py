@@ -1,0 +1,85 @@
+"""Identifiers in SIP, PBX and media-relay logs, found by the shapes those programs write.
+
+- `+sip.instance="<urn:uuid:...>"`: a device's permanent id (kind `device`).
+- A number as a display name or in angle brackets: `"0301234567" <sip:...>`, Asterisk's `"Alice" <0301234567>`.
+- Channel names and dial strings: `PJSIP/0301234567-0000001a`, `SIP/trunk/0301234567`, `Local/0301234567@ctx`,
+  FreeSWITCH `sofia/internal/79739980@host`; and `number@host` without a scheme (`[011448708752617@192.168.2.51]`).
+- TURN REST usernames `expiry:userid` (coturn `user <1702970778:905330202827>`), where the userid is often an MSISDN.
+- Quoted values after words that name a number: Asterisk's `to extension '0301234567'`.
+Numbers need at least six digits here, like every context rule; shorter ones are extensions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pseudolog.detect import Found
+from pseudolog.detect.phone import context_number, scan_number
+
+SIP_INSTANCE_RE = re.compile(
+    rb"(?i:sip\.instance)=\"?<?(?i:urn:uuid:)(?P<v>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+    rb"[0-9A-Fa-f]{12})(?![0-9A-Fa-f])"
+)
+DISPLAY_NAME_RE = re.compile(rb"\"{1,2}(?P<v>(?:\+|00)?[0-9][0-9 \-().]{4,30}[0-9])\"{1,2}\s*<")
+ANGLE_NUMBER_RE = re.compile(rb"<(?P<v>\+?[0-9][0-9\-. ()]{4,30}[0-9])>")
+CHANNEL_RE = re.compile(
+    rb"(?<![A-Za-z0-9])(?i:PJSIP|SIP|IAX2|DAHDI|Local|Skype|WebRTC|sofia/[A-Za-z0-9_.\-]+|verto\.rtc|loopback)/"
+    rb"(?:[A-Za-z][A-Za-z0-9_.\-]*/)?(?P<v>\+?[0-9][0-9]{5,16})(?=[@\-,;)/\s'\"\]|]|\Z)"
+)
+USER_AT_HOST_RE = re.compile(rb"(?<![A-Za-z0-9_.:/+\-%])(?P<v>\+?[0-9]{6,16})@(?=[A-Za-z0-9\[:])")
+TURN_USER_RE = re.compile(rb"(?i:user(?:name)?)[ =:]*<?[0-9]{9,11}:(?P<v>\+?[0-9]{6,16})(?=[>\s,;&\"']|\Z)")
+QUOTED_AFTER_WORD_RE = re.compile(
+    rb"(?<![A-Za-z])(?i:extension|exten|number|callerid|caller|callee|from|to|did|dialed|dialled)\s+[\"']"
+    rb"(?=(?:\+|%2[Bb])?\(?[0-9])"
+)
+
+
+def normalise_device(text: str) -> str | None:
+    """`urn:uuid:<lower-case uuid>` for a SIP instance id given as URN, `<urn:...>` or bare UUID."""
+    value = text.strip().strip("<>\"").lower()
+    if value.startswith("urn:uuid:"):
+        value = value[9:]
+    if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value):
+        return "urn:uuid:" + value
+    return None
+
+
+def _phone(m: re.Match[bytes], region: str) -> Iterator[Found]:
+    value = m.group("v").strip()
+    start = m.start("v") + (len(m.group("v")) - len(m.group("v").lstrip()))
+    norm = context_number(value, region)
+    if norm is not None:
+        yield Found(start, start + len(value), "phone", norm)
+
+
+def find_sip(text: bytes, region: str) -> Iterator[Found]:
+    """Each rule runs only when the characters it needs are in the text."""
+    if b"nstance" in text:
+        for m in SIP_INSTANCE_RE.finditer(text):
+            yield Found(m.start("v"), m.end("v"), "device", "urn:uuid:" + m.group("v").decode("ascii").lower())
+    if b"<" in text:
+        for regex in (DISPLAY_NAME_RE, ANGLE_NUMBER_RE):
+            for m in regex.finditer(text):
+                yield from _phone(m, region)
+    if b"/" in text:
+        for m in CHANNEL_RE.finditer(text):
+            yield from _phone(m, region)
+    if b"@" in text:
+        for m in USER_AT_HOST_RE.finditer(text):
+            yield from _phone(m, region)
+    if b"ser" in text or b"SER" in text:
+        for m in TURN_USER_RE.finditer(text):
+            yield from _phone(m, region)
+    if b"'" in text or b'"' in text:
+        for m in QUOTED_AFTER_WORD_RE.finditer(text):
+            start = pos = m.end()
+            if text.startswith(b"+", pos):
+                pos += 1
+            elif text[pos : pos + 3].upper() == b"%2B":
+                pos += 3
+            scanned = scan_number(text, pos, dots=False)
+            if scanned is not None and scanned[0] < len(text) and text[scanned[0]] in b"'\"":
+                norm = context_number(text[start : scanned[0]], region)
+                if norm is not None:
+                    yield Found(start, scanned[0], "phone", norm)
