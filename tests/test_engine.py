@@ -83,7 +83,7 @@ def test_conformance(engine_factory, name, line, identifiers, time):
         assert ident not in out
     assert out.endswith(b"\n")
     fmt = next(c for c in engine.format_step.candidates if c.name == name)
-    assert fmt.match(out[:-1]) is not None  # still a valid line of its format
+    assert fmt.parse(out[:-1]) is not None  # still a valid line of its format
     assert record_times == [pytest.approx(time)]
 
 

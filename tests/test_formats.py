@@ -48,7 +48,7 @@ def test_every_required_format_is_built_in_with_samples():
     for fmt in formats.values():
         assert fmt.samples, fmt.name
         for sample in fmt.samples:
-            assert fmt.match(sample.encode()) is not None, (fmt.name, sample)
+            assert fmt.parse(sample.encode()) is not None, (fmt.name, sample)
 
 
 def test_unknown_format_name_lists_the_known_ones():
@@ -77,7 +77,7 @@ def test_unknown_format_name_lists_the_known_ones():
 def test_log_format_strings(log_format, line, types):
     elements = parse_log_format(log_format)
     assert [e.type for e in elements if isinstance(e, Field)] == types
-    assert format_from_string(log_format).match(line) is not None
+    assert format_from_string(log_format).parse(line) is not None
 
 
 def test_log_format_errors_are_clear():

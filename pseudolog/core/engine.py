@@ -15,6 +15,7 @@ from pseudolog.core.fields import FieldScrubber
 from pseudolog.core.parse import AutoFormatStep, FormatStep
 from pseudolog.core.record import DropRecord, Record
 from pseudolog.formats.base import Format
+from pseudolog.formats.csvformat import CsvFormat
 from pseudolog.formats.jsonlines import JsonLinesFormat
 from pseudolog.formats.registry import builtin_formats, format_from_string, get_format
 from pseudolog.pseudonym import Pseudonymizer, Style
@@ -75,9 +76,11 @@ def _with_rules(fmt: Format, options: FilterOptions) -> Format:
     return fmt.with_rules(options.json_fields) if isinstance(fmt, JsonLinesFormat) else fmt
 
 
-def json_lines_format(options: FilterOptions) -> JsonLinesFormat | None:
-    found = next((f for f in builtin_formats().values() if isinstance(f, JsonLinesFormat)), None)
-    return None if found is None else found.with_rules(options.json_fields)
+def payload_formats(options: FilterOptions) -> tuple[Format, ...]:
+    """Structured formats a syslog payload may be in: JSON lines and CSV records (Asterisk cdr_syslog)."""
+    return tuple(
+        _with_rules(f, options) for f in builtin_formats().values() if isinstance(f, JsonLinesFormat | CsvFormat)
+    )
 
 
 def make_format_step(options: FilterOptions) -> FormatStep:
@@ -97,7 +100,7 @@ class Engine:
         self.options = options
         self.pseudonymizer = Pseudonymizer(master_key, options.window, style=Style(options.keep, options.ip_style))
         self.scrubber = Scrubber(self.pseudonymizer, options.region)
-        self.fields = FieldScrubber(self.scrubber, json_lines_format(options))
+        self.fields = FieldScrubber(self.scrubber, payload_formats(options))
         self.format_step = make_format_step(options)
         steps: list[Step] = [self.format_step, TimeStep(self.pseudonymizer)]
         if options.retention is not None:

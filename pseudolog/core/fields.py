@@ -15,15 +15,15 @@ from pseudolog.detect.sip import normalise_device
 from pseudolog.scrub import Scrubber
 
 if TYPE_CHECKING:
-    from pseudolog.formats.jsonlines import JsonLinesFormat
+    from pseudolog.formats.base import Format
 
 _NUMBER_CHARS = frozenset(b"0123456789+-.() /")
 
 
 class FieldScrubber:
-    def __init__(self, scrubber: Scrubber, json_format: JsonLinesFormat | None = None) -> None:
+    def __init__(self, scrubber: Scrubber, payload_formats: tuple[Format, ...] = ()) -> None:
         self.scrubber = scrubber
-        self.json_format = json_format  # for syslog payloads that are JSON
+        self.payload_formats = payload_formats  # tried on syslog payloads: JSON lines, CDR records
         self.pseudonymizer = scrubber.pseudonymizer
         region = scrubber.region
         self._normalisers = {
@@ -43,11 +43,12 @@ class FieldScrubber:
         return self.scrubber.scrub(text, window)
 
     def message(self, text: bytes, window: int | None) -> bytes:
-        """A syslog payload: read as JSON when it is a JSON object, else scanned as text."""
-        if self.json_format is not None and text[:1] == b"{":
-            parsed = self.json_format.parse(text)
+        """A syslog payload: read with a structured format when one fits (a JSON object, a CDR record),
+        else scanned as text."""
+        for fmt in self.payload_formats:
+            parsed = fmt.parse(text)
             if parsed is not None:
-                return self.json_format.render(text, parsed, self, window, False)
+                return fmt.render(text, parsed, self, window, False)
         return self.text(text, window)
 
     def token(self, kind: str, normalised: str, window: int | None) -> bytes:

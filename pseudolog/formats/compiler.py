@@ -58,9 +58,6 @@ def compile_elements(
         fields.append(FieldSpec(element.name, element.type, ft.role, ft.time_kind, agent))
     if not fields:
         raise FormatError(f"{where}: a pattern needs at least one field")
-    for name in required:
-        if all(spec.name != name for spec in fields):
-            raise FormatError(f"{where}: require names unknown field {name!r}")
     time_index: int | None = None
     for index, spec in enumerate(fields):
         if spec.role == "time" and (time_field is None or spec.name == time_field):

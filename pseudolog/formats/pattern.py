@@ -35,7 +35,6 @@ class PatternFormat:
                 return pattern, m
         return None
 
-    match = parse  # the name the tests and older callers use
 
     def event_time(self, parsed: Parsed, times: TimeParser, now: float) -> float | None:
         pattern, m = parsed

@@ -24,7 +24,6 @@ from pseudolog.formats.jsonlines import JsonLinesFormat
 from pseudolog.formats.logformat import parse_log_format
 from pseudolog.formats.pattern import PatternFormat
 
-LogFormat = PatternFormat  # the name earlier code used
 
 
 def _patterns_dir() -> Path:
@@ -65,6 +64,9 @@ def _pattern_format(name: str, values: dict[str, list[str]], where: str) -> Patt
     for i, text in enumerate(values["pattern"], start=1):
         label = f"{where}: pattern {i}"
         patterns.append(compile_elements(parse_pattern(text, label), label, time_field, required))
+    for field_name in required:
+        if not any(spec.name == field_name for p in patterns for spec in p.fields):
+            raise FormatError(f"{where}: require names unknown field {field_name!r}")
     return PatternFormat(name, _single(values, "description", where) or "", tuple(patterns),
                          tuple(values.get("sample", [])))
 

@@ -1,0 +1,54 @@
+"""SIP, PBX and media-relay shapes."""
+
+import pytest
+
+from pseudolog.detect.sip import find_sip, normalise_device
+
+
+def found(text: bytes):
+    return [(text[f.start : f.end], f.kind) for f in find_sip(text, "DE")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            b'+sip.instance="<urn:uuid:00000000-0000-1000-8000-00156512ABCD>"',
+            [(b"00000000-0000-1000-8000-00156512ABCD", "device")],
+        ),
+        (b'From: "0301234567" <sip:x@y>', [(b"0301234567", "phone")]),
+        (b'"""Alice"" <0301234567>"', [(b"0301234567", "phone")]),
+        (b"Dial(PJSIP/0301234567-0000001a)", [(b"0301234567", "phone")]),
+        (b"SIP/trunk/0301234567,30", [(b"0301234567", "phone")]),
+        (b"Local/0309876543@from-internal-00000012;1", [(b"0309876543", "phone")]),
+        (b"sofia/internal/79739980@172.16.154.33:56580", [(b"79739980", "phone")]),
+        (b"for [011448708752617@::1] from", [(b"011448708752617", "phone")]),
+        (b"user <1702970778:905330202827> remote", [(b"905330202827", "phone")]),
+        (b"to extension '0301234567' rejected", [(b"0301234567", "phone")]),
+    ],
+)
+def test_found(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"Call-ID: 4a681d8626b801ce1a8185472fda8e86@37.148.1",
+        b"uuid 42a396e6-4d2a-4b62-bde3-a75df666d926",  # a call UUID is not a device id
+        b"PJSIP/trunk-0000001b",
+        b"SIP/1000-00000001",  # an extension
+        b"user <myusername>",
+        b"to extension '100' rejected",
+        b"session 001000000000000008",
+    ],
+)
+def test_decoys(text):
+    assert found(text) == []
+
+
+def test_normalise_device():
+    assert normalise_device("<urn:uuid:00000000-0000-1000-8000-00156512ABCD>") == (
+        "urn:uuid:00000000-0000-1000-8000-00156512abcd"
+    )
+    assert normalise_device("not-a-uuid") is None
