@@ -27,6 +27,9 @@ UA_VERSION = re.compile(rb"[A-Za-z][\w.-]*/\d{1,3}\.\d{1,3}\.0\.0$")
 # In the user-agent field (the last quoted string of an access-log line) versions follow a product token.
 AGENT_VERSION = re.compile(rb"[A-Za-z][\w.+-]*[/ ]$")
 FAIL2BAN_HOST = re.compile(rb'"host": *"([^"]+)"')
+# Telephony logs: numbers written as a SIP user part, after "+", or before "@" (independent of the detectors).
+TELEPHONY = ("asterisk", "freeswitch", "telephony_issue_lines")
+WRITTEN_NUMBER = re.compile(rb"(?:sips?:|tel:|\+|\[|/)(\d{8,15})(?=[@;>\]\s'\",)]|$)|(?<![\w.])(\d{8,15})@")
 
 pytestmark = pytest.mark.skipif(not FILES, reason="../shared/corpora is not present")
 
@@ -63,6 +66,11 @@ def test_corpus_file(pseudolog_bin, key_file, path):
     assert _left_addresses(out) == []
     for host in {h for h in FAIL2BAN_HOST.findall(raw) if DOTTED_QUAD.fullmatch(h) or b":" in h}:
         assert not re.search(rb"(?<![\w.:])" + re.escape(host) + rb"(?![\w:]|\.\d)", out), host
+    if any(part in str(path) for part in TELEPHONY):
+        numbers = {a or b for a, b in WRITTEN_NUMBER.findall(b"\n".join(raw.splitlines()))}
+        assert numbers, "the telephony check found nothing to check"
+        for number in numbers:
+            assert number not in out, number
     again = subprocess.run(
         [pseudolog_bin, "run", "--key-file", str(key_file), "--now", "2026-11-21T00:00:00Z"],
         input=out,

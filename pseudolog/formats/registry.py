@@ -25,7 +25,6 @@ from pseudolog.formats.logformat import parse_log_format
 from pseudolog.formats.pattern import PatternFormat
 
 
-
 def _patterns_dir() -> Path:
     packaged = resources.files("pseudolog") / "builtin_patterns"
     if packaged.is_dir():
