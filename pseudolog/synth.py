@@ -50,8 +50,10 @@ class Identities:
 
     def _pick(self) -> int:
         # Pareto-like: most lines come from a few ids, the rest from a long tail.
-        return min(int(self.rng.paretovariate(1.2)) - 1, self.distinct - 1) if self.rng.random() < 0.8 else (
-            self.rng.randrange(self.distinct)
+        return (
+            min(int(self.rng.paretovariate(1.2)) - 1, self.distinct - 1)
+            if self.rng.random() < 0.8
+            else (self.rng.randrange(self.distinct))
         )
 
     def ip(self) -> str:

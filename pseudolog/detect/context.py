@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from pseudolog.detect import Found
 from pseudolog.detect.device import is_plausible_bare_mac, normalise_imei, normalise_mac
-from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number, scan_number
+from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number, normalise_phone, scan_number
 
 PHONE_KEYS = (
     "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid"
@@ -53,8 +53,22 @@ PROVISIONING_MAC_RE = re.compile(
 )
 
 
-_PROVISIONING_EXTENSIONS = (b".cfg", b".cnf", b".xml", b".ini", b".boot", b".txt", b".conf", b".htm", b".json",
-                            b".bin", b".ld", b".tar", b".zip", b".rom")
+_PROVISIONING_EXTENSIONS = (
+    b".cfg",
+    b".cnf",
+    b".xml",
+    b".ini",
+    b".boot",
+    b".txt",
+    b".conf",
+    b".htm",
+    b".json",
+    b".bin",
+    b".ld",
+    b".tar",
+    b".zip",
+    b".rom",
+)
 _MAC_KEY_HINTS = (b"mac", b"sn", b"dev", b"hw")
 
 
@@ -77,6 +91,8 @@ def find_context(text: bytes, region: str) -> Iterator[Found]:
 
 def _keyed_numbers(text: bytes, region: str) -> Iterator[Found]:
     for m in PHONE_KEY_RE.finditer(text):
+        if m.group().lower() == b"tel:":
+            continue  # a tel: URI, read by the URI rule with its phone-context
         start = pos = m.end()
         if text.startswith(b"+", pos):
             pos += 1
@@ -93,12 +109,24 @@ def _keyed_numbers(text: bytes, region: str) -> Iterator[Found]:
             yield Found(start, end, "phone", norm)
 
 
+# RFC 3966: a local number's global context, e.g. tel:1234567;phone-context=+4930
+PHONE_CONTEXT_RE = re.compile(rb"[^@>\s\"']{0,64}?;(?i:phone-context)=(?P<ctx>\+[0-9][0-9\-.()]*)")
+
+
 def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:
     for m in URI_USER_RE.finditer(text):
         group = "s" if m.group("s") is not None else "t"
         value = m.group(group).rstrip(b".-(")
+        if not CONTEXT_NUMBER_RE.fullmatch(value.replace(b".", b"")):
+            continue
         norm = context_number(value, region)
-        if norm is not None and CONTEXT_NUMBER_RE.fullmatch(value.replace(b".", b"")):
+        ctx = PHONE_CONTEXT_RE.match(text, m.start(group) + len(value))
+        if ctx is not None and not value.startswith((b"+", b"%2B", b"%2b")):
+            local = bytes(c for c in value if 48 <= c <= 57)
+            norm = normalise_phone(
+                "+" + "".join(chr(c) for c in ctx.group("ctx") if 48 <= c <= 57) + local.decode(), region
+            )
+        if norm is not None:
             yield Found(m.start(group), m.start(group) + len(value), "phone", norm)
 
 

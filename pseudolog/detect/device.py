@@ -29,8 +29,25 @@ IMEI_URN_RE = re.compile(rb"(?i:urn:gsma:imei:)([0-9]{8})-([0-9]{6})-([0-9])(?![
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 # GSMA reporting body identifiers: the first two digits of every allocated TAC.
 REPORTING_BODIES = frozenset(
-    (b"01", b"10", b"30", b"33", b"35", b"44", b"45", b"49", b"50", b"51", b"52", b"53", b"54", b"86", b"91", b"98",
-     b"99")
+    (
+        b"01",
+        b"10",
+        b"30",
+        b"33",
+        b"35",
+        b"44",
+        b"45",
+        b"49",
+        b"50",
+        b"51",
+        b"52",
+        b"53",
+        b"54",
+        b"86",
+        b"91",
+        b"98",
+        b"99",
+    )
 )
 
 

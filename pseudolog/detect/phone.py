@@ -62,8 +62,12 @@ def scan_number(text: bytes, pos: int, dots: bool = True) -> tuple[int, int] | N
         if c == 0x28:
             continue
         blank = 1 if c == 0x20 else 3 if text.startswith(b"%20", i) else 0  # URL-encoded blanks too
-        if blank and digits <= 4 and total < 11 and i + blank < n and (
-            text[i + blank] in _DIGITS or text[i + blank] == 0x28
+        if (
+            blank
+            and digits <= 4
+            and total < 11
+            and i + blank < n
+            and (text[i + blank] in _DIGITS or text[i + blank] == 0x28)
         ):
             i += blank
             continue

@@ -37,7 +37,7 @@ QUOTED_AFTER_WORD_RE = re.compile(
 
 def normalise_device(text: str) -> str | None:
     """`urn:uuid:<lower-case uuid>` for a SIP instance id given as URN, `<urn:...>` or bare UUID."""
-    value = text.strip().strip("<>\"").lower()
+    value = text.strip().strip('<>"').lower()
     if value.startswith("urn:uuid:"):
         value = value[9:]
     if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value):

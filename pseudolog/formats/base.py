@@ -27,8 +27,6 @@ class Format(Protocol):
         """The line's own time, or None when the line has none (or it does not parse)."""
         ...
 
-    def render(
-        self, body: bytes, parsed: Any, fields: FieldScrubber, window: int | None, time_ok: bool
-    ) -> bytes:
+    def render(self, body: bytes, parsed: Any, fields: FieldScrubber, window: int | None, time_ok: bool) -> bytes:
         """The line with every identifier replaced; everything else as it was."""
         ...

@@ -88,9 +88,7 @@ class CsvFormat:
         time_text = parsed[1]
         return None if time_text is None else times.parse("iso", time_text, now)
 
-    def render(
-        self, body: bytes, parsed: CsvParsed, fields: FieldScrubber, window: int | None, time_ok: bool
-    ) -> bytes:
+    def render(self, body: bytes, parsed: CsvParsed, fields: FieldScrubber, window: int | None, time_ok: bool) -> bytes:
         parts: list[bytes] = []
         pos = 0
         for name, (start, end) in zip(self.columns, parsed[0], strict=False):

@@ -35,7 +35,6 @@ class PatternFormat:
                 return pattern, m
         return None
 
-
     def event_time(self, parsed: Parsed, times: TimeParser, now: float) -> float | None:
         pattern, m = parsed
         if pattern.time_index is None:
@@ -43,9 +42,7 @@ class PatternFormat:
         spec = pattern.fields[pattern.time_index]
         return times.parse(spec.time_kind or "iso", m.group(pattern.time_index + 1), now)
 
-    def render(
-        self, body: bytes, parsed: Parsed, fields: FieldScrubber, window: int | None, time_ok: bool
-    ) -> bytes:
+    def render(self, body: bytes, parsed: Parsed, fields: FieldScrubber, window: int | None, time_ok: bool) -> bytes:
         pattern, m = parsed
         parts: list[bytes] = []
         pos = 0

@@ -66,8 +66,9 @@ def _pattern_format(name: str, values: dict[str, list[str]], where: str) -> Patt
     for field_name in required:
         if not any(spec.name == field_name for p in patterns for spec in p.fields):
             raise FormatError(f"{where}: require names unknown field {field_name!r}")
-    return PatternFormat(name, _single(values, "description", where) or "", tuple(patterns),
-                         tuple(values.get("sample", [])))
+    return PatternFormat(
+        name, _single(values, "description", where) or "", tuple(patterns), tuple(values.get("sample", []))
+    )
 
 
 def _csv_format(name: str, values: dict[str, list[str]], where: str) -> CsvFormat:
@@ -81,8 +82,16 @@ def _csv_format(name: str, values: dict[str, list[str]], where: str) -> CsvForma
         if unknown:
             raise FormatError(f"{where}: {key} names unknown column {sorted(unknown)[0]!r}")
     min_columns = int(_single(values, "min_columns", where) or len(columns))
-    return CsvFormat(name, _single(values, "description", where) or "", columns, min_columns,
-                     declared["phone"], declared["keep"], time_column, tuple(values.get("sample", [])))
+    return CsvFormat(
+        name,
+        _single(values, "description", where) or "",
+        columns,
+        min_columns,
+        declared["phone"],
+        declared["keep"],
+        time_column,
+        tuple(values.get("sample", [])),
+    )
 
 
 def load_pattern_file(text: str, where: str) -> Format:
