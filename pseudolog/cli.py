@@ -48,6 +48,10 @@ KeyFileOpt = Annotated[
         "$CREDENTIALS_DIRECTORY/pseudolog.key, else a random key for this run only.",
     ),
 ]
+KeyFdOpt = Annotated[
+    int | None,
+    typer.Option("--key-fd", help="Read the master key from this inherited file descriptor (e.g. a pipe)."),
+]
 WindowOpt = Annotated[
     str, typer.Option("--window", help="Pseudonym window, e.g. 1d, 12h; 0 or none for one static key.")
 ]
@@ -89,6 +93,7 @@ def run(
     inputs: Annotated[list[str] | None, typer.Argument(help="Log files; standard input when none or '-'.")] = None,
     output: Annotated[str | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
     key_file: KeyFileOpt = None,
+    key_fd: KeyFdOpt = None,
     format: Annotated[
         str, typer.Option("--format", help="Log format name (see 'pseudolog formats'), 'auto' or 'text'.")
     ] = "auto",
@@ -113,6 +118,9 @@ def run(
         list[str] | None,
         typer.Option("--json-field", help="JSON lines: KEY=KIND reads that key's values as ip, phone, mac, imei."),
     ] = None,
+    on_error: Annotated[
+        str, typer.Option("--on-error", help="A line that fails internally: mask its digit/hex runs, or drop it.")
+    ] = "mask",
 ) -> None:
     """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
     from pseudolog.core.engine import Engine
@@ -130,11 +138,12 @@ def run(
         keep=parse_keep(keep or []),
         ip_style=ip_style,
         json_fields=parse_json_fields(json_field or []),
+        on_error=on_error,
     )
     fixed_now = _time_option(now, "--now")
     files = list(inputs or [])
     total = check_inputs(files)
-    key = resolve_master_key(key_file, dict(os.environ))
+    key = resolve_master_key(key_file, dict(os.environ), key_fd)
     engine = Engine(options, key.secret)
     clock = (lambda: fixed_now) if fixed_now is not None else time.time
     sink: BinaryIO
@@ -166,6 +175,7 @@ def lookup(
     value: Annotated[str, typer.Argument(help="The identifier as it would appear in a log.")],
     at: Annotated[str, typer.Option("--at", help="Timestamp of the line (ISO 8601 or epoch seconds).")],
     key_file: KeyFileOpt = None,
+    key_fd: KeyFdOpt = None,
     window: WindowOpt = "1d",
     region: RegionOpt = "DE",
     keep: KeepOpt = None,
@@ -182,10 +192,49 @@ def lookup(
     window_seconds = parse_duration(window, option="--window", allow_none=True)
     stamp = _time_option(at, "--at")
     assert stamp is not None
-    key = resolve_master_key(key_file, dict(os.environ))
+    key = resolve_master_key(key_file, dict(os.environ), key_fd)
     if key.ephemeral:
-        raise ConfigError("lookup needs the key the logs were written with: give --key-file")
+        raise ConfigError("lookup needs the key the logs were written with: give --key-file or --key-fd")
     typer.echo(lookup_token(kind.lower(), value, stamp, key.secret, window_seconds, parse_region(region), style))
+
+
+@app.command()
+def scan(
+    inputs: Annotated[list[str] | None, typer.Argument(help="Log files; standard input when none or '-'.")] = None,
+    format: Annotated[str, typer.Option("--format", help="Log format name, 'auto' or 'text'.")] = "auto",
+    log_format: Annotated[
+        str | None, typer.Option("--log-format", help="An nginx log_format or Apache LogFormat string.")
+    ] = None,
+    region: RegionOpt = "DE",
+    show_values: Annotated[
+        bool, typer.Option("--show-values", help="Also print each raw value found (off: kind and place only).")
+    ] = False,
+    max_line: Annotated[int, typer.Option("--max-line", help="Longest line held whole, in bytes.")] = 1 << 20,
+) -> None:
+    """Report raw identifiers (kind, line, column); exit 1 if any is found, 0 if none."""
+    from pseudolog.io.streams import check_inputs
+    from pseudolog.scan import Scanner
+
+    options = FilterOptions(
+        window=None, region=parse_region(region), format=format, log_format=log_format, max_line=max_line
+    )
+    files = list(inputs or [])
+    check_inputs(files)
+    scanner = Scanner(options)
+    count = 0
+    kinds: dict[str, int] = {}
+    out = sys.stdout
+    for finding in scanner.scan(files, time.time()):
+        count += 1
+        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+        shown = " " + finding.value.decode("utf-8", "backslashreplace") if show_values and finding.value else ""
+        out.write(f"{finding.source}:{finding.line}:{finding.column}: {finding.kind}{shown}\n")
+    out.flush()
+    if count:
+        detail = ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
+        _say(f"scan: {count} raw identifier(s) found ({detail})")
+        raise typer.Exit(1)
+    _say("scan: no raw identifiers found")
 
 
 @keys_app.command("init")

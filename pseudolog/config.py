@@ -52,6 +52,7 @@ class FilterOptions:
     keep: frozenset[str] = frozenset()
     ip_style: str = "token"
     json_fields: tuple[tuple[str, str], ...] = ()
+    on_error: str = "mask"  # what an internal error on one line does: mask its digit/hex runs, or drop it
 
     def __post_init__(self) -> None:
         from pseudolog.pseudonym import Style
@@ -64,6 +65,8 @@ class FilterOptions:
             raise ConfigError("--window must be positive, or 0/none for one static key")
         if self.retention is not None and self.retention <= 0:
             raise ConfigError("--retention must be positive")
+        if self.on_error not in ("mask", "drop"):
+            raise ConfigError("--on-error must be mask or drop")
         if self.max_line < 4096:
             raise ConfigError("--max-line must be at least 4096 bytes")
 

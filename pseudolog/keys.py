@@ -7,6 +7,7 @@ key says nothing about another's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from dataclasses import dataclass
@@ -82,9 +83,32 @@ def read_key_file(path: Path) -> MasterKey:
     return MasterKey(_decode_key_bytes(raw, where), where)
 
 
-def resolve_master_key(key_file: str | None, environ: dict[str, str]) -> MasterKey:
-    """--key-file, else $PSEUDOLOG_KEY_FILE, else $CREDENTIALS_DIRECTORY/pseudolog.key, else a random
-    in-memory key (pseudonyms consistent within the run, unlinkable across runs)."""
+def read_key_fd(fd: int) -> MasterKey:
+    """Read a key from an inherited file descriptor (a pipe from a secret store); it is closed after."""
+    where = f"file descriptor {fd}"
+    chunks: list[bytes] = []
+    try:
+        while sum(map(len, chunks)) <= 4096:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except OSError as exc:
+        raise KeyMaterialError(f"cannot read key from {where}: {exc.strerror}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    return MasterKey(_decode_key_bytes(b"".join(chunks), where), where)
+
+
+def resolve_master_key(key_file: str | None, environ: dict[str, str], key_fd: int | None = None) -> MasterKey:
+    """--key-file or --key-fd, else $PSEUDOLOG_KEY_FILE, else $CREDENTIALS_DIRECTORY/pseudolog.key, else a
+    random in-memory key (pseudonyms consistent within the run, unlinkable across runs). Key material is
+    never taken from the command line itself."""
+    if key_file and key_fd is not None:
+        raise KeyMaterialError("give either --key-file or --key-fd, not both")
+    if key_fd is not None:
+        return read_key_fd(key_fd)
     if key_file:
         return read_key_file(Path(key_file))
     if environ.get(KEY_FILE_ENV):

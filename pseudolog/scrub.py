@@ -29,7 +29,28 @@ MASK = b"MASKED"
 _BORDER_HEAD = re.compile(rb"[0-9A-Fa-f:.+\-%()/\[\]]*")
 _BORDER_TAIL = re.compile(rb"[0-9A-Fa-f:.+\-%()/\[\]]*\Z")
 
+# Percent-escapes of characters identifiers are made of (+ - . 0-9 : ; @ [ ]): an address or number written
+# URL-encoded (`198%2E51%2E100%2E23`, `2001%3Adb8%3A%3A1`) is found in a decoded view of the text.
+_RELEVANT_ESCAPE = re.compile(rb"%(?:2[BbDdEe]|3[0-9AaBb]|40|5[BbDd])")
+_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+
 Detector = Callable[[bytes], Iterator[Found]]
+
+
+def percent_decoded(text: bytes) -> tuple[bytes, list[int]]:
+    """The text with %XX escapes decoded, and for each decoded byte the offset it came from."""
+    out = bytearray()
+    offsets: list[int] = []
+    pos = 0
+    for m in _ESCAPE.finditer(text):
+        out += text[pos : m.start()]
+        offsets.extend(range(pos, m.start()))
+        out.append(int(m.group(1), 16))
+        offsets.append(m.start())
+        pos = m.end()
+    out += text[pos:]
+    offsets.extend(range(pos, len(text) + 1))
+    return bytes(out), offsets
 
 
 def mask_line(text: bytes) -> bytes:
@@ -80,10 +101,18 @@ class Scrubber:
         if not _MAYBE_IDENTIFIER.search(text):
             return []
         taken: list[Found] = []
-        for detect in self._agent_detectors if in_agent else self._detectors:
+        detectors = self._agent_detectors if in_agent else self._detectors
+        for detect in detectors:
             for found in detect(text):
                 if all(found.end <= t.start or found.start >= t.end for t in taken):
                     taken.append(found)
+        if b"%" in text and _RELEVANT_ESCAPE.search(text):
+            decoded, offsets = percent_decoded(text)
+            for detect in detectors:
+                for found in detect(decoded):
+                    mapped = found._replace(start=offsets[found.start], end=offsets[found.end])
+                    if all(mapped.end <= t.start or mapped.start >= t.end for t in taken):
+                        taken.append(mapped)
         taken.sort()
         return taken
 

@@ -133,6 +133,9 @@ class Engine:
             return None
         except Exception:  # fail closed: an internal error must not pass the raw line through
             self.errors += 1
+            if self.options.on_error == "drop":
+                self.dropped["error"] += 1
+                return None
             record.output = mask_line(body)
             record.format_name = "masked"
         self.formats[record.format_name] += 1

@@ -1,0 +1,185 @@
+"""Hostile input: the stream never crashes, never lets an identifier through, and stays bounded."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import NOW
+
+ADDRESS = b"198.51.100.23"
+
+
+@given(st.binary(max_size=2000))
+@settings(max_examples=400, deadline=None)
+def test_random_bytes_never_raise_and_never_error(engine_factory_session, data):
+    engine = engine_factory_session
+    before = engine.errors
+    out = engine.process(data, NOW)
+    assert out is not None and engine.errors == before
+    assert ADDRESS not in out or ADDRESS not in data
+
+
+@given(st.binary(max_size=300), st.binary(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_address_between_junk_never_survives(engine_factory_session, left, right):
+    """Fail closed: an address between arbitrary bytes is replaced unless the bytes glue it into a longer
+    token (digits or dots on either side make it another number)."""
+    line = left + b" " + ADDRESS + b" " + right
+    out = engine_factory_session.process(line, NOW)
+    assert ADDRESS not in out.replace(right, b"").replace(left, b"") or ADDRESS in left or ADDRESS in right
+
+
+@pytest.fixture(scope="module")
+def engine_factory_session():
+    from pseudolog.config import FilterOptions
+    from pseudolog.core.engine import Engine
+
+    return Engine(FilterOptions(), bytes(range(32)))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"\x00" * 1000 + ADDRESS + b"\x00" * 1000,
+        b"\xff\xfe\xfd " + ADDRESS + b" \xc3\x28\xa0\xa1",
+        b"GET /" + b"%00" * 500 + ADDRESS.replace(b".", b"%2E") + b" HTTP/1.1",
+        b"\x1b[31m" + ADDRESS + b"\x1b[0m",
+    ],
+)
+def test_control_and_broken_bytes(engine_factory, line):
+    out = engine_factory(format="text").process(line, NOW)
+    assert ADDRESS not in out
+    assert out.replace(b"IP-", b"") != line
+
+
+def test_deeply_nested_json_falls_back_to_text(engine_factory):
+    line = b'{"a":' * 5000 + b'"' + ADDRESS + b'"' + b"}" * 5000
+    out = engine_factory().process(line, NOW)
+    assert ADDRESS not in out and len(out) > 10000
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"1" * 200_000,
+        b"1." * 100_000,
+        b"a:" * 100_000,
+        b"+1 " * 70_000,
+        b"to=1-" * 40_000,
+        b"sip:1." * 30_000,
+        b"%2B1" * 50_000,
+        b"[" * 100_000 + b"]" * 100_000,
+        b'"' + b'\\"' * 100_000,
+        b"<" * 100_000,
+        b"::" * 100_000,
+        b"00:" * 70_000,
+        b"/001565abcdef" * 15_000,
+        b'{"' * 50_000,
+    ],
+    ids=lambda b: repr(b[:8]),
+)
+def test_adversarial_inputs_finish(line, tmp_path, pseudolog_bin, key_file):
+    """Inputs built to trip nested quantifiers: each run must finish (a liveness bound, not a benchmark)."""
+    path = tmp_path / "adversarial.log"
+    path.write_bytes(line + b"\n")
+    proc = subprocess.run(
+        [pseudolog_bin, "run", "--key-file", str(key_file), "--format", "auto", str(path)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stderr == b""
+    assert proc.stdout.count(b"\n") == 1
+
+
+def _child_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def test_64_mib_line_without_newline_is_bounded_and_scanned(tmp_path, pseudolog_bin, key_file):
+    """A 64 MiB line with no newline: processed in segments, identifiers at the cuts still caught, bounded
+    memory (measured by the child's peak RSS)."""
+    block = (b"x" * 4090 + b" " + ADDRESS + b" ") * 4  # addresses land on and around every segment border
+    repeats = (64 << 20) // len(block)
+    path = tmp_path / "huge.log"
+    with path.open("wb") as fh:
+        for _ in range(repeats):
+            fh.write(block)
+    code = (
+        "import resource, subprocess, sys; "
+        "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE); "
+        "sys.stdout.buffer.write(p.stdout[:0]); "
+        "print(p.returncode, len(p.stdout), p.stdout.count(b'198.51.100.23'), "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            pseudolog_bin,
+            "run",
+            "--key-file",
+            str(key_file),
+            "--max-line",
+            "65536",
+            str(path),
+        ],
+        capture_output=True,
+        timeout=900,
+    )
+    rc, size, left, peak_mb = map(int, proc.stdout.split())
+    assert rc == 0 and left == 0
+    assert size > 60 << 20
+    assert peak_mb < 200, f"peak RSS {peak_mb} MiB"
+
+
+def test_identifiers_across_segment_borders_are_caught(engine_factory):
+    from pseudolog.io.framing import LineFramer
+
+    engine = engine_factory(max_line=4096)
+    framer = LineFramer(4096)
+    line = b"".join(b"y" * (4096 - 7 - (i % 13)) + b" " + ADDRESS + b" +4930123456 " for i in range(40))
+    pieces = framer.feed(line) + framer.finish()
+    out = b"".join(
+        engine.process_segment(p.data, NOW, ends_line=p.last, mask_head=p.masked_head, mask_tail=p.masked_tail)
+        if p.segment
+        else engine.process(p.data, NOW)
+        for p in pieces
+    )
+    assert ADDRESS not in out and b"4930123456" not in out
+
+
+def test_distinct_identifiers_keep_caches_bounded(engine_factory):
+    engine = engine_factory(format="text")
+    for i in range(300_000):
+        engine.process(b"client 10.%d.%d.%d port 5060" % (i >> 16, (i >> 8) & 255, i & 255), NOW)
+    assert len(engine.pseudonymizer._tokens) <= 200_000
+    assert len(engine.scrubber._cache) <= 50_000
+
+
+def test_on_error_drop(engine_factory, monkeypatch):
+    engine = engine_factory(format="text", on_error="drop")
+    monkeypatch.setattr(engine.scrubber, "scrub", lambda *a: (_ for _ in ()).throw(RuntimeError("bug")))
+    assert engine.process(b"x 192.0.2.1\n", NOW) is None
+    assert engine.dropped["error"] == 1 and engine.errors == 1
+
+
+def test_errors_and_stats_never_show_values(pseudolog_bin, tmp_path, key_file):
+    path = tmp_path / "a.log"
+    path.write_bytes(b"2026-11-21T10:00:00Z " + ADDRESS + b" +4930123456\n")
+    for args in (["run", "--stats", "--window", "bogus"], ["run", "--stats"], ["scan"], ["run", "--now", "x"]):
+        proc = subprocess.run(
+            [pseudolog_bin, *args, str(path)],
+            capture_output=True,
+            timeout=60,
+            env={**os.environ, "PSEUDOLOG_KEY_FILE": str(key_file)},
+        )
+        assert ADDRESS not in proc.stderr and b"4930123456" not in proc.stderr
+        assert key_file.read_bytes().hex().encode() not in proc.stderr
