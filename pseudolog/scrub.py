@@ -58,6 +58,28 @@ def mask_line(text: bytes) -> bytes:
     return _MASKABLE.sub(lambda m: MASK if any(48 <= c <= 57 for c in m.group()) else m.group(), text)
 
 
+def _claim(taken: list[Found], found: Found) -> bool:
+    """Add a finding unless it overlaps one already taken. A finding that strictly contains the ones it
+    overlaps replaces them: the longest identifier wins. Returns True for a partial overlap (neither span
+    contains the other): the dropped finding may leave a fragment, so the result is filtered again."""
+    overlapping = [t for t in taken if not (found.end <= t.start or found.start >= t.end)]
+    if not overlapping:
+        taken.append(found)
+        return False
+    if all(found.start <= t.start and t.end <= found.end for t in overlapping) and all(
+        found.end - found.start > t.end - t.start for t in overlapping
+    ):
+        for t in overlapping:
+            taken.remove(t)
+        taken.append(found)
+        return False
+    return not any(t.start <= found.start and found.end <= t.end for t in overlapping)
+
+
+# A partial overlap is filtered again until nothing changes; this many rounds at most.
+_MAX_ROUNDS = 4
+
+
 def split_border_runs(data: bytes, head: bool, tail: bool) -> tuple[bytes, bytes, bytes]:
     """(leading run, middle, trailing run) where the runs touch an unsafe cut (empty otherwise)."""
     first = b""
@@ -98,30 +120,41 @@ class Scrubber:
     def find(self, text: bytes, in_agent: bool = False) -> list[Found]:
         """All identifiers in `text`, non-overlapping, in order of position. `in_agent`: the text is a
         user agent, where dotted quads after a product token are firmware versions."""
+        return self._find(text, in_agent)[0]
+
+    def _find(self, text: bytes, in_agent: bool) -> tuple[list[Found], bool]:
         if not _MAYBE_IDENTIFIER.search(text):
-            return []
+            return [], False
         taken: list[Found] = []
+        conflict = False
         detectors = self._agent_detectors if in_agent else self._detectors
         for detect in detectors:
             for found in detect(text):
-                if all(found.end <= t.start or found.start >= t.end for t in taken):
-                    taken.append(found)
+                conflict |= _claim(taken, found)
         if b"%" in text and _RELEVANT_ESCAPE.search(text):
             decoded, offsets = percent_decoded(text)
             for detect in detectors:
                 for found in detect(decoded):
-                    mapped = found._replace(start=offsets[found.start], end=offsets[found.end])
-                    if all(mapped.end <= t.start or mapped.start >= t.end for t in taken):
-                        taken.append(mapped)
+                    conflict |= _claim(taken, found._replace(start=offsets[found.start], end=offsets[found.end]))
         taken.sort()
-        return taken
+        return taken, conflict
+
+    def _scrub(self, text: bytes, window: int | None, in_agent: bool) -> tuple[bytes, list[str]]:
+        """The scrubbed text and the kinds replaced; filtered again while a partial overlap leaves work."""
+        kinds: list[str] = []
+        for _ in range(_MAX_ROUNDS):
+            found, conflict = self._find(text, in_agent)
+            if not found:
+                break
+            text = self._replace(text, found, window)
+            kinds.extend(f.kind for f in found)
+            if not conflict:
+                break
+        return text, kinds
 
     def scrub(self, text: bytes, window: int | None) -> bytes:
         """`text` with every identifier replaced by its token for `window`."""
-        found = self.find(text)
-        if not found:
-            return text
-        return self._replace(text, found, window)
+        return self._scrub(text, window, False)[0]
 
     def scrub_cached(self, text: bytes, window: int | None, in_agent: bool = False) -> bytes:
         """`scrub` for values that repeat (format fields): cached by (window, text)."""
@@ -131,11 +164,10 @@ class Scrubber:
             for kind in hit[1]:
                 self.replaced[kind] += 1
             return hit[0]
-        found = self.find(text, in_agent)
-        out = self._replace(text, found, window) if found else text
+        out, kinds = self._scrub(text, window, in_agent)
         if len(self._cache) >= self._cache_size:
             self._cache.pop(next(iter(self._cache)))
-        self._cache[key] = (out, tuple(f.kind for f in found))
+        self._cache[key] = (out, tuple(kinds))
         return out
 
     def _replace(self, text: bytes, found: list[Found], window: int | None) -> bytes:

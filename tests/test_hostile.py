@@ -6,6 +6,7 @@ import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -183,3 +184,17 @@ def test_errors_and_stats_never_show_values(pseudolog_bin, tmp_path, key_file):
         )
         assert ADDRESS not in proc.stderr and b"4930123456" not in proc.stderr
         assert key_file.read_bytes().hex().encode() not in proc.stderr
+
+
+REGRESSIONS = sorted((Path(__file__).resolve().parents[1] / "fuzz" / "regressions").glob("*"))
+
+
+@pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.name)
+def test_fuzz_findings_stay_fixed(engine_factory, path):
+    """Inputs the fuzzer once broke: no internal error, and filtering the output again changes nothing."""
+    data = path.read_bytes()
+    for fmt in ("auto", "text"):
+        engine = engine_factory(format=fmt)
+        out = engine.process(data, NOW)
+        engine.start_input()
+        assert engine.errors == 0 and engine.process(out, NOW) == out

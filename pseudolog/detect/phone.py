@@ -5,7 +5,8 @@ before hashing, so `+49 30 1234567`, `0049301234567` and `030 1234567` (region D
 Where a number written with spaces ends is decided by its shape, not by validity (German numbers are
 valid at almost any length): digits join across `-`, `.`, `/` and parentheses; across a single space (or `%20`) only
 while the group before the space has at most 4 digits and fewer than 11 digits are collected. At most 15
-digits (E.164); a digit run longer than that is not a phone number.
+digits (E.164): a single run longer than that is not a phone number, and a number ends before a group
+that would take it past 15 digits.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def scan_number(text: bytes, pos: int, dots: bool = True) -> tuple[int, int] | N
         if paren:
             k += 1
         if total + digits > MAX_DIGITS:
-            return None
+            if total == 0:
+                return None  # one run of more than 15 digits: not a phone number
+            break  # joining the next group would outgrow E.164: the number ends before it
         total += digits
         end = i = k
         if i >= n:
