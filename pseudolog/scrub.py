@@ -78,6 +78,26 @@ def _claim(taken: list[Found], found: Found) -> bool:
 
 # A partial overlap is filtered again until nothing changes; this many rounds at most.
 _MAX_ROUNDS = 4
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+_HEX_OR_COLON = _HEX | frozenset(b":")
+_HEX_LETTER_OR_COLON = frozenset(b"abcdefABCDEF:")
+
+
+def _touches_identifier_chars(text: bytes, found: list[Found]) -> bool:
+    """Whether a replaced span stands against characters that could extend an identifier (`4b8::<ip>`,
+    `12<ip>`, `<ip>.5`): then what is left beside the token is checked once more. The common neighbours
+    (`sip:`, `IP=`, `:5060`, blanks, quotes) do not count."""
+    n = len(text)
+    for f in found:
+        if f.start > 0:
+            c = text[f.start - 1]
+            if c in _HEX or c in b".%" or (c == 0x3A and f.start > 1 and text[f.start - 2] in _HEX_OR_COLON):
+                return True
+        if f.end < n:
+            c = text[f.end]
+            if c in _HEX or c == 0x2E or (c == 0x3A and f.end + 1 < n and text[f.end + 1] in _HEX_LETTER_OR_COLON):
+                return True
+    return False
 
 
 def split_border_runs(data: bytes, head: bool, tail: bool) -> tuple[bytes, bytes, bytes]:
@@ -146,9 +166,10 @@ class Scrubber:
             found, conflict = self._find(text, in_agent)
             if not found:
                 break
+            again = conflict or _touches_identifier_chars(text, found)
             text = self._replace(text, found, window)
             kinds.extend(f.kind for f in found)
-            if not conflict:
+            if not again:
                 break
         return text, kinds
 

@@ -68,9 +68,16 @@ def find_ipv4(text: bytes, in_agent: bool = False) -> Iterator[Found]:
         yield Found(start, end, "ip", normalise_ipv4(m.group()))
 
 
+_DOTTED_TAIL = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
+
+
 def normalise_ipv6(text: str) -> str | None:
-    """RFC 5952 form, or the IPv4 address for an IPv4-mapped one; None if `text` is no IPv6 address."""
+    """RFC 5952 form, or the IPv4 address for an IPv4-mapped one; None if `text` is no IPv6 address.
+    A zero-padded dotted tail is read as decimal, as the IPv4 detector reads it."""
     address = text.split("%", 1)[0]
+    tail = _DOTTED_TAIL.search(address)
+    if tail:
+        address = address[: tail.start()] + ".".join(str(int(octet)) for octet in tail.groups())
     try:
         ip = ipaddress.IPv6Address(address)
     except ValueError:
