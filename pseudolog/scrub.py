@@ -20,8 +20,31 @@ from pseudolog.detect.phone import find_international
 from pseudolog.detect.sip import find_sip
 from pseudolog.pseudonym import Pseudonymizer
 
-# An identifier needs a digit, or hex letters with ':' / '.' separators (an all-letter IPv6 or MAC).
-_MAYBE_IDENTIFIER = re.compile(rb"[0-9]|[A-Fa-f]{2}[:.\-]|::")
+# The shapes every detector needs, in one pass: text matching none of them holds no identifier and skips
+# the detectors. It must stay a superset of what the detectors find (tests/test_prefilter.py checks that).
+MAYBE_IDENTIFIER = re.compile(
+    rb"[0-9](?:[0-9()/. \-]|%20){3,}[0-9]"  # numbers with separators, dotted quads, IMEIs
+    rb"|:[0-9A-Fa-f]{0,4}:"  # IPv6
+    rb"|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}"  # MAC forms
+    rb"|\+\(?[0-9]|%2[BbDdEe]|%3[0-9AaBb]|%40|%5[BbDd]"  # +number, percent-encoded identifier characters
+    rb"|(?i:instance)"  # +sip.instance
+)
+# One cheap search per detector says whether it can find anything at all; each must stay a superset of its
+# detector's findings (tests/test_prefilter.py checks that), so skipping a detector never misses anything.
+TRIGGERS: dict[str, re.Pattern[bytes]] = {
+    name: re.compile(regex)
+    for name, regex in {
+        "context": rb"[=:][\"' \t]*[0-9+(%]|(?i:sip|tel:|imei|mac|sn|dev|hw|\.(?:cfg|cnf|xml|ini|boot|txt|conf|htm"
+        rb"|json|bin|ld|tar|zip|rom))",
+        "sip": rb"(?i:nstance)|<|[\"']|/[^\s]*?[0-9]{6}|[0-9]{6}@|(?i:ser)",
+        "mac": rb"[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-]|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.",
+        "ipv6": rb":[0-9A-Fa-f]{0,4}:",
+        "ipv4": rb"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
+        "phone": rb"\+\(?[1-9]|%2[Bb]|00\(?[1-9]",
+        "imei": rb"[0-9]{14}|[0-9]{2}[- ][0-9]{6}[- ]|(?i:urn:gsma)",
+    }.items()
+}
+
 # Fail-closed masking: every run of digits and hex letters with separators that holds a digit.
 _MASKABLE = re.compile(rb"[0-9A-Fa-f][0-9A-Fa-f:.\-]*[0-9A-Fa-f]|[0-9]")
 MASK = b"MASKED"
@@ -31,7 +54,8 @@ _BORDER_TAIL = re.compile(rb"[0-9A-Fa-f:.+\-%()/\[\]]*\Z")
 
 # Percent-escapes of characters identifiers are made of (+ - . 0-9 : ; @ [ ]): an address or number written
 # URL-encoded (`198%2E51%2E100%2E23`, `2001%3Adb8%3A%3A1`) is found in a decoded view of the text.
-_RELEVANT_ESCAPE = re.compile(rb"%(?:2[BbDdEe]|3[0-9AaBb]|40|5[BbDd])")
+# (%2B alone does not need it: the phone and context rules read `%2B49...` directly.)
+_RELEVANT_ESCAPE = re.compile(rb"%(?:2[DdEe]|3[0-9AaBb]|40|5[BbDd])")
 _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 
 Detector = Callable[[bytes], Iterator[Found]]
@@ -124,17 +148,18 @@ class Scrubber:
         self.replaced: Counter[str] = Counter()
         self._cache: dict[tuple[int | None, bool, bytes], tuple[bytes, tuple[str, ...]]] = {}
         self._cache_size = cache_size
-        self._detectors: tuple[Detector, ...] = (
-            lambda t: find_context(t, region),
-            lambda t: find_sip(t, region),
-            find_mac,
-            find_ipv6,
-            find_ipv4,
-            lambda t: find_international(t, region),
-            find_imei,
+        self._detectors: tuple[tuple[re.Pattern[bytes], Detector], ...] = (
+            (TRIGGERS["context"], lambda t: find_context(t, region)),
+            (TRIGGERS["sip"], lambda t: find_sip(t, region)),
+            (TRIGGERS["mac"], find_mac),
+            (TRIGGERS["ipv6"], find_ipv6),
+            (TRIGGERS["ipv4"], find_ipv4),
+            (TRIGGERS["phone"], lambda t: find_international(t, region)),
+            (TRIGGERS["imei"], find_imei),
         )
         self._agent_detectors = tuple(
-            (lambda t: find_ipv4(t, in_agent=True)) if d is find_ipv4 else d for d in self._detectors
+            (trigger, (lambda t: find_ipv4(t, in_agent=True)) if d is find_ipv4 else d)
+            for trigger, d in self._detectors
         )
 
     def find(self, text: bytes, in_agent: bool = False) -> list[Found]:
@@ -143,19 +168,25 @@ class Scrubber:
         return self._find(text, in_agent)[0]
 
     def _find(self, text: bytes, in_agent: bool) -> tuple[list[Found], bool]:
-        if not _MAYBE_IDENTIFIER.search(text):
+        if not MAYBE_IDENTIFIER.search(text):
             return [], False
+        return self.detect(text, in_agent)
+
+    def detect(self, text: bytes, in_agent: bool = False) -> tuple[list[Found], bool]:
+        """Every detector over the text (and its percent-decoded view), without the prefilter."""
         taken: list[Found] = []
         conflict = False
         detectors = self._agent_detectors if in_agent else self._detectors
-        for detect in detectors:
-            for found in detect(text):
-                conflict |= _claim(taken, found)
+        for trigger, detect in detectors:
+            if trigger.search(text):
+                for found in detect(text):
+                    conflict |= _claim(taken, found)
         if b"%" in text and _RELEVANT_ESCAPE.search(text):
             decoded, offsets = percent_decoded(text)
-            for detect in detectors:
-                for found in detect(decoded):
-                    conflict |= _claim(taken, found._replace(start=offsets[found.start], end=offsets[found.end]))
+            for trigger, detect in detectors:
+                if trigger.search(decoded):
+                    for found in detect(decoded):
+                        conflict |= _claim(taken, found._replace(start=offsets[found.start], end=offsets[found.end]))
         taken.sort()
         return taken, conflict
 
@@ -182,8 +213,9 @@ class Scrubber:
         key = (window, in_agent, text)
         hit = self._cache.get(key)
         if hit is not None:
-            for kind in hit[1]:
-                self.replaced[kind] += 1
+            if hit[1]:
+                for kind in hit[1]:
+                    self.replaced[kind] += 1
             return hit[0]
         out, kinds = self._scrub(text, window, in_agent)
         if len(self._cache) >= self._cache_size:

@@ -61,3 +61,23 @@ def test_region_decides_national_numbers():
 
 def test_long_numbers_without_prefix_are_international():
     assert normalise_phone("918888888888", "DE") == "+918888888888"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pseudolog.detect.phone import _e164, fast_e164  # noqa: E402
+
+
+@given(
+    st.sampled_from(["DE", "AT", "CH", "GB", "FR", "NL", "US", "IT", "ES", "PL", "IN", "TR", "BR", "AR"]),
+    st.text(alphabet="0123456789", min_size=4, max_size=15),
+    st.booleans(),
+)
+@settings(max_examples=4000, deadline=None)
+def test_fast_e164_agrees_with_phonenumbers(region, digits, international):
+    """Wherever the fast path answers, it answers exactly what a full phonenumbers parse gives."""
+    fast = fast_e164(digits, international, region)
+    if fast is not None:
+        slow = _e164("+" + digits, None) if international else _e164(digits, region)
+        assert fast == slow, (region, digits, international)

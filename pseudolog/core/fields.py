@@ -24,6 +24,8 @@ class FieldScrubber:
     def __init__(self, scrubber: Scrubber, payload_formats: tuple[Format, ...] = ()) -> None:
         self.scrubber = scrubber
         self.payload_formats = payload_formats  # tried on syslog payloads: JSON lines, CDR records
+        # A field whose values repeat (client address, user agent, referrer): cached by the scrubber.
+        self.field = scrubber.scrub_cached
         self.pseudonymizer = scrubber.pseudonymizer
         region = scrubber.region
         self._normalisers = {
@@ -33,10 +35,6 @@ class FieldScrubber:
             "imei": normalise_imei,
             "device": normalise_device,
         }
-
-    def field(self, text: bytes, window: int | None, agent: bool = False) -> bytes:
-        """A field whose values repeat (client address, user agent, referrer): cached."""
-        return self.scrubber.scrub_cached(text, window, agent)
 
     def text(self, text: bytes, window: int | None) -> bytes:
         """Free text, scanned whole."""

@@ -96,16 +96,64 @@ def normalise_phone(raw: str, region: str) -> str | None:
     if text.startswith("00") and not text.startswith("000"):
         text, digits = "+" + text[2:], digits[2:]
     if text.startswith("+"):
+        if "(" not in text:
+            fast = fast_e164(digits, True, region)
+            if fast is not None:
+                return fast
         return _e164(text, None) or "+" + digits
     if digits.startswith("0"):
+        fast = fast_e164(digits, False, region)
+        if fast is not None:
+            return fast
         return _e164(text, region, require_valid=False) or f"{region}:{digits}"
     # No prefix. Nationally dialled numbers carry the trunk prefix 0, so a long number without it is an
     # international one written without "+" (common in SIP); a short one is read in the region.
     if len(digits) >= 10:
-        e164 = _e164("+" + digits, None)
+        e164 = fast_e164(digits, True, region) or _e164("+" + digits, None)
         if e164:
             return e164
     return _e164(digits, region) or f"{region}:{digits}"
+
+
+@lru_cache(maxsize=512)
+def _region_rules(region: str) -> tuple[int, str, frozenset[int], re.Pattern[str]] | None:
+    """(country code, trunk prefix, possible national lengths, national number pattern) for a region whose
+    trunk prefix handling is simple enough to apply by hand; None where only phonenumbers gets it right."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.national_prefix_transform_rule:
+        return None
+    prefix = metadata.national_prefix or ""
+    if (metadata.national_prefix_for_parsing or "") != prefix or (prefix and not prefix.isdigit()):
+        return None
+    pattern = re.compile(metadata.general_desc.national_number_pattern or ".*")
+    return metadata.country_code, prefix, frozenset(metadata.general_desc.possible_length or ()), pattern
+
+
+def fast_e164(digits: str, international: bool, region: str) -> str | None:
+    """E.164 for the common cases without a full phonenumbers parse, or None to let phonenumbers decide.
+    It answers only where its result provably equals phonenumbers' (tests/test_detect_phone.py checks that):
+    a national number in a region whose trunk prefix is a plain digit string, or an international number
+    whose national part does not start with that prefix, with a length the region allows."""
+    if international:
+        if digits.startswith("0"):
+            return None  # no country code starts with 0
+        for size in (1, 2, 3):
+            regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size] or "0"))
+            if regions:
+                rules = _region_rules(regions[0])
+                national = digits[size:]
+                if rules is None or (rules[1] and national.startswith(rules[1])) or national.startswith("0"):
+                    return None
+                return "+" + digits if len(national) in rules[2] else None
+        return None
+    rules = _region_rules(region)
+    if rules is None or not rules[1] or not digits.startswith(rules[1]):
+        return None
+    national = digits[len(rules[1]) :]
+    # phonenumbers strips the trunk prefix when what remains fits the region's number pattern.
+    if national.startswith("0") or len(national) not in rules[2] or not rules[3].fullmatch(national):
+        return None
+    return f"+{rules[0]}{national}"
 
 
 def _e164(text: str, region: str | None, require_valid: bool = False) -> str | None:

@@ -24,6 +24,8 @@ class CompiledPattern:
     regex: re.Pattern[bytes]
     fields: tuple[FieldSpec, ...]
     time_index: int | None  # which field holds the event time
+    # (regex group, field) for every field that may need rewriting: number fields never do.
+    work: tuple[tuple[int, FieldSpec], ...] = ()
 
 
 def _literal_regex(text: str) -> str:
@@ -69,4 +71,5 @@ def compile_elements(
         regex = re.compile(("".join(regex_parts)).encode("ascii"), re.DOTALL)
     except (re.error, UnicodeEncodeError) as exc:
         raise FormatError(f"{where}: cannot compile pattern ({exc})") from None
-    return CompiledPattern(regex, tuple(fields), time_index)
+    work = tuple((i + 1, spec) for i, spec in enumerate(fields) if spec.role != "keep")
+    return CompiledPattern(regex, tuple(fields), time_index, work)

@@ -44,23 +44,27 @@ class PatternFormat:
 
     def render(self, body: bytes, parsed: Parsed, fields: FieldScrubber, window: int | None, time_ok: bool) -> bytes:
         pattern, m = parsed
+        regs = m.regs  # every group's span at once
         parts: list[bytes] = []
         pos = 0
-        for index, spec in enumerate(pattern.fields):
-            start, end = m.span(index + 1)
+        field = fields.field
+        for group, spec in pattern.work:
+            start, end = regs[group]
             if start < 0:
+                continue
+            role = spec.role
+            if role == "time" and time_ok and group - 1 == pattern.time_index:
                 continue
             parts.append(body[pos:start])
             text = body[start:end]
-            role = spec.role
-            if role == "keep" or (role == "time" and index == pattern.time_index and time_ok):
-                parts.append(text)
-            elif role == "ipport":
+            if role == "ipport":
                 parts.append(fields.ipport(text, window))
             elif role == "message":
                 parts.append(fields.message(text, window))
             else:
-                parts.append(fields.field(text, window, spec.agent))
+                parts.append(field(text, window, spec.agent))
             pos = end
+        if not parts:
+            return body
         parts.append(body[pos:])
         return b"".join(parts)
