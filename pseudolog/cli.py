@@ -121,6 +121,9 @@ def run(
     on_error: Annotated[
         str, typer.Option("--on-error", help="A line that fails internally: mask its digit/hex runs, or drop it.")
     ] = "mask",
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes for file inputs; output stays in input order.")
+    ] = 1,
 ) -> None:
     """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
     from pseudolog.core.engine import Engine
@@ -141,6 +144,8 @@ def run(
         on_error=on_error,
     )
     fixed_now = _time_option(now, "--now")
+    if not 1 <= jobs <= 256:
+        raise ConfigError("--jobs must be between 1 and 256")
     files = list(inputs or [])
     total = check_inputs(files)
     key = resolve_master_key(key_file, dict(os.environ), key_fd)
@@ -158,7 +163,12 @@ def run(
     show = progress.wanted(files, total)
     try:
         with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
-            totals = pump(engine, files, sink, clock, advance)
+            if jobs > 1:
+                from pseudolog.io.parallel import pump_parallel
+
+                totals = pump_parallel(engine, key.secret, files, sink, clock(), jobs, advance)
+            else:
+                totals = pump(engine, files, sink, clock, advance)
     finally:
         if close_sink:
             sink.close()

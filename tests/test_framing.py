@@ -41,3 +41,28 @@ def test_pending_stays_bounded():
     for _ in range(100):
         framer.feed(b"x" * 1000)
         assert framer.pending <= 4096
+
+
+def test_lines_after_a_long_line_in_the_same_read_are_kept():
+    """A complete over-long line followed by more lines in one read: nothing after it may be lost."""
+    framer = LineFramer(4096)
+    data = b"a 192.0.2.1\n" + b"word " * 3000 + b"\n" + b"b 192.0.2.2\n" + b"c\n" + b"tail"
+    pieces = framer.feed(data) + framer.finish()
+    assert b"".join(p.data for p in pieces) == data
+    whole = [p.data for p in pieces if not p.segment]
+    assert whole == [b"a 192.0.2.1\n", b"b 192.0.2.2\n", b"c\n", b"tail"]
+
+
+def test_framing_does_not_depend_on_read_sizes():
+    data = (b"x" * 5000 + b" 1.2.3.4\n" + b"short\n") * 3 + b"end"
+    reference = None
+    for size in (1, 7, 100, 4096, 5000, 10**6):
+        framer = LineFramer(4096)
+        pieces = []
+        for i in range(0, len(data), size):
+            pieces += framer.feed(data[i : i + size])
+        pieces += framer.finish()
+        shape = [(p.data, p.segment, p.last) for p in pieces]
+        assert b"".join(p.data for p in pieces) == data
+        reference = reference or shape
+        assert shape == reference

@@ -45,6 +45,10 @@ class AutoFormatStep(FormatStep):
         self._hits: Counter[str] = Counter()
 
     @property
+    def locked(self) -> bool:
+        return self._locked
+
+    @property
     def detected(self) -> str | None:
         return self.log_format.name if self.log_format is not None else None
 

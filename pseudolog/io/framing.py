@@ -46,8 +46,8 @@ class LineFramer:
     def __init__(self, max_line: int) -> None:
         self.max_line = max_line
         self._buf = bytearray()
-        self._in_long_line = False
-        self._mask_next_head = False
+        self._in_long_line = False  # segments of the current line have been emitted already
+        self._mask_next_head = False  # the last cut was not safe: mask the run the next segment starts with
 
     @property
     def pending(self) -> int:
@@ -62,35 +62,32 @@ class LineFramer:
             nl = buf.find(b"\n", start)
             if nl < 0:
                 break
-            if nl + 1 - start > self.max_line:
-                # The line is long even though it is complete: segment it too.
-                self._buf = bytearray(buf[start : nl + 1])
-                out.extend(self._segments(final=True))
-                buf = self._buf
-                start = 0
-                continue
-            data = bytes(buf[start : nl + 1])
-            if self._in_long_line:
-                out.append(Piece(data, segment=True, last=True, masked_head=self._mask_next_head))
-                self._in_long_line = self._mask_next_head = False
+            if self._in_long_line or nl + 1 - start > self.max_line:
+                out.extend(self._split(bytes(buf[start : nl + 1]), final=True))
             else:
-                out.append(Piece(data))
+                out.append(Piece(bytes(buf[start : nl + 1])))
             start = nl + 1
         del buf[:start]
-        self._buf = buf
         if len(buf) > self.max_line:
-            out.extend(self._segments(final=False))
+            pieces = self._split(bytes(buf), final=False)
+            emitted = sum(len(p.data) for p in pieces)
+            del buf[:emitted]
+            out.extend(pieces)
         return out
 
-    def _segments(self, final: bool) -> list[Piece]:
+    def _split(self, data: bytes, final: bool) -> list[Piece]:
+        """Segments of a line too long to hold. With `final`, `data` ends the line and is emitted whole;
+        otherwise a remainder of at most max_line bytes is left for the next read."""
         out: list[Piece] = []
-        while len(self._buf) > self.max_line:
-            cut = _safe_cut(self._buf, self.max_line)
+        pos = 0
+        while len(data) - pos > self.max_line:
+            window = data[pos : pos + self.max_line]
+            cut = _safe_cut(window, self.max_line)
             unsafe = cut is None
             cut = self.max_line if cut is None else cut
             out.append(
                 Piece(
-                    bytes(self._buf[:cut]),
+                    data[pos : pos + cut],
                     segment=True,
                     last=False,
                     masked_head=self._mask_next_head,
@@ -98,11 +95,13 @@ class LineFramer:
                 )
             )
             self._mask_next_head = unsafe
-            del self._buf[:cut]
             self._in_long_line = True
+            pos += cut
         if final:
-            out.append(Piece(bytes(self._buf), segment=True, last=True, masked_head=self._mask_next_head))
-            self._buf = bytearray()
+            if self._in_long_line:
+                out.append(Piece(data[pos:], segment=True, last=True, masked_head=self._mask_next_head))
+            else:
+                out.append(Piece(data[pos:]))
             self._in_long_line = self._mask_next_head = False
         return out
 
@@ -112,8 +111,4 @@ class LineFramer:
             return []
         data = bytes(self._buf)
         self._buf = bytearray()
-        if self._in_long_line:
-            piece = Piece(data, segment=True, last=True, masked_head=self._mask_next_head)
-            self._in_long_line = self._mask_next_head = False
-            return [piece]
-        return [Piece(data)]
+        return self._split(data, final=True)

@@ -48,7 +48,7 @@ def check_inputs(inputs: list[str]) -> int | None:
     return total
 
 
-def _render(engine: Engine, pieces: list[Piece], now: float) -> bytes:
+def render_pieces(engine: Engine, pieces: list[Piece], now: float) -> bytes:
     out: list[bytes] = []
     for piece in pieces:
         if piece.segment:
@@ -97,13 +97,13 @@ def pump(
                 if not chunk:
                     break
                 totals.bytes_in += len(chunk)
-                data = _render(engine, framer.feed(chunk), clock())
+                data = render_pieces(engine, framer.feed(chunk), clock())
                 if data:
                     output.write(data)
                     output.flush()
                 if on_chunk is not None:
                     on_chunk(len(chunk))
-            data = _render(engine, framer.finish(), clock())
+            data = render_pieces(engine, framer.finish(), clock())
             if data:
                 output.write(data)
                 output.flush()

@@ -1,0 +1,81 @@
+"""`--jobs N`: the same bytes as one process, in input order, with the same counts."""
+
+from __future__ import annotations
+
+import subprocess
+
+import orjson
+import pytest
+
+from pseudolog.synth import nginx_lines, syslog_sip_lines
+
+
+@pytest.fixture(scope="module")
+def mixed_log(tmp_path_factory):
+    path = tmp_path_factory.mktemp("jobs") / "mixed.log"
+    with path.open("w") as fh:
+        fh.writelines(nginx_lines(30000))
+        fh.write("x" * 2_500_000 + " 192.0.2.1 " + "y" * 100 + "\n")  # a line longer than --max-line
+        fh.writelines(syslog_sip_lines(12000))
+        fh.write('{"ts":"2026-11-21T10:00:00Z","caller":"0301234567"}\n')
+        fh.write("2025-01-01T00:00:00Z too old 192.0.2.7\n")
+        fh.write("2026-11-21T10:00:00Z crlf 192.0.2.9\r\nlast line without newline 198.51.100.1")
+    return path
+
+
+def _run(bin_, key, path, *extra):
+    proc = subprocess.run(
+        [
+            bin_,
+            "run",
+            "--key-file",
+            str(key),
+            "--now",
+            "2026-11-21T12:00:00Z",
+            "--retention",
+            "30d",
+            "--stats",
+            *extra,
+            str(path),
+        ],
+        capture_output=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-300:]
+    stats = orjson.loads(proc.stderr)
+    for timing in ("seconds", "lines_per_second", "mb_per_second"):
+        stats.pop(timing)
+    return proc.stdout, stats
+
+
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_jobs_output_is_byte_identical(pseudolog_bin, key_file, mixed_log, jobs):
+    one, one_stats = _run(pseudolog_bin, key_file, mixed_log)
+    many, many_stats = _run(pseudolog_bin, key_file, mixed_log, "--jobs", jobs)
+    assert many == one
+    assert many_stats == one_stats
+    assert one_stats["dropped_retention"] == 1 and one.endswith(b"last line without newline IP-" + one[-16:])
+
+
+def test_jobs_with_several_inputs_and_stdin(pseudolog_bin, key_file, mixed_log, tmp_path):
+    small = tmp_path / "small.log"
+    small.write_bytes(b"2026-11-21T10:00:00Z a 192.0.2.1\n")
+    args = ["run", "--key-file", str(key_file), "--now", "2026-11-21T12:00:00Z"]
+    one = subprocess.run(
+        [pseudolog_bin, *args, str(small), "-", str(mixed_log)],
+        input=b"stdin 192.0.2.2\n",
+        capture_output=True,
+        timeout=600,
+    ).stdout
+    many = subprocess.run(
+        [pseudolog_bin, *args, "--jobs", "2", str(small), "-", str(mixed_log)],
+        input=b"stdin 192.0.2.2\n",
+        capture_output=True,
+        timeout=600,
+    ).stdout
+    assert many == one and one.split(b"\n")[1].startswith(b"stdin IP-")
+
+
+def test_jobs_bounds(pseudolog_bin):
+    proc = subprocess.run([pseudolog_bin, "run", "--jobs", "0"], input=b"", capture_output=True, timeout=60)
+    assert proc.returncode == 2 and b"--jobs" in proc.stderr
