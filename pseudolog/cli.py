@@ -247,6 +247,34 @@ def scan(
     _say("scan: no raw identifiers found")
 
 
+@app.command()
+def bench(
+    lines: Annotated[int, typer.Option("--lines", help="Lines per generated corpus.")] = 200_000,
+    corpus: Annotated[
+        list[str] | None,
+        typer.Option("--corpus", help="Which corpora (nginx, sip_syslog, asterisk, cdr_csv, json_lines); default all."),
+    ] = None,
+) -> None:
+    """Generate realistic corpora and print lines/s and MB/s of this installation (one process)."""
+    from pseudolog.bench import bench_corpus
+    from pseudolog.synth import GENERATORS
+
+    names = corpus or list(GENERATORS)
+    unknown = [n for n in names if n not in GENERATORS]
+    if unknown:
+        raise ConfigError(f"--corpus: unknown corpus {unknown[0]!r}; known: {', '.join(GENERATORS)}")
+    if not 1000 <= lines <= 50_000_000:
+        raise ConfigError("--lines must be between 1000 and 50000000")
+    typer.echo(f"{'corpus':<12} {'lines':>10} {'MB':>8} {'seconds':>8} {'lines/s':>10} {'MB/s':>7} {'replaced':>9}")
+    for name in names:
+        r = bench_corpus(name, lines)
+        typer.echo(
+            f"{r.corpus:<12} {r.lines:>10,} {r.size / 1e6:>8.1f} {r.seconds:>8.2f} "
+            f"{r.lines_per_second:>10,.0f} {r.mb_per_second:>7.1f} {r.replaced:>9,}"
+        )
+    typer.echo("one process, one core; --jobs N scales file inputs across cores")
+
+
 @keys_app.command("init")
 def keys_init(path: Annotated[Path, typer.Argument(help="Where to write the new key (mode 0600).")]) -> None:
     """Write a new random 32-byte key; refuses to overwrite an existing file."""

@@ -109,4 +109,55 @@ def syslog_sip_lines(count: int, seed: int = 2, distinct: int = 50_000) -> Itera
         )
 
 
-GENERATORS = {"nginx": nginx_lines, "sip_syslog": syslog_sip_lines}
+def asterisk_lines(count: int, seed: int = 3, distinct: int = 50_000) -> Iterator[str]:
+    rng = random.Random(seed)
+    ids = Identities(rng, distinct)
+    for i in range(count):
+        ts = f"2026-11-21 10:{(i // 600) % 60:02d}:{(i // 10) % 60:02d}"
+        callee = ids.phone().replace("%2B", "+")
+        if i % 3 == 0:
+            yield (f"[{ts}] VERBOSE[{1900 + i % 50}][C-{i:08x}] app_dial.c: Called PJSIP/{callee}@trunk\n")
+        elif i % 3 == 1:
+            yield (
+                f'[{ts}] NOTICE[{1900 + i % 50}] chan_sip.c: Registration from \'"{ids.phone()[-10:]}" '
+                f"<sip:{1000 + i % 900}@{ids.ip()}>' failed for '{ids.ip()}:5060' - Wrong password\n"
+            )
+        else:
+            yield (
+                f'[{ts}] SECURITY[1204] res_security_log.c: SecurityEvent="InvalidAccountID",'
+                f'EventTV="{1795256132 + i}-500975",Severity="Error",Service="SIP",AccountID="{callee}",'
+                f'RemoteAddress="IPV4/UDP/{ids.ip()}/5060"\n'
+            )
+
+
+def cdr_lines(count: int, seed: int = 4, distinct: int = 50_000) -> Iterator[str]:
+    rng = random.Random(seed)
+    ids = Identities(rng, distinct)
+    for i in range(count):
+        src, dst = ids.phone().replace("%2B", "+"), ids.phone().replace("%2B", "+")
+        start = f"2026-11-21 10:{(i // 600) % 60:02d}:{(i // 10) % 60:02d}"
+        yield (
+            f'"","{src}","{dst}","from-internal","""Caller"" <{src}>","PJSIP/{1000 + i % 900}-{i:08x}",'
+            f'"PJSIP/trunk-{i:08x}","Dial","PJSIP/{dst}@trunk,30,tT","{start}","{start}","{start}",'
+            f'{rng.randrange(1, 900)},{rng.randrange(0, 800)},"ANSWERED","DOCUMENTATION","{1795256132 + i}.{i % 97}"\n'
+        )
+
+
+def json_lines(count: int, seed: int = 5, distinct: int = 50_000) -> Iterator[str]:
+    rng = random.Random(seed)
+    ids = Identities(rng, distinct)
+    for i in range(count):
+        yield (
+            f'{{"ts":"2026-11-21T10:{(i // 600) % 60:02d}:{(i // 10) % 60:02d}Z","event":"call.end",'
+            f'"client_ip":"{ids.ip()}","caller":"{ids.phone().replace("%2B", "+")}","callee":"{ids.phone()[-10:]}",'
+            f'"imei":"{ids.imei()}","duration":{rng.randrange(1, 900)},"mos":{rng.randrange(10, 45) / 10}}}\n'
+        )
+
+
+GENERATORS = {
+    "nginx": nginx_lines,
+    "sip_syslog": syslog_sip_lines,
+    "asterisk": asterisk_lines,
+    "cdr_csv": cdr_lines,
+    "json_lines": json_lines,
+}
