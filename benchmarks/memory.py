@@ -1,0 +1,42 @@
+"""Peak memory with many distinct identifiers: python benchmarks/memory.py [DISTINCT] (default 10,000,000).
+
+Streams DISTINCT lines, each with a new IPv4 address and a new phone number, through the installed
+`pseudolog run` and prints the child's peak RSS. The caches are bounded, so the peak must not grow with
+DISTINCT.
+"""
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+
+
+def main() -> None:
+    distinct = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
+    binary = shutil.which("pseudolog") or sys.exit("pseudolog is not installed")
+    with tempfile.TemporaryDirectory() as tmp:
+        key = os.path.join(tmp, "key")
+        with open(key, "wb") as fh:
+            fh.write(os.urandom(32))
+        os.chmod(key, 0o600)
+        proc = subprocess.Popen([binary, "run", "--key-file", key], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        block = []
+        for i in range(distinct):
+            block.append(
+                b"2026-11-21T10:00:00Z client %d.%d.%d.%d calls +4930%08d\n"
+                % (10 + (i >> 24), (i >> 16) & 255, (i >> 8) & 255, i & 255, i)
+            )
+            if len(block) == 10000:
+                proc.stdin.write(b"".join(block))
+                block.clear()
+        proc.stdin.write(b"".join(block))
+        proc.stdin.close()
+        proc.wait()
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{distinct:,} distinct addresses and numbers: peak RSS {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
