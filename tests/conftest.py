@@ -54,3 +54,21 @@ def key_file(tmp_path: Path) -> Path:
     path.write_bytes(KEY)
     os.chmod(path, 0o600)
     return path
+
+
+def process_with_times(engine: Engine, line: bytes, now: float) -> tuple[bytes | None, list[float | None]]:
+    """Process one line and also return the event time the time step gave it."""
+    times: list[float | None] = []
+    time_step = engine.steps[1]
+
+    def spy(record):
+        record = time_step(record)
+        times.append(record.time)
+        return record
+
+    steps = engine.steps
+    engine.steps = (steps[0], spy, *steps[2:])
+    try:
+        return engine.process(line, now), times
+    finally:
+        engine.steps = steps

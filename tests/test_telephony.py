@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from pseudolog.timeparse import parse_user_time
-from tests.conftest import NOW
+from tests.conftest import NOW, process_with_times
 
 TOKEN = re.compile(rb"(?:IP|PHONE|MAC|IMEI|DEV)[-+][0-9A-Za-z+-]*?[g-z]{16}")
 
@@ -128,16 +128,7 @@ CONFORMANCE = [
 )
 def test_conformance(engine_factory, name, line, identifiers, decoys, time):
     engine = engine_factory()
-    times = []
-    original = engine.steps[1]
-
-    def spy(record):
-        record = original(record)
-        times.append(record.time)
-        return record
-
-    engine.steps = (engine.steps[0], spy, *engine.steps[2:])
-    out = engine.process(line + b"\n", NOW)
+    out, times = process_with_times(engine, line + b"\n", NOW)
     assert list(engine.formats) == [name]
     for ident in identifiers:
         assert ident not in out, ident
