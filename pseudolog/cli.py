@@ -275,6 +275,68 @@ def bench(
     typer.echo("one process, one core; --jobs N scales file inputs across cores")
 
 
+@app.command()
+def spark(
+    paths: Annotated[list[str], typer.Argument(help="Input text files (any Hadoop file system), then OUTPUT_DIR.")],
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master URL (local[2], spark://..., yarn); default: Spark's.")
+    ] = None,
+    key_file: KeyFileOpt = None,
+    key_fd: KeyFdOpt = None,
+    format: Annotated[str, typer.Option("--format", help="Log format name, 'auto' or 'text'.")] = "auto",
+    log_format: Annotated[
+        str | None, typer.Option("--log-format", help="An nginx log_format or Apache LogFormat string.")
+    ] = None,
+    window: WindowOpt = "1d",
+    retention: Annotated[str | None, typer.Option("--retention", help="Drop lines older than this.")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="Reference time; default: when the job starts.")] = None,
+    region: RegionOpt = "DE",
+    keep: KeepOpt = None,
+    ip_style: IpStyleOpt = "token",
+    max_line: Annotated[int, typer.Option("--max-line", help="Longest line held whole, in bytes.")] = 1 << 20,
+) -> None:
+    """Run the same line processing as 'run' on Apache Spark: INPUT... OUTPUT_DIR (part files)."""
+    from pseudolog.spark import require_pyspark, run_job
+    from pseudolog.stats import to_json
+
+    require_pyspark()
+    if len(paths) < 2:
+        raise ConfigError("spark needs at least one INPUT and an OUTPUT_DIR")
+    *inputs, output_dir = paths
+    options = FilterOptions(
+        window=parse_duration(window, option="--window", allow_none=True),
+        retention=parse_duration(retention, option="--retention") if retention is not None else None,
+        region=parse_region(region),
+        format=format,
+        log_format=log_format,
+        max_line=max_line,
+        keep=parse_keep(keep or []),
+        ip_style=ip_style,
+    )
+    from pseudolog.core.engine import make_format_step
+
+    make_format_step(options)  # an unknown format fails here, before Spark starts
+    key = resolve_master_key(key_file, dict(os.environ), key_fd)
+    if key.ephemeral:
+        raise ConfigError("spark needs a key shared by all executors: give --key-file or --key-fd")
+    if "://" not in output_dir and os.path.exists(output_dir):
+        raise ConfigError(f"output directory {output_dir} exists already")
+    fixed_now = _time_option(now, "--now") or time.time()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("pseudolog").config("spark.ui.showConsoleProgress", "false")
+    if master:
+        builder = builder.master(master)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        stats = run_job(session, inputs, output_dir, options, key.secret, fixed_now)
+    finally:
+        session.stop()
+    sys.stderr.buffer.write(to_json(stats))
+    sys.stderr.flush()
+
+
 @keys_app.command("init")
 def keys_init(path: Annotated[Path, typer.Argument(help="Where to write the new key (mode 0600).")]) -> None:
     """Write a new random 32-byte key; refuses to overwrite an existing file."""

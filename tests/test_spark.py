@@ -1,0 +1,112 @@
+"""The Spark job: the same lines as `run`, counts through accumulators, and the DataFrame entry point.
+
+Runs Spark in local mode (local[2]); skipped when PySpark is not installed (pip install 'pseudolog[spark]').
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import orjson
+import pytest
+
+pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed: pip install 'pseudolog[spark]'")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs a Java runtime (java) on PATH", allow_module_level=True)
+
+from pseudolog.config import FilterOptions  # noqa: E402
+from pseudolog.core.engine import Engine  # noqa: E402
+from pseudolog.spark import process_lines, pseudonymize  # noqa: E402
+from pseudolog.synth import json_lines, nginx_lines, syslog_sip_lines  # noqa: E402
+from tests.conftest import KEY, NOW  # noqa: E402
+
+ARGS = ["--now", "2026-11-21T12:00:00Z", "--retention", "30d"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("spark")
+    first = directory / "access.log"
+    with first.open("w") as fh:
+        fh.writelines(nginx_lines(8000))
+        fh.write("x" * 1_500_000 + " 192.0.2.1 " + "y" * 10 + "\n")  # longer than --max-line
+        fh.write("2025-01-01T00:00:00Z too old 192.0.2.7\n")
+    second = directory / "sip.log"
+    with second.open("w") as fh:
+        fh.writelines(syslog_sip_lines(3000))
+        fh.writelines(json_lines(1000))
+    return [first, second]
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return sorted(line for line in data.split(b"\n") if line)
+
+
+def test_spark_job_equals_run(pseudolog_bin, key_file, corpus, tmp_path):
+    out_dir = tmp_path / "out"
+    job = subprocess.run(
+        [
+            pseudolog_bin,
+            "spark",
+            "--master",
+            "local[2]",
+            "--key-file",
+            str(key_file),
+            *ARGS,
+            *map(str, corpus),
+            str(out_dir),
+        ],
+        capture_output=True,
+        timeout=600,
+    )
+    assert job.returncode == 0, job.stderr[-2000:]
+    run = subprocess.run(
+        [pseudolog_bin, "run", "--key-file", str(key_file), "--stats", *ARGS, *map(str, corpus)],
+        capture_output=True,
+        timeout=600,
+    )
+    spark_lines = _lines(b"".join(p.read_bytes() for p in sorted(out_dir.glob("part-*"))))
+    assert spark_lines == _lines(run.stdout)
+    spark_stats = orjson.loads(job.stderr.strip().splitlines()[-1])
+    run_stats = orjson.loads(run.stderr)
+    for field in ("lines_in", "lines_out", "dropped_retention", "replaced", "formats"):
+        assert spark_stats[field] == run_stats[field], field
+    assert spark_stats["dropped_retention"] == 1
+    assert key_file.read_bytes().hex().encode() not in job.stderr
+
+
+def test_spark_refuses_a_missing_key_and_an_existing_output(pseudolog_bin, corpus, tmp_path, key_file):
+    no_key = subprocess.run(
+        [pseudolog_bin, "spark", str(corpus[0]), str(tmp_path / "o")], capture_output=True, timeout=120
+    )
+    assert no_key.returncode == 2 and b"--key-file" in no_key.stderr
+    exists = subprocess.run(
+        [pseudolog_bin, "spark", "--key-file", str(key_file), str(corpus[0]), str(tmp_path)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert exists.returncode == 2 and b"exists already" in exists.stderr
+
+
+def test_dataframe_entry_point(corpus):
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("pseudolog-test")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    try:
+        lines = [*corpus[0].read_bytes().split(b"\n")[:50], b"2025-01-01T00:00:00Z too old 192.0.2.7"]
+        rows = [(i, line.decode()) for i, line in enumerate(lines) if line]
+        df = spark.createDataFrame(rows, ["id", "message"])
+        options = FilterOptions(format="apache_combined", retention=30 * 86400)
+        got = {r["id"]: r["message"] for r in pseudonymize(df, "message", key=KEY, options=options, now=NOW).collect()}
+        engine = Engine(options, KEY)
+        expected = {i: out.decode() for i, text in rows for out in process_lines([text.encode()], engine, NOW)}
+        assert got == expected
+        assert len(got) == len(rows) - 1  # the retention drop is removed
+    finally:
+        spark.stop()
