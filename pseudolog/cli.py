@@ -13,7 +13,8 @@ import typer
 
 from pseudolog import __version__
 from pseudolog.config import FilterOptions, parse_duration, parse_json_fields, parse_keep, parse_region
-from pseudolog.errors import ConfigError, PseudologError
+from pseudolog.errors import ConfigError, KeyMaterialError, PseudologError
+from pseudolog.keyring import Keyring, WindowKeyMissing
 from pseudolog.keys import MasterKey, init_key_file, resolve_master_key
 from pseudolog.timeparse import parse_user_time
 
@@ -51,6 +52,10 @@ KeyFileOpt = Annotated[
 KeyFdOpt = Annotated[
     int | None,
     typer.Option("--key-fd", help="Read the master key from this inherited file descriptor (e.g. a pipe)."),
+]
+KeyringOpt = Annotated[
+    str | None,
+    typer.Option("--keyring", help="Directory of per-window keys (keys rotate/prune) instead of one master key."),
 ]
 WindowOpt = Annotated[
     str, typer.Option("--window", help="Pseudonym window, e.g. 1d, 12h; 0 or none for one static key.")
@@ -94,6 +99,7 @@ def run(
     output: Annotated[str | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
     key_file: KeyFileOpt = None,
     key_fd: KeyFdOpt = None,
+    keyring: KeyringOpt = None,
     format: Annotated[
         str, typer.Option("--format", help="Log format name (see 'pseudolog formats'), 'auto' or 'text'.")
     ] = "auto",
@@ -148,8 +154,9 @@ def run(
         raise ConfigError("--jobs must be between 1 and 256")
     files = list(inputs or [])
     total = check_inputs(files)
-    key = resolve_master_key(key_file, dict(os.environ), key_fd)
-    engine = Engine(options, key.secret)
+    ring = _open_keyring(keyring, options.window, key_file, key_fd)
+    key = resolve_master_key(key_file, dict(os.environ), key_fd) if ring is None else None
+    engine = Engine(options, ring if ring is not None else key.secret)
     clock = (lambda: fixed_now) if fixed_now is not None else time.time
     sink: BinaryIO
     if output is None or output == "-":
@@ -159,24 +166,33 @@ def run(
             sink, close_sink = open(output, "wb"), True  # noqa: SIM115 - closed below
         except OSError as exc:
             raise ConfigError(f"cannot write output {output}: {exc.strerror}") from None
-    _announce_ephemeral(key)
+    if key is not None:
+        _announce_ephemeral(key)
     show = progress.wanted(files, total)
     try:
         with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
             if jobs > 1:
                 from pseudolog.io.parallel import pump_parallel
 
-                totals = pump_parallel(engine, key.secret, files, sink, clock(), jobs, advance)
+                totals = pump_parallel(engine, ring or key.secret, files, sink, clock(), jobs, advance)
             else:
                 totals = pump(engine, files, sink, clock, advance)
     finally:
         if close_sink:
             sink.close()
     if stats:
-        sys.stderr.buffer.write(to_json(summary(engine, totals, "ephemeral" if key.ephemeral else "file")))
+        source = "keyring" if key is None else "ephemeral" if key.ephemeral else "file"
+        sys.stderr.buffer.write(to_json(summary(engine, totals, source)))
         sys.stderr.flush()
-    if engine.errors:
-        _say(f"{engine.errors} line(s) could not be processed and were masked (see --stats)")
+    if engine.missing_window_keys:
+        _say(
+            f"{engine.missing_window_keys} line(s) fell in windows without a keyring key and were masked "
+            "(create keys ahead with: pseudolog keys rotate --ahead 2d)"
+        )
+    if engine.errors > engine.missing_window_keys:
+        _say(
+            f"{engine.errors - engine.missing_window_keys} line(s) could not be processed and were masked (see --stats)"
+        )
 
 
 @app.command()
@@ -186,6 +202,7 @@ def lookup(
     at: Annotated[str, typer.Option("--at", help="Timestamp of the line (ISO 8601 or epoch seconds).")],
     key_file: KeyFileOpt = None,
     key_fd: KeyFdOpt = None,
+    keyring: KeyringOpt = None,
     window: WindowOpt = "1d",
     region: RegionOpt = "DE",
     keep: KeepOpt = None,
@@ -202,10 +219,22 @@ def lookup(
     window_seconds = parse_duration(window, option="--window", allow_none=True)
     stamp = _time_option(at, "--at")
     assert stamp is not None
-    key = resolve_master_key(key_file, dict(os.environ), key_fd)
-    if key.ephemeral:
-        raise ConfigError("lookup needs the key the logs were written with: give --key-file or --key-fd")
-    typer.echo(lookup_token(kind.lower(), value, stamp, key.secret, window_seconds, parse_region(region), style))
+    ring = _open_keyring(keyring, window_seconds, key_file, key_fd)
+    if ring is not None:
+        secret: bytes | Keyring = ring
+    else:
+        key = resolve_master_key(key_file, dict(os.environ), key_fd)
+        if key.ephemeral:
+            raise ConfigError("lookup needs the key the logs were written with: give --key-file, --key-fd or --keyring")
+        secret = key.secret
+    try:
+        token = lookup_token(kind.lower(), value, stamp, secret, window_seconds, parse_region(region), style)
+    except WindowKeyMissing:
+        raise KeyMaterialError(
+            "the keyring has no key for that window: it was pruned (its pseudonyms can no longer be linked to "
+            "anyone) or never created"
+        ) from None
+    typer.echo(token)
 
 
 @app.command()
@@ -335,6 +364,52 @@ def spark(
         session.stop()
     sys.stderr.buffer.write(to_json(stats))
     sys.stderr.flush()
+
+
+def _open_keyring(
+    directory: str | None, window: int | None, key_file: str | None, key_fd: int | None
+) -> Keyring | None:
+    if directory is None:
+        return None
+    if key_file or key_fd is not None:
+        raise ConfigError("give either --keyring or a master key (--key-file/--key-fd), not both")
+    if window is None:
+        raise ConfigError("--keyring needs a window (--window must not be 0 or none)")
+    return Keyring(Path(directory), window)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    keyring: Annotated[str, typer.Option("--keyring", help="The keyring directory (created with mode 0700).")],
+    ahead: Annotated[str, typer.Option("--ahead", help="Create keys for windows up to this far ahead.")] = "2d",
+    window: WindowOpt = "1d",
+    now: Annotated[str | None, typer.Option("--now", help="Reference time; default: the clock.")] = None,
+) -> None:
+    """Create random keys for the current and coming windows; existing keys are never replaced."""
+    from pseudolog.keyring import ensure_directory
+
+    window_seconds = parse_duration(window, option="--window")
+    ahead_seconds = parse_duration(ahead, option="--ahead")
+    assert window_seconds is not None and ahead_seconds is not None
+    ensure_directory(Path(keyring))
+    created = Keyring(Path(keyring), window_seconds).rotate(_time_option(now, "--now") or time.time(), ahead_seconds)
+    _say(f"keys rotate: {len(created)} new window key(s) in {keyring}")
+
+
+@keys_app.command("prune")
+def keys_prune(
+    keyring: Annotated[str, typer.Option("--keyring", help="The keyring directory.")],
+    retention: Annotated[str, typer.Option("--retention", help="Delete keys of windows that ended this long ago.")],
+    window: WindowOpt = "1d",
+    now: Annotated[str | None, typer.Option("--now", help="Reference time; default: the clock.")] = None,
+) -> None:
+    """Delete the keys of windows past retention: their pseudonyms become permanently unlinkable."""
+    window_seconds = parse_duration(window, option="--window")
+    retention_seconds = parse_duration(retention, option="--retention")
+    assert window_seconds is not None and retention_seconds is not None
+    ring = Keyring(Path(keyring), window_seconds)
+    removed = ring.prune(_time_option(now, "--now") or time.time(), retention_seconds)
+    _say(f"keys prune: deleted {len(removed)} window key(s) from {keyring}")
 
 
 @keys_app.command("init")

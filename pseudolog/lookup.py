@@ -12,6 +12,7 @@ from pseudolog.detect.ip import normalise_ip
 from pseudolog.detect.phone import normalise_phone
 from pseudolog.detect.sip import normalise_device
 from pseudolog.errors import ConfigError
+from pseudolog.keyring import Keyring
 from pseudolog.pseudonym import KINDS, Pseudonymizer, Style
 
 
@@ -38,7 +39,16 @@ def normalise(kind: str, value: str, region: str) -> str:
 
 
 def lookup(
-    kind: str, value: str, at: float, master: bytes, window: int | None, region: str, style: Style | None = None
+    kind: str,
+    value: str,
+    at: float,
+    master: bytes | Keyring,
+    window: int | None,
+    region: str,
+    style: Style | None = None,
 ) -> str:
-    pseudonymizer = Pseudonymizer(master, window, style=style)
+    if isinstance(master, Keyring):
+        pseudonymizer = Pseudonymizer(b"", window, style=style, window_keys=master.key_for)
+    else:
+        pseudonymizer = Pseudonymizer(master, window, style=style)
     return pseudonymizer.token(kind, normalise(kind, value, region), pseudonymizer.window_of(at))

@@ -17,6 +17,7 @@ Styles that keep analytics alive (the letters stay the same keyed MAC; only a pu
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha256
@@ -89,9 +90,16 @@ class Pseudonymizer:
     """Tokens for (kind, normalised value, window), with bounded caches of derived keys and tokens."""
 
     def __init__(
-        self, master: bytes, window_length: int | None, cache_size: int = 200_000, style: Style | None = None
+        self,
+        master: bytes,
+        window_length: int | None,
+        cache_size: int = 200_000,
+        style: Style | None = None,
+        window_keys: Callable[[int | None], bytes] | None = None,
     ) -> None:
         self._master = master
+        # With a keyring, each window has its own root key instead of the master key.
+        self._window_keys = window_keys
         self.window_length = window_length
         self.style = style or Style()
         self._pfx: dict[int | None, IpcryptPfx] = {}
@@ -109,7 +117,8 @@ class Pseudonymizer:
         try:
             return self._keys[(kind, window)]
         except KeyError:
-            key = derive_kind_key(self._master, kind, window, self.window_length)
+            root = self._master if self._window_keys is None else self._window_keys(window)
+            key = derive_kind_key(root, kind, window, self.window_length)
             if len(self._keys) >= 256:
                 self._keys.clear()
             self._keys[(kind, window)] = key

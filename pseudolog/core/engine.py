@@ -18,6 +18,7 @@ from pseudolog.formats.base import Format
 from pseudolog.formats.csvformat import CsvFormat
 from pseudolog.formats.jsonlines import JsonLinesFormat
 from pseudolog.formats.registry import builtin_formats, format_from_string, get_format
+from pseudolog.keyring import Keyring, WindowKeyMissing
 from pseudolog.pseudonym import Pseudonymizer, Style
 from pseudolog.scrub import Scrubber, mask_line, split_border_runs
 from pseudolog.timeparse import TimeParser
@@ -96,9 +97,13 @@ def make_format_step(options: FilterOptions) -> FormatStep:
 class Engine:
     """Runs the steps over one line at a time and keeps the counters for --stats."""
 
-    def __init__(self, options: FilterOptions, master_key: bytes) -> None:
+    def __init__(self, options: FilterOptions, master_key: bytes | Keyring) -> None:
         self.options = options
-        self.pseudonymizer = Pseudonymizer(master_key, options.window, style=Style(options.keep, options.ip_style))
+        style = Style(options.keep, options.ip_style)
+        if isinstance(master_key, Keyring):
+            self.pseudonymizer = Pseudonymizer(b"", options.window, style=style, window_keys=master_key.key_for)
+        else:
+            self.pseudonymizer = Pseudonymizer(master_key, options.window, style=style)
         self.scrubber = Scrubber(self.pseudonymizer, options.region)
         self.fields = FieldScrubber(self.scrubber, payload_formats(options))
         self.format_step = make_format_step(options)
@@ -112,6 +117,7 @@ class Engine:
         self.dropped: Counter[str] = Counter()
         self.formats: Counter[str] = Counter()
         self.errors = 0
+        self.missing_window_keys = 0
 
     def start_input(self) -> None:
         self.format_step.start_input()
@@ -131,8 +137,10 @@ class Engine:
         except DropRecord as drop:
             self.dropped[drop.reason] += 1
             return None
-        except Exception:  # fail closed: an internal error must not pass the raw line through
+        except Exception as exc:  # fail closed: an internal error must not pass the raw line through
             self.errors += 1
+            if isinstance(exc, WindowKeyMissing):
+                self.missing_window_keys += 1
             if self.options.on_error == "drop":
                 self.dropped["error"] += 1
                 return None

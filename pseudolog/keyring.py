@@ -1,0 +1,137 @@
+"""Keys that expire: one random key per window, created ahead of time and deleted after retention.
+
+Deleting a window's key is what makes its pseudonyms permanently unlinkable (crypto-shredding): nobody, the
+operator included, can recompute them for a candidate identifier any more. Hosts that share the directory
+(or a copy of it) produce identical pseudonyms, because `keys rotate` creates the keys before their windows
+begin and never replaces one.
+
+Layout: DIR/<window length in seconds>-<window start, epoch seconds>.key, 32 random bytes, mode 0600,
+in a directory that group and others cannot read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+from pathlib import Path
+
+from pseudolog.errors import KeyMaterialError
+from pseudolog.keys import KEY_BYTES, read_key_file
+from pseudolog.pseudonym import window_start
+
+_NAME = re.compile(r"(\d+)-(\d+)\.key")
+
+
+class WindowKeyMissing(KeyMaterialError):
+    """The keyring has no key for a window: never created, or pruned (then gone for good)."""
+
+
+class Keyring:
+    def __init__(self, directory: Path, window_length: int) -> None:
+        self.directory = directory
+        self.window_length = window_length
+        self._cache: dict[int, bytes] = {}
+        _check_directory(directory)
+
+    def __repr__(self) -> str:
+        return f"Keyring({str(self.directory)!r}, window_length={self.window_length})"
+
+    def path_for(self, start: int) -> Path:
+        return self.directory / f"{self.window_length}-{start}.key"
+
+    def key_for(self, start: int | None) -> bytes:
+        if start is None:
+            raise KeyMaterialError("a keyring needs a window (--window must not be 0 or none)")
+        key = self._cache.get(start)
+        if key is None:
+            path = self.path_for(start)
+            if not path.exists():
+                raise WindowKeyMissing(
+                    f"the keyring has no key for the window starting {start} (pruned, or not "
+                    "created yet: run pseudolog keys rotate)"
+                )
+            key = read_key_file(path).secret
+            if len(self._cache) >= 64:
+                self._cache.clear()
+            self._cache[start] = key
+        return key
+
+    def windows(self) -> list[int]:
+        starts = []
+        for entry in self.directory.iterdir():
+            m = _NAME.fullmatch(entry.name)
+            if m and int(m.group(1)) == self.window_length:
+                starts.append(int(m.group(2)))
+        return sorted(starts)
+
+    def rotate(self, now: float, ahead: int) -> list[int]:
+        """Create keys for the windows from the current one to now + ahead; existing keys are kept."""
+        created = []
+        start = window_start(now, self.window_length)
+        assert start is not None
+        last = window_start(now + ahead, self.window_length)
+        assert last is not None
+        while start <= last:
+            if _create_key(self.path_for(start)):
+                created.append(start)
+            start += self.window_length
+        return created
+
+    def prune(self, now: float, retention: int) -> list[int]:
+        """Delete the keys of windows that ended before now - retention."""
+        removed = []
+        for start in self.windows():
+            if start + self.window_length <= now - retention:
+                _shred(self.path_for(start))
+                self._cache.pop(start, None)
+                removed.append(start)
+        return removed
+
+
+def _check_directory(directory: Path) -> None:
+    try:
+        info = directory.stat()
+    except FileNotFoundError:
+        raise KeyMaterialError(f"keyring {directory} does not exist (create it with: pseudolog keys rotate)") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise KeyMaterialError(f"keyring {directory} is not a directory")
+    if info.st_mode & 0o077:
+        raise KeyMaterialError(f"keyring {directory} is open to group or others; run: chmod 700 {directory}")
+
+
+def ensure_directory(directory: Path) -> None:
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _check_directory(directory)
+
+
+def _create_key(path: Path) -> bool:
+    """Write a new key under a temporary name and link it into place: readers never see half a key, and a
+    key another host created first is never replaced."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, os.urandom(KEY_BYTES))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(tmp)
+
+
+def _shred(path: Path) -> None:
+    """Overwrite, then delete. (On copy-on-write or journaling file systems only the deletion is certain.)"""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, b"\0" * KEY_BYTES)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    path.unlink(missing_ok=True)
