@@ -84,6 +84,31 @@ def _announce_ephemeral(key: MasterKey) -> None:
         )
 
 
+def _filter_options(
+    window: str,
+    retention: str | None,
+    region: str,
+    format: str,
+    log_format: str | None,
+    max_line: int,
+    keep: list[str] | None,
+    ip_style: str,
+    **extra: object,
+) -> FilterOptions:
+    """The filter options `run` and `spark` share, parsed and validated in one place."""
+    return FilterOptions(
+        window=parse_duration(window, option="--window", allow_none=True),
+        retention=parse_duration(retention, option="--retention") if retention is not None else None,
+        region=parse_region(region),
+        format=format,
+        log_format=log_format,
+        max_line=max_line,
+        keep=parse_keep(keep or []),
+        ip_style=ip_style,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 def _time_option(value: str | None, option: str) -> float | None:
     if value is None:
         return None
@@ -137,15 +162,15 @@ def run(
     from pseudolog.io.streams import check_inputs, pump
     from pseudolog.stats import summary, to_json
 
-    options = FilterOptions(
-        window=parse_duration(window, option="--window", allow_none=True),
-        retention=parse_duration(retention, option="--retention") if retention is not None else None,
-        region=parse_region(region),
-        format=format,
-        log_format=log_format,
-        max_line=max_line,
-        keep=parse_keep(keep or []),
-        ip_style=ip_style,
+    options = _filter_options(
+        window,
+        retention,
+        region,
+        format,
+        log_format,
+        max_line,
+        keep,
+        ip_style,
         json_fields=parse_json_fields(json_field or []),
         on_error=on_error,
     )
@@ -332,16 +357,7 @@ def spark(
     if len(paths) < 2:
         raise ConfigError("spark needs at least one INPUT and an OUTPUT_DIR")
     *inputs, output_dir = paths
-    options = FilterOptions(
-        window=parse_duration(window, option="--window", allow_none=True),
-        retention=parse_duration(retention, option="--retention") if retention is not None else None,
-        region=parse_region(region),
-        format=format,
-        log_format=log_format,
-        max_line=max_line,
-        keep=parse_keep(keep or []),
-        ip_style=ip_style,
-    )
+    options = _filter_options(window, retention, region, format, log_format, max_line, keep, ip_style)
     from pseudolog.core.engine import make_format_step
 
     make_format_step(options)  # an unknown format fails here, before Spark starts
