@@ -16,7 +16,9 @@ from pseudolog.keyring import Keyring
 from pseudolog.pseudonym import KINDS, Pseudonymizer, Style
 
 
-def _normalisers(region: str) -> dict[str, Callable[[str], str | None]]:
+def normalisers(region: str) -> dict[str, Callable[[str], str | None]]:
+    """Kind -> the function that gives a value's normalised form (None when it is not one); shared with
+    `run`, where a field's name says its kind."""
     return {
         "ip": normalise_ip,
         "phone": lambda v: normalise_phone(v, region),
@@ -30,7 +32,7 @@ def normalise(kind: str, value: str, region: str) -> str:
     if kind not in KINDS:
         raise ConfigError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
     try:
-        norm = _normalisers(region)[kind](value)
+        norm = normalisers(region)[kind](value)
     except (ValueError, UnicodeError):
         norm = None
     if norm is None:

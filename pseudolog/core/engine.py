@@ -94,6 +94,14 @@ def make_format_step(options: FilterOptions) -> FormatStep:
     return FormatStep(_with_rules(get_format(options.format), options))
 
 
+def split_terminator(line: bytes) -> tuple[bytes, bytes]:
+    """(body, terminator): the terminator is \r\n, \n or nothing, and goes back on unchanged."""
+    if line.endswith(b"\n"):
+        cut = 2 if line.endswith(b"\r\n") else 1
+        return line[:-cut], line[-cut:]
+    return line, b""
+
+
 class Engine:
     """Runs the steps over one line at a time and keeps the counters for --stats."""
 
@@ -125,11 +133,7 @@ class Engine:
     def process(self, line: bytes, now: float) -> bytes | None:
         """The output for one line (its terminator kept), or None when the line is dropped."""
         self.lines_in += 1
-        if line.endswith(b"\n"):
-            cut = 2 if line.endswith(b"\r\n") else 1
-            body, end = line[:-cut], line[-cut:]
-        else:
-            body, end = line, b""
+        body, end = split_terminator(line)
         record = Record(body, now)
         try:
             for step in self.steps:
@@ -158,9 +162,7 @@ class Engine:
         body, end = data, b""
         if ends_line:
             self.lines_in += 1
-            if data.endswith(b"\n"):
-                cut = 2 if data.endswith(b"\r\n") else 1
-                body, end = data[:-cut], data[-cut:]
+            body, end = split_terminator(data)
         head, middle, tail = split_border_runs(body, mask_head, mask_tail)
         try:
             scrubbed = self.scrubber.scrub(middle, self.pseudonymizer.window_of(now))

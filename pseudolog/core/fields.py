@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pseudolog.detect.device import normalise_imei, normalise_mac
 from pseudolog.detect.ip import normalise_ip
-from pseudolog.detect.phone import normalise_phone
-from pseudolog.detect.sip import normalise_device
+from pseudolog.lookup import normalisers
 from pseudolog.scrub import Scrubber
 
 if TYPE_CHECKING:
@@ -27,14 +25,7 @@ class FieldScrubber:
         # A field whose values repeat (client address, user agent, referrer): cached by the scrubber.
         self.field = scrubber.scrub_cached
         self.pseudonymizer = scrubber.pseudonymizer
-        region = scrubber.region
-        self._normalisers = {
-            "ip": normalise_ip,
-            "phone": lambda v: normalise_phone(v, region) if any(c.isdigit() for c in v) else None,
-            "mac": normalise_mac,
-            "imei": normalise_imei,
-            "device": normalise_device,
-        }
+        self._normalisers = normalisers(scrubber.region)
 
     def text(self, text: bytes, window: int | None) -> bytes:
         """Free text, scanned whole."""
