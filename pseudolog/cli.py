@@ -12,9 +12,11 @@ from typing import Annotated, BinaryIO
 import typer
 
 from pseudolog import __version__
+from pseudolog.cli_follow import follow, unit
+from pseudolog.cli_options import IpStyleOpt, KeepOpt, KeyFdOpt, KeyFileOpt, KeyringOpt, RegionOpt, WindowOpt, say
 from pseudolog.config import FilterOptions, parse_duration, parse_json_fields, parse_keep, parse_region
 from pseudolog.errors import ConfigError, KeyMaterialError, PseudologError
-from pseudolog.keyring import Keyring, WindowKeyMissing
+from pseudolog.keyring import Keyring, WindowKeyMissing, open_keyring
 from pseudolog.keys import MasterKey, init_key_file, resolve_master_key
 from pseudolog.timeparse import parse_user_time
 
@@ -41,44 +43,10 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Create and manage pseudonymisation keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-KeyFileOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--key-file",
-        help="Master key file (32+ random bytes, mode 0600). Else $PSEUDOLOG_KEY_FILE, else "
-        "$CREDENTIALS_DIRECTORY/pseudolog.key, else a random key for this run only.",
-    ),
-]
-KeyFdOpt = Annotated[
-    int | None,
-    typer.Option("--key-fd", help="Read the master key from this inherited file descriptor (e.g. a pipe)."),
-]
-KeyringOpt = Annotated[
-    str | None,
-    typer.Option("--keyring", help="Directory of per-window keys (keys rotate/prune) instead of one master key."),
-]
-WindowOpt = Annotated[
-    str, typer.Option("--window", help="Pseudonym window, e.g. 1d, 12h; 0 or none for one static key.")
-]
-RegionOpt = Annotated[str, typer.Option("--region", help="How national phone numbers are read (CC).")]
-KeepOpt = Annotated[
-    list[str] | None,
-    typer.Option("--keep", help="Keep a public prefix: phone-country, mac-oui, imei-tac (repeat or comma-separate)."),
-]
-IpStyleOpt = Annotated[
-    str, typer.Option("--ip-style", help="token, or prefix: valid addresses by ipcrypt-pfx, subnets kept.")
-]
-
-
-def _say(message: str) -> None:
-    sys.stderr.write(f"pseudolog: {message}\n")
-    sys.stderr.flush()
-
-
 def _announce_ephemeral(key: MasterKey) -> None:
     """Said once, after every option has been checked, so an error is still the only line."""
     if key.ephemeral:
-        _say(
+        say(
             "no key configured (--key-file, PSEUDOLOG_KEY_FILE or a systemd credential); using a random key "
             "for this run: pseudonyms are consistent within it and unlinkable to other runs"
         )
@@ -179,7 +147,7 @@ def run(
         raise ConfigError("--jobs must be between 1 and 256")
     files = list(inputs or [])
     total = check_inputs(files)
-    ring = _open_keyring(keyring, options.window, key_file, key_fd)
+    ring = open_keyring(keyring, options.window, key_file, key_fd)
     key = resolve_master_key(key_file, dict(os.environ), key_fd) if ring is None else None
     engine = Engine(options, ring if ring is not None else key.secret)
     clock = (lambda: fixed_now) if fixed_now is not None else time.time
@@ -210,14 +178,18 @@ def run(
         sys.stderr.buffer.write(to_json(summary(engine, totals, source)))
         sys.stderr.flush()
     if engine.missing_window_keys:
-        _say(
+        say(
             f"{engine.missing_window_keys} line(s) fell in windows without a keyring key and were masked "
             "(create keys ahead with: pseudolog keys rotate --ahead 2d)"
         )
     if engine.errors > engine.missing_window_keys:
-        _say(
+        say(
             f"{engine.errors - engine.missing_window_keys} line(s) could not be processed and were masked (see --stats)"
         )
+
+
+app.command()(follow)
+app.command()(unit)
 
 
 @app.command()
@@ -244,7 +216,7 @@ def lookup(
     window_seconds = parse_duration(window, option="--window", allow_none=True)
     stamp = _time_option(at, "--at")
     assert stamp is not None
-    ring = _open_keyring(keyring, window_seconds, key_file, key_fd)
+    ring = open_keyring(keyring, window_seconds, key_file, key_fd)
     if ring is not None:
         secret: bytes | Keyring = ring
     else:
@@ -296,9 +268,9 @@ def scan(
     out.flush()
     if count:
         detail = ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
-        _say(f"scan: {count} raw identifier(s) found ({detail})")
+        say(f"scan: {count} raw identifier(s) found ({detail})")
         raise typer.Exit(1)
-    _say("scan: no raw identifiers found")
+    say("scan: no raw identifiers found")
 
 
 @app.command()
@@ -382,18 +354,6 @@ def spark(
     sys.stderr.flush()
 
 
-def _open_keyring(
-    directory: str | None, window: int | None, key_file: str | None, key_fd: int | None
-) -> Keyring | None:
-    if directory is None:
-        return None
-    if key_file or key_fd is not None:
-        raise ConfigError("give either --keyring or a master key (--key-file/--key-fd), not both")
-    if window is None:
-        raise ConfigError("--keyring needs a window (--window must not be 0 or none)")
-    return Keyring(Path(directory), window)
-
-
 @keys_app.command("rotate")
 def keys_rotate(
     keyring: Annotated[str, typer.Option("--keyring", help="The keyring directory (created with mode 0700).")],
@@ -409,7 +369,7 @@ def keys_rotate(
     assert window_seconds is not None and ahead_seconds is not None
     ensure_directory(Path(keyring))
     created = Keyring(Path(keyring), window_seconds).rotate(_time_option(now, "--now") or time.time(), ahead_seconds)
-    _say(f"keys rotate: {len(created)} new window key(s) in {keyring}")
+    say(f"keys rotate: {len(created)} new window key(s) in {keyring}")
 
 
 @keys_app.command("prune")
@@ -425,14 +385,14 @@ def keys_prune(
     assert window_seconds is not None and retention_seconds is not None
     ring = Keyring(Path(keyring), window_seconds)
     removed = ring.prune(_time_option(now, "--now") or time.time(), retention_seconds)
-    _say(f"keys prune: deleted {len(removed)} window key(s) from {keyring}")
+    say(f"keys prune: deleted {len(removed)} window key(s) from {keyring}")
 
 
 @keys_app.command("init")
 def keys_init(path: Annotated[Path, typer.Argument(help="Where to write the new key (mode 0600).")]) -> None:
     """Write a new random 32-byte key; refuses to overwrite an existing file."""
     init_key_file(path)
-    _say(f"wrote a new key to {path}")
+    say(f"wrote a new key to {path}")
 
 
 @app.command()
@@ -461,10 +421,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, prog_name="pseudolog", standalone_mode=False)
     except PseudologError as exc:
-        _say(f"error: {exc}")
+        say(f"error: {exc}")
         sys.exit(exc.exit_code)
     except _ABORTS:
-        _say("interrupted")
+        say("interrupted")
         sys.exit(130)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as filters do on SIGPIPE.
@@ -474,6 +434,6 @@ def main(argv: list[str] | None = None) -> None:
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `pseudolog`: the help text, as help
             sys.stderr.write(message + "\n")
         elif message:
-            _say(f"error: {message}")
+            say(f"error: {message}")
         sys.exit(getattr(exc, "exit_code", 2))
     sys.exit(result if isinstance(result, int) else 0)

@@ -17,7 +17,7 @@ import re
 import stat
 from pathlib import Path
 
-from pseudolog.errors import KeyMaterialError
+from pseudolog.errors import ConfigError, KeyMaterialError
 from pseudolog.keys import KEY_BYTES, read_key_file
 from pseudolog.pseudonym import window_start
 
@@ -88,6 +88,17 @@ class Keyring:
                 self._cache.pop(start, None)
                 removed.append(start)
         return removed
+
+
+def open_keyring(directory: str | None, window: int | None, key_file: str | None, key_fd: int | None) -> Keyring | None:
+    """The keyring the options name, if any; refuses a keyring next to a master key or without a window."""
+    if directory is None:
+        return None
+    if key_file or key_fd is not None:
+        raise ConfigError("give either --keyring or a master key (--key-file/--key-fd), not both")
+    if window is None:
+        raise ConfigError("--keyring needs a window (--window must not be 0 or none)")
+    return Keyring(Path(directory), window)
 
 
 def _check_directory(directory: Path) -> None:

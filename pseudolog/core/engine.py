@@ -126,6 +126,7 @@ class Engine:
         self.formats: Counter[str] = Counter()
         self.errors = 0
         self.missing_window_keys = 0
+        self.last_window: int | None = None  # the window of the last line written (window files use it)
 
     def start_input(self) -> None:
         self.format_step.start_input()
@@ -152,6 +153,7 @@ class Engine:
             record.format_name = "masked"
         self.formats[record.format_name] += 1
         self.lines_out += 1
+        self.last_window = record.window if record.window is not None else self.pseudonymizer.window_of(now)
         return record.output + end
 
     def process_segment(
@@ -164,8 +166,9 @@ class Engine:
             self.lines_in += 1
             body, end = split_terminator(data)
         head, middle, tail = split_border_runs(body, mask_head, mask_tail)
+        self.last_window = self.pseudonymizer.window_of(now)
         try:
-            scrubbed = self.scrubber.scrub(middle, self.pseudonymizer.window_of(now))
+            scrubbed = self.scrubber.scrub(middle, self.last_window)
         except Exception:
             self.errors += 1
             scrubbed = mask_line(middle)

@@ -53,6 +53,15 @@ class LineFramer:
     def pending(self) -> int:
         return len(self._buf)
 
+    @property
+    def mid_line(self) -> tuple[bool, bool]:
+        """(segments of the current line were emitted, the next segment's head must be masked): what a
+        checkpoint keeps so a restart inside an over-long line carries on exactly as before."""
+        return self._in_long_line, self._mask_next_head
+
+    def resume_mid_line(self, in_long_line: bool, mask_next_head: bool) -> None:
+        self._in_long_line, self._mask_next_head = in_long_line, mask_next_head
+
     def feed(self, chunk: bytes) -> list[Piece]:
         out: list[Piece] = []
         buf = self._buf

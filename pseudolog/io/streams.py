@@ -48,24 +48,18 @@ def check_inputs(inputs: list[str]) -> int | None:
     return total
 
 
+def render_piece(engine: Engine, piece: Piece, now: float) -> bytes | None:
+    """One framed piece through the engine: a whole line, or a segment of an over-long one."""
+    if piece.segment:
+        return engine.process_segment(
+            piece.data, now, ends_line=piece.last, mask_head=piece.masked_head, mask_tail=piece.masked_tail
+        )
+    return engine.process(piece.data, now)
+
+
 def render_pieces(engine: Engine, pieces: list[Piece], now: float) -> bytes:
-    out: list[bytes] = []
-    for piece in pieces:
-        if piece.segment:
-            out.append(
-                engine.process_segment(
-                    piece.data,
-                    now,
-                    ends_line=piece.last,
-                    mask_head=piece.masked_head,
-                    mask_tail=piece.masked_tail,
-                )
-            )
-        else:
-            result = engine.process(piece.data, now)
-            if result is not None:
-                out.append(result)
-    return b"".join(out)
+    out = [render_piece(engine, piece, now) for piece in pieces]
+    return b"".join(data for data in out if data is not None)
 
 
 def pump(

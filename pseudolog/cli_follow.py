@@ -1,0 +1,157 @@
+"""The sidecar commands: `follow` (tail, pseudonymise, checkpoint, notify systemd) and `unit`.
+
+Every option defaults to None here, so a value from `--config` is only overridden by an option that was
+actually given; the defaults themselves live in FollowSettings.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import Annotated
+
+import typer
+
+from pseudolog.cli_options import KeepOpt, KeyFileOpt, KeyringOpt, say
+from pseudolog.errors import ConfigError
+
+ConfigOpt = Annotated[
+    str | None, typer.Option("--config", help="TOML file with any of these options; SIGHUP rereads it.")
+]
+
+
+def follow(
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Files to follow like tail -F, FIFOs, or - for standard input.")
+    ] = None,
+    config: ConfigOpt = None,
+    key_file: KeyFileOpt = None,
+    keyring: KeyringOpt = None,
+    state_dir: Annotated[
+        str | None, typer.Option("--state-dir", help="Checkpoint directory (default: $STATE_DIRECTORY).")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Append to this file (exactly once), or - for stdout.")
+    ] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option("--output-dir", help="One file per window (DIR/2026-11-21.log); files past --retention deleted."),
+    ] = None,
+    format: Annotated[str | None, typer.Option("--format", help="Log format name, 'auto' or 'text'.")] = None,
+    log_format: Annotated[
+        str | None, typer.Option("--log-format", help="An nginx log_format or Apache LogFormat string.")
+    ] = None,
+    window: Annotated[str | None, typer.Option("--window", help="Pseudonym window (default 1d).")] = None,
+    retention: Annotated[str | None, typer.Option("--retention", help="Drop lines older than this (e.g. 7d).")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="How national phone numbers are read (CC).")] = None,
+    keep: KeepOpt = None,
+    ip_style: Annotated[str | None, typer.Option("--ip-style", help="token, or prefix (ipcrypt-pfx).")] = None,
+    json_field: Annotated[
+        list[str] | None, typer.Option("--json-field", help="JSON lines: KEY=KIND (ip, phone, mac, imei, text).")
+    ] = None,
+    on_error: Annotated[str | None, typer.Option("--on-error", help="mask or drop a line that fails.")] = None,
+    max_line: Annotated[int | None, typer.Option("--max-line", help="Longest line held whole, in bytes.")] = None,
+    poll_interval: Annotated[
+        str | None, typer.Option("--poll-interval", help="How often idle files are looked at (default 250ms: 0.25).")
+    ] = None,
+    rotate_wait: Annotated[
+        str | None, typer.Option("--rotate-wait", help="Idle time before a rotated file is closed (default 10s).")
+    ] = None,
+    backlog: Annotated[
+        str | None, typer.Option("--backlog", help="Pipe input held in memory before lines are shed (default 256M).")
+    ] = None,
+) -> None:
+    """Follow log files (or a FIFO or stdin) as a sidecar: pseudonymise, write exactly once, checkpoint."""
+    from pseudolog.follow.follower import Follower
+
+    cli = {
+        "inputs": inputs,
+        "key_file": key_file,
+        "keyring": keyring,
+        "state_dir": state_dir,
+        "output": output,
+        "output_dir": output_dir,
+        "format": format,
+        "log_format": log_format,
+        "window": window,
+        "retention": retention,
+        "region": region,
+        "keep": keep,
+        "ip_style": ip_style,
+        "json_field": json_field,
+        "on_error": on_error,
+        "max_line": max_line,
+        "poll_interval": _number_or_duration(poll_interval),
+        "rotate_wait": _number_or_duration(rotate_wait),
+        "backlog": backlog,
+    }
+    follower = Follower(cli, config, dict(os.environ), say)
+    follower.run()
+    c = follower.counts()
+    say(
+        f"follow stopped: {c['lines_in']} line(s) in, {c['lines_out']} out, {c['dropped']} dropped, "
+        f"{c['masked']} masked, {c['shed']} shed"
+    )
+
+
+def _number_or_duration(value: str | None) -> float | str | None:
+    """`0.25` is seconds; `250ms` is not a duration form, `1s`, `10s`, `1m` are."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def unit(
+    config: Annotated[
+        str, typer.Option("--config", help="The TOML file the service reads (its paths decide what it may write).")
+    ] = "/etc/pseudolog/follow.toml",
+    key_file: Annotated[
+        str, typer.Option("--key-file", help="Host path of the key, passed to the service as a credential.")
+    ] = "/etc/pseudolog/pseudolog.key",
+    user: Annotated[str, typer.Option("--user", help="User the service runs as.")] = "pseudolog",
+    group: Annotated[str, typer.Option("--group", help="Its group.")] = "pseudolog",
+    supplementary_groups: Annotated[
+        str, typer.Option("--supplementary-groups", help="Groups that can read the logs (Debian: adm).")
+    ] = "adm",
+    watchdog: Annotated[str, typer.Option("--watchdog", help="WatchdogSec= for the service.")] = "30s",
+    exec_path: Annotated[
+        str | None, typer.Option("--exec", help="Path of the pseudolog executable (default: this installation's).")
+    ] = None,
+) -> None:
+    """Print a hardened systemd service unit (Type=notify) for 'pseudolog follow --config FILE'."""
+    from pseudolog.config import parse_duration
+    from pseudolog.follow.settings import read_config_file
+    from pseudolog.follow.unit import UnitSpec, output_write_paths, render_unit
+
+    values = read_config_file(config) if os.path.exists(config) else {}
+    if not os.path.exists(config):
+        say(f"note: {config} does not exist yet; the unit assumes the defaults (state in /var/lib/pseudolog)")
+    exe = exec_path or _this_executable()
+    if not os.path.isabs(exe):
+        raise ConfigError("--exec must be an absolute path")
+    seconds = parse_duration(watchdog, option="--watchdog")
+    assert seconds is not None
+    keyring = values.get("keyring")
+    spec = UnitSpec(
+        exec_path=exe,
+        config=os.path.abspath(config),
+        key_file=None if keyring else key_file,
+        state_dir=os.path.abspath(values["state_dir"]) if values.get("state_dir") else None,
+        write_paths=output_write_paths(values.get("output"), values.get("output_dir")),
+        user=user,
+        group=group,
+        supplementary_groups=supplementary_groups,
+        watchdog_seconds=seconds,
+    )
+    typer.echo(render_unit(spec), nl=False)
+
+
+def _this_executable() -> str:
+    script = os.path.join(os.path.dirname(sys.executable), "pseudolog")
+    if os.path.exists(script):
+        return script
+    return shutil.which("pseudolog") or "/usr/local/bin/pseudolog"

@@ -1,0 +1,132 @@
+"""Where the sidecar stands: input offsets and output lengths, never half written.
+
+Exactly once rests on one order: output is written and fsynced first, then the checkpoint (temporary file,
+fsync, rename, fsync of the directory). After a crash, each output file is cut back to the length the
+checkpoint recorded and each input is read again from its recorded offset, so the lines processed after
+the last checkpoint are written once more in place of what the crash left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from pseudolog.errors import ConfigError
+
+VERSION = 1
+FILE_NAME = "checkpoint.json"
+LOCK_NAME = "lock"
+
+
+@dataclass(slots=True)
+class FilePosition:
+    """A file by identity (device, inode) and how far its complete lines have been processed."""
+
+    dev: int
+    ino: int
+    offset: int
+    long_line: bool = False  # the offset lies inside an over-long line (see LineFramer.mid_line)
+    mask_head: bool = False
+
+
+@dataclass(slots=True)
+class InputState:
+    current: FilePosition | None = None
+    rotated: list[FilePosition] = field(default_factory=list)  # renamed away, still being drained
+
+
+@dataclass(slots=True)
+class OutputState:
+    dev: int
+    ino: int
+    length: int
+
+
+@dataclass(slots=True)
+class Checkpoint:
+    inputs: dict[str, InputState] = field(default_factory=dict)
+    outputs: dict[str, OutputState] = field(default_factory=dict)  # by path
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps({"version": VERSION, **asdict(self)}, option=orjson.OPT_APPEND_NEWLINE)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Checkpoint:
+        raw: dict[str, Any] = orjson.loads(data)
+        if raw.get("version") != VERSION:
+            raise ValueError("unknown checkpoint version")
+        inputs = {
+            name: InputState(
+                FilePosition(**state["current"]) if state.get("current") else None,
+                [FilePosition(**p) for p in state.get("rotated", [])],
+            )
+            for name, state in raw.get("inputs", {}).items()
+        }
+        outputs = {name: OutputState(**state) for name, state in raw.get("outputs", {}).items()}
+        return cls(inputs, outputs)
+
+
+class StateDir:
+    """The state directory, held with an exclusive lock: two followers on one checkpoint would each
+    cut the other's output back."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._lock_fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ConfigError(f"cannot use state directory {directory}: {exc.strerror}") from None
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            raise ConfigError(f"another pseudolog follow is using the state directory {directory}") from None
+
+    @property
+    def path(self) -> Path:
+        return self.directory / FILE_NAME
+
+    def load(self) -> Checkpoint | None:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ConfigError(f"cannot read checkpoint {self.path}: {exc.strerror}") from None
+        try:
+            return Checkpoint.from_bytes(data)
+        except (ValueError, TypeError, KeyError):
+            raise ConfigError(
+                f"checkpoint {self.path} is unreadable; move it away to start over from the inputs' beginnings"
+            ) from None
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        tmp = self.directory / f".{FILE_NAME}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, checkpoint.to_bytes())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
+        fsync_directory(self.directory)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._lock_fd)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new file in `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,260 @@
+"""The sidecar loop: read what the inputs have, pseudonymise it, write it, checkpoint, tell systemd.
+
+One engine per input, so each input locks onto its own format. Each cycle reads at most READ_BUDGET bytes
+per input, so a large backlog never starves the watchdog or delays a signal by more than a moment. Signals
+only set flags; the loop acts on them between cycles: SIGTERM and SIGINT flush, checkpoint and exit 0,
+SIGHUP reloads the key and the configuration and reopens the output.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pseudolog.core.engine import Engine
+from pseudolog.errors import ConfigError, InputError, PseudologError
+from pseudolog.follow.checkpoint import Checkpoint, StateDir
+from pseudolog.follow.notify import Notifier
+from pseudolog.follow.settings import FollowSettings, resolve
+from pseudolog.follow.sinks import FileSink, Sink, StdoutSink, WindowDirSink
+from pseudolog.follow.sources import PipeSource, Source, open_source
+from pseudolog.io.framing import Piece
+from pseudolog.io.streams import render_piece
+from pseudolog.keyring import Keyring, open_keyring
+from pseudolog.keys import resolve_master_key
+
+READ_BUDGET = 4 << 20
+CHECKPOINT_EVERY = 1.0  # seconds, while busy; an idle follower checkpoints as soon as it has caught up
+EXPIRE_EVERY = 60.0
+
+
+class OutputError(PseudologError):
+    exit_code = 1
+
+
+def load_secret(settings: FollowSettings, window: int | None, environ: dict[str, str]) -> bytes | Keyring:
+    ring = open_keyring(settings.keyring, window, settings.key_file, None)
+    if ring is not None:
+        return ring
+    key = resolve_master_key(settings.key_file, environ)
+    if key.ephemeral:
+        raise ConfigError(
+            "follow needs a key that survives restarts: --key-file, --keyring, $PSEUDOLOG_KEY_FILE or the "
+            "systemd credential pseudolog.key"
+        )
+    return key.secret
+
+
+class Follower:
+    def __init__(
+        self, cli: dict[str, Any], config_path: str | None, environ: dict[str, str], say: Callable[[str], None]
+    ) -> None:
+        self._cli, self._config_path, self._environ, self.say = cli, config_path, environ, say
+        self._fallbacks = {"state_dir": environ.get("STATE_DIRECTORY", "").split(":")[0]}
+        self.settings = resolve(cli, config_path, self._fallbacks)
+        s = self.settings
+        self.options = s.filter_options()
+        secret = load_secret(s, self.options.window, environ)
+        self.state = StateDir(Path(s.state_dir)) if s.state_dir else None
+        saved = self.state.load() if self.state else None
+        self.wake = threading.Event()
+        self.names = [name if name == "-" else os.path.abspath(name) for name in s.inputs]
+        self.sources: list[Source] = [
+            open_source(
+                name, s.max_line, s.rotate_wait, s.backlog_bytes,
+                saved.inputs.get(name) if saved else None, self.say, self.wake,
+            )
+            for name in self.names
+        ]
+        self.engines = [Engine(self.options, secret) for _ in self.sources]
+        self.sink = self._make_sink(saved)
+        self.notifier = Notifier(environ)
+        self.base: Counter[str] = Counter()  # counts of engines replaced by a reload
+        self.stop_requested = self.reload_requested = False
+        self.reload_note = ""
+        self._dirty = False
+        self._last_checkpoint = self._last_status = self._last_expire = time.monotonic()
+        self._lines_at_status = 0
+
+    def _make_sink(self, saved: Checkpoint | None) -> Sink:
+        s = self.settings
+        outputs = saved.outputs if saved else None
+        if s.output_dir:
+            assert self.options.window is not None
+            return WindowDirSink(s.output_dir, self.options.window, self.options.retention, outputs, self.say)
+        if s.output and s.output != "-":
+            return FileSink(os.path.abspath(s.output), outputs, self.say)
+        if saved is not None and s.inputs != ("-",):
+            self.say("output is standard output: lines after the last checkpoint may be written twice after a crash")
+        return StdoutSink()
+
+    # -- the loop -------------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_reload)
+        try:
+            self._expire()
+            self.checkpoint()
+            self.notifier.ready(self.status_text())
+            while not self.stop_requested:
+                if self.reload_requested:
+                    self.reload()
+                self.wake.clear()
+                progressed = self.cycle()
+                self._housekeeping(progressed)
+                if all(src.ended for src in self.sources):
+                    break
+                if not progressed:
+                    self.wake.wait(self.settings.poll_interval)
+            self.notifier.stopping()
+            self.checkpoint()
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+            self.close()
+        return 0
+
+    def _on_stop(self, signum: int, frame: object) -> None:
+        self.stop_requested = True
+        self.wake.set()
+
+    def _on_reload(self, signum: int, frame: object) -> None:
+        self.reload_requested = True
+        self.wake.set()
+
+    def cycle(self) -> bool:
+        now = time.time()
+        progressed = False
+        for source, engine in zip(self.sources, self.engines, strict=True):
+            try:
+                pieces = source.read(READ_BUDGET)
+            except OSError as exc:
+                raise InputError(f"cannot read input {source.name}: {exc.strerror}") from None
+            if pieces:
+                progressed = True
+                self._emit(engine, pieces, now)
+        if progressed:
+            self._dirty = True
+        return progressed
+
+    def _emit(self, engine: Engine, pieces: list[Piece], now: float) -> None:
+        """Write the pieces' output, in order, as runs of lines that share a window."""
+        run: list[bytes] = []
+        run_window: int | None = None
+        try:
+            for piece in pieces:
+                data = render_piece(engine, piece, now)
+                if data is None:
+                    continue
+                if run and engine.last_window != run_window:
+                    self.sink.write(run_window, b"".join(run))
+                    run = []
+                run_window = engine.last_window
+                run.append(data)
+            if run:
+                self.sink.write(run_window, b"".join(run))
+        except OSError as exc:
+            raise OutputError(f"cannot write output: {exc.strerror}") from None
+
+    def _housekeeping(self, progressed: bool) -> None:
+        mono = time.monotonic()
+        if self._dirty and (not progressed or mono - self._last_checkpoint >= CHECKPOINT_EVERY):
+            self.checkpoint()
+        if mono - self._last_expire >= EXPIRE_EVERY:
+            self._expire()
+        if mono - self._last_status >= self.settings.status_interval:
+            self.notifier.status(self.status_text())
+        self.notifier.feed_watchdog(mono)
+
+    def checkpoint(self) -> None:
+        try:
+            self.sink.sync()
+            if self.state is not None:
+                inputs = {
+                    name: state
+                    for name, src in zip(self.names, self.sources, strict=True)
+                    if (state := src.state()) is not None
+                }
+                self.state.save(Checkpoint(inputs, self.sink.states()))
+        except OSError as exc:
+            raise OutputError(f"cannot write checkpoint or sync output: {exc.strerror}") from None
+        self._dirty = False
+        self._last_checkpoint = time.monotonic()
+
+    def _expire(self) -> None:
+        self._last_expire = time.monotonic()
+        removed = self.sink.expire(time.time())
+        if removed:
+            self.say(f"deleted {removed} window file(s) past retention")
+
+    # -- reload and status ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.reload_requested = False
+        self.notifier.reloading()
+        try:
+            settings = resolve(self._cli, self._config_path, self._fallbacks)
+            fixed = ("inputs", "state_dir", "output", "output_dir")
+            if any(getattr(settings, f) != getattr(self.settings, f) for f in fixed):
+                self.say("reload: inputs, state-dir, output and output-dir change only on restart; kept")
+            options = settings.filter_options()
+            if options.window != self.options.window:
+                raise ConfigError("window changes only on restart (the window files and keys depend on it)")
+            secret = load_secret(settings, options.window, self._environ)
+        except PseudologError as exc:
+            self.reload_note = "; last reload failed, running configuration kept"
+            self.say(f"reload failed, running configuration kept: {exc}")
+        else:
+            for engine in self.engines:
+                self.base.update(self._engine_counts(engine))
+            self.settings, self.options = settings, options
+            self.engines = [Engine(options, secret) for _ in self.sources]
+            self.reload_note = ""
+        self.sink.reopen()
+        self.checkpoint()
+        self.notifier.ready(self.status_text())
+
+    @staticmethod
+    def _engine_counts(engine: Engine) -> Counter[str]:
+        return Counter(
+            lines_in=engine.lines_in,
+            lines_out=engine.lines_out,
+            dropped=sum(engine.dropped.values()),
+            masked=engine.errors,
+        )
+
+    def counts(self) -> Counter[str]:
+        total = Counter(self.base)
+        for engine in self.engines:
+            total.update(self._engine_counts(engine))
+        total["shed"] = sum(src.shed_lines for src in self.sources if isinstance(src, PipeSource))
+        return total
+
+    def status_text(self) -> str:
+        c = self.counts()
+        mono = time.monotonic()
+        rate = (c["lines_in"] - self._lines_at_status) / max(mono - self._last_status, 1e-6)
+        self._lines_at_status, self._last_status = c["lines_in"], mono
+        lag = sum(src.lag() for src in self.sources)
+        behind = "; behind: shedding lines" if c["shed"] else ("; behind" if lag > READ_BUDGET else "")
+        return (
+            f"following {len(self.sources)} input(s): {rate:.0f} lines/s; {c['lines_in']} in, {c['lines_out']} out, "
+            f"{c['dropped']} dropped, {c['masked']} masked, {c['shed']} shed, lag {lag} bytes{behind}{self.reload_note}"
+        )
+
+    def close(self) -> None:
+        for source in self.sources:
+            source.close()
+        self.sink.close()
+        self.notifier.close()
+        if self.state is not None:
+            self.state.close()

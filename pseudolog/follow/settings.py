@@ -1,0 +1,148 @@
+"""`follow`'s settings: command-line options over a TOML file over built-in defaults, checked in one place.
+
+The TOML file holds the same names as the long options (`state-dir` or `state_dir`), so an operator can
+move any option into `--config` and back. SIGHUP reads the file again.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from pseudolog.config import FilterOptions, parse_duration, parse_json_fields, parse_keep, parse_region
+from pseudolog.errors import ConfigError
+
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+@dataclass(frozen=True, slots=True)
+class FollowSettings:
+    inputs: tuple[str, ...] = ()
+    output: str | None = None
+    output_dir: str | None = None
+    state_dir: str | None = None
+    key_file: str | None = None
+    keyring: str | None = None
+    format: str = "auto"
+    log_format: str | None = None
+    window: str = "1d"
+    retention: str | None = None
+    region: str = "DE"
+    keep: tuple[str, ...] = ()
+    ip_style: str = "token"
+    json_field: tuple[str, ...] = ()
+    on_error: str = "mask"
+    max_line: int = 1 << 20
+    poll_interval: float = 0.25  # seconds between looks at idle files
+    rotate_wait: float = 10.0  # seconds a renamed file must stay idle before it is closed
+    backlog: str = "256M"  # pipe input held in memory before whole lines are shed
+    status_interval: float = 10.0
+
+    def filter_options(self) -> FilterOptions:
+        return FilterOptions(
+            window=parse_duration(self.window, option="window", allow_none=True),
+            retention=parse_duration(self.retention, option="retention") if self.retention else None,
+            region=parse_region(self.region),
+            format=self.format,
+            log_format=self.log_format,
+            max_line=self.max_line,
+            keep=parse_keep(list(self.keep)),
+            ip_style=self.ip_style,
+            json_fields=parse_json_fields(list(self.json_field)),
+            on_error=self.on_error,
+        )
+
+    @property
+    def backlog_bytes(self) -> int:
+        return parse_size(self.backlog, option="backlog")
+
+
+_NAMES = {f.name: f for f in fields(FollowSettings)}
+_LISTS = ("inputs", "keep", "json_field")
+
+
+def read_config_file(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = key.replace("-", "_")
+        if name not in _NAMES:
+            raise ConfigError(f"config file {path}: unknown setting {key!r}")
+        values[name] = value
+    return values
+
+
+def _coerce(name: str, value: Any, where: str) -> Any:
+    if name in _LISTS:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise ConfigError(f"{where}: {name.replace('_', '-')} must be a string or a list of strings")
+        return tuple(items)
+    default = _NAMES[name].default
+    if name == "max_line":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{where}: max-line must be a whole number of bytes")
+        return value
+    if isinstance(default, float):
+        seconds = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if isinstance(value, str):
+            seconds = parse_duration(value, option=name.replace("_", "-"))
+        if seconds is None or seconds <= 0:
+            raise ConfigError(f"{where}: {name.replace('_', '-')} must be a positive duration")
+        return float(seconds)
+    if isinstance(value, int | float) and not isinstance(value, bool) and name in ("window", "retention"):
+        return f"{int(value)}s"
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {name.replace('_', '-')} must be a string")
+    return value
+
+
+def resolve(cli: dict[str, Any], config_path: str | None, fallbacks: dict[str, Any] | None = None) -> FollowSettings:
+    """Options given on the command line win over the config file, which wins over `fallbacks` (the
+    environment systemd sets, like $STATE_DIRECTORY), which win over the defaults."""
+    merged: dict[str, Any] = {k: v for k, v in (fallbacks or {}).items() if v}
+    if config_path:
+        for name, value in read_config_file(config_path).items():
+            merged[name] = _coerce(name, value, f"config file {config_path}")
+    for name, value in cli.items():
+        if value is not None and value != [] and value != ():
+            merged[name] = _coerce(name, value, "command line")
+    settings = FollowSettings(**merged)
+    _check(settings)
+    return settings
+
+
+def _check(s: FollowSettings) -> None:
+    if not s.inputs:
+        raise ConfigError("follow needs at least one INPUT (a file, a FIFO, or - for standard input)")
+    if s.output and s.output_dir:
+        raise ConfigError("give either --output or --output-dir, not both")
+    options = s.filter_options()  # validates every filter option
+    if s.output_dir and options.window is None:
+        raise ConfigError("--output-dir writes one file per window: --window must not be 0 or none")
+    s.backlog_bytes  # noqa: B018 - validates
+    needs_state = any(name != "-" for name in s.inputs) or bool(s.output and s.output != "-") or bool(s.output_dir)
+    if needs_state and not s.state_dir:
+        raise ConfigError("follow needs --state-dir (or $STATE_DIRECTORY) for its checkpoint")
+    for name in s.inputs:
+        if name != "-" and Path(name).is_dir():
+            raise ConfigError(f"input {name} is a directory")
+
+
+def parse_size(text: str, *, option: str) -> int:
+    value = text.strip().lower().removesuffix("ib").removesuffix("b")
+    unit = value[-1:] if value[-1:] in _SIZE_UNITS else ""
+    number = value[: len(value) - len(unit)]
+    if not number.isdigit() or int(number) <= 0:
+        raise ConfigError(f"{option}: cannot read size {text!r}; use forms like 64M or 1G")
+    return int(number) * _SIZE_UNITS[unit]

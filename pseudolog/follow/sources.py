@@ -1,0 +1,307 @@
+"""Inputs that never end: files followed like `tail -F`, and pipes (FIFOs, standard input).
+
+A file is known by its identity (device, inode), not its name. When the name comes to point at a new file
+(rename-and-create rotation), the old file stays open and is read until it has been idle for `rotate_wait`
+seconds, so lines the writer adds after the rename are not lost; the new file is read from its start. A
+file that shrinks below what was read (copytruncate) is read again from its start. Only complete lines are
+processed: a partial last line waits for its newline, and positions count complete lines only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+from pseudolog.follow.checkpoint import FilePosition, InputState
+from pseudolog.io.framing import LineFramer, Piece
+
+CHUNK = 1 << 20
+Warn = Callable[[str], None]
+
+
+class _OpenFile:
+    """One open file: what has been read of it, and the framer holding its partial last line."""
+
+    def __init__(self, fd: int, info: os.stat_result, offset: int, max_line: int) -> None:
+        self.fd = fd
+        self.dev, self.ino = info.st_dev, info.st_ino
+        self.pos = offset
+        self.framer = LineFramer(max_line)
+        self.idle_since = time.monotonic()
+        os.lseek(fd, offset, os.SEEK_SET)
+
+    @classmethod
+    def open(cls, path: str, max_line: int, position: FilePosition | None = None) -> _OpenFile | None:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except (FileNotFoundError, PermissionError):
+            return None
+        info = os.fstat(fd)
+        handle = cls(fd, info, position.offset if position else 0, max_line)
+        if position is not None:
+            handle.framer.resume_mid_line(position.long_line, position.mask_head)
+        return handle
+
+    def read(self, budget: int) -> tuple[list[Piece], bool]:
+        """Pieces from up to `budget` bytes; and whether the end of the file was reached."""
+        pieces: list[Piece] = []
+        while budget > 0:
+            chunk = os.read(self.fd, min(CHUNK, budget))
+            if not chunk:
+                return pieces, True
+            self.pos += len(chunk)
+            budget -= len(chunk)
+            self.idle_since = time.monotonic()
+            pieces.extend(self.framer.feed(chunk))
+        return pieces, False
+
+    def position(self) -> FilePosition:
+        long_line, mask_head = self.framer.mid_line
+        return FilePosition(self.dev, self.ino, self.pos - self.framer.pending, long_line, mask_head)
+
+    def lag(self) -> int:
+        try:
+            return max(0, os.fstat(self.fd).st_size - self.pos)
+        except OSError:
+            return 0
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+def find_by_identity(path: str, dev: int, ino: int) -> str | None:
+    """The file in `path`'s directory that is (dev, ino): where a rotation renamed it."""
+    directory = Path(path).parent
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == (dev, ino) and stat.S_ISREG(info.st_mode):
+            return entry.path
+    return None
+
+
+def _identity(path: str) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_size
+
+
+class FileSource:
+    """One log file path, followed across rotations from a checkpointed position."""
+
+    checkpointed = True
+
+    def __init__(self, path: str, max_line: int, rotate_wait: float, state: InputState | None, warn: Warn) -> None:
+        self.name = path
+        self.max_line = max_line
+        self.rotate_wait = rotate_wait
+        self.warn = warn
+        self.current: _OpenFile | None = None
+        self.rotated: list[_OpenFile] = []
+        self.ended = False
+        self._waiting_said = False
+        self._restore(state)
+
+    def _restore(self, state: InputState | None) -> None:
+        if state is None:
+            self.current = _OpenFile.open(self.name, self.max_line)
+            return
+        for position in state.rotated:
+            self._reopen_rotated(position)
+        cur = state.current
+        here = _identity(self.name)
+        if cur is not None and here is not None and here[:2] == (cur.dev, cur.ino):
+            if here[2] < cur.offset:
+                self.warn(f"input {self.name} shrank while pseudolog was stopped (copytruncate); reading it again")
+                cur = None
+            self.current = _OpenFile.open(self.name, self.max_line, cur)
+            return
+        if cur is not None:
+            self._reopen_rotated(cur)
+        self.current = _OpenFile.open(self.name, self.max_line)
+
+    def _reopen_rotated(self, position: FilePosition) -> None:
+        found = find_by_identity(self.name, position.dev, position.ino)
+        handle = _OpenFile.open(found, self.max_line, position) if found else None
+        if handle is None or (handle.dev, handle.ino) != (position.dev, position.ino):
+            self.warn(
+                f"input {self.name}: a rotated file it was reading is gone from its directory; "
+                "lines written to it after the last checkpoint are lost"
+            )
+            if handle is not None:
+                handle.close()
+            return
+        self.rotated.append(handle)
+
+    def read(self, budget: int) -> list[Piece]:
+        pieces: list[Piece] = []
+        for old in list(self.rotated):
+            got, at_end = old.read(budget)
+            pieces += got
+            if at_end and time.monotonic() - old.idle_since >= self.rotate_wait:
+                pieces += old.framer.finish()  # the rotated file is done: its last line will get no newline
+                old.close()
+                self.rotated.remove(old)
+        if self.current is None:
+            self.current = _OpenFile.open(self.name, self.max_line)
+            if self.current is None:
+                if not self._waiting_said:
+                    self.warn(f"input {self.name} is missing or unreadable; waiting for it")
+                    self._waiting_said = True
+                return pieces
+            self._waiting_said = False
+        got, at_end = self.current.read(budget)
+        pieces += got
+        if at_end:
+            pieces += self._check_rotation()
+        return pieces
+
+    def _check_rotation(self) -> list[Piece]:
+        cur = self.current
+        assert cur is not None
+        here = _identity(self.name)
+        if here is None or here[:2] != (cur.dev, cur.ino):
+            self.rotated.append(cur)  # renamed (or deleted): drained until idle, then closed
+            self.current = _OpenFile.open(self.name, self.max_line) if here is not None else None
+            return []
+        size = os.fstat(cur.fd).st_size
+        if size < cur.pos:
+            self.warn(f"input {self.name} was truncated (copytruncate); reading it from its start")
+            pieces = cur.framer.finish()
+            cur.close()
+            self.current = _OpenFile.open(self.name, self.max_line)
+            return pieces
+        return []
+
+    def state(self) -> InputState:
+        return InputState(
+            self.current.position() if self.current else None, [old.position() for old in self.rotated]
+        )
+
+    def lag(self) -> int:
+        return sum(f.lag() for f in (*self.rotated, *([self.current] if self.current else [])))
+
+    def close(self) -> None:
+        for f in (*self.rotated, *([self.current] if self.current else [])):
+            f.close()
+
+
+class PipeSource:
+    """A FIFO or standard input, drained by a thread so the writer is never blocked by slow processing.
+
+    Up to `backlog` bytes wait in memory; beyond that, whole lines are shed and counted (the writer is
+    told nothing, but STATUS and the counters say so). A FIFO is opened read-write, so it never reports
+    end of input between writers; standard input ends the source at its end.
+    """
+
+    checkpointed = False
+
+    def __init__(self, name: str, max_line: int, backlog: int, wake: threading.Event) -> None:
+        self.name = name
+        self.framer = LineFramer(max_line)
+        self.backlog_limit = backlog
+        self.wake = wake
+        self.ended = False
+        self.shed_lines = 0
+        self.backlog = 0
+        self.error: str | None = None
+        self._chunks: deque[bytes] = deque()
+        self._lock = threading.Lock()
+        self._eof = False
+        if name == "-":
+            self.fd = 0
+        else:
+            try:
+                self.fd = os.open(name, os.O_RDWR | os.O_CLOEXEC)
+            except OSError as exc:
+                from pseudolog.errors import InputError
+
+                raise InputError(f"cannot open FIFO {name}: {exc.strerror}") from None
+        threading.Thread(target=self._drain, name=f"read {name}", daemon=True).start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, CHUNK)
+            except OSError as exc:
+                self.error = exc.strerror
+                chunk = b""
+            with self._lock:
+                if not chunk:
+                    self._eof = True
+                else:
+                    chunk = self._shed(chunk)
+                    self._chunks.append(chunk)
+                    self.backlog += len(chunk)
+            self.wake.set()
+            if not chunk and self._eof:
+                return
+
+    def _shed(self, chunk: bytes) -> bytes:
+        """Over the backlog limit: keep the end of the line in progress and the start of the next one,
+        drop the whole lines between them."""
+        if self.backlog + len(chunk) <= self.backlog_limit:
+            return chunk
+        first, last = chunk.find(b"\n"), chunk.rfind(b"\n")
+        if first < 0 or first == last:
+            return chunk
+        self.shed_lines += chunk.count(b"\n", first + 1, last + 1)
+        return chunk[: first + 1] + chunk[last + 1 :]
+
+    def read(self, budget: int) -> list[Piece]:
+        pieces: list[Piece] = []
+        with self._lock:
+            taken: list[bytes] = []
+            while self._chunks and budget > 0:
+                chunk = self._chunks.popleft()
+                budget -= len(chunk)
+                self.backlog -= len(chunk)
+                taken.append(chunk)
+            finished = self._eof and not self._chunks
+        for chunk in taken:
+            pieces += self.framer.feed(chunk)
+        if finished and not self.ended:
+            pieces += self.framer.finish()
+            self.ended = True
+        return pieces
+
+    def state(self) -> None:
+        return None
+
+    def lag(self) -> int:
+        return self.backlog
+
+    def close(self) -> None:
+        if self.fd != 0:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+
+
+Source = FileSource | PipeSource
+
+
+def open_source(
+    name: str, max_line: int, rotate_wait: float, backlog: int, state: InputState | None, warn: Warn,
+    wake: threading.Event,
+) -> Source:
+    if name == "-":
+        return PipeSource(name, max_line, backlog, wake)
+    with contextlib.suppress(OSError):
+        if stat.S_ISFIFO(os.stat(name).st_mode):
+            return PipeSource(name, max_line, backlog, wake)
+    return FileSource(name, max_line, rotate_wait, state, warn)
