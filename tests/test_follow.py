@@ -1,0 +1,389 @@
+"""`pseudolog follow` as a sidecar, through the installed script: tail -F, rotation, checkpoints that hold
+across SIGKILL, window files, signals, systemd notifications, FIFOs and standard input."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli_e2e import assert_one_line_error
+
+FMT = ("--format", "nginx_combined")
+
+
+def line(i: int, day: int = 21) -> bytes:
+    return (
+        f'203.0.113.{i % 250} - - [{day}/Nov/2026:10:{i // 60 % 60:02d}:{i % 60:02d} +0000] '
+        f'"GET /item/{i}?to=%2B4930{i:07d} HTTP/1.1" 200 5 "-" "t"\n'
+    ).encode()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PSEUDOLOG_KEY_FILE", "CREDENTIALS_DIRECTORY")}
+    env.pop("NOTIFY_SOCKET", None)
+    env.pop("WATCHDOG_USEC", None)
+    env.update(extra)
+    return env
+
+
+def start(bin_: str, *args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [bin_, "follow", *args], env=env or clean_env(), stdout=kw.pop("stdout", subprocess.DEVNULL),
+        stderr=subprocess.PIPE, **kw,
+    )
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def line_count(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def stop(proc: subprocess.Popen) -> bytes:
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err
+    return err
+
+
+def expected(bin_: str, key_file: Path, data: bytes) -> list[bytes]:
+    proc = subprocess.run(
+        [bin_, "run", "--key-file", str(key_file), *FMT], input=data, capture_output=True, env=clean_env(), check=True
+    )
+    return proc.stdout.splitlines(keepends=True)
+
+
+def test_follows_appended_lines_and_a_partial_line_waits_for_its_newline(pseudolog_bin, key_file, tmp_path):
+    src, out = tmp_path / "access.log", tmp_path / "out.log"
+    src.write_bytes(line(1) + line(2) + line(3)[:30])
+    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out),
+                 *FMT, str(src))
+    wait_for(lambda: line_count(out) == 2, what="two lines")
+    time.sleep(0.6)
+    assert line_count(out) == 2 and out.read_bytes().endswith(b"\n")  # the partial line is held back
+    with src.open("ab") as f:
+        f.write(line(3)[30:] + line(4))
+    wait_for(lambda: line_count(out) == 4, what="four lines")
+    stop(proc)
+    assert out.read_bytes().splitlines(keepends=True) == expected(pseudolog_bin, key_file, src.read_bytes())
+    assert b"203.0.113" not in out.read_bytes()
+
+
+def test_sigterm_checkpoints_and_a_restart_resumes_without_repeats(pseudolog_bin, key_file, tmp_path):
+    src, out, st = tmp_path / "access.log", tmp_path / "out.log", tmp_path / "st"
+    args = ("--key-file", str(key_file), "--state-dir", str(st), "-o", str(out), *FMT, str(src))
+    src.write_bytes(b"".join(line(i) for i in range(100)))
+    proc = start(pseudolog_bin, *args)
+    wait_for(lambda: line_count(out) == 100)
+    err = stop(proc)
+    assert b"100 line(s) in, 100 out" in err
+    with src.open("ab") as f:
+        f.write(b"".join(line(i) for i in range(100, 150)))
+    proc = start(pseudolog_bin, *args)
+    wait_for(lambda: line_count(out) == 150)
+    stop(proc)
+    assert out.read_bytes().splitlines(keepends=True) == expected(pseudolog_bin, key_file, src.read_bytes())
+
+
+def test_rename_rotation_keeps_lines_written_after_the_rename(pseudolog_bin, key_file, tmp_path):
+    src, out = tmp_path / "access.log", tmp_path / "out.log"
+    writer = src.open("ab", buffering=0)
+    writer.write(b"".join(line(i) for i in range(50)))
+    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out),
+                 "--rotate-wait", "1", *FMT, str(src))
+    wait_for(lambda: line_count(out) == 50)
+    os.rename(src, tmp_path / "access.log.1")
+    writer.write(b"".join(line(i) for i in range(50, 60)))  # the writer has not reopened yet
+    time.sleep(0.5)
+    writer.write(b"".join(line(i) for i in range(60, 70)))
+    writer.close()
+    (tmp_path / "access.log").write_bytes(b"".join(line(i) for i in range(70, 90)))
+    wait_for(lambda: line_count(out) == 90, what="all 90 lines")
+    stop(proc)
+    want = expected(pseudolog_bin, key_file, b"".join(line(i) for i in range(90)))
+    assert Counter(out.read_bytes().splitlines(keepends=True)) == Counter(want)
+
+
+def test_copytruncate_rotation_reads_the_file_again_from_its_start(pseudolog_bin, key_file, tmp_path):
+    src, out = tmp_path / "access.log", tmp_path / "out.log"
+    src.write_bytes(b"".join(line(i) for i in range(40)))
+    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out),
+                 *FMT, str(src))
+    wait_for(lambda: line_count(out) == 40)
+    (tmp_path / "access.log.1").write_bytes(src.read_bytes())  # copy ...
+    with src.open("r+b") as f:  # ... truncate, and the writer goes on at the start
+        f.truncate(0)
+    time.sleep(0.5)
+    with src.open("ab") as f:
+        f.write(b"".join(line(i) for i in range(40, 45)))
+    wait_for(lambda: line_count(out) == 45)
+    err = stop(proc)
+    assert b"copytruncate" in err
+    want = expected(pseudolog_bin, key_file, b"".join(line(i) for i in range(45)))
+    assert out.read_bytes().splitlines(keepends=True) == want
+
+
+class Writer(threading.Thread):
+    """Appends numbered lines in uneven bursts (so partial lines are common) and rotates by rename once."""
+
+    def __init__(self, path: Path, total: int, dated) -> None:
+        super().__init__(daemon=True)
+        self.path, self.total, self.dated = path, total, dated
+        self.written: list[bytes] = []
+
+    def run(self) -> None:
+        rng = random.Random(7)
+        handle = self.path.open("ab", buffering=0)
+        pending = b""
+        for i in range(self.total):
+            text = self.dated(i)
+            self.written.append(text)
+            pending += text
+            if i == self.total // 2:
+                handle.write(pending)
+                pending = b""
+                os.rename(self.path, self.path.with_name(self.path.name + ".1"))
+            elif i == self.total // 2 + 300:  # late lines went to the renamed file; now reopen
+                handle.write(pending)
+                pending = b""
+                handle.close()
+                handle = self.path.open("ab", buffering=0)
+            if len(pending) > rng.randint(2000, 20000):
+                cut = rng.randint(1, len(pending) - 1)  # flush mid-line
+                handle.write(pending[:cut])
+                pending = pending[cut:]
+                time.sleep(0.002)
+        handle.write(pending)
+        handle.close()
+
+
+@pytest.mark.parametrize("sink", ["file", "window-dir"])
+def test_sigkill_and_rotation_leave_every_line_exactly_once(pseudolog_bin, key_file, tmp_path, sink):
+    src, st = tmp_path / "app.log", tmp_path / "st"
+    total = 20000
+    out_args = ("-o", str(tmp_path / "out.log")) if sink == "file" else ("--output-dir", str(tmp_path / "out"))
+    args = ("--key-file", str(key_file), "--state-dir", str(st), *out_args, "--rotate-wait", "2", *FMT, str(src))
+
+    def outputs() -> list[bytes]:
+        files = [tmp_path / "out.log"] if sink == "file" else sorted((tmp_path / "out").glob("*.log"))
+        return [x for f in files if f.exists() for x in f.read_bytes().splitlines(keepends=True)]
+
+    writer = Writer(src, total, lambda i: line(i, day=21 + (i // 1500) % 2))
+    src.touch()
+    writer.start()
+    rng = random.Random(11)
+    kills = 0
+    while writer.is_alive() or kills < 4:
+        proc = start(pseudolog_bin, *args)
+        time.sleep(rng.uniform(0.15, 0.7))
+        proc.kill()
+        proc.wait()
+        kills += 1
+    writer.join()
+    proc = start(pseudolog_bin, *args)
+    wait_for(lambda: len(outputs()) >= total, timeout=120, what="every line")
+    time.sleep(0.5)
+    stop(proc)
+    want = expected(pseudolog_bin, key_file, b"".join(writer.written))
+    got = outputs()
+    missing, doubled = Counter(want) - Counter(got), Counter(got) - Counter(want)
+    assert not missing and not doubled, (kills, sum(missing.values()), sum(doubled.values()))
+    if sink == "window-dir":
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2026-11-21.log", "2026-11-22.log"]
+        assert all(b"[22/Nov/2026" in x for x in (tmp_path / "out" / "2026-11-22.log").read_bytes().splitlines())
+
+
+def test_window_files_expire_with_retention(pseudolog_bin, key_file, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    now = time.time()
+    day = 86400
+
+    def stamped(t: float, i: int) -> bytes:
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(t))
+        return f'198.51.100.{i} - - [{stamp}] "GET / HTTP/1.1" 200 1 "-" "t"\n'.encode()
+
+    stale = out / time.strftime("%Y-%m-%d.log", time.gmtime(now - 10 * day))
+    stale.write_bytes(b"old pseudonymised lines\n")
+    unrelated = out / "README"
+    unrelated.write_bytes(b"kept\n")
+    src = tmp_path / "access.log"
+    src.write_bytes(stamped(now - 5 * day, 1) + stamped(now - day, 2) + stamped(now, 3))
+    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"),
+                 "--output-dir", str(out), "--retention", "2d", *FMT, str(src))
+    wait_for(lambda: len(list(out.glob("*.log"))) == 2 and not stale.exists(), what="window files")
+    err = stop(proc)
+    names = sorted(p.name for p in out.glob("*.log"))
+    assert names == sorted({time.strftime("%Y-%m-%d.log", time.gmtime(t)) for t in (now - day, now)})
+    assert unrelated.exists()
+    assert b"deleted 1 window file(s) past retention" in err
+    assert b"1 dropped" in err  # the line from five days ago
+    assert all(p.stat().st_mode & 0o077 in (0, 0o040) for p in out.glob("*.log"))
+
+
+def test_sighup_reopens_the_output_after_logrotate_and_rereads_the_config(pseudolog_bin, key_file, tmp_path):
+    src, out = tmp_path / "access.log", tmp_path / "out.log"
+    other_key = tmp_path / "other.key"
+    other_key.write_bytes(bytes(range(100, 132)))
+    other_key.chmod(0o600)
+    config = tmp_path / "follow.toml"
+    config.write_text(f'key-file = "{key_file}"\nstate-dir = "{tmp_path / "st"}"\noutput = "{out}"\n'
+                      f'format = "nginx_combined"\ninputs = ["{src}"]\n')
+    src.write_bytes(line(1))
+    proc = start(pseudolog_bin, "--config", str(config))
+    wait_for(lambda: line_count(out) == 1)
+    os.rename(out, tmp_path / "out.log.1")
+    config.write_text(config.read_text().replace(str(key_file), str(other_key)))
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    with src.open("ab") as f:
+        f.write(line(1))
+    wait_for(lambda: line_count(out) == 1, what="the line in the reopened output")
+    config.write_text("this is = not toml [")
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    with src.open("ab") as f:
+        f.write(line(1))
+    wait_for(lambda: line_count(out) == 2)
+    err = stop(proc)
+    first, second = (tmp_path / "out.log.1").read_bytes(), out.read_bytes().splitlines(keepends=True)
+    assert first.split(b" ")[0] != second[0].split(b" ")[0]  # the new key took effect
+    assert second[0] == second[1]  # the broken config left the running one in place
+    assert b"reload failed, running configuration kept" in err
+
+
+def test_systemd_notifications(pseudolog_bin, key_file, tmp_path):
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(str(tmp_path / "notify"))
+    server.settimeout(0.2)
+    messages: list[str] = []
+    done = threading.Event()
+
+    def collect() -> None:
+        while not done.is_set():
+            try:
+                messages.append(server.recv(4096).decode())
+            except TimeoutError:
+                continue
+
+    threading.Thread(target=collect, daemon=True).start()
+    src = tmp_path / "access.log"
+    src.write_bytes(b"".join(line(i) for i in range(20)))
+    env = clean_env(NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="400000")
+    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"),
+                 "-o", str(tmp_path / "out.log"), "--config", str(_status_config(tmp_path)), *FMT, str(src), env=env)
+    wait_for(lambda: any(m.startswith("READY=1") for m in messages), what="READY=1")
+    wait_for(lambda: sum("WATCHDOG=1" in m for m in messages) >= 3, what="watchdog pings")
+    wait_for(lambda: any("20 in, 20 out" in m for m in messages), what="a STATUS with counters")
+    proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: any(m.startswith("RELOADING=1") for m in messages), what="RELOADING=1")
+    stop(proc)
+    time.sleep(0.3)
+    done.set()
+    kinds = [m.split("=", 1)[0] for m in messages if not m.startswith("WATCHDOG")]
+    assert kinds[0] == "READY" and kinds[-1] == "STOPPING"
+    reloading = kinds.index("RELOADING")
+    assert "READY" in kinds[reloading:]
+    status = next(m for m in messages if "lines/s" in m)
+    assert "masked" in status and "lag" in status
+    assert not any("203.0.113" in m or "4930" in m for m in messages)
+
+
+def _status_config(tmp_path: Path) -> Path:
+    path = tmp_path / "status.toml"
+    path.write_text("status-interval = 0.2\n")
+    return path
+
+
+def test_standard_input_ends_with_its_input_and_keeps_the_last_partial_line(pseudolog_bin, key_file, tmp_path):
+    data = b"".join(line(i) for i in range(30)) + b"last line 192.0.2.44 without newline"
+    proc = subprocess.run([pseudolog_bin, "follow", "--key-file", str(key_file), *FMT, "-"], input=data,
+                          capture_output=True, env=clean_env(), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count(b"\n") == 30 and proc.stdout.endswith(b"without newline")
+    assert b"192.0.2.44" not in proc.stdout and b"203.0.113" not in proc.stdout
+
+
+def test_a_fifo_outlives_its_writers(pseudolog_bin, key_file, tmp_path):
+    fifo, out = tmp_path / "pipe", tmp_path / "out.log"
+    os.mkfifo(fifo)
+    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out),
+                 *FMT, str(fifo))
+    for batch in range(3):  # one writer after another; each closes the FIFO
+        fd = os.open(fifo, os.O_WRONLY)
+        os.write(fd, b"".join(line(i) for i in range(batch * 10, batch * 10 + 10)))
+        os.close(fd)
+        wait_for(lambda b=batch: line_count(out) == (b + 1) * 10)
+    stop(proc)
+    want = expected(pseudolog_bin, key_file, b"".join(line(i) for i in range(30)))
+    assert out.read_bytes().splitlines(keepends=True) == want
+
+
+def test_pipe_backlog_sheds_whole_lines_and_counts_them():
+    from pseudolog.follow.sources import PipeSource
+
+    source = PipeSource.__new__(PipeSource)
+    source.backlog, source.backlog_limit, source.shed_lines = 100, 120, 0
+    kept = source._shed(b"end of line\n" + b"whole line\n" * 5 + b"start of next")
+    assert kept == b"end of line\nstart of next"
+    assert source.shed_lines == 5
+    source.backlog = 0
+    assert source._shed(b"x\n" * 10) == b"x\n" * 10  # under the limit nothing is shed
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ((), "at least one INPUT"),
+        (("access.log",), "--state-dir"),
+        (("--state-dir", "st", "access.log"), "needs a key that survives restarts"),
+        (("--config", "missing.toml", "access.log"), "missing.toml does not exist"),
+        (("--config", "bad.toml", "access.log"), "unknown setting 'colour'"),
+        (("--state-dir", "st", "--output-dir", "o", "--window", "none", "--key-file", "KEY", "access.log"), "window"),
+        (("--state-dir", "st", "-o", "a", "--output-dir", "o", "access.log"), "either --output or --output-dir"),
+        (("--state-dir", "st", "--backlog", "lots", "--key-file", "KEY", "access.log"), "backlog"),
+    ],
+)
+def test_follow_user_errors_are_one_line(pseudolog_bin, key_file, tmp_path, args, needle):
+    (tmp_path / "bad.toml").write_text('colour = "blue"\n')
+    args = tuple(str(key_file) if a == "KEY" else a for a in args)
+    proc = subprocess.run([pseudolog_bin, "follow", *args], capture_output=True, env=clean_env(), cwd=tmp_path,
+                          timeout=30)
+    assert_one_line_error(proc, needle)
+
+
+def test_command_line_wins_over_the_config_file(tmp_path):
+    from pseudolog.follow.settings import resolve
+
+    config = tmp_path / "c.toml"
+    config.write_text('inputs = "a.log"\nwindow = "12h"\nkeep = ["mac-oui"]\nstate-dir = "/s"\npoll-interval = "2s"\n')
+    s = resolve({"window": "1d", "inputs": None, "keep": None}, str(config))
+    assert (s.window, s.inputs, s.keep, s.state_dir, s.poll_interval) == ("1d", ("a.log",), ("mac-oui",), "/s", 2.0)
+
+
+def test_second_follower_on_one_state_dir_is_refused(pseudolog_bin, key_file, tmp_path):
+    src = tmp_path / "a.log"
+    src.write_bytes(line(1))
+    args = ("--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(tmp_path / "o.log"), str(src))
+    first = start(pseudolog_bin, *args)
+    wait_for(lambda: line_count(tmp_path / "o.log") == 1)
+    second = subprocess.run([pseudolog_bin, "follow", *args], capture_output=True, env=clean_env(), timeout=30)
+    assert_one_line_error(second, "another pseudolog follow is using the state directory")
+    stop(first)
