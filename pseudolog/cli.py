@@ -341,6 +341,9 @@ def spark(
     fixed_now = _time_option(now, "--now") or time.time()
     from pyspark.sql import SparkSession
 
+    if master is None or master.startswith("local"):
+        # Local workers run this interpreter, which has pseudolog, not whatever `python3` is first on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("pseudolog").config("spark.ui.showConsoleProgress", "false")
     if master:
         builder = builder.master(master)

@@ -1,0 +1,92 @@
+"""CPU of `pseudolog follow` as a sidecar under steady input.
+
+    python benchmarks/sidecar.py [--rate 5000] [--seconds 60] [--corpus nginx]
+
+A writer appends generated lines to a file at a steady rate (one write every 10 ms, as a busy server's log
+grows), while the installed `pseudolog follow` tails it into an output file with checkpoints. After a warm-up,
+the follower's user+system CPU time (from /proc) over the measured interval is reported as a share of one core,
+with its resident memory. The writer runs in this process and is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from pseudolog.synth import GENERATORS
+
+TICK = 0.01
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for row in fh:
+            if row.startswith("VmRSS:"):
+                return int(row.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=int, default=5000, help="lines per second")
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured interval")
+    parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument("--corpus", default="nginx", choices=sorted(GENERATORS))
+    args = parser.parse_args()
+    binary = shutil.which("pseudolog") or parser.error("pseudolog is not installed")
+    total = int(args.rate * (args.seconds + args.warmup + 2))
+    lines = [line.encode() for line in GENERATORS[args.corpus](total)]
+    per_tick = max(1, round(args.rate * TICK))
+    with tempfile.TemporaryDirectory() as tmp:
+        key, src = os.path.join(tmp, "key"), os.path.join(tmp, "app.log")
+        with open(key, "wb") as fh:
+            fh.write(os.urandom(32))
+        os.chmod(key, 0o600)
+        open(src, "wb").close()
+        proc = subprocess.Popen(
+            [binary, "follow", "--key-file", key, "--state-dir", os.path.join(tmp, "st"), "-o",
+             os.path.join(tmp, "out.log"), src],
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)
+        written = 0
+        measured_from = measured_until = cpu_from = cpu_until = 0.0
+        started = time.monotonic()
+        with open(src, "ab", buffering=0) as out:
+            while written + per_tick <= len(lines):
+                elapsed = time.monotonic() - started
+                if measured_from == 0.0 and elapsed >= args.warmup:
+                    measured_from, cpu_from = time.monotonic(), cpu_seconds(proc.pid)
+                if elapsed >= args.warmup + args.seconds:
+                    break
+                out.write(b"".join(lines[written : written + per_tick]))
+                written += per_tick
+                time.sleep(max(0.0, started + written / args.rate - time.monotonic()))
+        measured_until, cpu_until = time.monotonic(), cpu_seconds(proc.pid)
+        rss = rss_mib(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        with open(os.path.join(tmp, "out.log"), "rb") as fh:
+            out_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    wall = measured_until - measured_from
+    share = 100 * (cpu_until - cpu_from) / wall
+    achieved = written / (measured_until - started)
+    print(
+        f"follow, {args.corpus}, {achieved:,.0f} lines/s for {wall:.0f} s: {share:.1f} % of one core "
+        f"(user+system), RSS {rss:.0f} MiB; {out_lines:,} of {written:,} lines out"
+    )
+
+
+if __name__ == "__main__":
+    main()
