@@ -55,8 +55,17 @@ def main() -> None:
         os.chmod(key, 0o600)
         open(src, "wb").close()
         proc = subprocess.Popen(
-            [binary, "follow", "--key-file", key, "--state-dir", os.path.join(tmp, "st"), "-o",
-             os.path.join(tmp, "out.log"), src],
+            [
+                binary,
+                "follow",
+                "--key-file",
+                key,
+                "--state-dir",
+                os.path.join(tmp, "st"),
+                "-o",
+                os.path.join(tmp, "out.log"),
+                src,
+            ],
             stderr=subprocess.DEVNULL,
         )
         time.sleep(1.0)

@@ -43,6 +43,7 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Create and manage pseudonymisation keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
+
 def _announce_ephemeral(key: MasterKey) -> None:
     """Said once, after every option has been checked, so an error is still the only line."""
     if key.ephemeral:

@@ -22,7 +22,7 @@ FMT = ("--format", "nginx_combined")
 
 def line(i: int, day: int = 21) -> bytes:
     return (
-        f'203.0.113.{i % 250} - - [{day}/Nov/2026:10:{i // 60 % 60:02d}:{i % 60:02d} +0000] '
+        f"203.0.113.{i % 250} - - [{day}/Nov/2026:10:{i // 60 % 60:02d}:{i % 60:02d} +0000] "
         f'"GET /item/{i}?to=%2B4930{i:07d} HTTP/1.1" 200 5 "-" "t"\n'
     ).encode()
 
@@ -37,8 +37,11 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def start(bin_: str, *args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
     return subprocess.Popen(
-        [bin_, "follow", *args], env=env or clean_env(), stdout=kw.pop("stdout", subprocess.DEVNULL),
-        stderr=subprocess.PIPE, **kw,
+        [bin_, "follow", *args],
+        env=env or clean_env(),
+        stdout=kw.pop("stdout", subprocess.DEVNULL),
+        stderr=subprocess.PIPE,
+        **kw,
     )
 
 
@@ -73,8 +76,9 @@ def expected(bin_: str, key_file: Path, data: bytes) -> list[bytes]:
 def test_follows_appended_lines_and_a_partial_line_waits_for_its_newline(pseudolog_bin, key_file, tmp_path):
     src, out = tmp_path / "access.log", tmp_path / "out.log"
     src.write_bytes(line(1) + line(2) + line(3)[:30])
-    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out),
-                 *FMT, str(src))
+    proc = start(
+        pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(src)
+    )
     wait_for(lambda: line_count(out) == 2, what="two lines")
     time.sleep(0.6)
     assert line_count(out) == 2 and out.read_bytes().endswith(b"\n")  # the partial line is held back
@@ -106,8 +110,19 @@ def test_rename_rotation_keeps_lines_written_after_the_rename(pseudolog_bin, key
     src, out = tmp_path / "access.log", tmp_path / "out.log"
     writer = src.open("ab", buffering=0)
     writer.write(b"".join(line(i) for i in range(50)))
-    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out),
-                 "--rotate-wait", "1", *FMT, str(src))
+    proc = start(
+        pseudolog_bin,
+        "--key-file",
+        str(key_file),
+        "--state-dir",
+        str(tmp_path / "st"),
+        "-o",
+        str(out),
+        "--rotate-wait",
+        "1",
+        *FMT,
+        str(src),
+    )
     wait_for(lambda: line_count(out) == 50)
     os.rename(src, tmp_path / "access.log.1")
     writer.write(b"".join(line(i) for i in range(50, 60)))  # the writer has not reopened yet
@@ -124,8 +139,9 @@ def test_rename_rotation_keeps_lines_written_after_the_rename(pseudolog_bin, key
 def test_copytruncate_rotation_reads_the_file_again_from_its_start(pseudolog_bin, key_file, tmp_path):
     src, out = tmp_path / "access.log", tmp_path / "out.log"
     src.write_bytes(b"".join(line(i) for i in range(40)))
-    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out),
-                 *FMT, str(src))
+    proc = start(
+        pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(src)
+    )
     wait_for(lambda: line_count(out) == 40)
     (tmp_path / "access.log.1").write_bytes(src.read_bytes())  # copy ...
     with src.open("r+b") as f:  # ... truncate, and the writer goes on at the start
@@ -226,8 +242,19 @@ def test_window_files_expire_with_retention(pseudolog_bin, key_file, tmp_path):
     unrelated.write_bytes(b"kept\n")
     src = tmp_path / "access.log"
     src.write_bytes(stamped(now - 5 * day, 1) + stamped(now - day, 2) + stamped(now, 3))
-    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"),
-                 "--output-dir", str(out), "--retention", "2d", *FMT, str(src))
+    proc = start(
+        pseudolog_bin,
+        "--key-file",
+        str(key_file),
+        "--state-dir",
+        str(tmp_path / "st"),
+        "--output-dir",
+        str(out),
+        "--retention",
+        "2d",
+        *FMT,
+        str(src),
+    )
     wait_for(lambda: len(list(out.glob("*.log"))) == 2 and not stale.exists(), what="window files")
     err = stop(proc)
     names = sorted(p.name for p in out.glob("*.log"))
@@ -244,8 +271,10 @@ def test_sighup_reopens_the_output_after_logrotate_and_rereads_the_config(pseudo
     other_key.write_bytes(bytes(range(100, 132)))
     other_key.chmod(0o600)
     config = tmp_path / "follow.toml"
-    config.write_text(f'key-file = "{key_file}"\nstate-dir = "{tmp_path / "st"}"\noutput = "{out}"\n'
-                      f'format = "nginx_combined"\ninputs = ["{src}"]\n')
+    config.write_text(
+        f'key-file = "{key_file}"\nstate-dir = "{tmp_path / "st"}"\noutput = "{out}"\n'
+        f'format = "nginx_combined"\ninputs = ["{src}"]\n'
+    )
     src.write_bytes(line(1))
     proc = start(pseudolog_bin, "--config", str(config))
     wait_for(lambda: line_count(out) == 1)
@@ -287,8 +316,20 @@ def test_systemd_notifications(pseudolog_bin, key_file, tmp_path):
     src = tmp_path / "access.log"
     src.write_bytes(b"".join(line(i) for i in range(20)))
     env = clean_env(NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="400000")
-    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"),
-                 "-o", str(tmp_path / "out.log"), "--config", str(_status_config(tmp_path)), *FMT, str(src), env=env)
+    proc = start(
+        pseudolog_bin,
+        "--key-file",
+        str(key_file),
+        "--state-dir",
+        str(tmp_path / "st"),
+        "-o",
+        str(tmp_path / "out.log"),
+        "--config",
+        str(_status_config(tmp_path)),
+        *FMT,
+        str(src),
+        env=env,
+    )
     wait_for(lambda: any(m.startswith("READY=1") for m in messages), what="READY=1")
     wait_for(lambda: sum("WATCHDOG=1" in m for m in messages) >= 3, what="watchdog pings")
     wait_for(lambda: any("20 in, 20 out" in m for m in messages), what="a STATUS with counters")
@@ -314,8 +355,13 @@ def _status_config(tmp_path: Path) -> Path:
 
 def test_standard_input_ends_with_its_input_and_keeps_the_last_partial_line(pseudolog_bin, key_file, tmp_path):
     data = b"".join(line(i) for i in range(30)) + b"last line 192.0.2.44 without newline"
-    proc = subprocess.run([pseudolog_bin, "follow", "--key-file", str(key_file), *FMT, "-"], input=data,
-                          capture_output=True, env=clean_env(), timeout=60)
+    proc = subprocess.run(
+        [pseudolog_bin, "follow", "--key-file", str(key_file), *FMT, "-"],
+        input=data,
+        capture_output=True,
+        env=clean_env(),
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count(b"\n") == 30 and proc.stdout.endswith(b"without newline")
     assert b"192.0.2.44" not in proc.stdout and b"203.0.113" not in proc.stdout
@@ -324,8 +370,9 @@ def test_standard_input_ends_with_its_input_and_keeps_the_last_partial_line(pseu
 def test_a_fifo_outlives_its_writers(pseudolog_bin, key_file, tmp_path):
     fifo, out = tmp_path / "pipe", tmp_path / "out.log"
     os.mkfifo(fifo)
-    proc = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out),
-                 *FMT, str(fifo))
+    proc = start(
+        pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(fifo)
+    )
     for batch in range(3):  # one writer after another; each closes the FIFO
         fd = os.open(fifo, os.O_WRONLY)
         os.write(fd, b"".join(line(i) for i in range(batch * 10, batch * 10 + 10)))
@@ -364,8 +411,9 @@ def test_pipe_backlog_sheds_whole_lines_and_counts_them():
 def test_follow_user_errors_are_one_line(pseudolog_bin, key_file, tmp_path, args, needle):
     (tmp_path / "bad.toml").write_text('colour = "blue"\n')
     args = tuple(str(key_file) if a == "KEY" else a for a in args)
-    proc = subprocess.run([pseudolog_bin, "follow", *args], capture_output=True, env=clean_env(), cwd=tmp_path,
-                          timeout=30)
+    proc = subprocess.run(
+        [pseudolog_bin, "follow", *args], capture_output=True, env=clean_env(), cwd=tmp_path, timeout=30
+    )
     assert_one_line_error(proc, needle)
 
 
@@ -387,3 +435,24 @@ def test_second_follower_on_one_state_dir_is_refused(pseudolog_bin, key_file, tm
     second = subprocess.run([pseudolog_bin, "follow", *args], capture_output=True, env=clean_env(), timeout=30)
     assert_one_line_error(second, "another pseudolog follow is using the state directory")
     stop(first)
+
+
+def test_follow_with_a_keyring_writes_what_run_writes(pseudolog_bin, tmp_path):
+    ring, src, out = tmp_path / "ring", tmp_path / "access.log", tmp_path / "out.log"
+    subprocess.run(
+        [pseudolog_bin, "keys", "rotate", "--keyring", str(ring), "--now", "2026-11-21T00:00:00Z", "--ahead", "1h"],
+        check=True,
+        capture_output=True,
+    )
+    src.write_bytes(line(1) + line(2, day=22))  # the 22nd has no key: masked, never raw
+    proc = start(
+        pseudolog_bin, "--keyring", str(ring), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(src)
+    )
+    wait_for(lambda: line_count(out) == 2)
+    err = stop(proc)
+    want = subprocess.run(
+        [pseudolog_bin, "run", "--keyring", str(ring), *FMT, str(src)], capture_output=True, env=clean_env(), check=True
+    ).stdout
+    assert out.read_bytes() == want
+    assert b"203.0.113" not in want and b"MASKED" in want.splitlines()[1]
+    assert b"1 masked" in err

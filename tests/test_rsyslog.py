@@ -33,7 +33,9 @@ def rsyslog(tmp_path: Path, body: str) -> subprocess.Popen:
     assert RSYSLOGD is not None
     return subprocess.Popen(
         [RSYSLOGD, "-n", "-f", str(config), "-i", str(tmp_path / "rsyslogd.pid")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=clean_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=clean_env(),
     )
 
 
@@ -62,8 +64,9 @@ class Listener(threading.Thread):
 def test_rsyslog_ships_pseudolog_output_over_tcp(pseudolog_bin, key_file, tmp_path):
     src, out = tmp_path / "access.log", tmp_path / "out.log"
     src.write_bytes(b"".join(line(i) for i in range(200)))
-    follower = start(pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"),
-                     "-o", str(out), *FMT, str(src))
+    follower = start(
+        pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(src)
+    )
     listener = Listener()
     listener.start()
     shipper = rsyslog(

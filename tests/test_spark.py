@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 
 import orjson
 import pytest
@@ -89,8 +90,10 @@ def test_spark_refuses_a_missing_key_and_an_existing_output(pseudolog_bin, corpu
     assert exists.returncode == 2 and b"exists already" in exists.stderr
 
 
-def test_dataframe_entry_point(corpus):
+def test_dataframe_entry_point(corpus, monkeypatch):
     from pyspark.sql import SparkSession
+
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # local workers need the interpreter that has pseudolog
 
     spark = (
         SparkSession.builder.master("local[2]")

@@ -22,7 +22,9 @@ def make_unit(bin_: str, tmp_path: Path, config_text: str, *extra: str) -> tuple
     config = tmp_path / "follow.toml"
     config.write_text(config_text)
     proc = subprocess.run(
-        [bin_, "unit", "--config", str(config), "--exec", bin_, *extra], capture_output=True, env=clean_env(),
+        [bin_, "unit", "--config", str(config), "--exec", bin_, *extra],
+        capture_output=True,
+        env=clean_env(),
         check=True,
     )
     unit = tmp_path / "pseudolog.service"

@@ -67,8 +67,13 @@ class Follower:
         self.names = [name if name == "-" else os.path.abspath(name) for name in s.inputs]
         self.sources: list[Source] = [
             open_source(
-                name, s.max_line, s.rotate_wait, s.backlog_bytes,
-                saved.inputs.get(name) if saved else None, self.say, self.wake,
+                name,
+                s.max_line,
+                s.rotate_wait,
+                s.backlog_bytes,
+                saved.inputs.get(name) if saved else None,
+                self.say,
+                self.wake,
             )
             for name in self.names
         ]

@@ -189,9 +189,7 @@ class FileSource:
         return []
 
     def state(self) -> InputState:
-        return InputState(
-            self.current.position() if self.current else None, [old.position() for old in self.rotated]
-        )
+        return InputState(self.current.position() if self.current else None, [old.position() for old in self.rotated])
 
     def lag(self) -> int:
         return sum(f.lag() for f in (*self.rotated, *([self.current] if self.current else [])))
@@ -296,7 +294,12 @@ Source = FileSource | PipeSource
 
 
 def open_source(
-    name: str, max_line: int, rotate_wait: float, backlog: int, state: InputState | None, warn: Warn,
+    name: str,
+    max_line: int,
+    rotate_wait: float,
+    backlog: int,
+    state: InputState | None,
+    warn: Warn,
     wake: threading.Event,
 ) -> Source:
     if name == "-":
