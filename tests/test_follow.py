@@ -456,3 +456,14 @@ def test_follow_with_a_keyring_writes_what_run_writes(pseudolog_bin, tmp_path):
     assert out.read_bytes() == want
     assert b"203.0.113" not in want and b"MASKED" in want.splitlines()[1]
     assert b"1 masked" in err
+
+
+def test_output_fed_by_a_pipe_is_never_cut_back(pseudolog_bin, key_file, tmp_path):
+    """Pipe lines cannot be read again, so lines written after the last checkpoint must stay."""
+    out = tmp_path / "out.log"
+    args = [pseudolog_bin, "follow", "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out)]
+    subprocess.run([*args, *FMT, "-"], input=line(1) * 10, env=clean_env(), check=True, capture_output=True)
+    with out.open("ab") as f:  # as if a crash came after these were written and before the checkpoint
+        f.write(b"written after the checkpoint\n" * 5)
+    subprocess.run([*args, *FMT, "-"], input=line(2) * 3, env=clean_env(), check=True, capture_output=True)
+    assert line_count(out) == 18

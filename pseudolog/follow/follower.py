@@ -78,6 +78,7 @@ class Follower:
             for name in self.names
         ]
         self.engines = [Engine(self.options, secret) for _ in self.sources]
+        self._has_pipes = any(not src.checkpointed for src in self.sources)
         self.sink = self._make_sink(saved)
         self.notifier = Notifier(environ)
         self.base: Counter[str] = Counter()  # counts of engines replaced by a reload
@@ -88,8 +89,16 @@ class Follower:
         self._lines_at_status = 0
 
     def _make_sink(self, saved: Checkpoint | None) -> Sink:
+        """Outputs are cut back to the checkpoint only when the inputs can be read again from it: lines
+        from a pipe cannot, so with pipes alone nothing is cut (and nothing is doubled either)."""
         s = self.settings
-        outputs = saved.outputs if saved else None
+        replayable = [src.checkpointed for src in self.sources]
+        outputs = saved.outputs if saved and any(replayable) else None
+        if saved and any(replayable) and not all(replayable):
+            self.say(
+                "files and pipes share an output: after a crash, pipe lines written after the last checkpoint "
+                "are lost (checkpoints follow every read to keep that short)"
+            )
         if s.output_dir:
             assert self.options.window is not None
             return WindowDirSink(s.output_dir, self.options.window, self.options.retention, outputs, self.say)
@@ -172,7 +181,8 @@ class Follower:
 
     def _housekeeping(self, progressed: bool) -> None:
         mono = time.monotonic()
-        if self._dirty and (not progressed or mono - self._last_checkpoint >= CHECKPOINT_EVERY):
+        defer = progressed and not self._has_pipes and mono - self._last_checkpoint < CHECKPOINT_EVERY
+        if self._dirty and not defer:
             self.checkpoint()
         if mono - self._last_expire >= EXPIRE_EVERY:
             self._expire()
