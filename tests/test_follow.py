@@ -45,6 +45,13 @@ def start(bin_: str, *args: str, env: dict[str, str] | None = None, **kw) -> sub
     )
 
 
+def follow_into(bin_: str, key_file: Path, tmp_path: Path, src: Path, *extra: str, env=None) -> subprocess.Popen:
+    """`follow --key-file KEY --state-dir TMP/st EXTRA... --format nginx_combined SRC`"""
+    return start(
+        bin_, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), *extra, *FMT, str(src), env=env
+    )
+
+
 def wait_for(predicate, timeout: float = 30.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -76,9 +83,7 @@ def expected(bin_: str, key_file: Path, data: bytes) -> list[bytes]:
 def test_follows_appended_lines_and_a_partial_line_waits_for_its_newline(pseudolog_bin, key_file, tmp_path):
     src, out = tmp_path / "access.log", tmp_path / "out.log"
     src.write_bytes(line(1) + line(2) + line(3)[:30])
-    proc = start(
-        pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(src)
-    )
+    proc = follow_into(pseudolog_bin, key_file, tmp_path, src, "-o", str(out))
     wait_for(lambda: line_count(out) == 2, what="two lines")
     time.sleep(0.6)
     assert line_count(out) == 2 and out.read_bytes().endswith(b"\n")  # the partial line is held back
@@ -110,19 +115,7 @@ def test_rename_rotation_keeps_lines_written_after_the_rename(pseudolog_bin, key
     src, out = tmp_path / "access.log", tmp_path / "out.log"
     writer = src.open("ab", buffering=0)
     writer.write(b"".join(line(i) for i in range(50)))
-    proc = start(
-        pseudolog_bin,
-        "--key-file",
-        str(key_file),
-        "--state-dir",
-        str(tmp_path / "st"),
-        "-o",
-        str(out),
-        "--rotate-wait",
-        "1",
-        *FMT,
-        str(src),
-    )
+    proc = follow_into(pseudolog_bin, key_file, tmp_path, src, "-o", str(out), "--rotate-wait", "1")
     wait_for(lambda: line_count(out) == 50)
     os.rename(src, tmp_path / "access.log.1")
     writer.write(b"".join(line(i) for i in range(50, 60)))  # the writer has not reopened yet
@@ -139,9 +132,7 @@ def test_rename_rotation_keeps_lines_written_after_the_rename(pseudolog_bin, key
 def test_copytruncate_rotation_reads_the_file_again_from_its_start(pseudolog_bin, key_file, tmp_path):
     src, out = tmp_path / "access.log", tmp_path / "out.log"
     src.write_bytes(b"".join(line(i) for i in range(40)))
-    proc = start(
-        pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(src)
-    )
+    proc = follow_into(pseudolog_bin, key_file, tmp_path, src, "-o", str(out))
     wait_for(lambda: line_count(out) == 40)
     (tmp_path / "access.log.1").write_bytes(src.read_bytes())  # copy ...
     with src.open("r+b") as f:  # ... truncate, and the writer goes on at the start
@@ -242,19 +233,7 @@ def test_window_files_expire_with_retention(pseudolog_bin, key_file, tmp_path):
     unrelated.write_bytes(b"kept\n")
     src = tmp_path / "access.log"
     src.write_bytes(stamped(now - 5 * day, 1) + stamped(now - day, 2) + stamped(now, 3))
-    proc = start(
-        pseudolog_bin,
-        "--key-file",
-        str(key_file),
-        "--state-dir",
-        str(tmp_path / "st"),
-        "--output-dir",
-        str(out),
-        "--retention",
-        "2d",
-        *FMT,
-        str(src),
-    )
+    proc = follow_into(pseudolog_bin, key_file, tmp_path, src, "--output-dir", str(out), "--retention", "2d")
     wait_for(lambda: len(list(out.glob("*.log"))) == 2 and not stale.exists(), what="window files")
     err = stop(proc)
     names = sorted(p.name for p in out.glob("*.log"))
@@ -316,18 +295,15 @@ def test_systemd_notifications(pseudolog_bin, key_file, tmp_path):
     src = tmp_path / "access.log"
     src.write_bytes(b"".join(line(i) for i in range(20)))
     env = clean_env(NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="400000")
-    proc = start(
+    proc = follow_into(
         pseudolog_bin,
-        "--key-file",
-        str(key_file),
-        "--state-dir",
-        str(tmp_path / "st"),
+        key_file,
+        tmp_path,
+        src,
         "-o",
         str(tmp_path / "out.log"),
         "--config",
         str(_status_config(tmp_path)),
-        *FMT,
-        str(src),
         env=env,
     )
     wait_for(lambda: any(m.startswith("READY=1") for m in messages), what="READY=1")
@@ -370,9 +346,7 @@ def test_standard_input_ends_with_its_input_and_keeps_the_last_partial_line(pseu
 def test_a_fifo_outlives_its_writers(pseudolog_bin, key_file, tmp_path):
     fifo, out = tmp_path / "pipe", tmp_path / "out.log"
     os.mkfifo(fifo)
-    proc = start(
-        pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(fifo)
-    )
+    proc = follow_into(pseudolog_bin, key_file, tmp_path, fifo, "-o", str(out))
     for batch in range(3):  # one writer after another; each closes the FIFO
         fd = os.open(fifo, os.O_WRONLY)
         os.write(fd, b"".join(line(i) for i in range(batch * 10, batch * 10 + 10)))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_follow import FMT, clean_env, expected, line, start, stop, wait_for
+from tests.test_follow import FMT, clean_env, expected, follow_into, line, stop, wait_for
 
 RSYSLOGD = shutil.which("rsyslogd") or ("/usr/sbin/rsyslogd" if Path("/usr/sbin/rsyslogd").exists() else None)
 pytestmark = pytest.mark.skipif(RSYSLOGD is None, reason="rsyslogd is not installed (Debian package rsyslog)")
@@ -64,9 +64,7 @@ class Listener(threading.Thread):
 def test_rsyslog_ships_pseudolog_output_over_tcp(pseudolog_bin, key_file, tmp_path):
     src, out = tmp_path / "access.log", tmp_path / "out.log"
     src.write_bytes(b"".join(line(i) for i in range(200)))
-    follower = start(
-        pseudolog_bin, "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(src)
-    )
+    follower = follow_into(pseudolog_bin, key_file, tmp_path, src, "-o", str(out))
     listener = Listener()
     listener.start()
     shipper = rsyslog(
