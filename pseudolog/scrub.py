@@ -119,9 +119,20 @@ def _touches_identifier_chars(text: bytes, found: list[Found]) -> bool:
                 return True
         if f.end < n:
             c = text[f.end]
-            if c in _HEX or c == 0x2E or (c == 0x3A and f.end + 1 < n and text[f.end + 1] in _HEX_LETTER_OR_COLON):
+            if c in _HEX or c in b".%" or (c == 0x3A and _colon_group_follows(text, f.end + 1)):
                 return True
     return False
+
+
+def _colon_group_follows(text: bytes, i: int) -> bool:
+    """After a colon at i-1: more than a port (`:5060`): a hex letter, a colon, or digits and another colon
+    (`:5101:...`, which may hold an address once the token has broken the run in front of it)."""
+    n = len(text)
+    if i < n and text[i] in _HEX_LETTER_OR_COLON:
+        return True
+    while i < n and text[i] in _HEX:
+        i += 1
+    return i < n and text[i] == 0x3A
 
 
 def split_border_runs(data: bytes, head: bool, tail: bool) -> tuple[bytes, bytes, bytes]:
