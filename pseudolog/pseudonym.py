@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha256
 
+from pseudolog.cache import BoundedCache
 from pseudolog.ipcrypt_pfx import IpcryptPfx
 from pseudolog.keys import derive_kind_key
 
@@ -104,8 +105,7 @@ class Pseudonymizer:
         self.style = style or Style()
         self._pfx: dict[int | None, IpcryptPfx] = {}
         self._keys: dict[tuple[str, int | None], bytes] = {}
-        self._tokens: dict[tuple[int | None, str, str], str] = {}
-        self._cache_size = cache_size
+        self._tokens: BoundedCache[tuple[int | None, str, str], str] = BoundedCache(cache_size)
 
     def __repr__(self) -> str:
         return f"Pseudonymizer(window_length={self.window_length})"
@@ -126,18 +126,15 @@ class Pseudonymizer:
 
     def token(self, kind: str, normalised: str, window: int | None) -> str:
         cache_key = (window, kind, normalised)
-        try:
-            return self._tokens[cache_key]
-        except KeyError:
-            pass
+        hit = self._tokens.get(cache_key)
+        if hit is not None:
+            return hit
         if kind == "ip" and self.style.ip_style == "prefix":
             token = self._prefix_preserving(normalised, window)
         else:
             mac = hmac.digest(self.kind_key(kind, window), normalised.encode("ascii"), sha256)
             token = encode_token(kind, mac, kept_prefix(kind, normalised, self.style))
-        if len(self._tokens) >= self._cache_size:
-            self._tokens.pop(next(iter(self._tokens)))
-        self._tokens[cache_key] = token
+        self._tokens.put(cache_key, token)
         return token
 
     def _prefix_preserving(self, normalised: str, window: int | None) -> str:

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 
+from pseudolog.cache import BoundedCache
 from pseudolog.detect import Found
 from pseudolog.detect.context import find_context
 from pseudolog.detect.device import find_imei, find_mac
@@ -153,12 +154,13 @@ def split_border_runs(data: bytes, head: bool, tail: bool) -> tuple[bytes, bytes
 class Scrubber:
     """Finds identifiers with all detectors and swaps in tokens for one window at a time."""
 
-    def __init__(self, pseudonymizer: Pseudonymizer, region: str, cache_size: int = 50_000) -> None:
+    def __init__(self, pseudonymizer: Pseudonymizer, region: str, cache_size: int = 100_000) -> None:
         self.pseudonymizer = pseudonymizer
         self.region = region
         self.replaced: Counter[str] = Counter()
-        self._cache: dict[tuple[int | None, bool, bytes], tuple[bytes, tuple[str, ...]]] = {}
-        self._cache_size = cache_size
+        self._cache: BoundedCache[tuple[int | None, bool, bytes], tuple[bytes, tuple[str, ...]]] = BoundedCache(
+            cache_size
+        )
         self._detectors: tuple[tuple[re.Pattern[bytes], Detector], ...] = (
             (TRIGGERS["context"], lambda t: find_context(t, region)),
             (TRIGGERS["sip"], lambda t: find_sip(t, region)),
@@ -229,9 +231,7 @@ class Scrubber:
                     self.replaced[kind] += 1
             return hit[0]
         out, kinds = self._scrub(text, window, in_agent)
-        if len(self._cache) >= self._cache_size:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[key] = (out, tuple(kinds))
+        self._cache.put(key, (out, tuple(kinds)))
         return out
 
     def _replace(self, text: bytes, found: list[Found], window: int | None) -> bytes:

@@ -12,6 +12,8 @@ import calendar
 import re
 from collections.abc import Callable
 
+from pseudolog.cache import BoundedCache
+
 MONTHS = {
     name: i
     for i, name in enumerate(
@@ -146,13 +148,16 @@ def year_of(epoch: float) -> int:
     return time.gmtime(epoch).tm_year
 
 
+_NONE = object()  # a cached "no time in this text"
+
+
 class TimeParser:
     """Cached timestamp parsing for one stream. Pure: the reference time comes in as an argument."""
 
     def __init__(self, cache_size: int = 4096) -> None:
-        self._cache: dict[tuple[str, bytes], float | None] = {}
-        self._syslog_cache: dict[tuple[bytes, int], list[float] | None] = {}
-        self._cache_size = cache_size
+        # Values may be None (no time in that text): cached as _NONE so a miss is told from a hit.
+        self._cache: BoundedCache[tuple[str, bytes], object] = BoundedCache(cache_size)
+        self._syslog_cache: BoundedCache[tuple[bytes, int], object] = BoundedCache(cache_size)
         self._parsers: dict[str, Callable[[bytes], float | None]] = {
             "clf": parse_clf,
             "iso": parse_iso,
@@ -166,25 +171,21 @@ class TimeParser:
         if kind == "syslog":
             return self._syslog(text, now)
         key = (kind, text)
-        try:
-            return self._cache[key]
-        except KeyError:
-            pass
+        hit = self._cache.get(key)
+        if hit is not None:
+            return None if hit is _NONE else hit  # type: ignore[return-value]
         value = self._parsers[kind](text)
-        if len(self._cache) >= self._cache_size:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[key] = value
+        self._cache.put(key, _NONE if value is None else value)
         return value
 
     def _syslog(self, text: bytes, now: float) -> float | None:
         key = (text, int(now // 86400))
-        try:
-            candidates = self._syslog_cache[key]
-        except KeyError:
+        hit = self._syslog_cache.get(key)
+        if hit is None:
             candidates = syslog_year_candidates(text, year_of(now))
-            if len(self._syslog_cache) >= self._cache_size:
-                self._syslog_cache.pop(next(iter(self._syslog_cache)))
-            self._syslog_cache[key] = candidates
+            self._syslog_cache.put(key, _NONE if candidates is None else candidates)
+        else:
+            candidates = None if hit is _NONE else hit  # type: ignore[assignment]
         return None if candidates is None else pick_syslog_year(candidates, now)
 
     def sniff(self, line: bytes, now: float) -> float | None:

@@ -1,0 +1,34 @@
+"""The bounded cache behind pseudonyms, fields and timestamps: never more than its size, and what is in use
+stays."""
+
+from __future__ import annotations
+
+from pseudolog.cache import BoundedCache
+from tests.conftest import NOW
+
+
+def test_never_holds_more_than_its_size():
+    cache: BoundedCache[int, int] = BoundedCache(1000)
+    for i in range(100_000):
+        cache.put(i, i)
+        assert len(cache) <= 1000
+    assert cache.get(99_999) == 99_999
+    assert cache.get(0) is None
+
+
+def test_an_entry_in_use_survives_any_number_of_new_ones():
+    cache: BoundedCache[str, int] = BoundedCache(10)
+    cache.put("hot", 1)
+    for i in range(10_000):
+        cache.put(f"cold{i}", i)
+        if i % 3 == 0:
+            assert cache.get("hot") == 1, i
+
+
+def test_field_cache_stays_bounded_with_distinct_fields(engine_factory):
+    engine = engine_factory(format="nginx_combined")
+    for i in range(120_000):
+        line = b'192.0.2.1 - - [21/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 1 "-" "agent/%d"' % i
+        assert engine.process(line, NOW) is not None
+    assert 0 < len(engine.scrubber._cache) <= 100_000
+    assert b"192.0.2.1" not in engine.process(line, NOW)
