@@ -126,14 +126,15 @@ def _touches_identifier_chars(text: bytes, found: list[Found]) -> bool:
 
 
 def _colon_group_follows(text: bytes, i: int) -> bool:
-    """After a colon at i-1: more than a port (`:5060`): a hex letter, a colon, or digits and another colon
-    (`:5101:...`, which may hold an address once the token has broken the run in front of it)."""
+    """After a colon at i-1: more than a port (`:5060`): a hex letter, a colon, or digits followed by a colon,
+    `%` or `.` (`:5101:...`, `:10556%101::36`), which may hold an address once the token has broken the run
+    in front of it."""
     n = len(text)
     if i < n and text[i] in _HEX_LETTER_OR_COLON:
         return True
     while i < n and text[i] in _HEX:
         i += 1
-    return i < n and text[i] == 0x3A
+    return i < n and text[i] in b":%."
 
 
 def split_border_runs(data: bytes, head: bool, tail: bool) -> tuple[bytes, bytes, bytes]:
