@@ -15,6 +15,8 @@ from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
+D = TypeVar("D")
+_MISSING = object()
 
 
 class BoundedCache(Generic[K, V]):
@@ -25,13 +27,15 @@ class BoundedCache(Generic[K, V]):
         self._young: dict[K, V] = {}
         self._old: dict[K, V] = {}
 
-    def get(self, key: K) -> V | None:
-        value = self._young.get(key)
-        if value is None:
-            value = self._old.pop(key, None)
-            if value is not None:
-                self.put(key, value)
-        return value
+    def get(self, key: K, default: D = None) -> V | D:  # type: ignore[assignment]
+        """The cached value, or `default`; None is a value like any other."""
+        value = self._young.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._old.pop(key, _MISSING)
+            if value is _MISSING:
+                return default
+            self.put(key, value)  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]
 
     def put(self, key: K, value: V) -> None:
         if len(self._young) >= self._generation:

@@ -127,8 +127,10 @@ def unit(
     from pseudolog.follow.settings import read_config_file
     from pseudolog.follow.unit import UnitSpec, output_write_paths, render_unit
 
-    values = read_config_file(config) if os.path.exists(config) else {}
-    if not os.path.exists(config):
+    if os.path.exists(config):
+        values = read_config_file(config)
+    else:
+        values = {}
         say(f"note: {config} does not exist yet; the unit assumes the defaults (state in /var/lib/pseudolog)")
     exe = exec_path or _this_executable()
     if not os.path.isabs(exe):

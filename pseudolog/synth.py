@@ -66,6 +66,10 @@ class Identities:
         n = self._pick()
         return f"%2B4930{1000000 + n % 9000000}" if n % 2 else f"0151{10000000 + n % 90000000}"
 
+    def dialled(self) -> str:
+        """A phone number as SIP and CDR lines write it (a literal +, not %2B)."""
+        return self.phone().replace("%2B", "+")
+
     def mac(self) -> str:
         n = self._pick()
         return f"001565{n & 0xFFFFFF:06x}"
@@ -108,7 +112,7 @@ def syslog_sip_lines(count: int, seed: int = 2, distinct: int = 50_000) -> Itera
     for i in range(count):
         ts = f"Nov 21 10:{_clock(i)}"
         yield (
-            f"{ts} sip1 kamailio[2929]: NOTICE: <script>: INVITE from sip:{ids.phone().replace('%2B', '+')}"
+            f"{ts} sip1 kamailio[2929]: NOTICE: <script>: INVITE from sip:{ids.dialled()}"
             f"@{ids.ip()} to sip:0{30 + i % 60}{1000000 + i % 999999}@pbx.example.com "
             f"Call-ID: {rng.getrandbits(64):016x}@{ids.ip()} UA='Linphone/5.2.0'\n"
         )
@@ -119,7 +123,7 @@ def asterisk_lines(count: int, seed: int = 3, distinct: int = 50_000) -> Iterato
     ids = Identities(rng, distinct)
     for i in range(count):
         ts = f"2026-11-21 10:{_clock(i)}"
-        callee = ids.phone().replace("%2B", "+")
+        callee = ids.dialled()
         if i % 3 == 0:
             yield (f"[{ts}] VERBOSE[{1900 + i % 50}][C-{i:08x}] app_dial.c: Called PJSIP/{callee}@trunk\n")
         elif i % 3 == 1:
@@ -139,7 +143,7 @@ def cdr_lines(count: int, seed: int = 4, distinct: int = 50_000) -> Iterator[str
     rng = random.Random(seed)
     ids = Identities(rng, distinct)
     for i in range(count):
-        src, dst = ids.phone().replace("%2B", "+"), ids.phone().replace("%2B", "+")
+        src, dst = ids.dialled(), ids.dialled()
         start = f"2026-11-21 10:{_clock(i)}"
         yield (
             f'"","{src}","{dst}","from-internal","""Caller"" <{src}>","PJSIP/{1000 + i % 900}-{i:08x}",'
@@ -154,7 +158,7 @@ def json_lines(count: int, seed: int = 5, distinct: int = 50_000) -> Iterator[st
     for i in range(count):
         yield (
             f'{{"ts":"2026-11-21T10:{_clock(i)}Z","event":"call.end",'
-            f'"client_ip":"{ids.ip()}","caller":"{ids.phone().replace("%2B", "+")}","callee":"{ids.phone()[-10:]}",'
+            f'"client_ip":"{ids.ip()}","caller":"{ids.dialled()}","callee":"{ids.phone()[-10:]}",'
             f'"imei":"{ids.imei()}","duration":{rng.randrange(1, 900)},"mos":{rng.randrange(10, 45) / 10}}}\n'
         )
 

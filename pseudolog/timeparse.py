@@ -148,16 +148,16 @@ def year_of(epoch: float) -> int:
     return time.gmtime(epoch).tm_year
 
 
-_NONE = object()  # a cached "no time in this text"
+_MISS = object()
 
 
 class TimeParser:
     """Cached timestamp parsing for one stream. Pure: the reference time comes in as an argument."""
 
     def __init__(self, cache_size: int = 4096) -> None:
-        # Values may be None (no time in that text): cached as _NONE so a miss is told from a hit.
-        self._cache: BoundedCache[tuple[str, bytes], object] = BoundedCache(cache_size)
-        self._syslog_cache: BoundedCache[tuple[bytes, int], object] = BoundedCache(cache_size)
+        # None (no time in that text) is cached too.
+        self._cache: BoundedCache[tuple[str, bytes], float | None] = BoundedCache(cache_size)
+        self._syslog_cache: BoundedCache[tuple[bytes, int], list[float] | None] = BoundedCache(cache_size)
         self._parsers: dict[str, Callable[[bytes], float | None]] = {
             "clf": parse_clf,
             "iso": parse_iso,
@@ -171,21 +171,19 @@ class TimeParser:
         if kind == "syslog":
             return self._syslog(text, now)
         key = (kind, text)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return None if hit is _NONE else hit  # type: ignore[return-value]
+        hit = self._cache.get(key, _MISS)
+        if hit is not _MISS:
+            return hit  # type: ignore[return-value]
         value = self._parsers[kind](text)
-        self._cache.put(key, _NONE if value is None else value)
+        self._cache.put(key, value)
         return value
 
     def _syslog(self, text: bytes, now: float) -> float | None:
         key = (text, int(now // 86400))
-        hit = self._syslog_cache.get(key)
-        if hit is None:
+        candidates = self._syslog_cache.get(key, _MISS)
+        if candidates is _MISS:
             candidates = syslog_year_candidates(text, year_of(now))
-            self._syslog_cache.put(key, _NONE if candidates is None else candidates)
-        else:
-            candidates = None if hit is _NONE else hit  # type: ignore[assignment]
+            self._syslog_cache.put(key, candidates)
         return None if candidates is None else pick_syslog_year(candidates, now)
 
     def sniff(self, line: bytes, now: float) -> float | None:

@@ -32,3 +32,14 @@ def test_field_cache_stays_bounded_with_distinct_fields(engine_factory):
         assert engine.process(line, NOW) is not None
     assert 0 < len(engine.scrubber._cache) <= 100_000
     assert b"192.0.2.1" not in engine.process(line, NOW)
+
+
+def test_none_is_a_value_and_a_miss_gives_the_default():
+    cache: BoundedCache[str, int | None] = BoundedCache(4)
+    miss = object()
+    assert cache.get("a", miss) is miss
+    cache.put("a", None)
+    assert cache.get("a", miss) is None
+    for key in "bcdefg":  # "a" moves to the old generation, then is dropped
+        cache.put(key, 1)
+    assert cache.get("a", miss) is miss

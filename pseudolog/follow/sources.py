@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from pseudolog.errors import InputError
 from pseudolog.follow.checkpoint import FilePosition, InputState
 from pseudolog.io.framing import LineFramer, Piece
 
@@ -227,8 +228,6 @@ class PipeSource:
             try:
                 self.fd = os.open(name, os.O_RDWR | os.O_CLOEXEC)
             except OSError as exc:
-                from pseudolog.errors import InputError
-
                 raise InputError(f"cannot open FIFO {name}: {exc.strerror}") from None
         threading.Thread(target=self._drain, name=f"read {name}", daemon=True).start()
 
