@@ -20,16 +20,18 @@ _MISSING = object()
 
 
 class BoundedCache(Generic[K, V]):
-    __slots__ = ("_generation", "_old", "_young")
+    __slots__ = ("_generation", "_old", "young")
 
     def __init__(self, size: int) -> None:
         self._generation = max(1, size // 2)
-        self._young: dict[K, V] = {}
+        # Hot loops may read `young` directly (a dict lookup instead of a method call) and fall back to
+        # get() on a miss; only put() writes it, and it is replaced whole when full, so re-read it after a put.
+        self.young: dict[K, V] = {}
         self._old: dict[K, V] = {}
 
     def get(self, key: K, default: D = None) -> V | D:  # type: ignore[assignment]
         """The cached value, or `default`; None is a value like any other."""
-        value = self._young.get(key, _MISSING)
+        value = self.young.get(key, _MISSING)
         if value is _MISSING:
             value = self._old.pop(key, _MISSING)
             if value is _MISSING:
@@ -38,10 +40,10 @@ class BoundedCache(Generic[K, V]):
         return value  # type: ignore[return-value]
 
     def put(self, key: K, value: V) -> None:
-        if len(self._young) >= self._generation:
-            self._old = self._young
-            self._young = {}
-        self._young[key] = value
+        if len(self.young) >= self._generation:
+            self._old = self.young
+            self.young = {}
+        self.young[key] = value
 
     def __len__(self) -> int:
-        return len(self._young) + len(self._old)
+        return len(self.young) + len(self._old)

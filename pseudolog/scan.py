@@ -95,9 +95,11 @@ class Scanner:
                             continue
                         if piece.segment:
                             yield from self.segment(name, number, piece.data, now, mask_head=piece.masked_head)
-                        else:
-                            yield from self.line(name, number, piece.data, now)
-                        number += 1
+                            number += 1
+                            continue
+                        for line in piece.whole_lines():
+                            yield from self.line(name, number, line, now)
+                            number += 1
                     if not chunk:
                         break
             finally:

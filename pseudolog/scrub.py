@@ -60,6 +60,9 @@ _RELEVANT_ESCAPE = re.compile(rb"%(?:2[DdEe]|3[0-9AaBb]|40|5[BbDd])")
 _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 
 Detector = Callable[[bytes], Iterator[Found]]
+FieldResult = tuple[bytes | None, tuple[str, ...]]
+# Field caches held at once: (window, in_agent) pairs, enough for lines interleaved across one boundary.
+_FIELD_CACHES_HELD = 4
 
 
 def percent_decoded(text: bytes) -> tuple[bytes, list[int]]:
@@ -159,9 +162,9 @@ class Scrubber:
         self.pseudonymizer = pseudonymizer
         self.region = region
         self.replaced: Counter[str] = Counter()
-        self._cache: BoundedCache[tuple[int | None, bool, bytes], tuple[bytes, tuple[str, ...]]] = BoundedCache(
-            cache_size
-        )
+        self.cache_size = cache_size
+        # Scrubbed field text per (window, in_agent): value (output, or None when nothing changed; kinds).
+        self._field_caches: dict[tuple[int | None, bool], BoundedCache[bytes, FieldResult]] = {}
         self._detectors: tuple[tuple[re.Pattern[bytes], Detector], ...] = (
             (TRIGGERS["context"], lambda t: find_context(t, region)),
             (TRIGGERS["sip"], lambda t: find_sip(t, region)),
@@ -220,20 +223,43 @@ class Scrubber:
 
     def scrub(self, text: bytes, window: int | None) -> bytes:
         """`text` with every identifier replaced by its token for `window`."""
-        return self._scrub(text, window, False)[0]
+        out, kinds = self._scrub(text, window, False)
+        for kind in kinds:
+            self.replaced[kind] += 1
+        return out
+
+    def field_cache(self, window: int | None, in_agent: bool) -> BoundedCache[bytes, FieldResult]:
+        """The cache of field results for one window (the hot loop reads its `young` dict directly). A few
+        windows are held at once, for lines around a window boundary; older ones are dropped whole."""
+        key = (window, in_agent)
+        cache = self._field_caches.get(key)
+        if cache is None:
+            if len(self._field_caches) >= _FIELD_CACHES_HELD:
+                del self._field_caches[next(iter(self._field_caches))]
+            cache = self._field_caches[key] = BoundedCache(self.cache_size)
+        return cache
+
+    @property
+    def cached_fields(self) -> int:
+        return sum(len(c) for c in self._field_caches.values())
+
+    def field_result(self, text: bytes, window: int | None, in_agent: bool = False) -> FieldResult:
+        """(scrubbed text or None when nothing changed, kinds replaced) for a field value, cached. The
+        caller counts the kinds, so a hit counts like a fresh scrub."""
+        cache = self.field_cache(window, in_agent)
+        hit = cache.get(text)
+        if hit is None:
+            out, kinds = self._scrub(text, window, in_agent)
+            hit = (None if out == text else out, tuple(kinds))
+            cache.put(text, hit)
+        return hit
 
     def scrub_cached(self, text: bytes, window: int | None, in_agent: bool = False) -> bytes:
         """`scrub` for values that repeat (format fields): cached by (window, text)."""
-        key = (window, in_agent, text)
-        hit = self._cache.get(key)
-        if hit is not None:
-            if hit[1]:
-                for kind in hit[1]:
-                    self.replaced[kind] += 1
-            return hit[0]
-        out, kinds = self._scrub(text, window, in_agent)
-        self._cache.put(key, (out, tuple(kinds)))
-        return out
+        out, kinds = self.field_result(text, window, in_agent)
+        for kind in kinds:
+            self.replaced[kind] += 1
+        return text if out is None else out
 
     def _replace(self, text: bytes, found: list[Found], window: int | None) -> bytes:
         parts: list[bytes] = []
@@ -243,6 +269,5 @@ class Scrubber:
             parts.append(text[pos : f.start])
             parts.append(token(f.kind, f.normalised, window).encode("ascii"))
             pos = f.end
-            self.replaced[f.kind] += 1
         parts.append(text[pos:])
         return b"".join(parts)

@@ -1,8 +1,10 @@
 """IPv4 and IPv6 detection: text -> (matched text, normalised form) for every form the issue names."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pseudolog.detect.ip import find_ipv4, find_ipv6, normalise_ip
+from pseudolog.detect.ip import find_ipv4, find_ipv6, normalise_ip, normalise_ipv6
 
 
 def spans(finder, text: bytes):
@@ -97,3 +99,50 @@ def test_firmware_versions_in_user_agents(agent):
 def test_addresses_in_user_agents_are_still_found():
     text = b"Mozilla/5.0 (compatible; +http://192.0.2.8/bot) via 192.0.2.9"
     assert [n for _, n in spans(lambda t: find_ipv4(t, in_agent=True), text)] == ["192.0.2.8", "192.0.2.9"]
+
+
+def _ipaddress_reference(text: str) -> str | None:
+    """What the standard library makes of a candidate (after the same dotted-tail reading)."""
+    import ipaddress
+    import re
+
+    address = text.split("%", 1)[0]
+    tail = re.search(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$", address)
+    if tail:
+        address = address[: tail.start()] + ".".join(str(int(octet)) for octet in tail.groups())
+    try:
+        ip = ipaddress.IPv6Address(address)
+    except ValueError:
+        return None
+    return str(ip.ipv4_mapped) if ip.ipv4_mapped is not None else ip.compressed
+
+
+_hextet = st.one_of(st.just(""), st.just("0"), st.integers(0, 0xFFFF).map("{:x}".format), st.text("0fF9a", max_size=5))
+_candidate = st.one_of(
+    st.lists(_hextet, min_size=1, max_size=10).map(":".join),
+    st.tuples(
+        st.lists(_hextet, max_size=8).map(":".join),
+        st.sampled_from(["::", ":", "::ffff:"]),
+        st.lists(_hextet, max_size=8).map(":".join),
+    ).map("".join),
+    st.tuples(
+        st.lists(_hextet, max_size=7).map(":".join),
+        st.sampled_from([":", "::", "::ffff:"]),
+        st.lists(st.integers(0, 300).map(str), min_size=3, max_size=4).map(".".join),
+    ).map("".join),
+    st.text("0123456789abcdefABCDEF:.% x", max_size=45),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_candidate)
+def test_ipv6_normalisation_agrees_with_ipaddress(text):
+    assert normalise_ipv6(text) == _ipaddress_reference(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1:0:0:2:0:0:0:3", "1:0:0:2::3"), ("1:0:0:2:0:0:3:4", "1::2:0:0:3:4"), ("1::2:3:4:5:6:7:8", None), ("::", "::")],
+)
+def test_ipv6_compression_edges(text, expected):
+    assert normalise_ipv6(text) == expected

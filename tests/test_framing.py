@@ -1,19 +1,32 @@
 """Framing: partial lines wait for their newline; long lines are segmented at safe cuts."""
 
-from pseudolog.io.framing import LineFramer
+from pseudolog.io.framing import LineFramer, Piece
+
+
+def flat(pieces: list[Piece]) -> list[bytes]:
+    """Whole lines one by one (blocks opened up), segments as they are."""
+    return [data for p in pieces for data in ([p.data] if p.segment else p.whole_lines())]
 
 
 def test_partial_line_waits_for_newline():
     framer = LineFramer(4096)
     assert framer.feed(b"abc") == []
     pieces = framer.feed(b"def\nxy")
-    assert [p.data for p in pieces] == [b"abcdef\n"]
-    assert [p.data for p in framer.finish()] == [b"xy"]
+    assert flat(pieces) == [b"abcdef\n"]
+    assert flat(framer.finish()) == [b"xy"]
 
 
 def test_crlf_and_empty_lines_are_lines():
     framer = LineFramer(4096)
-    assert [p.data for p in framer.feed(b"a\r\n\n\nb\n")] == [b"a\r\n", b"\n", b"\n", b"b\n"]
+    assert flat(framer.feed(b"a\r\n\n\nb\n")) == [b"a\r\n", b"\n", b"\n", b"b\n"]
+
+
+def test_complete_lines_of_one_read_come_as_one_block():
+    framer = LineFramer(4096)
+    pieces = framer.feed(b"a 192.0.2.1\nb\r\nc")
+    assert len(pieces) == 1 and pieces[0].lines == [b"a 192.0.2.1", b"b\r"]
+    assert pieces[0].data == b"a 192.0.2.1\nb\r\n"
+    assert flat(framer.finish()) == [b"c"]
 
 
 def test_long_line_is_cut_at_a_safe_place_and_rejoins():
@@ -49,7 +62,7 @@ def test_lines_after_a_long_line_in_the_same_read_are_kept():
     data = b"a 192.0.2.1\n" + b"word " * 3000 + b"\n" + b"b 192.0.2.2\n" + b"c\n" + b"tail"
     pieces = framer.feed(data) + framer.finish()
     assert b"".join(p.data for p in pieces) == data
-    whole = [p.data for p in pieces if not p.segment]
+    whole = flat([p for p in pieces if not p.segment])
     assert whole == [b"a 192.0.2.1\n", b"b 192.0.2.2\n", b"c\n", b"tail"]
 
 
@@ -62,7 +75,7 @@ def test_framing_does_not_depend_on_read_sizes():
         for i in range(0, len(data), size):
             pieces += framer.feed(data[i : i + size])
         pieces += framer.finish()
-        shape = [(p.data, p.segment, p.last) for p in pieces]
+        shape = [(data, p.segment, p.last) for p in pieces for data in ([p.data] if p.segment else p.whole_lines())]
         assert b"".join(p.data for p in pieces) == data
         reference = reference or shape
         assert shape == reference

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from pseudolog.config import FilterOptions
+from pseudolog.core.fastpath import PatternFastPath, Runs
 from pseudolog.core.fields import FieldScrubber
 from pseudolog.core.parse import AutoFormatStep, FormatStep
 from pseudolog.core.record import DropRecord, Record
@@ -115,7 +116,8 @@ class Engine:
         self.scrubber = Scrubber(self.pseudonymizer, options.region)
         self.fields = FieldScrubber(self.scrubber, payload_formats(options))
         self.format_step = make_format_step(options)
-        steps: list[Step] = [self.format_step, TimeStep(self.pseudonymizer)]
+        self.time_step = TimeStep(self.pseudonymizer)
+        steps: list[Step] = [self.format_step, self.time_step]
         if options.retention is not None:
             steps.append(RetentionStep(options.retention))
         steps.append(PseudonymiseStep(self.fields))
@@ -127,6 +129,7 @@ class Engine:
         self.errors = 0
         self.missing_window_keys = 0
         self.last_window: int | None = None  # the window of the last line written (window files use it)
+        self._fast_paths: dict[int, tuple[Format, PatternFastPath | None]] = {}
 
     def start_input(self) -> None:
         self.format_step.start_input()
@@ -155,6 +158,46 @@ class Engine:
         self.lines_out += 1
         self.last_window = record.window if record.window is not None else self.pseudonymizer.window_of(now)
         return record.output + end
+
+    def process_lines(self, lines: list[bytes], now: float) -> list[tuple[int | None, bytes]]:
+        """Complete lines of one read, each without its "\\n": the output as runs of lines that share a
+        window. Once the format is settled, a pattern format's lines take the fused fast path."""
+        runs = Runs()
+        step = self.format_step
+        i = 0
+        while i < len(lines) and not step.settled:
+            out = self.process(lines[i] + b"\n", now)
+            if out is not None:
+                runs.add(self.last_window, out)
+            i += 1
+        fast = self._fast_path(step.log_format) if i < len(lines) else None
+        if fast is not None:
+            fast.run(self, lines, i, now, runs)
+        else:
+            for line in lines[i:]:
+                out = self.process(line + b"\n", now)
+                if out is not None:
+                    runs.add(self.last_window, out)
+        return runs.done()
+
+    def _fast_path(self, fmt: Format | None) -> PatternFastPath | None:
+        if fmt is None:
+            return None
+        held = self._fast_paths.get(id(fmt))
+        if held is None:
+            held = self._fast_paths[id(fmt)] = (fmt, PatternFastPath.for_format(fmt))
+        return held[1]
+
+    def count_fast(self, format_name: str, taken: int, dropped: int, runs: Runs) -> None:
+        """The fast path's lines in the counters, as if each had gone through process()."""
+        self.lines_in += taken
+        self.lines_out += taken - dropped
+        if dropped:
+            self.dropped["retention"] += dropped
+        if taken > dropped:
+            self.formats[format_name] += taken - dropped
+        if not runs.empty:
+            self.last_window = runs.last_window
 
     def process_segment(
         self, data: bytes, now: float, *, ends_line: bool, mask_head: bool = False, mask_tail: bool = False

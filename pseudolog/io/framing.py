@@ -18,13 +18,22 @@ _HARD_DELIMITERS = frozenset(b"\"'<>,;&|{}\\\t\x00")
 
 @dataclass(slots=True)
 class Piece:
-    """A complete line (with its terminator), or one segment of an over-long line."""
+    """A complete line (with its terminator), a block of complete lines, or one segment of an over-long
+    line. A block is what one read delivered: splitting it in C and handing the engine the whole list saves
+    an object and a call per line."""
 
     data: bytes
     segment: bool = False
     last: bool = True  # for segments: this one ends the line
     masked_head: bool = False  # the leading digit/hex run continues an unsafe cut: mask it
     masked_tail: bool = False  # the trailing digit/hex run was cut unsafely: mask it
+    lines: list[bytes] | None = None  # for blocks: the lines of `data`, each without its "\n"
+
+    def whole_lines(self) -> list[bytes]:
+        """The complete lines this piece holds, each with its terminator (a segment is not one)."""
+        if self.lines is None:
+            return [self.data]
+        return [line + b"\n" for line in self.lines]
 
 
 def _safe_cut(buf: bytes | bytearray, limit: int) -> int | None:
@@ -67,21 +76,40 @@ class LineFramer:
         buf = self._buf
         buf += chunk
         start = 0
-        while True:
-            nl = buf.find(b"\n", start)
-            if nl < 0:
-                break
-            if self._in_long_line or nl + 1 - start > self.max_line:
-                out.extend(self._split(bytes(buf[start : nl + 1]), final=True))
+        if self._in_long_line:
+            nl = buf.find(b"\n")
+            if nl >= 0:
+                out.extend(self._split(bytes(buf[: nl + 1]), final=True))
+                start = nl + 1
+        last = buf.rfind(b"\n")
+        if last >= start:
+            block = bytes(buf[start : last + 1])
+            lines = block.split(b"\n")
+            lines.pop()  # the empty remainder after the block's final newline
+            if len(block) <= self.max_line or max(map(len, lines)) < self.max_line:
+                out.append(Piece(block, lines=lines))
             else:
-                out.append(Piece(bytes(buf[start : nl + 1])))
-            start = nl + 1
+                out.extend(self._lines_one_by_one(block))
+            start = last + 1
         del buf[:start]
         if len(buf) > self.max_line:
             pieces = self._split(bytes(buf), final=False)
             emitted = sum(len(p.data) for p in pieces)
             del buf[:emitted]
             out.extend(pieces)
+        return out
+
+    def _lines_one_by_one(self, block: bytes) -> list[Piece]:
+        """A block that holds an over-long line: lines within the limit whole, the long ones in segments."""
+        out: list[Piece] = []
+        start = 0
+        while start < len(block):
+            nl = block.index(b"\n", start)
+            if nl + 1 - start > self.max_line:
+                out.extend(self._split(block[start : nl + 1], final=True))
+            else:
+                out.append(Piece(block[start : nl + 1]))
+            start = nl + 1
         return out
 
     def _split(self, data: bytes, final: bool) -> list[Piece]:

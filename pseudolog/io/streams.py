@@ -49,12 +49,23 @@ def check_inputs(inputs: list[str]) -> int | None:
 
 
 def render_piece(engine: Engine, piece: Piece, now: float) -> bytes | None:
-    """One framed piece through the engine: a whole line, or a segment of an over-long one."""
+    """One framed piece through the engine: a block of lines, a whole line, or a segment of an over-long
+    one."""
+    if piece.lines is not None:
+        return b"".join(data for _, data in engine.process_lines(piece.lines, now))
     if piece.segment:
         return engine.process_segment(
             piece.data, now, ends_line=piece.last, mask_head=piece.masked_head, mask_tail=piece.masked_tail
         )
     return engine.process(piece.data, now)
+
+
+def render_runs(engine: Engine, piece: Piece, now: float) -> list[tuple[int | None, bytes]]:
+    """`render_piece` as runs of output that share a window, for sinks that write per window."""
+    if piece.lines is not None:
+        return engine.process_lines(piece.lines, now)
+    data = render_piece(engine, piece, now)
+    return [] if data is None else [(engine.last_window, data)]
 
 
 def render_pieces(engine: Engine, pieces: list[Piece], now: float) -> bytes:

@@ -1,0 +1,120 @@
+"""The fused fast path computes what the processor chain computes, line for line, counters included."""
+
+from __future__ import annotations
+
+import pytest
+
+from pseudolog.synth import GENERATORS
+from tests.conftest import CORPORA, NOW
+
+NGINX = (
+    b'%s - - [%s] "GET /call?to=%%2B4930123456&mac=00:15:65:aa:bb:cc HTTP/1.1" 200 512 "-"'
+    b' "Yealink SIP-T46S 66.86.0.15"'
+)
+
+
+def by_chain(engine, lines: list[bytes], now: float = NOW) -> bytes:
+    """Every line through Engine.process, one at a time: the reference."""
+    return b"".join(engine.process(line + b"\n", now) or b"" for line in lines)
+
+
+def by_block(engine, lines: list[bytes], now: float = NOW) -> bytes:
+    return b"".join(data for _, data in engine.process_lines(lines, now))
+
+
+def counters(engine) -> tuple:
+    return (
+        engine.lines_in,
+        engine.lines_out,
+        dict(engine.dropped),
+        dict(engine.formats),
+        dict(engine.scrubber.replaced),
+        engine.errors,
+        engine.last_window,
+    )
+
+
+def assert_same(engine_factory, lines: list[bytes], now: float = NOW, **options) -> bytes:
+    chain, block = engine_factory(**options), engine_factory(**options)
+    expected = by_chain(chain, lines, now)
+    got = by_block(block, lines, now)
+    assert got == expected
+    assert counters(block) == counters(chain)
+    return got
+
+
+@pytest.mark.parametrize("corpus", sorted(GENERATORS))
+@pytest.mark.parametrize("options", [{}, {"retention": 3600}, {"window": 3600, "ip_style": "prefix"}])
+def test_generated_corpora_agree(engine_factory, corpus, options):
+    lines = "".join(GENERATORS[corpus](3000)).encode("ascii").split(b"\n")[:-1]
+    out = assert_same(engine_factory, lines, **options)
+    assert b"%2B4930" not in out
+
+
+def test_lines_off_the_common_path_take_the_chain(engine_factory):
+    lines = [
+        NGINX % (b"198.51.100.7", b"21/Nov/2026:11:00:00 +0000"),
+        b"free text from 198.51.100.8 with no format",  # no match: scanned whole
+        NGINX % (b"198.51.100.9", b"31/Feb/2026:11:00:00 +0000"),  # the time does not read
+        NGINX % (b"2001:db8::1", b"21/Nov/2026:11:00:01 +0000") + b"\r",  # CRLF kept
+        NGINX % (b"198.51.100.7", b"01/Jan/2020:00:00:00 +0000"),  # expired
+        b"",
+        NGINX % (b"198.51.100.7", b"20/Nov/2026:23:59:59 +0000"),  # another window
+        NGINX % (b"-", b"21/Nov/2026:11:00:00 +0000"),  # nothing to change in the client
+    ]
+    out = assert_same(engine_factory, lines, format="nginx_combined", retention=7 * 86400)
+    assert out.count(b"\n") == 7 and b"\r\n" in out
+    for raw in (b"198.51.100.", b"2001:db8::1", b"4930123456", b"00:15:65"):
+        assert raw not in out
+
+
+def test_window_runs_follow_the_lines(engine_factory):
+    engine = engine_factory(format="nginx_combined", window=3600)
+    lines = [NGINX % (b"198.51.100.7", b"21/Nov/2026:%s:00:00 +0000" % h) for h in (b"10", b"10", b"11", b"10")]
+    runs = engine.process_lines(lines, NOW)
+    assert [w for w, _ in runs] == [NOW - 7200, NOW - 3600, NOW - 7200]
+    assert [data.count(b"\n") for _, data in runs] == [2, 1, 1]
+    assert engine.last_window == NOW - 7200
+
+
+def test_auto_settles_then_goes_fast(engine_factory, monkeypatch):
+    lines = [NGINX % (b"198.51.100.%d" % i, b"21/Nov/2026:11:00:00 +0000") for i in range(50)]
+    assert_same(engine_factory, lines)
+    engine = engine_factory()
+    chained = []
+    original = engine.process
+    monkeypatch.setattr(engine, "process", lambda line, now: chained.append(line) or original(line, now))
+    by_block(engine, lines)
+    assert len(chained) == 3  # until `auto` has seen its three matches; then the fast path
+
+
+def test_syslog_times_read_against_each_calls_now(engine_factory):
+    """A syslog time has no year: the fast path must not reuse a year read against another `now`."""
+    line = b"Dec 31 23:59:59 pbx kamailio[1]: call from 198.51.100.7"
+    engine = engine_factory(format="syslog_rfc3164")
+    reference = engine_factory(format="syslog_rfc3164")
+    for now in (NOW, NOW + 60 * 86400):  # 2026-11-21, then 2027-01-20
+        assert by_block(engine, [line] * 4, now) == by_chain(reference, [line] * 4, now)
+
+
+def test_an_internal_error_is_masked_as_by_the_chain(engine_factory, monkeypatch):
+    engine = engine_factory(format="nginx_combined")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine.scrubber, "field_result", broken)
+    monkeypatch.setattr(engine.scrubber, "scrub_cached", broken)
+    monkeypatch.setattr(engine.fields, "field", broken)
+    out = by_block(engine, [NGINX % (b"198.51.100.7", b"21/Nov/2026:11:00:00 +0000")])
+    assert b"198.51.100.7" not in out and b"MASKED" in out
+    assert engine.errors == 1 and engine.formats["masked"] == 1
+
+
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="../shared/corpora is not present")
+def test_public_corpora_agree(engine_factory):
+    for path in sorted(CORPORA.glob("*/*")):
+        if path.is_file() and path.suffix not in (".md", ".txt") and path.stat().st_size < 20_000_000:
+            lines = path.read_bytes().split(b"\n")[:-1]
+            chain, block = engine_factory(), engine_factory()
+            assert by_block(block, lines) == by_chain(chain, lines), path.name
