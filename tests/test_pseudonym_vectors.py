@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pseudolog.detect import Found
 from pseudolog.lookup import lookup, normalise
-from pseudolog.pseudonym import ALPHABET, Pseudonymizer
+from pseudolog.pseudonym import ALPHABET, PreparedHmac, Pseudonymizer
 from pseudolog.scrub import Scrubber
 from pseudolog.timeparse import parse_user_time
 
@@ -63,3 +63,10 @@ def test_tokens_hold_no_character_a_detector_reads():
         assert scrubber.find(f"x {token} y".encode()) == []
         assert not any(c.isdigit() or c in "abcdef" for c in token.split("-", 1)[1])
     assert Found(0, 1, "ip", "x").kind == "ip"
+
+
+@pytest.mark.parametrize("key_length", [0, 1, 32, 63, 64, 65, 200])
+@pytest.mark.parametrize("message", [b"", b"198.51.100.7", bytes(range(256)) * 3])
+def test_prepared_hmac_is_hmac_sha256(key_length, message):
+    key = bytes((7 * i + 3) % 256 for i in range(key_length))
+    assert PreparedHmac(key).digest(message) == hmac.digest(key, message, sha256)

@@ -66,3 +66,15 @@ def test_text_without_identifiers_is_returned_as_is():
 
 def test_mask_hides_every_digit_run():
     assert mask_line(b"a 192.0.2.1 b 2001:db8::1 c deadbeef 15") == b"a MASKED b MASKED c deadbeef MASKED"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.integers(0, 255), min_size=4, max_size=4), st.booleans(), st.sampled_from([None, 1795219200]))
+def test_canonical_address_field_shortcut_equals_the_scan(octets, in_agent, window):
+    """A field holding just a dotted quad skips the detectors; the result must be what they give."""
+    text = ".".join(map(str, octets)).encode()
+    fast = Scrubber(Pseudonymizer(bytes(32), 86400), "DE")
+    slow = Scrubber(Pseudonymizer(bytes(32), 86400), "DE")
+    out, kinds = slow._scrub(text, window, in_agent)
+    assert fast.field_result(text, window, in_agent) == (out, tuple(kinds))
+    assert fast.scrub_cached(text, window, in_agent) == out and fast.replaced == {"ip": 1}

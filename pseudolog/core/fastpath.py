@@ -53,23 +53,23 @@ def _plan(pattern: object) -> _Plan:
 class Runs:
     """Output of consecutive lines, grouped into runs that share a window (window files need them)."""
 
-    __slots__ = ("_parts", "_window", "runs")
+    __slots__ = ("_window", "current", "runs")
 
     def __init__(self) -> None:
         self.runs: list[tuple[int | None, bytes]] = []
         self._window: int | None = None
-        self._parts: list[bytes] = []
+        self.current: list[bytes] = []  # the open run: a hot loop may append to it while the window holds
 
     def add(self, window: int | None, data: bytes) -> None:
-        if self._parts and window != self._window:
-            self.runs.append((self._window, b"".join(self._parts)))
-            self._parts = []
+        if self.current and window != self._window:
+            self.runs.append((self._window, b"".join(self.current)))
+            self.current = []
         self._window = window
-        self._parts.append(data)
+        self.current.append(data)
 
     @property
     def empty(self) -> bool:
-        return not self.runs and not self._parts
+        return not self.runs and not self.current
 
     @property
     def last_window(self) -> int | None:
@@ -77,9 +77,9 @@ class Runs:
         return self._window
 
     def done(self) -> list[tuple[int | None, bytes]]:
-        if self._parts:
-            self.runs.append((self._window, b"".join(self._parts)))
-            self._parts = []
+        if self.current:
+            self.runs.append((self._window, b"".join(self.current)))
+            self.current = []
         return self.runs
 
 
@@ -105,9 +105,12 @@ class PatternFastPath:
         memo = self._times
         if len(memo) > _TIME_MEMO_SIZE or any(p.time_kind == "syslog" for p in self.plans):
             memo.clear()  # a syslog time's year depends on `now`, which is fixed only for this one call
-        plans = self.plans
+        first, others = self.plans[0], self.plans[1:]
         cache_window: object = _NO_WINDOW
+        run_window: object = _NO_WINDOW  # the window of `current`, the run lines are appended to
+        current = runs.current
         plain = agent = scrubber.field_cache(None, False)
+        youngs = (plain.young, agent.young)
         taken = dropped = 0
         add = runs.add
         for i in range(start, len(lines)):
@@ -117,14 +120,16 @@ class PatternFastPath:
                     body, end = line[:-1], b"\r\n"
                 else:
                     body, end = line, b"\n"
-                for plan in plans:
-                    m = plan.fullmatch(body)  # type: ignore[operator]
-                    if m is not None:
-                        break
-                else:
-                    m = None
+                plan = first
+                m = first.fullmatch(body)  # type: ignore[operator]
+                if m is None:
+                    for plan in others:
+                        m = plan.fullmatch(body)  # type: ignore[operator]
+                        if m is not None:
+                            break
                 if m is None or not plan.time_group:
                     _by_chain(engine, line, now, add)
+                    run_window = _NO_WINDOW
                     continue
                 regs = m.regs
                 s, e = regs[plan.time_group]
@@ -134,6 +139,7 @@ class PatternFastPath:
                     t = times.parse(plan.time_kind, stamp, now)
                     if t is None:
                         _by_chain(engine, line, now, add)
+                        run_window = _NO_WINDOW
                         continue
                     known = memo[stamp] = (t, window_of(t))
                 t, window = known
@@ -143,6 +149,7 @@ class PatternFastPath:
                     continue
                 if window != cache_window:
                     plain, agent = scrubber.field_cache(window, False), scrubber.field_cache(window, True)
+                    youngs = (plain.young, agent.young)  # indexed by mode: SCRUB, AGENT
                     cache_window = window
                 parts: list[bytes] | None = None
                 pos = 0
@@ -152,12 +159,14 @@ class PatternFastPath:
                         continue
                     text = body[s:e]
                     if mode <= AGENT:
-                        hit = (agent if mode else plain).young.get(text)
+                        hit = youngs[mode].get(text)
                         if hit is None:
                             hit = scrubber.field_result(text, window, mode == AGENT)
+                            youngs = (plain.young, agent.young)  # a put may have started a new generation
                         new, kinds = hit
-                        for kind in kinds:
-                            replaced[kind] += 1
+                        if kinds:
+                            for kind in kinds:
+                                replaced[kind] += 1
                         if new is None:
                             continue
                     elif mode == IPPORT:
@@ -171,14 +180,20 @@ class PatternFastPath:
                         parts.append(new)
                     pos = e
                 if parts is None:
-                    add(window, line + b"\n")
+                    data = line + b"\n"
                 else:
                     parts.append(body[pos:])
                     parts.append(end)
-                    add(window, b"".join(parts))
+                    data = b"".join(parts)
+                if window == run_window:
+                    current.append(data)
+                else:
+                    add(window, data)
+                    run_window, current = window, runs.current
                 taken += 1
             except Exception:  # the chain decides what an error becomes (masked or dropped)
                 _by_chain(engine, line, now, add)
+                run_window = _NO_WINDOW
         engine.count_fast(self.name, taken, dropped, runs)
 
 
