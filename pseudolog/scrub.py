@@ -35,14 +35,16 @@ MAYBE_IDENTIFIER = re.compile(
 TRIGGERS: dict[str, re.Pattern[bytes]] = {
     name: re.compile(regex)
     for name, regex in {
-        "context": rb"[=:][\"' \t]*[0-9+(%]|(?i:sip|tel:|imei|mac|sn|dev|hw|\.(?:cfg|cnf|xml|ini|boot|txt|conf|htm"
-        rb"|json|bin|ld|tar|zip|rom))",
+        # The context rules gate themselves on a substring and two literal-led searches, cheaper than any
+        # trigger in front of them: the empty pattern always lets them run.
+        "context": rb"",
         "sip": rb"(?i:nstance)|<|[\"']|/[^\s]*?[0-9]{6}|[0-9]{6}@|(?i:ser)",
-        "mac": rb"[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-]|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.",
+        # Led by the separator, not the hex digit: the regex engine skips to separators in C (2.4x faster).
+        "mac": rb"[:\-](?<=[0-9A-Fa-f]{2}[:\-])[0-9A-Fa-f]{2}[:\-]|\.(?<=[0-9A-Fa-f]{4}\.)[0-9A-Fa-f]{4}\.",
         "ipv6": rb":[0-9A-Fa-f]{0,4}:",
         "ipv4": rb"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
         "phone": rb"\+\(?[1-9]|%2[Bb]|00\(?[1-9]",
-        "imei": rb"[0-9]{14}|[0-9]{2}[- ][0-9]{6}[- ]|(?i:urn:gsma)",
+        "imei": rb"[0-9]{14}|[- ](?<=[0-9]{2}[- ])[0-9]{6}[- ]|(?i:urn:gsma)",
     }.items()
 }
 

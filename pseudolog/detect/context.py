@@ -33,7 +33,9 @@ IMEI_KEY_SET = frozenset(IMEI_KEYS.encode().split(b"|"))
 
 # `key=`, `key:`, `"key": "` and `key = ` forms. One simple regex finds every key and a set lookup decides:
 # a case-insensitive alternation of ~90 keys tried at every position is many times slower.
-KEYED_RE = re.compile(rb"(?<![A-Za-z0-9_])[\"']?([A-Za-z][A-Za-z0-9_]*)[\"']?[ \t]*[=:][ \t]*[\"']?")
+# Possessive runs: a key cut short is followed by a key character, never by `=` or `:`, so giving characters
+# back can never succeed; not trying saves a quarter of the scan.
+KEYED_RE = re.compile(rb"(?<![A-Za-z0-9_])[\"']?([A-Za-z][A-Za-z0-9_]*+)[\"']?[ \t]*+[=:][ \t]*+[\"']?")
 MAC_VALUE_AT = re.compile(
     rb"(?P<v>[0-9A-Fa-f]{12}|[0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2})"
     rb"(?![0-9A-Za-z])"
