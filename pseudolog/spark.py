@@ -62,13 +62,37 @@ def settled_format(options: FilterOptions, first_lines: list[bytes], key: bytes,
     return replace(options, format=step.detected or "text")
 
 
+SPARK_BATCH = 2048
+
+
 def process_lines(lines: Iterable[bytes], engine: Engine, now: float) -> Iterator[bytes]:
-    """Lines in, lines out (without terminators), through the same framer and engine as `run`."""
+    """Lines in, lines out (without terminators), through the same framer and engine as `run`, a batch of
+    lines at a time so the engine's fast path runs over whole blocks. Hadoop's reader has split at every
+    line ending, so each output line ends at exactly one newline."""
     framer = LineFramer(engine.options.max_line)
+    batch: list[bytes] = []
     for line in lines:
-        out = render_pieces(engine, framer.feed(line + b"\n"), now)
-        if out:
-            yield out[:-1] if out.endswith(b"\n") else out
+        batch.append(line)
+        if len(batch) >= SPARK_BATCH:
+            yield from _render_batch(engine, framer, batch, now)
+            batch = []
+    if batch:
+        yield from _render_batch(engine, framer, batch, now)
+
+
+def process_value(value: bytes, engine: Engine, now: float) -> bytes | None:
+    """One DataFrame value, which may itself hold line breaks: its output without the final newline, or
+    None when retention drops it."""
+    framer = LineFramer(engine.options.max_line)
+    out = render_pieces(engine, framer.feed(value + b"\n"), now)
+    if not out:
+        return None
+    return out[:-1] if out.endswith(b"\n") else out
+
+
+def _render_batch(engine: Engine, framer: LineFramer, batch: list[bytes], now: float) -> list[bytes]:
+    out = render_pieces(engine, framer.feed(b"\n".join(batch) + b"\n"), now)
+    return out.split(b"\n")[:-1] if out else []
 
 
 def engine_counts(engine: Engine) -> dict[str, int]:
@@ -147,10 +171,10 @@ def pseudonymize(
         engine = _udf_engines.get(cache_key)
         if engine is None:
             engine = _udf_engines.setdefault(cache_key, Engine(options, key_broadcast.value))
-        out = list(process_lines([value.encode("utf-8", "surrogateescape")], engine, fixed_now))
-        if not out:
+        out = process_value(value.encode("utf-8", "surrogateescape"), engine, fixed_now)
+        if out is None:
             return False, None
-        return True, out[0].decode("utf-8", "surrogateescape")
+        return True, out.decode("utf-8", "surrogateescape")
 
     result = F.udf(one, schema)(F.col(column))
     tmp = f"__pseudolog_{os.getpid()}"

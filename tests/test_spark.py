@@ -18,7 +18,7 @@ if shutil.which("java") is None:
 
 from pseudolog.config import FilterOptions  # noqa: E402
 from pseudolog.core.engine import Engine  # noqa: E402
-from pseudolog.spark import process_lines, pseudonymize  # noqa: E402
+from pseudolog.spark import process_lines, process_value, pseudonymize  # noqa: E402
 from pseudolog.synth import json_lines, nginx_lines, syslog_sip_lines  # noqa: E402
 from tests.conftest import KEY, NOW  # noqa: E402
 
@@ -113,3 +113,25 @@ def test_dataframe_entry_point(corpus, monkeypatch):
         assert len(got) == len(rows) - 1  # the retention drop is removed
     finally:
         spark.stop()
+
+
+def test_batches_give_what_run_gives_line_by_line():
+    """Lines are rendered in batches; the output lines must be those of one line at a time."""
+    lines = [
+        b'198.51.100.%d - - [21/Nov/2026:11:00:00 +0000] "GET /c?to=%%2B4930123456%d HTTP/1.1" 200 1 "-" "x"'
+        % (i % 256, i)
+        for i in range(5000)
+    ]
+    lines[10] = b"free text 192.0.2.1"
+    lines[4000] = b"x " * 600_000 + b"192.0.2.9"  # longer than max_line: segmented, still one output line
+    batched = list(process_lines(lines, Engine(FilterOptions(), KEY), NOW))
+    single = Engine(FilterOptions(), KEY)
+    one_by_one = [out for line in lines for out in process_lines([line], single, NOW)]
+    assert batched == one_by_one and len(batched) == len(lines)
+    assert not any(b"198.51.100." in out or b"192.0.2." in out for out in batched)
+
+
+def test_a_dataframe_value_with_line_breaks_stays_one_value():
+    engine = Engine(FilterOptions(format="text"), KEY)
+    out = process_value(b"from 192.0.2.1\nto 192.0.2.2", engine, NOW)
+    assert out is not None and out.count(b"\n") == 1 and b"192.0.2" not in out
