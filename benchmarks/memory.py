@@ -12,9 +12,18 @@ import subprocess
 import sys
 import tempfile
 
+LINES = {
+    "text": b"2026-11-21T10:00:00Z client %d.%d.%d.%d calls +4930%08d\n",
+    "nginx": b'%d.%d.%d.%d - - [21/Nov/2026:10:00:00 +0000] "GET /api/v1/calls?to=%%2B4930%08d HTTP/1.1" 200 512'
+    b' "-" "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.0.0"\n',
+}
+
 
 def main() -> None:
     distinct = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
+    shape = sys.argv[2] if len(sys.argv) > 2 else "text"
+    if shape not in LINES:
+        sys.exit(f"unknown line shape {shape!r}: text or nginx")
     binary = shutil.which("pseudolog") or sys.exit("pseudolog is not installed")
     with tempfile.TemporaryDirectory() as tmp:
         key = os.path.join(tmp, "key")
@@ -24,10 +33,7 @@ def main() -> None:
         proc = subprocess.Popen([binary, "run", "--key-file", key], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
         block = []
         for i in range(distinct):
-            block.append(
-                b"2026-11-21T10:00:00Z client %d.%d.%d.%d calls +4930%08d\n"
-                % (10 + (i >> 24), (i >> 16) & 255, (i >> 8) & 255, i & 255, i)
-            )
+            block.append(LINES[shape] % (10 + (i >> 24), (i >> 16) & 255, (i >> 8) & 255, i & 255, i))
             if len(block) == 10000:
                 proc.stdin.write(b"".join(block))
                 block.clear()
@@ -35,7 +41,7 @@ def main() -> None:
         proc.stdin.close()
         proc.wait()
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"{distinct:,} distinct addresses and numbers: peak RSS {peak:.0f} MiB")
+    print(f"{distinct:,} distinct addresses and numbers ({shape} lines): peak RSS {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

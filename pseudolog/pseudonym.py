@@ -119,7 +119,7 @@ class Pseudonymizer:
         self,
         master: bytes,
         window_length: int | None,
-        cache_size: int = 200_000,
+        cache_size: int = 128_000,
         style: Style | None = None,
         window_keys: Callable[[int | None], bytes] | None = None,
     ) -> None:

@@ -69,6 +69,16 @@ FieldResult = tuple[bytes | None, tuple[str, ...]]
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _CANONICAL_IPV4 = re.compile(_OCTET + rb"(?:\." + _OCTET + rb"){3}")
 _IP_KIND = ("ip",)
+# The few distinct kinds tuples, shared by every cache entry instead of one tuple each (memory).
+_KINDS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    if len(_KINDS) > 4096:
+        return kinds
+    return _KINDS.setdefault(kinds, kinds)
+
+
 # Field caches held at once: (window, in_agent) pairs, enough for lines interleaved across one boundary.
 _FIELD_CACHES_HELD = 4
 
@@ -244,7 +254,8 @@ class Scrubber:
         if cache is None:
             if len(self._field_caches) >= _FIELD_CACHES_HELD:
                 del self._field_caches[next(iter(self._field_caches))]
-            cache = self._field_caches[key] = BoundedCache(self.cache_size)
+            # User agents are few and repeat: a quarter of the room is plenty for them.
+            cache = self._field_caches[key] = BoundedCache(self.cache_size // 4 if in_agent else self.cache_size)
         return cache
 
     @property
@@ -261,7 +272,7 @@ class Scrubber:
                 hit = (self.pseudonymizer.token("ip", text.decode("ascii"), window).encode("ascii"), _IP_KIND)
             else:
                 out, kinds = self._scrub(text, window, in_agent)
-                hit = (None if out == text else out, tuple(kinds))
+                hit = (None if out == text else out, _shared(tuple(kinds)))
             cache.put(text, hit)
         return hit
 
