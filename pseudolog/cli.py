@@ -13,7 +13,17 @@ import typer
 
 from pseudolog import __version__
 from pseudolog.cli_follow import follow, unit
-from pseudolog.cli_options import IpStyleOpt, KeepOpt, KeyFdOpt, KeyFileOpt, KeyringOpt, RegionOpt, WindowOpt, say
+from pseudolog.cli_options import (
+    ClockNowOpt,
+    IpStyleOpt,
+    KeepOpt,
+    KeyFdOpt,
+    KeyFileOpt,
+    KeyringOpt,
+    RegionOpt,
+    WindowOpt,
+    say,
+)
 from pseudolog.config import FilterOptions, parse_duration, parse_json_fields, parse_keep, parse_region
 from pseudolog.errors import ConfigError, KeyMaterialError, PseudologError
 from pseudolog.keyring import Keyring, WindowKeyMissing, open_keyring
@@ -363,7 +373,7 @@ def keys_rotate(
     keyring: Annotated[str, typer.Option("--keyring", help="The keyring directory (created with mode 0700).")],
     ahead: Annotated[str, typer.Option("--ahead", help="Create keys for windows up to this far ahead.")] = "2d",
     window: WindowOpt = "1d",
-    now: Annotated[str | None, typer.Option("--now", help="Reference time; default: the clock.")] = None,
+    now: ClockNowOpt = None,
 ) -> None:
     """Create random keys for the current and coming windows; existing keys are never replaced."""
     from pseudolog.keyring import ensure_directory
@@ -381,7 +391,7 @@ def keys_prune(
     keyring: Annotated[str, typer.Option("--keyring", help="The keyring directory.")],
     retention: Annotated[str, typer.Option("--retention", help="Delete keys of windows that ended this long ago.")],
     window: WindowOpt = "1d",
-    now: Annotated[str | None, typer.Option("--now", help="Reference time; default: the clock.")] = None,
+    now: ClockNowOpt = None,
 ) -> None:
     """Delete the keys of windows past retention: their pseudonyms become permanently unlinkable."""
     window_seconds = parse_duration(window, option="--window")

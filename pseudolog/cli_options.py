@@ -31,6 +31,7 @@ KeepOpt = Annotated[
     list[str] | None,
     typer.Option("--keep", help="Keep a public prefix: phone-country, mac-oui, imei-tac (repeat or comma-separate)."),
 ]
+ClockNowOpt = Annotated[str | None, typer.Option("--now", help="Reference time; default: the clock.")]
 IpStyleOpt = Annotated[
     str, typer.Option("--ip-style", help="token, or prefix: valid addresses by ipcrypt-pfx, subnets kept.")
 ]

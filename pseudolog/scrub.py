@@ -16,7 +16,7 @@ from pseudolog.cache import BoundedCache
 from pseudolog.detect import Found
 from pseudolog.detect.context import find_context
 from pseudolog.detect.device import find_imei, find_mac
-from pseudolog.detect.ip import find_ipv4, find_ipv6
+from pseudolog.detect.ip import CANONICAL_IPV4_RE, find_ipv4, find_ipv6
 from pseudolog.detect.phone import find_international
 from pseudolog.detect.sip import find_sip
 from pseudolog.pseudonym import Pseudonymizer
@@ -63,11 +63,6 @@ _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 
 Detector = Callable[[bytes], Iterator[Found]]
 FieldResult = tuple[bytes | None, tuple[str, ...]]
-# A field that is exactly a dotted quad in canonical form (no leading zeros): no other detector can claim any
-# part of it and nothing stands beside it, so scanning it would give the address's token
-# (tests/test_scrub.py holds the shortcut to the scan).
-_OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_CANONICAL_IPV4 = re.compile(_OCTET + rb"(?:\." + _OCTET + rb"){3}")
 _IP_KIND = ("ip",)
 # The few distinct kinds tuples, shared by every cache entry instead of one tuple each (memory).
 _KINDS: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -268,7 +263,9 @@ class Scrubber:
         cache = self.field_cache(window, in_agent)
         hit = cache.get(text)
         if hit is None:
-            if _CANONICAL_IPV4.fullmatch(text):  # a client address column: what every detector would agree on
+            # A field that is exactly a canonical dotted quad: no other detector can claim any part of it and
+            # nothing stands beside it, so the scan would give its token (tests/test_scrub.py holds them equal).
+            if CANONICAL_IPV4_RE.fullmatch(text):
                 hit = (self.pseudonymizer.token("ip", text.decode("ascii"), window).encode("ascii"), _IP_KIND)
             else:
                 out, kinds = self._scrub(text, window, in_agent)

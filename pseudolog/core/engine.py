@@ -166,19 +166,21 @@ class Engine:
         step = self.format_step
         i = 0
         while i < len(lines) and not step.settled:
-            out = self.process(lines[i] + b"\n", now)
-            if out is not None:
-                runs.add(self.last_window, out)
+            self.process_into(runs, lines[i], now)
             i += 1
         fast = self._fast_path(step.log_format) if i < len(lines) else None
         if fast is not None:
             fast.run(self, lines, i, now, runs)
         else:
             for line in lines[i:]:
-                out = self.process(line + b"\n", now)
-                if out is not None:
-                    runs.add(self.last_window, out)
+                self.process_into(runs, line, now)
         return runs.done()
+
+    def process_into(self, runs: Runs, line: bytes, now: float) -> None:
+        """One line (without its "\\n") through the chain, its output added to `runs`."""
+        out = self.process(line + b"\n", now)
+        if out is not None:
+            runs.add(self.last_window, out)
 
     def _fast_path(self, fmt: Format | None) -> PatternFastPath | None:
         if fmt is None:

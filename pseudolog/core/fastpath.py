@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pseudolog.formats.compiler import CompiledPattern
 from pseudolog.formats.pattern import PatternFormat
 
 if TYPE_CHECKING:
@@ -29,25 +30,24 @@ _TIME_MEMO_SIZE = 4096
 class _Plan:
     """One pattern of the format, flattened: its match, where its time is, and what to do per field."""
 
-    fullmatch: object  # re.Pattern.fullmatch
+    fullmatch: Callable[[bytes], re.Match[bytes] | None]
     time_group: int  # 0: the pattern has no time field (its lines take the chain)
     time_kind: str
     fields: tuple[tuple[int, int], ...]  # (regex group, SCRUB | AGENT | IPPORT | MESSAGE)
 
 
-def _plan(pattern: object) -> _Plan:
-    regex: re.Pattern[bytes] = pattern.regex  # type: ignore[attr-defined]
-    time_index: int | None = pattern.time_index  # type: ignore[attr-defined]
+def _plan(pattern: CompiledPattern) -> _Plan:
+    time_index = pattern.time_index
+    if time_index is None:
+        return _Plan(pattern.regex.fullmatch, 0, "", ())
     fields = []
-    for group, spec in pattern.work:  # type: ignore[attr-defined]
+    for group, spec in pattern.work:
         if group - 1 == time_index:
             continue  # the event time stays as it is once it has been read
         mode = {"ipport": IPPORT, "message": MESSAGE}.get(spec.role, AGENT if spec.agent else SCRUB)
         fields.append((group, mode))
-    if time_index is None:
-        return _Plan(regex.fullmatch, 0, "", ())
-    kind = pattern.fields[time_index].time_kind or "iso"  # type: ignore[attr-defined]
-    return _Plan(regex.fullmatch, time_index + 1, kind, tuple(fields))
+    kind = pattern.fields[time_index].time_kind or "iso"
+    return _Plan(pattern.regex.fullmatch, time_index + 1, kind, tuple(fields))
 
 
 class Runs:
@@ -92,6 +92,8 @@ class PatternFastPath:
         self.name = fmt.name
         self.plans = tuple(_plan(p) for p in fmt.patterns)
         self._times: dict[bytes, tuple[float, int | None]] = {}  # time text -> (epoch, window)
+        # A syslog time's year depends on `now`, which is fixed only within one call: then memoise per call.
+        self._memo_per_call = any(p.time_kind == "syslog" for p in self.plans)
 
     def run(self, engine: Engine, lines: list[bytes], start: int, now: float, runs: Runs) -> None:
         """Lines[start:] (each without its "\\n") through the engine, output appended to `runs`."""
@@ -103,8 +105,8 @@ class PatternFastPath:
         retention = engine.options.retention
         cutoff = None if retention is None else now - retention
         memo = self._times
-        if len(memo) > _TIME_MEMO_SIZE or any(p.time_kind == "syslog" for p in self.plans):
-            memo.clear()  # a syslog time's year depends on `now`, which is fixed only for this one call
+        if self._memo_per_call or len(memo) > _TIME_MEMO_SIZE:
+            memo.clear()
         first, others = self.plans[0], self.plans[1:]
         cache_window: object = _NO_WINDOW
         run_window: object = _NO_WINDOW  # the window of `current`, the run lines are appended to
@@ -121,14 +123,14 @@ class PatternFastPath:
                 else:
                     body, end = line, b"\n"
                 plan = first
-                m = first.fullmatch(body)  # type: ignore[operator]
+                m = first.fullmatch(body)
                 if m is None:
                     for plan in others:
-                        m = plan.fullmatch(body)  # type: ignore[operator]
+                        m = plan.fullmatch(body)
                         if m is not None:
                             break
                 if m is None or not plan.time_group:
-                    _by_chain(engine, line, now, add)
+                    engine.process_into(runs, line, now)
                     run_window = _NO_WINDOW
                     continue
                 regs = m.regs
@@ -138,7 +140,7 @@ class PatternFastPath:
                 if known is None:
                     t = times.parse(plan.time_kind, stamp, now)
                     if t is None:
-                        _by_chain(engine, line, now, add)
+                        engine.process_into(runs, line, now)
                         run_window = _NO_WINDOW
                         continue
                     known = memo[stamp] = (t, window_of(t))
@@ -192,15 +194,9 @@ class PatternFastPath:
                     run_window, current = window, runs.current
                 taken += 1
             except Exception:  # the chain decides what an error becomes (masked or dropped)
-                _by_chain(engine, line, now, add)
+                engine.process_into(runs, line, now)
                 run_window = _NO_WINDOW
         engine.count_fast(self.name, taken, dropped, runs)
 
 
 _NO_WINDOW = object()
-
-
-def _by_chain(engine: Engine, line: bytes, now: float, add: Callable[[int | None, bytes], None]) -> None:
-    out = engine.process(line + b"\n", now)
-    if out is not None:
-        add(engine.last_window, out)

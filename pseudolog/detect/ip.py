@@ -21,6 +21,9 @@ from pseudolog.detect import Found
 
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|0?[0-9]?[0-9])"
 IPV4_RE = re.compile(rb"(?<![0-9.])" + _OCTET + rb"(?:\." + _OCTET + rb"){3}(?![0-9]|\.[0-9])")
+# A dotted quad written as normalise_ipv4 writes it (no leading zeros): its text is its normalised form.
+_CANONICAL_OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+CANONICAL_IPV4_RE = re.compile(_CANONICAL_OCTET + rb"(?:\." + _CANONICAL_OCTET + rb"){3}")
 
 # A run of hex groups with at least two colons, an optional dotted IPv4 tail and an optional zone id.
 IPV6_CANDIDATE_RE = re.compile(
