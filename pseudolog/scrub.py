@@ -62,7 +62,8 @@ _RELEVANT_ESCAPE = re.compile(rb"%(?:2[DdEe]|3[0-9AaBb]|40|5[BbDd])")
 _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 
 Detector = Callable[[bytes], Iterator[Found]]
-FieldResult = tuple[bytes | None, tuple[str, ...]]
+# (scrubbed text, kinds replaced). No kinds: nothing was replaced and the text is the cache key itself (no copy).
+FieldResult = tuple[bytes, tuple[str, ...]]
 _IP_KIND = ("ip",)
 # The few distinct kinds tuples, shared by every cache entry instead of one tuple each (memory).
 _KINDS: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -176,7 +177,7 @@ class Scrubber:
         self.region = region
         self.replaced: Counter[str] = Counter()
         self.cache_size = cache_size
-        # Scrubbed field text per (window, in_agent): value (output, or None when nothing changed; kinds).
+        # Scrubbed field text per (window, in_agent).
         self._field_caches: dict[tuple[int | None, bool], BoundedCache[bytes, FieldResult]] = {}
         self._detectors: tuple[tuple[re.Pattern[bytes], Detector], ...] = (
             (TRIGGERS["context"], lambda t: find_context(t, region)),
@@ -258,8 +259,8 @@ class Scrubber:
         return sum(len(c) for c in self._field_caches.values())
 
     def field_result(self, text: bytes, window: int | None, in_agent: bool = False) -> FieldResult:
-        """(scrubbed text or None when nothing changed, kinds replaced) for a field value, cached. The
-        caller counts the kinds, so a hit counts like a fresh scrub."""
+        """(scrubbed text, kinds replaced) for a field value, cached; the text is unchanged when no kinds
+        are. The caller counts the kinds, so a hit counts like a fresh scrub."""
         cache = self.field_cache(window, in_agent)
         hit = cache.get(text)
         if hit is None:
@@ -269,7 +270,7 @@ class Scrubber:
                 hit = (self.pseudonymizer.token("ip", text.decode("ascii"), window).encode("ascii"), _IP_KIND)
             else:
                 out, kinds = self._scrub(text, window, in_agent)
-                hit = (None if out == text else out, _shared(tuple(kinds)))
+                hit = (text if not kinds else out, _shared(tuple(kinds)))
             cache.put(text, hit)
         return hit
 
@@ -278,7 +279,7 @@ class Scrubber:
         out, kinds = self.field_result(text, window, in_agent)
         for kind in kinds:
             self.replaced[kind] += 1
-        return text if out is None else out
+        return out
 
     def _replace(self, text: bytes, found: list[Found], window: int | None) -> bytes:
         parts: list[bytes] = []

@@ -118,3 +118,94 @@ def test_public_corpora_agree(engine_factory):
             lines = path.read_bytes().split(b"\n")[:-1]
             chain, block = engine_factory(), engine_factory()
             assert by_block(block, lines) == by_chain(chain, lines), path.name
+
+
+def plain_lines(count: int, second: int = 0) -> list[bytes]:
+    times = [b"21/Nov/2026:11:00:%02d +0000" % ((second + i) % 60) for i in range(count)]
+    return [NGINX % (b"198.51.100.%d" % (i % 7), t) for i, t in enumerate(times)]
+
+
+EDGE_LINES = {
+    "no match": b"free text from 198.51.100.8 with no format",
+    "bad time": NGINX % (b"198.51.100.9", b"31/Feb/2026:11:00:00 +0000"),
+    "crlf": NGINX % (b"2001:db8::1", b"21/Nov/2026:11:00:01 +0000") + b"\r",
+    "expired": NGINX % (b"198.51.100.7", b"01/Jan/2020:00:00:00 +0000"),
+    "empty": b"",
+    "other window": NGINX % (b"198.51.100.7", b"20/Nov/2026:23:59:59 +0000"),
+    "a second pattern": b'198.51.100.7 - - [21/Nov/2026:11:00:00 +0000] "GET / HTTP/1.1" 200 512',
+}
+
+
+@pytest.mark.parametrize("edge", sorted(EDGE_LINES))
+@pytest.mark.parametrize("position", [0, 1, 255, 256, 300, 599])
+def test_column_slices_with_one_line_off_the_path_agree(engine_factory, edge, position):
+    """Reads are done column-wise in slices of 256 lines; a slice holding one line the columns cannot take
+    goes line by line, the others stay column-wise, and the whole read is what the chain writes."""
+    lines = plain_lines(600)
+    lines.insert(position, EDGE_LINES[edge])
+    out = assert_same(engine_factory, lines, format="nginx_combined", retention=7 * 86400, window=3600)
+    assert b"198.51.100." not in out and b"4930123456" not in out
+
+
+def test_column_path_takes_plain_slices(engine_factory, monkeypatch):
+    from pseudolog.core.fastpath import PatternFastPath
+
+    engine = engine_factory(format="nginx_combined")
+    line_by_line = []
+    original = PatternFastPath._lines
+
+    def spy(self, engine, lines, start, stop, *rest):
+        line_by_line.append((start, stop))
+        return original(self, engine, lines, start, stop, *rest)
+
+    monkeypatch.setattr(PatternFastPath, "_lines", spy)
+    lines = plain_lines(700)
+    lines[400] = EDGE_LINES["no match"]
+    assert by_block(engine, lines) == by_chain(engine_factory(format="nginx_combined"), lines)
+    assert line_by_line == [(256, 512)]
+
+
+def test_an_error_in_a_column_slice_masks_only_its_line(engine_factory, monkeypatch):
+    engine = engine_factory(format="nginx_combined")
+    original = engine.scrubber.field_result
+
+    def broken_for_one(text, *args, **kwargs):
+        if text == b"198.51.100.3":
+            raise RuntimeError("boom")
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(engine.scrubber, "field_result", broken_for_one)
+    lines = plain_lines(40)
+    out = by_block(engine, lines).split(b"\n")[:-1]
+    masked = [i for i, line in enumerate(out) if b"MASKED" in line]
+    assert masked == [i for i in range(40) if i % 7 == 3]
+    assert engine.errors == len(masked) and engine.lines_out == 40
+    assert not any(b"198.51.100." in line for line in out)
+
+
+def test_column_layouts_rebuild_every_sample_line():
+    """A matched line is the concatenation of its pieces, and each field is where the plain regex has it."""
+    from pseudolog.formats.pattern import PatternFormat
+    from pseudolog.formats.registry import builtin_formats
+
+    checked = 0
+    for fmt in builtin_formats().values():
+        if not isinstance(fmt, PatternFormat):
+            continue
+        for sample in fmt.samples:
+            line = sample.encode()
+            for pattern in fmt.patterns:
+                m = pattern.regex.fullmatch(line)
+                if m is None:
+                    continue
+                layout = pattern.columns
+                pieces = layout.regex.fullmatch(line).groups()
+                assert b"".join(pieces[i] for i in layout.pieces) == line
+                time = None if pattern.time_index is None else pattern.time_index + 1
+                plain = {spec.name: m.group(group) for group, spec in pattern.work if group != time}
+                assert {spec.name: pieces[i] for i, spec in layout.fields} == plain
+                if time is not None:
+                    assert pieces[layout.time] == m.group(time)
+                checked += 1
+                break
+    assert checked >= 10

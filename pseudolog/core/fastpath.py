@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pseudolog.core.columns import ColumnPath
 from pseudolog.formats.compiler import CompiledPattern
 from pseudolog.formats.pattern import PatternFormat
 
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 # How a field's text is handled: cached scrub, cached scrub as a user agent, address:port, syslog payload.
 SCRUB, AGENT, IPPORT, MESSAGE = range(4)
 _TIME_MEMO_SIZE = 4096
+# Reads shorter than this go line by line: the column path's set-up costs more than it saves.
+_MIN_BLOCK = 16
+# Lines per column-wise slice: a slice's matches and pieces stay in the CPU caches (a 1 MiB read processed
+# in one slice ran 40 % slower than in slices of 256).
+_SLICE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +100,27 @@ class PatternFastPath:
         self._times: dict[bytes, tuple[float, int | None]] = {}  # time text -> (epoch, window)
         # A syslog time's year depends on `now`, which is fixed only within one call: then memoise per call.
         self._memo_per_call = any(p.time_kind == "syslog" for p in self.plans)
+        # Whole reads go column by column while their lines are plain (columns.py), else line by line.
+        first = fmt.patterns[0]
+        self.columns = ColumnPath.for_layout(first.columns, self.plans[0].time_kind)
 
     def run(self, engine: Engine, lines: list[bytes], start: int, now: float, runs: Runs) -> None:
-        """Lines[start:] (each without its "\\n") through the engine, output appended to `runs`."""
+        """Lines[start:] (each without its "\\n") through the engine, output appended to `runs`: slices of a
+        few hundred lines column by column where they are plain, the rest line by line."""
+        memo = self._times
+        if self._memo_per_call or len(memo) > _TIME_MEMO_SIZE:
+            memo.clear()
+        columns = self.columns
+        if columns is None or len(lines) - start < _MIN_BLOCK:
+            self._lines(engine, lines, start, len(lines), now, runs)
+            return
+        for begin in range(start, len(lines), _SLICE):
+            end = min(begin + _SLICE, len(lines))
+            if not columns.run(engine, lines[begin:end], now, memo, runs, self.name):
+                self._lines(engine, lines, begin, end, now, runs)
+
+    def _lines(self, engine: Engine, lines: list[bytes], start: int, stop: int, now: float, runs: Runs) -> None:
+        """Lines[start:stop] one at a time."""
         times = engine.time_step.times
         window_of = engine.pseudonymizer.window_of
         scrubber = engine.scrubber
@@ -105,8 +129,6 @@ class PatternFastPath:
         retention = engine.options.retention
         cutoff = None if retention is None else now - retention
         memo = self._times
-        if self._memo_per_call or len(memo) > _TIME_MEMO_SIZE:
-            memo.clear()
         first, others = self.plans[0], self.plans[1:]
         cache_window: object = _NO_WINDOW
         run_window: object = _NO_WINDOW  # the window of `current`, the run lines are appended to
@@ -115,7 +137,7 @@ class PatternFastPath:
         youngs = (plain.young, agent.young)
         taken = dropped = 0
         add = runs.add
-        for i in range(start, len(lines)):
+        for i in range(start, stop):
             line = lines[i]
             try:
                 if line[-1:] == b"\r":
@@ -166,11 +188,10 @@ class PatternFastPath:
                             hit = scrubber.field_result(text, window, mode == AGENT)
                             youngs = (plain.young, agent.young)  # a put may have started a new generation
                         new, kinds = hit
-                        if kinds:
-                            for kind in kinds:
-                                replaced[kind] += 1
-                        if new is None:
+                        if not kinds:
                             continue
+                        for kind in kinds:
+                            replaced[kind] += 1
                     elif mode == IPPORT:
                         new = fields.ipport(text, window)
                     else:

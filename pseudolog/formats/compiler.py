@@ -20,12 +20,25 @@ class FieldSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ColumnLayout:
+    """The same pattern with every stretch between rewritable fields captured too, so a matched line is the
+    concatenation of its `pieces`: a block of lines can then be rebuilt column by column (core/columns.py).
+    Extra capturing groups change neither what matches nor where the fields are."""
+
+    regex: re.Pattern[bytes]
+    pieces: tuple[int, ...]  # the groups that make up the line, in order (index into m.groups(), 0-based)
+    fields: tuple[tuple[int, FieldSpec], ...]  # (index into m.groups(), field) of every rewritable field
+    time: int | None  # index of the event time (inside a piece that is kept as it is)
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledPattern:
     regex: re.Pattern[bytes]
     fields: tuple[FieldSpec, ...]
     time_index: int | None  # which field holds the event time
     # (regex group, field) for every field that may need rewriting: number fields never do.
     work: tuple[tuple[int, FieldSpec], ...] = ()
+    columns: ColumnLayout | None = None
 
 
 def _literal_regex(text: str) -> str:
@@ -40,9 +53,11 @@ def compile_elements(
     required = required or {}
     regex_parts: list[str] = []
     fields: list[FieldSpec] = []
+    segments: list[tuple[str, FieldSpec | None]] = []  # (regex without its group, field or None for literal)
     for i, element in enumerate(elements):
         if isinstance(element, Literal):
             regex_parts.append(_literal_regex(element.text))
+            segments.append((regex_parts[-1], None))
             continue
         assert isinstance(element, Field)
         if element.type not in FIELD_TYPES:
@@ -58,6 +73,7 @@ def compile_elements(
         regex_parts.append("(" + guard + field_regex(element.type, stop) + ")")
         agent = "agent" in element.name.lower()
         fields.append(FieldSpec(element.name, element.type, ft.role, ft.time_kind, agent))
+        segments.append((regex_parts[-1][1:-1], fields[-1]))
     if not fields:
         raise FormatError(f"{where}: a pattern needs at least one field")
     time_index: int | None = None
@@ -72,4 +88,44 @@ def compile_elements(
     except (re.error, UnicodeEncodeError) as exc:
         raise FormatError(f"{where}: cannot compile pattern ({exc})") from None
     work = tuple((i + 1, spec) for i, spec in enumerate(fields) if spec.role != "keep")
-    return CompiledPattern(regex, tuple(fields), time_index, work)
+    time_spec = None if time_index is None else fields[time_index]
+    return CompiledPattern(regex, tuple(fields), time_index, work, _column_layout(segments, time_spec))
+
+
+def _column_layout(segments: list[tuple[str, FieldSpec | None]], time_spec: FieldSpec | None) -> ColumnLayout:
+    """Rewritable fields keep their own group; each stretch between them (literals, number fields, the
+    event time) becomes one group, with the time captured again inside it."""
+    parts: list[str] = []
+    pieces: list[int] = []
+    work: list[tuple[int, FieldSpec]] = []
+    time: int | None = None
+    groups = 0
+    open_stretch = False
+    for regex, spec in segments:
+        if spec is not None and spec.role != "keep" and spec is not time_spec:
+            if open_stretch:
+                parts.append(")")
+                open_stretch = False
+            parts.append("(" + regex + ")")
+            work.append((groups, spec))
+            pieces.append(groups)
+            groups += 1
+            continue
+        if not open_stretch:
+            parts.append("(")
+            pieces.append(groups)
+            groups += 1
+            open_stretch = True
+        if spec is None:
+            parts.append(regex)
+        elif spec is time_spec:
+            parts.append("(" + regex + ")")
+            time = groups
+            groups += 1
+        else:
+            parts.append("(?:" + regex + ")")
+    if open_stretch:
+        parts.append(")")
+    regex = re.compile("".join(parts).encode("ascii"), re.DOTALL)
+    assert regex.groups == groups, "field regexes must not capture"
+    return ColumnLayout(regex, tuple(pieces), tuple(work), time)
