@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from pseudolog.cache import BoundedCache
 
@@ -61,11 +62,18 @@ def _offset(sign: bytes | None, hours: bytes | None, minutes: bytes | None) -> i
 
 
 def _timegm(year: int, month: int, day: int, hh: int, mm: int, ss: int) -> float | None:
-    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
-        return None
     if hh > 23 or mm > 59 or ss > 60:
         return None
-    return float(calendar.timegm((year, month, day, hh, mm, min(ss, 59), 0, 0, 0)))
+    midnight = _midnight(year, month, day)
+    return None if midnight is None else midnight + hh * 3600 + mm * 60 + min(ss, 59)
+
+
+@lru_cache(maxsize=1024)
+def _midnight(year: int, month: int, day: int) -> float | None:
+    """Epoch of a date's start, None for a date that does not exist; a stream's times share a few dates."""
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+        return None
+    return float(calendar.timegm((year, month, day, 0, 0, 0, 0, 0, 0)))
 
 
 def parse_clf(text: bytes) -> float | None:

@@ -1,10 +1,12 @@
 """The prefilter is a superset of every detector: whatever the detectors find, it lets through."""
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pseudolog.pseudonym import Pseudonymizer
-from pseudolog.scrub import MAYBE_IDENTIFIER, Scrubber
+from pseudolog.scrub import MAYBE_IDENTIFIER, MAYBE_ON_SKELETON, SKELETON, TRIGGERS, TRIGGERS_ON_SKELETON, Scrubber
 
 SCRUBBER = Scrubber(Pseudonymizer(bytes(range(32)), None), "DE")
 
@@ -104,3 +106,39 @@ def test_each_trigger_superset_on_random_bytes(text):
     for trigger, detect in SCRUBBER._detectors:
         if list(detect(text)):
             assert trigger.search(text), (trigger.pattern, text)
+
+
+def assert_skeleton_forms_cover(text: bytes) -> None:
+    """Wherever a plain trigger (or the prefilter) matches a text, its skeleton form matches the skeleton."""
+    skeleton = text.translate(SKELETON)
+    if MAYBE_IDENTIFIER.search(text):
+        assert MAYBE_ON_SKELETON.search(skeleton), text
+    for name, trigger in TRIGGERS.items():
+        if trigger.search(text):
+            assert TRIGGERS_ON_SKELETON[name].search(skeleton), (name, text)
+
+
+@given(st.lists(st.sampled_from([*FRAGMENTS, "%20", "%21", "%5B", "%5d", "%3a", "0049", "+1", "%2b7"]), max_size=40))
+@settings(max_examples=3000, deadline=None)
+def test_skeleton_forms_cover_the_triggers(parts):
+    assert_skeleton_forms_cover("".join(parts).encode())
+
+
+@given(st.binary(max_size=200))
+@settings(max_examples=2000, deadline=None)
+def test_skeleton_forms_cover_the_triggers_on_random_bytes(text):
+    assert_skeleton_forms_cover(text)
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=40), st.booleans())
+@settings(max_examples=2000, deadline=None)
+def test_skeleton_selection_finds_what_every_detector_finds(parts, in_agent):
+    """The skeleton only skips detectors: what is found is what running every detector finds."""
+    text = "".join(parts).encode()
+    everything = Scrubber(Pseudonymizer(bytes(range(32)), None), "DE")
+    everything._detectors = tuple((re.compile(b""), d) for _, d in everything._detectors)
+    everything._agent_detectors = tuple((re.compile(b""), d) for _, d in everything._agent_detectors)
+    assert SCRUBBER._find(text, in_agent) == everything.detect(text, in_agent)
+    # the same skeleton with other digits: the remembered selection must hold for it too
+    other = bytes(48 + (c * 7 + 3) % 10 if 48 <= c <= 57 else c for c in text)
+    assert SCRUBBER._find(other, in_agent) == everything.detect(other, in_agent)

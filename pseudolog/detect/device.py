@@ -27,6 +27,11 @@ MAC_DOTTED_RE = re.compile(
 IMEI_RE = re.compile(rb"(?<![0-9])(?:[0-9]{15}|[0-9]{2}[- ][0-9]{6}[- ][0-9]{6}[- ][0-9])(?![0-9])")
 IMEI_URN_RE = re.compile(rb"(?i:urn:gsma:imei:)([0-9]{8})-([0-9]{6})-([0-9])(?![0-9])")
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+_HEX_BYTES = b"0123456789abcdefABCDEF"
+_NOT_HEX = bytes(c for c in range(256) if c not in _HEX_DIGITS)
+_NOT_DIGIT = bytes(c for c in range(256) if not 48 <= c <= 57)
+# Luhn: a digit in an even place from the right counts double, less 9 when that is over 9; as a byte table.
+_LUHN_DOUBLE = bytes.maketrans(b"0123456789", bytes((0, 2, 4, 6, 8, 1, 3, 5, 7, 9)))
 # GSMA reporting body identifiers: the first two digits of every allocated TAC.
 REPORTING_BODIES = frozenset(
     (
@@ -54,8 +59,8 @@ REPORTING_BODIES = frozenset(
 def normalise_mac(text: bytes | str) -> str | None:
     """`00:15:65:ab:cd:ef` for any MAC text form, or None."""
     raw = text.encode("ascii", "replace") if isinstance(text, str) else text
-    hexdigits = bytes(c for c in raw if c in _HEX_DIGITS)
-    rest = bytes(c for c in raw if c not in _HEX_DIGITS)
+    hexdigits = raw.translate(None, _NOT_HEX)
+    rest = raw.translate(None, _HEX_BYTES)
     if len(hexdigits) != 12 or rest.strip(b":-. ") != b"":
         return None
     h = hexdigits.decode("ascii").lower()
@@ -69,15 +74,10 @@ def is_plausible_bare_mac(hex12: bytes) -> bool:
 
 
 def luhn_ok(digits: bytes) -> bool:
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = c - 48
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    """The Luhn check over ASCII digits."""
+    single = digits[::-1][::2]
+    double = digits[::-1][1::2].translate(_LUHN_DOUBLE)
+    return (sum(single) - 48 * len(single) + sum(double)) % 10 == 0
 
 
 def normalise_imei(text: bytes | str) -> str | None:
@@ -86,7 +86,7 @@ def normalise_imei(text: bytes | str) -> str | None:
     m = IMEI_URN_RE.fullmatch(raw.strip())
     if m:
         return (m.group(1) + m.group(2)).decode("ascii")
-    digits = bytes(c for c in raw if 48 <= c <= 57)
+    digits = raw.translate(None, _NOT_DIGIT)
     if len(digits) == 15 and luhn_ok(digits):
         return digits[:14].decode("ascii")
     if len(digits) == 16:
@@ -108,6 +108,6 @@ def find_imei(text: bytes) -> Iterator[Found]:
     for m in IMEI_URN_RE.finditer(text):
         yield Found(m.start(1), m.end(3), "imei", (m.group(1) + m.group(2)).decode("ascii"))
     for m in IMEI_RE.finditer(text):
-        digits = bytes(c for c in m.group() if 48 <= c <= 57)
+        digits = m.group().translate(None, _NOT_DIGIT)
         if digits[:2] in REPORTING_BODIES and luhn_ok(digits):
             yield Found(m.start(), m.end(), "imei", digits[:14].decode("ascii"))
