@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pseudolog.synth import GENERATORS
 from tests.conftest import CORPORA, NOW
@@ -209,3 +211,26 @@ def test_column_layouts_rebuild_every_sample_line():
                 checked += 1
                 break
     assert checked >= 10
+
+
+MIXED = [
+    *EDGE_LINES.values(),
+    b"\xff\xfe binary \x00 198.51.100.77",
+    NGINX % (b"fe80::1%eth0", b"21/Nov/2026:10:59:59 +0000"),
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.integers(0, 599), min_size=16, max_size=600),
+    st.lists(st.tuples(st.integers(0, 600), st.one_of(st.sampled_from(MIXED), st.binary(max_size=80))), max_size=3),
+    st.sampled_from([{}, {"retention": 86400}, {"window": 3600, "ip_style": "prefix"}]),
+)
+def test_mixed_reads_agree_with_the_chain(engine_factory, picks, inserted, options):
+    """Whatever a read holds, slices taken column-wise and slices taken line by line write what the chain
+    writes, counters included."""
+    plain = plain_lines(600)
+    lines = [plain[i] for i in picks]
+    for position, line in inserted:
+        lines.insert(position, line.replace(b"\n", b" "))
+    assert_same(engine_factory, lines, format="nginx_combined", **options)

@@ -122,6 +122,12 @@ class ColumnPath:
         kinds: Counter[tuple[str, ...]] = Counter()
         for index, agent in self._fields:
             values = columns[index]
+            if values.count(values[0]) == len(values):  # one value all down the slice (`-`, a busy client)
+                out, found = scrubber.field_result(values[0], window, agent)
+                if found:
+                    columns[index] = [out] * len(values)
+                    kinds[found] += len(values)
+                continue
             cache = scrubber.field_cache(window, agent)
             hits = list(map(cache.young.get, values))
             if None in hits:
