@@ -68,6 +68,11 @@ TRIGGERS_ON_SKELETON: dict[str, re.Pattern[bytes]] = {
     "phone": re.compile(rb"\+\(?[0-9]|%[0-9][Bb]|[0-9][0-9]\(?[0-9]"),
 }
 _SKELETONS_HELD = 4096
+# Longer texts are neither remembered by skeleton nor cached as field values: they seldom repeat, and the caches'
+# entry bounds would otherwise let a stream of long distinct values hold hundreds of megabytes.
+_SKELETON_MAX = 512
+FIELD_CACHE_MAX = 256
+AGENT_CACHE_MAX = 512
 
 # Fail-closed masking: every run of digits and hex letters with separators that holds a digit.
 _MASKABLE = re.compile(rb"[0-9A-Fa-f][0-9A-Fa-f:.\-]*[0-9A-Fa-f]|[0-9]")
@@ -223,6 +228,10 @@ class Scrubber:
         return self._find(text, in_agent)[0]
 
     def _find(self, text: bytes, in_agent: bool) -> tuple[list[Found], bool]:
+        if len(text) > _SKELETON_MAX:
+            if not MAYBE_IDENTIFIER.search(text):
+                return [], False
+            return self.detect(text, in_agent)
         skeleton = text.translate(SKELETON)
         selected = self._by_skeleton.get(skeleton)
         if selected is None:
@@ -316,7 +325,8 @@ class Scrubber:
             else:
                 out, kinds = self._scrub(text, window, in_agent)
                 hit = (text if not kinds else out, _shared(tuple(kinds)))
-            cache.put(text, hit)
+            if len(text) <= (AGENT_CACHE_MAX if in_agent else FIELD_CACHE_MAX):
+                cache.put(text, hit)
         return hit
 
     def scrub_cached(self, text: bytes, window: int | None, in_agent: bool = False) -> bytes:

@@ -194,3 +194,19 @@ def test_fuzz_findings_stay_fixed(engine_factory, path):
         out = engine.process(data, NOW)
         engine.start_input()
         assert engine.errors == 0 and engine.process(out, NOW) == out
+
+
+def test_long_distinct_field_values_are_not_held(engine_factory):
+    """The caches bound entries; values longer than a few hundred bytes are not held at all, so a stream of
+    long distinct requests cannot make the bounded caches hold hundreds of megabytes."""
+    engine = engine_factory(format="nginx_combined")
+    lines = [
+        b'198.51.100.7 - - [21/Nov/2026:11:00:00 +0000] "GET /q?id=%d&pad=%s HTTP/1.1" 200 1 "-" "curl/8"'
+        % (i, b"x" * 600)
+        for i in range(2000)
+    ]
+    out = b"".join(data for _, data in engine.process_lines(lines, NOW))
+    assert out.count(b"\n") == 2000 and b"198.51.100.7" not in out
+    held = [key for cache in engine.scrubber._field_caches.values() for key in (*cache.young, *cache._old)]
+    assert held and max(len(key) for key in held) <= 512
+    assert all(len(skeleton) <= 512 for skeleton in engine.scrubber._by_skeleton)
