@@ -205,17 +205,17 @@ class Scrubber:
         self.cache_size = cache_size
         # Scrubbed field text per (window, in_agent).
         self._field_caches: dict[tuple[int | None, bool], BoundedCache[bytes, FieldResult]] = {}
-        self._detectors: tuple[tuple[re.Pattern[bytes], Detector], ...] = (
-            (TRIGGERS["context"], lambda t: find_context(t, region)),
-            (TRIGGERS["sip"], lambda t: find_sip(t, region)),
-            (TRIGGERS["mac"], find_mac),
-            (TRIGGERS["ipv6"], find_ipv6),
-            (TRIGGERS["ipv4"], find_ipv4),
-            (TRIGGERS["phone"], lambda t: find_international(t, region)),
-            (TRIGGERS["imei"], find_imei),
-        )
-        names = ("context", "sip", "mac", "ipv6", "ipv4", "phone", "imei")  # the order of self._detectors
-        self._skeleton_triggers = tuple(TRIGGERS_ON_SKELETON[name] for name in names)
+        detectors: dict[str, Detector] = {  # in priority order
+            "context": lambda t: find_context(t, region),
+            "sip": lambda t: find_sip(t, region),
+            "mac": find_mac,
+            "ipv6": find_ipv6,
+            "ipv4": find_ipv4,
+            "phone": lambda t: find_international(t, region),
+            "imei": find_imei,
+        }
+        self._detectors = tuple((TRIGGERS[name], detect) for name, detect in detectors.items())
+        self._skeleton_triggers = tuple(TRIGGERS_ON_SKELETON[name] for name in detectors)
         self._by_skeleton: dict[bytes, tuple[int, ...]] = {}  # skeleton -> indices of the detectors to run
         self._agent_detectors = tuple(
             (trigger, (lambda t: find_ipv4(t, in_agent=True)) if d is find_ipv4 else d)
@@ -292,8 +292,7 @@ class Scrubber:
     def scrub(self, text: bytes, window: int | None) -> bytes:
         """`text` with every identifier replaced by its token for `window`."""
         out, kinds = self._scrub(text, window, False)
-        for kind in kinds:
-            self.replaced[kind] += 1
+        self.replaced.update(kinds)
         return out
 
     def field_cache(self, window: int | None, in_agent: bool) -> BoundedCache[bytes, FieldResult]:
@@ -332,8 +331,7 @@ class Scrubber:
     def scrub_cached(self, text: bytes, window: int | None, in_agent: bool = False) -> bytes:
         """`scrub` for values that repeat (format fields): cached by (window, text)."""
         out, kinds = self.field_result(text, window, in_agent)
-        for kind in kinds:
-            self.replaced[kind] += 1
+        self.replaced.update(kinds)
         return out
 
     def _replace(self, text: bytes, found: list[Found], window: int | None) -> bytes:

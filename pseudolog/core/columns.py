@@ -98,14 +98,11 @@ class ColumnPath:
         than one window, or any is past retention."""
         distinct = set(stamps)
         unknown = distinct.difference(memo)
-        if unknown:
-            parse = engine.time_step.times.parse
-            window_of = engine.pseudonymizer.window_of
-            for stamp in unknown:
-                t = parse(self._time_kind, stamp, now)
-                if t is None:
-                    return False
-                memo[stamp] = (t, window_of(t))
+        for stamp in unknown:
+            read = engine.time_step.epoch_and_window(self._time_kind, stamp, now)
+            if read is None:
+                return False
+            memo[stamp] = read
         known = [memo[stamp] for stamp in distinct]
         windows = set(map(_WINDOW, known))
         if len(windows) != 1:

@@ -45,6 +45,12 @@ class TimeStep:
         record.window = self.pseudonymizer.window_of(record.now if t is None else t)
         return record
 
+    def epoch_and_window(self, kind: str, stamp: bytes, now: float) -> tuple[float, int | None] | None:
+        """A format's time field read as `kind`: (epoch, window), or None when it does not read. The fast
+        paths memoise this per time text."""
+        t = self.times.parse(kind, stamp, now)
+        return None if t is None else (t, self.pseudonymizer.window_of(t))
+
 
 class RetentionStep:
     """Drops lines whose own time is older than now - retention; lines without a time are kept."""

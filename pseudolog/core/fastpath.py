@@ -121,8 +121,7 @@ class PatternFastPath:
 
     def _lines(self, engine: Engine, lines: list[bytes], start: int, stop: int, now: float, runs: Runs) -> None:
         """Lines[start:stop] one at a time."""
-        times = engine.time_step.times
-        window_of = engine.pseudonymizer.window_of
+        read_time = engine.time_step.epoch_and_window
         scrubber = engine.scrubber
         fields = engine.fields
         replaced = scrubber.replaced
@@ -160,12 +159,12 @@ class PatternFastPath:
                 stamp = body[s:e]
                 known = memo.get(stamp)
                 if known is None:
-                    t = times.parse(plan.time_kind, stamp, now)
-                    if t is None:
+                    known = read_time(plan.time_kind, stamp, now)
+                    if known is None:
                         engine.process_into(runs, line, now)
                         run_window = _NO_WINDOW
                         continue
-                    known = memo[stamp] = (t, window_of(t))
+                    memo[stamp] = known
                 t, window = known
                 if cutoff is not None and t < cutoff:
                     dropped += 1
