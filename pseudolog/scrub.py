@@ -30,6 +30,16 @@ MAYBE_IDENTIFIER = re.compile(
     rb"|\+\(?[0-9]|%2[BbDdEe]|%3[0-9AaBb]|%40|%5[BbDd]"  # +number, percent-encoded identifier characters
     rb"|(?i:instance)"  # +sip.instance
 )
+# The SIP rules need `<`, a quote, a channel technology and a slash (`PJSIP/`, `IAX2/`, `sofia/`), six digits and
+# `@`, `user` or `instance`. Every branch leads with a literal and checks what stands before it afterwards, so
+# the regex engine skips from one candidate character to the next in C; a case-insensitive or class-led branch
+# makes it try every position (5x slower). `[0-9]` in `IAX2` keeps the trigger a skeleton form of itself.
+_CHANNEL_TECHNOLOGIES = b"sip iax[0-9] dahdi local skype webrtc sofia rtc loopback".split()
+_SIP_TRIGGER = (
+    rb"<|\"|'|/(?:"
+    + b"|".join(rb"(?<=(?i:" + name + rb")/)" for name in _CHANNEL_TECHNOLOGIES)
+    + rb")|@(?<=[0-9]{6}@)|r(?<=(?i:se)r)|R(?<=(?i:se)R)|e(?<=(?i:nstanc)e)|E(?<=(?i:nstanc)E)"
+)
 # One cheap search per detector says whether it can find anything at all; each must stay a superset of its
 # detector's findings (tests/test_prefilter.py checks that), so skipping a detector never misses anything.
 TRIGGERS: dict[str, re.Pattern[bytes]] = {
@@ -38,7 +48,7 @@ TRIGGERS: dict[str, re.Pattern[bytes]] = {
         # The context rules gate themselves on a substring and two literal-led searches, cheaper than any
         # trigger in front of them: the empty pattern always lets them run.
         "context": rb"",
-        "sip": rb"(?i:nstance)|<|[\"']|/[^\s]*?[0-9]{6}|[0-9]{6}@|(?i:ser)",
+        "sip": _SIP_TRIGGER,
         # Led by the separator, not the hex digit: the regex engine skips to separators in C (2.4x faster).
         "mac": rb"[:\-](?<=[0-9A-Fa-f]{2}[:\-])[0-9A-Fa-f]{2}[:\-]|\.(?<=[0-9A-Fa-f]{4}\.)[0-9A-Fa-f]{4}\.",
         "ipv6": rb":[0-9A-Fa-f]{0,4}:",

@@ -1,8 +1,19 @@
 """Identifiers known by where they stand: URI user parts, key=value pairs, provisioning file names."""
 
-import pytest
+import re
 
-from pseudolog.detect.context import find_context
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pseudolog.detect.context import (
+    IMEI_KEY_SET,
+    KEYED_VALUE_RE,
+    MAC_KEY_SET,
+    PHONE_KEY_SET,
+    _key_before,
+    find_context,
+)
 
 
 def found(text: bytes):
@@ -31,6 +42,20 @@ def found(text: bytes):
         (b"SN:001565abcdef", [(b"001565abcdef", "mac", "00:15:65:ab:cd:ef")]),
         (b"DevId=001565ABCDEF", [(b"001565ABCDEF", "mac", "00:15:65:ab:cd:ef")]),
         (b"imei=4901542032375181", [(b"4901542032375181", "imei", "49015420323751")]),
+        # a MAC key with a value that starts with a hex letter, and nothing else keyed in the text
+        (b"mac=abcdef012345", [(b"abcdef012345", "mac", "ab:cd:ef:01:23:45")]),
+        (b"GET /p?sn=ACDE48001122 HTTP/1.1", [(b"ACDE48001122", "mac", "ac:de:48:00:11:22")]),
+        (b'"DevId": "c0ffee123456"', [(b"c0ffee123456", "mac", "c0:ff:ee:12:34:56")]),
+        # a tel: URI ends wherever its number ends, not only before a few listed characters
+        (b"[tel:0301234567]", [(b"0301234567", "phone", "+49301234567")]),
+        (b"x tel:0301234567|y", [(b"0301234567", "phone", "+49301234567")]),
+        (b"{tel:+49301234567}", [(b"+49301234567", "phone", "+49301234567")]),
+        # a keyed number followed by a separator the old end list lacked
+        (b"to=0301234567|x", [(b"0301234567", "phone", "+49301234567")]),
+        (b"from=0301234567:5060", [(b"0301234567", "phone", "+49301234567")]),
+        (b"dst=0301234567/trunk", [(b"0301234567", "phone", "+49301234567")]),
+        (b"caller=0301234567.", [(b"0301234567", "phone", "+49301234567")]),
+        (b'to  =  "0301234567"', [(b"0301234567", "phone", "+49301234567")]),
     ],
 )
 def test_context_found(text, expected):
@@ -49,7 +74,37 @@ def test_context_found(text, expected):
         b"GET /000000000000.cfg",  # Polycom master config
         b"id=8e40daa391b6e4d82b296c77eb0c6986",
         b"photo=1234567",  # not the key "to"
+        b"number=1234567.89",  # a decimal
+        b"_to=0301234567",  # not a key: the word is "_to"
+        b'to""=0301234567',
+        b"mac=abcdefabcdef0",  # thirteen hex digits
     ],
 )
 def test_context_decoys(text):
     assert found(text) == []
+
+
+# The key regex the separator-first scan replaced: what it reads as keys and where their values start.
+PLAIN_KEYED_RE = re.compile(rb"(?<![A-Za-z0-9_])[\"']?([A-Za-z][A-Za-z0-9_]*+)[\"']?[ \t]*+[=:][ \t]*+[\"']?")
+KEYS = ["to", "from", "mac", "imei", "tel", "sn", "caller_id_number", "x", "e164", "photo", "1to", "_to"]
+
+
+PIECES = ["=", ":", " ", "\t", '"', "'", "0301234567", "ab12", "+49", "%2B", "(", "&", "-"]
+
+
+@given(st.lists(st.sampled_from(KEYS + PIECES), max_size=30))
+@settings(max_examples=3000, deadline=None)
+def test_keys_are_read_as_the_key_regex_reads_them(parts):
+    """Where a value can start, the key read backwards from the separator is the one the plain key regex finds."""
+    text = "".join(parts).encode()
+    plain = {
+        (m.group(1).lower(), m.end())
+        for m in PLAIN_KEYED_RE.finditer(text)
+        if m.end() < len(text) and text[m.end()] in b"0123456789ABCDEFabcdef+(%"
+    }
+    scanned = set()
+    for m in KEYED_VALUE_RE.finditer(text):
+        keyed = _key_before(text, m.start())
+        if keyed is not None and keyed[0] in PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET:
+            scanned.add((keyed[0], m.end()))
+    assert scanned == {pair for pair in plain if pair[0] in PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET}, text

@@ -1,8 +1,12 @@
 """MAC addresses and IMEIs."""
 
-import pytest
+import re
 
-from pseudolog.detect.device import find_imei, find_mac, luhn_ok, normalise_imei, normalise_mac
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pseudolog.detect.device import IMEI_RE, find_imei, find_mac, luhn_ok, normalise_imei, normalise_mac
 
 
 @pytest.mark.parametrize(
@@ -50,3 +54,13 @@ def test_normalise_imei(value, core):
 def test_normalise_mac_rejects_other_text():
     assert normalise_mac("00:15:65:ab:cd") is None
     assert normalise_mac("001565ABCDEF") == "00:15:65:ab:cd:ef"
+
+
+PLAIN_IMEI_RE = re.compile(rb"(?<![0-9])(?:[0-9]{15}|[0-9]{2}[- ][0-9]{6}[- ][0-9]{6}[- ][0-9])(?![0-9])")
+
+
+@given(st.lists(st.sampled_from(["0", "35", "123456", "1234567", "-", " ", "a", "."]), max_size=20))
+@settings(max_examples=3000, deadline=None)
+def test_imei_regex_matches_its_plain_form(parts):
+    text = "".join(parts).encode()
+    assert [m.span() for m in IMEI_RE.finditer(text)] == [m.span() for m in PLAIN_IMEI_RE.finditer(text)]

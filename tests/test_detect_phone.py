@@ -1,8 +1,10 @@
 """Phone numbers: international marks, separators, where a number ends, E.164 normalisation."""
 
+import re
+
 import pytest
 
-from pseudolog.detect.phone import find_international, normalise_phone
+from pseudolog.detect.phone import MARK_RE, find_international, normalise_phone
 
 
 def spans(text: bytes):
@@ -81,3 +83,16 @@ def test_fast_e164_agrees_with_phonenumbers(region, digits, international):
     if fast is not None:
         slow = _e164("+" + digits, None) if international else _e164(digits, region)
         assert fast == slow, (region, digits, international)
+
+
+PLAIN_MARK_RE = re.compile(rb"(?:\+|%2[Bb]|(?<![0-9A-Za-z.])00)(?=\(?[1-9])")
+
+
+MARK_PIECES = ["0", "00", "1", "9", "+", "%2B", "%2b", "%", "2", "B", "(", ".", "a", " ", "-"]
+
+
+@given(st.lists(st.sampled_from(MARK_PIECES), max_size=30))
+@settings(max_examples=3000, deadline=None)
+def test_mark_regex_matches_its_plain_form(parts):
+    text = "".join(parts).encode()
+    assert [m.span() for m in MARK_RE.finditer(text)] == [m.span() for m in PLAIN_MARK_RE.finditer(text)]

@@ -20,6 +20,9 @@ def found(text: bytes):
         (b'"""Alice"" <0301234567>"', [(b"0301234567", "phone")]),
         (b"Dial(PJSIP/0301234567-0000001a)", [(b"0301234567", "phone")]),
         (b"SIP/trunk/0301234567,30", [(b"0301234567", "phone")]),
+        # a dial string rings several channels, joined by `&`
+        (b"Dial(PJSIP/0301234567&PJSIP/0307654321)", [(b"0301234567", "phone"), (b"0307654321", "phone")]),
+        (b"IAX2/0301234567:5", [(b"0301234567", "phone")]),
         (b"Local/0309876543@from-internal-00000012;1", [(b"0309876543", "phone")]),
         (b"sofia/internal/79739980@172.16.154.33:56580", [(b"79739980", "phone")]),
         (b"for [011448708752617@::1] from", [(b"011448708752617", "phone")]),

@@ -5,6 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pseudolog.detect import context, sip
 from pseudolog.pseudonym import Pseudonymizer
 from pseudolog.scrub import MAYBE_IDENTIFIER, MAYBE_ON_SKELETON, SKELETON, TRIGGERS, TRIGGERS_ON_SKELETON, Scrubber
 
@@ -60,7 +61,12 @@ FRAGMENTS = [
     "=",
     "extension '",
     "PJSIP/",
+    "IAX2/",
+    "Local/",
+    "DAHDI/g0/",
     "sofia/internal/",
+    "&",
+    "|",
     ".cfg",
     "/",
     "user <1795256132:",
@@ -142,3 +148,22 @@ def test_skeleton_selection_finds_what_every_detector_finds(parts, in_agent):
     # the same skeleton with other digits: the remembered selection must hold for it too
     other = bytes(48 + (c * 7 + 3) % 10 if 48 <= c <= 57 else c for c in text)
     assert SCRUBBER._find(other, in_agent) == everything.detect(other, in_agent)
+
+
+def assert_gates_skip_only_empty_rules(text: bytes) -> None:
+    """A context or SIP rule skipped by its gate would have found nothing."""
+    for detect, rules in ((context.find_context, context.RULES), (sip.find_sip, sip.RULES)):
+        every_rule = [found for rule in rules for found in rule(text, "DE")]
+        assert list(detect(text, "DE")) == every_rule, (detect.__name__, text)
+
+
+@given(st.lists(st.sampled_from([*FRAGMENTS, "mac=", "ab", "c0ffee", "DevId=", "sn: ", "'", " "]), max_size=40))
+@settings(max_examples=3000, deadline=None)
+def test_detector_gates_skip_only_rules_that_find_nothing(parts):
+    assert_gates_skip_only_empty_rules("".join(parts).encode())
+
+
+@given(st.binary(max_size=200))
+@settings(max_examples=2000, deadline=None)
+def test_detector_gates_on_random_bytes(text):
+    assert_gates_skip_only_empty_rules(text)

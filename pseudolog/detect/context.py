@@ -31,21 +31,22 @@ PHONE_KEY_SET = frozenset(PHONE_KEYS.encode().split(b"|"))
 MAC_KEY_SET = frozenset(MAC_KEYS.encode().split(b"|"))
 IMEI_KEY_SET = frozenset(IMEI_KEYS.encode().split(b"|"))
 
-# `key=`, `key:`, `"key": "` and `key = ` forms. One simple regex finds every key and a set lookup decides:
-# a case-insensitive alternation of ~90 keys tried at every position is many times slower.
-# Possessive runs: a key cut short is followed by a key character, never by `=` or `:`, so giving characters
-# back can never succeed; not trying saves a quarter of the scan.
-KEYED_RE = re.compile(rb"(?<![A-Za-z0-9_])[\"']?([A-Za-z][A-Za-z0-9_]*+)[\"']?[ \t]*+[=:][ \t]*+[\"']?")
+# `key=`, `key:`, `"key": "` and `key = ` forms. The scan looks for where a value can start (a separator, blanks,
+# an optional quote, then the first character of a number, MAC or IMEI) and reads the key backwards from there
+# with C-level strips; a set lookup decides. A regex for the key itself must be tried at every position of the
+# text (its leading lookbehind defeats the engine's prefix scan), which cost more than all the rest of the rule.
+KEYED_VALUE_RE = re.compile(rb"[=:][ \t]*+[\"']?+(?=[0-9A-Fa-f+(%])")
+_KEY_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+_WORD_BYTES = frozenset(_KEY_CHARS)
 MAC_VALUE_AT = re.compile(
     rb"(?P<v>[0-9A-Fa-f]{12}|[0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2})"
     rb"(?![0-9A-Za-z])"
 )
 IMEI_VALUE_AT = re.compile(rb"(?P<v>[0-9]{14,16}|[0-9]{2}-[0-9]{6}-[0-9]{6}-[0-9]{1,2})(?![0-9])")
-_VALUE_END = frozenset(b" \t\r\n&;,\"'<>@)]}")
 # User part of a SIP or tel URI, up to the first character that ends it.
 URI_USER_RE = re.compile(
     rb"(?<![A-Za-z0-9])(?:(?i:sips?):(?P<s>(?:\+|%2[Bb])?[0-9(][0-9\-.()]*)(?=[;:][^@\s>\"']{0,64}@|@)"
-    rb"|(?i:tel):(?P<t>(?:\+|%2[Bb])?[0-9(][0-9\-.()]*)(?=[;>\s\"',?&)]|\Z))"
+    rb"|(?i:tel):(?P<t>(?:\+|%2[Bb])?[0-9(][0-9\-.()]*)(?![0-9A-Za-z]))"
 )
 # RFC 3966: a local number's global context, e.g. tel:1234567;phone-context=+4930
 PHONE_CONTEXT_RE = re.compile(rb"[^@>\s\"']{0,64}?;(?i:phone-context)=(?P<ctx>\+[0-9][0-9\-.()]*)")
@@ -56,26 +57,29 @@ PROVISIONING_MAC_RE = re.compile(
 )
 # Cheap gates: each rule runs only when what it needs is in the text.
 _PROVISIONING_HINT = re.compile(rb"\.(?:cfg|cnf|xml|ini|boot|txt|conf|htm|json|bin|ld|tar|zip|rom)")
-_KEYED_HINT = re.compile(rb"[=:][\"' \t]*[0-9+(%]")
 
 
 def find_context(text: bytes, region: str) -> Iterator[Found]:
-    """Each rule runs only when its gate (a substring or a short regex) says it can match."""
+    """Each rule runs only when its gate (a substring or a short regex) says it can match
+    (tests/test_detect_context.py holds the gated findings to those of every rule run)."""
     low = text.lower()
     if b"sip" in low or b"tel:" in low:
         yield from _uri_numbers(text, region)
-    if _KEYED_HINT.search(text):
+    if b"=" in text or b":" in text:
         yield from _keyed_values(text, region)
     if _PROVISIONING_HINT.search(low):
-        yield from _provisioning_macs(text)
+        yield from _provisioning_macs(text, region)
 
 
 def _keyed_values(text: bytes, region: str) -> Iterator[Found]:
-    for m in KEYED_RE.finditer(text):
-        key = m.group(1).lower()
+    for m in KEYED_VALUE_RE.finditer(text):
+        keyed = _key_before(text, m.start())
+        if keyed is None:
+            continue
+        key, key_start = keyed
         pos = m.end()
         if key in PHONE_KEY_SET:
-            if key == b"tel" and m.group().lower() == b"tel:":
+            if key == b"tel" and text[key_start:pos].lower() == b"tel:":
                 continue  # a tel: URI, read by the URI rule with its phone-context
             found = _keyed_number(text, pos, region)
             if found is not None:
@@ -95,6 +99,25 @@ def _keyed_values(text: bytes, region: str) -> Iterator[Found]:
                     yield Found(v.start("v"), v.end("v"), "imei", imei)
 
 
+_LONGEST_KEY = max(map(len, PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET))
+
+
+def _key_before(text: bytes, separator: int) -> tuple[bytes, int] | None:
+    """(lower-case key, where it starts) for the separator at `separator`: the whole run of word characters
+    before it, then an optional quote and blanks; None when the run could be no known key (none is longer
+    than _LONGEST_KEY, so only that much of the text is looked at)."""
+    end = separator
+    while end > 0 and text[end - 1] in b" \t":
+        end -= 1
+    if end > 0 and text[end - 1] in b"\"'":
+        end -= 1
+    head = text[max(0, end - _LONGEST_KEY - 1) : end]
+    start = len(head.rstrip(_KEY_CHARS))
+    if start == len(head) or len(head) - start > _LONGEST_KEY:
+        return None
+    return head[start:].lower(), end - len(head) + start
+
+
 def _keyed_number(text: bytes, start: int, region: str) -> Found | None:
     """The number after a phone key, measured by the phone module's shape rule (blanks, parentheses)."""
     pos = start
@@ -108,10 +131,14 @@ def _keyed_number(text: bytes, start: int, region: str) -> Found | None:
     if scanned is None:
         return None
     end = scanned[0]
-    if end < len(text) and text[end] not in _VALUE_END:
-        return None  # `to=12abc`, `src=10.0.0.1`: not a number
+    if end < len(text) and (text[end] in _WORD_BYTES or _decimal_point_at(text, end)):
+        return None  # `to=12abc`, `number=1234567.89`: the value runs on, it is no number
     norm = context_number(text[start:end], region)
     return None if norm is None else Found(start, end, "phone", norm)
+
+
+def _decimal_point_at(text: bytes, i: int) -> bool:
+    return text[i] == 0x2E and i + 1 < len(text) and 48 <= text[i + 1] <= 57
 
 
 def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:
@@ -130,10 +157,14 @@ def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:
             yield Found(m.start(group), m.start(group) + len(value), "phone", norm)
 
 
-def _provisioning_macs(text: bytes) -> Iterator[Found]:
+def _provisioning_macs(text: bytes, region: str) -> Iterator[Found]:
     for m in PROVISIONING_MAC_RE.finditer(text):
         value = m.group("v")
         if any(48 <= c <= 57 for c in value) and is_plausible_bare_mac(value):
             mac = normalise_mac(value)
             if mac is not None:
                 yield Found(m.start("v"), m.end("v"), "mac", mac)
+
+
+# Every rule, for tests that hold the gates to them.
+RULES = (_uri_numbers, _keyed_values, _provisioning_macs)

@@ -24,7 +24,11 @@ MAX_DIGITS = 15
 # A national number in a phone context needs this many digits; shorter ones are internal extensions.
 MIN_CONTEXT_DIGITS = 6
 
-MARK_RE = re.compile(rb"(?:\+|%2[Bb]|(?<![0-9A-Za-z.])00)(?=\(?[1-9])")
+# `+`, `%2B` or `00` (not inside a word, a number or a dotted run), then a digit 1-9, maybe in parentheses. Every
+# branch leads with a literal and the `00` branch checks what stands before it afterwards, so the regex engine
+# jumps from one mark character to the next in C instead of trying a lookbehind at every position (1.7x faster;
+# tests/test_detect_phone.py holds it to the plain form `(?:\+|%2[Bb]|(?<![0-9A-Za-z.])00)(?=\(?[1-9])`).
+MARK_RE = re.compile(rb"\+(?=\(?[1-9])|%2[Bb](?=\(?[1-9])|00(?<![0-9A-Za-z.]00)(?=\(?[1-9])")
 _SEPARATORS = frozenset(b"-./")
 _SEPARATORS_NO_DOT = frozenset(b"-/")
 _DIGITS = frozenset(b"0123456789")
