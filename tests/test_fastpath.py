@@ -135,6 +135,9 @@ EDGE_LINES = {
     "empty": b"",
     "other window": NGINX % (b"198.51.100.7", b"20/Nov/2026:23:59:59 +0000"),
     "a second pattern": b'198.51.100.7 - - [21/Nov/2026:11:00:00 +0000] "GET / HTTP/1.1" 200 512',
+    # plain, but its slice is matched with the escape-aware regex
+    "escaped quotes": b'198.51.100.7 - - [21/Nov/2026:11:00:00 +0000] "GET /a\\"b?to=%2B4930123456 HTTP/1.1" 200'
+    b' 512 "-" "UA \\"198.51.100.9\\""',
 }
 
 
@@ -208,9 +211,40 @@ def test_column_layouts_rebuild_every_sample_line():
                 assert {spec.name: pieces[i] for i, spec in layout.fields} == plain
                 if time is not None:
                     assert pieces[layout.time] == m.group(time)
+                if b"\\" not in line:
+                    assert layout.regex_without_escapes.fullmatch(line).groups() == pieces
                 checked += 1
                 break
     assert checked >= 10
+
+
+def _layouts_and_samples() -> list:
+    from pseudolog.formats.pattern import PatternFormat
+    from pseudolog.formats.registry import builtin_formats
+
+    return [
+        (pattern.columns, sample.encode())
+        for fmt in builtin_formats().values()
+        if isinstance(fmt, PatternFormat)
+        for pattern in fmt.patterns
+        for sample in fmt.samples
+        if pattern.columns is not None and b"\\" not in sample.encode()
+    ]
+
+
+@given(st.data())
+@settings(max_examples=3000, deadline=None)
+def test_escape_free_layout_regex_matches_as_the_full_one(data):
+    """On a line without a backslash both layout regexes match the same lines into the same pieces, however
+    quotes, blanks and brackets are moved about."""
+    layout, line = data.draw(st.sampled_from(_layouts_and_samples()))
+    for _ in range(data.draw(st.integers(0, 3))):
+        at = data.draw(st.integers(0, len(line)))
+        cut = data.draw(st.integers(0, 2))
+        inserted = data.draw(st.sampled_from([b"", b'"', b" ", b"x", b"[", b"]", b'""', b"-"]))
+        line = line[:at] + inserted + line[at + cut :]
+    full, fast = layout.regex.fullmatch(line), layout.regex_without_escapes.fullmatch(line)
+    assert (full and full.groups()) == (fast and fast.groups()), line
 
 
 MIXED = [

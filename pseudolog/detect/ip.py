@@ -142,6 +142,18 @@ def parse_ipv6_candidate(candidate: bytes) -> tuple[str, int] | None:
     return None
 
 
+_HEX_AND_COLONS = re.compile(rb"[0-9A-Fa-f:]{2,39}")
+
+
+def bare_ipv6(text: bytes) -> str | None:
+    """The normalised address when the whole text is one IPv6 address written in hex groups and colons (no
+    dotted tail, zone, port or brackets), else None."""
+    if not _HEX_AND_COLONS.fullmatch(text):
+        return None
+    parsed = parse_ipv6_candidate(text)
+    return parsed[0] if parsed is not None and parsed[1] == len(text) else None
+
+
 def find_ipv6(text: bytes) -> Iterator[Found]:
     for m in IPV6_CANDIDATE_RE.finditer(text):
         zone = m.group(1)

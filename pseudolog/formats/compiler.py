@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from pseudolog.errors import FormatError
-from pseudolog.formats.fieldtypes import FIELD_TYPES, field_regex
+from pseudolog.formats.fieldtypes import FIELD_TYPES, QUOTED, QUOTED_WITHOUT_ESCAPES, field_regex
 from pseudolog.formats.grammar import Element, Field, Literal
 
 
@@ -26,6 +26,9 @@ class ColumnLayout:
     Extra capturing groups change neither what matches nor where the fields are."""
 
     regex: re.Pattern[bytes]
+    # The same regex for lines without a backslash, where a quoted string is just a run of non-quotes: the
+    # regex engine runs a one-character negated class in a tight loop, 1.6x faster on nginx lines.
+    regex_without_escapes: re.Pattern[bytes]
     pieces: tuple[int, ...]  # the groups that make up the line, in order (index into m.groups(), 0-based)
     fields: tuple[tuple[int, FieldSpec], ...]  # (index into m.groups(), field) of every rewritable field
     time: int | None  # index of the event time (inside a piece that is kept as it is)
@@ -126,6 +129,8 @@ def _column_layout(segments: list[tuple[str, FieldSpec | None]], time_spec: Fiel
             parts.append("(?:" + regex + ")")
     if open_stretch:
         parts.append(")")
-    regex = re.compile("".join(parts).encode("ascii"), re.DOTALL)
+    text = "".join(parts)
+    regex = re.compile(text.encode("ascii"), re.DOTALL)
     assert regex.groups == groups, "field regexes must not capture"
-    return ColumnLayout(regex, tuple(pieces), tuple(work), time)
+    without_escapes = re.compile(text.replace(QUOTED, QUOTED_WITHOUT_ESCAPES).encode("ascii"), re.DOTALL)
+    return ColumnLayout(regex, without_escapes, tuple(pieces), tuple(work), time)

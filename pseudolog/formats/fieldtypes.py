@@ -23,7 +23,9 @@ class FieldType:
 
 # Unrolled ("normal* (special normal*)*"): one character-class run per stretch instead of an alternation
 # per character, about 3x faster on long request lines, and the same language.
-_QUOTED = r'[^"\\]*+(?:\\.[^"\\]*+)*+'
+QUOTED = r'[^"\\]*+(?:\\.[^"\\]*+)*+'
+# On a line without a backslash the escape branch never matches and the class loses nothing: the same matches.
+QUOTED_WITHOUT_ESCAPES = r'[^"]*+'
 
 FIELD_TYPES: dict[str, FieldType] = {
     "host": FieldType("scrub", None, description="client address or host name"),
@@ -31,12 +33,12 @@ FIELD_TYPES: dict[str, FieldType] = {
     "ipport": FieldType("ipport", None, description="address:port, IPv6 with the port glued on"),
     "word": FieldType("scrub", None, description="a run of non-blank characters"),
     "text": FieldType("scrub", None, description="anything up to the next literal"),
-    "qtext": FieldType("scrub", _QUOTED, description="the inside of a double-quoted string"),
+    "qtext": FieldType("scrub", QUOTED, description="the inside of a double-quoted string"),
     "rest": FieldType("scrub", r".*", description="the rest of the line"),
     "message": FieldType("message", r".*", description="a syslog payload: JSON lines are read as JSON, else text"),
     "sd": FieldType(
         "scrub",
-        r'-|(?:\[[^\]"\\]*+(?:(?:\\.|"' + _QUOTED + r'")[^\]"\\]*+)*+\])++',
+        r'-|(?:\[[^\]"\\]*+(?:(?:\\.|"' + QUOTED + r'")[^\]"\\]*+)*+\])++',
         description="RFC 5424 structured data",
     ),
     "int": FieldType("keep", r"-|[0-9]++", description="a whole number or -"),
@@ -72,7 +74,7 @@ def field_regex(type_name: str, stop: str | None) -> str:
         if stop is None:
             return r".*"
         if stop == '"':
-            return _QUOTED
+            return QUOTED
         return "[^" + re.escape(stop) + "]*+"
     if stop is None or stop.isspace():
         return r"\S++" if stop is not None else r"\S+"
