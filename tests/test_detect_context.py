@@ -8,11 +8,10 @@ from hypothesis import strategies as st
 
 from pseudolog.detect.context import (
     IMEI_KEY_SET,
-    KEYED_VALUE_RE,
     MAC_KEY_SET,
     PHONE_KEY_SET,
-    _key_before,
     find_context,
+    keyed_values,
 )
 
 
@@ -102,9 +101,5 @@ def test_keys_are_read_as_the_key_regex_reads_them(parts):
         for m in PLAIN_KEYED_RE.finditer(text)
         if m.end() < len(text) and text[m.end()] in b"0123456789ABCDEFabcdef+(%"
     }
-    scanned = set()
-    for m in KEYED_VALUE_RE.finditer(text):
-        keyed = _key_before(text, m.start())
-        if keyed is not None and keyed[0] in PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET:
-            scanned.add((keyed[0], m.end()))
+    scanned = {(key, pos) for key, _, pos in keyed_values(text) if key in PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET}
     assert scanned == {pair for pair in plain if pair[0] in PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET}, text

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.detect.ip import find_ipv4, find_ipv6, normalise_ip, normalise_ipv6
+from pseudolog.detect.ip import IPV4_RE, find_ipv4, find_ipv6, ipv4_matches, normalise_ip, normalise_ipv6
 
 
 def spans(finder, text: bytes):
@@ -146,3 +146,19 @@ def test_ipv6_normalisation_agrees_with_ipaddress(text):
 )
 def test_ipv6_compression_edges(text, expected):
     assert normalise_ipv6(text) == expected
+
+
+QUAD_PIECES = ["1", "25", "255", "256", "010", "0", ".", "..", "9", "x", "/", ":", " ", "1.2.3.4", "300.1.1.1"]
+
+
+@given(st.lists(st.sampled_from(QUAD_PIECES), max_size=30))
+@settings(max_examples=3000, deadline=None)
+def test_hinted_ipv4_scan_matches_the_plain_scan(parts):
+    text = "".join(parts).encode()
+    assert [m.span() for m in ipv4_matches(text)] == [m.span() for m in IPV4_RE.finditer(text)], text
+
+
+@given(st.binary(max_size=120))
+@settings(max_examples=2000, deadline=None)
+def test_hinted_ipv4_scan_on_random_bytes(text):
+    assert [m.span() for m in ipv4_matches(text)] == [m.span() for m in IPV4_RE.finditer(text)]

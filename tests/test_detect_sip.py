@@ -1,8 +1,12 @@
 """SIP, PBX and media-relay shapes."""
 
-import pytest
+import re
 
-from pseudolog.detect.sip import find_sip, normalise_device
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pseudolog.detect.sip import NUMBER_WORDS, find_sip, normalise_device, quotes_after_number_words
 
 
 def found(text: bytes):
@@ -55,3 +59,16 @@ def test_normalise_device():
         "urn:uuid:00000000-0000-1000-8000-00156512abcd"
     )
     assert normalise_device("not-a-uuid") is None
+
+
+# The word regex the quote-first scan replaced.
+PLAIN_WORD_QUOTE_RE = re.compile(rb"(?<![A-Za-z])([A-Za-z]+)\s+[\"'](?=(?:\+|%2[Bb])?\(?[0-9])")
+WORD_PIECES = ["to", "extension", "exten", "x", "TO", "'", '"', " ", "\t", "\n", "0301234567", "+", "%2B", "(", "-"]
+
+
+@given(st.lists(st.sampled_from(WORD_PIECES), max_size=30))
+@settings(max_examples=3000, deadline=None)
+def test_words_before_quotes_are_read_as_the_word_regex_reads_them(parts):
+    text = "".join(parts).encode()
+    plain = [m.end() for m in PLAIN_WORD_QUOTE_RE.finditer(text) if m.group(1).lower() in NUMBER_WORDS]
+    assert list(quotes_after_number_words(text)) == plain, text

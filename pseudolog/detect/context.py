@@ -71,13 +71,17 @@ def find_context(text: bytes, region: str) -> Iterator[Found]:
         yield from _provisioning_macs(text, region)
 
 
-def _keyed_values(text: bytes, region: str) -> Iterator[Found]:
+def keyed_values(text: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """(lower-case key, where it starts, where its value starts) for every value that starts like a number,
+    MAC or IMEI after a word that may be a key."""
     for m in KEYED_VALUE_RE.finditer(text):
         keyed = _key_before(text, m.start())
-        if keyed is None:
-            continue
-        key, key_start = keyed
-        pos = m.end()
+        if keyed is not None:
+            yield keyed[0], keyed[1], m.end()
+
+
+def _keyed_values(text: bytes, region: str) -> Iterator[Found]:
+    for key, key_start, pos in keyed_values(text):
         if key in PHONE_KEY_SET:
             if key == b"tel" and text[key_start:pos].lower() == b"tel:":
                 continue  # a tel: URI, read by the URI rule with its phone-context

@@ -29,9 +29,11 @@ CHANNEL_RE = re.compile(
 )
 USER_AT_HOST_RE = re.compile(rb"(?<![A-Za-z0-9_.:/+\-%])(?P<v>\+?[0-9]{6,16})@(?=[A-Za-z0-9\[:])")
 TURN_USER_RE = re.compile(rb"(?i:user(?:name)?)[ =:]*<?[0-9]{9,11}:(?P<v>\+?[0-9]{6,16})(?=[>\s,;&\"']|\Z)")
-# A word, blanks, a quote, then a number; the word is checked against a set (an alternation tried at every
-# position is far slower).
-QUOTED_AFTER_WORD_RE = re.compile(rb"(?<![A-Za-z])([A-Za-z]+)\s+[\"'](?=(?:\+|%2[Bb])?\(?[0-9])")
+# A word, blanks, a quote, then a number. The scan looks for the quote (led by a class the regex engine skips
+# to in C) and reads the word backwards; the word is checked against a set.
+QUOTE_BEFORE_NUMBER_RE = re.compile(rb"[\"'](?<=\s[\"'])(?=(?:\+|%2[Bb])?\(?[0-9])")
+_BLANKS = b" \t\n\r\x0b\x0c"  # what \s is in a bytes regex
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 NUMBER_WORDS = frozenset(
     (
         b"extension",
@@ -47,6 +49,7 @@ NUMBER_WORDS = frozenset(
         b"dialled",
     )
 )
+_LONGEST_WORD = max(map(len, NUMBER_WORDS))
 _CHANNEL_HINT = re.compile(rb"/\+?[0-9]{6}")
 _USER_AT_HOST_HINT = re.compile(rb"[0-9]{6}@")
 
@@ -112,11 +115,26 @@ def _turn_users(text: bytes, region: str) -> Iterator[Found]:
         yield from _phone(m, region)
 
 
+def _word_before(text: bytes, end: int) -> bytes:
+    """The whole run of letters that ends at `end`, lower case; empty when it is longer than any number word."""
+    head = text[max(0, end - _LONGEST_WORD - 1) : end]
+    start = len(head.rstrip(_LETTERS))
+    return b"" if len(head) - start > _LONGEST_WORD else head[start:].lower()
+
+
+def quotes_after_number_words(text: bytes) -> Iterator[int]:
+    """Where a quoted value starts that follows a number word and blanks (and starts like a number)."""
+    for m in QUOTE_BEFORE_NUMBER_RE.finditer(text):
+        end = m.start()
+        while end > 0 and text[end - 1] in _BLANKS:
+            end -= 1
+        if _word_before(text, end) in NUMBER_WORDS:
+            yield m.end()
+
+
 def _quoted_after_word(text: bytes, region: str) -> Iterator[Found]:
-    for m in QUOTED_AFTER_WORD_RE.finditer(text):
-        if m.group(1).lower() not in NUMBER_WORDS:
-            continue
-        start = pos = m.end()
+    for start in quotes_after_number_words(text):
+        pos = start
         if text.startswith(b"+", pos):
             pos += 1
         elif text[pos : pos + 3].upper() == b"%2B":
