@@ -16,7 +16,7 @@ from pseudolog.cache import BoundedCache
 from pseudolog.detect import Found
 from pseudolog.detect.context import find_context
 from pseudolog.detect.device import find_imei, find_mac
-from pseudolog.detect.ip import CANONICAL_IPV4_RE, bare_ipv6, find_ipv4, find_ipv6
+from pseudolog.detect.ip import find_ipv4, find_ipv6, whole_address
 from pseudolog.detect.phone import find_international
 from pseudolog.detect.sip import find_sip
 from pseudolog.pseudonym import Pseudonymizer
@@ -330,12 +330,10 @@ class Scrubber:
         cache = self.field_cache(window, in_agent)
         hit = cache.get(text)
         if hit is None:
-            # A field that is exactly a canonical dotted quad or an IPv6 address (a client column): no other
-            # detector can claim any part of it and nothing stands beside it, so the scan would give its token
-            # (tests/test_scrub.py holds them equal).
-            if CANONICAL_IPV4_RE.fullmatch(text):
-                hit = (self.pseudonymizer.token("ip", text.decode("ascii"), window).encode("ascii"), _IP_KIND)
-            elif b":" in text and (address := bare_ipv6(text)) is not None:
+            # A field that is exactly one address (a client column) skips the detectors: the scan would give
+            # its token (tests/test_scrub.py holds them equal).
+            address = whole_address(text)
+            if address is not None:
                 hit = (self.pseudonymizer.token("ip", address, window).encode("ascii"), _IP_KIND)
             else:
                 out, kinds = self._scrub(text, window, in_agent)

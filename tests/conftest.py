@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 
 from pseudolog.config import FilterOptions
 from pseudolog.core.engine import Engine
@@ -28,6 +29,13 @@ REQUIRED_FORMATS = frozenset(
 )
 # 2026-11-21T12:00:00Z
 NOW = 1795262400.0
+
+
+def texts_from(pieces: list[str], min_size: int = 0, max_size: int = 30) -> st.SearchStrategy[bytes]:
+    """Byte texts put together from `pieces`: the near-misses and look-alikes a rule must tell apart."""
+    return st.lists(st.sampled_from(pieces), min_size=min_size, max_size=max_size).map(
+        lambda parts: "".join(parts).encode()
+    )
 
 
 @pytest.fixture

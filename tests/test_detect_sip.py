@@ -4,9 +4,9 @@ import re
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from pseudolog.detect.sip import NUMBER_WORDS, find_sip, normalise_device, quotes_after_number_words
+from tests.conftest import texts_from
 
 
 def found(text: bytes):
@@ -66,9 +66,8 @@ PLAIN_WORD_QUOTE_RE = re.compile(rb"(?<![A-Za-z])([A-Za-z]+)\s+[\"'](?=(?:\+|%2[
 WORD_PIECES = ["to", "extension", "exten", "x", "TO", "'", '"', " ", "\t", "\n", "0301234567", "+", "%2B", "(", "-"]
 
 
-@given(st.lists(st.sampled_from(WORD_PIECES), max_size=30))
+@given(texts_from(WORD_PIECES, max_size=30))
 @settings(max_examples=3000, deadline=None)
-def test_words_before_quotes_are_read_as_the_word_regex_reads_them(parts):
-    text = "".join(parts).encode()
+def test_words_before_quotes_are_read_as_the_word_regex_reads_them(text):
     plain = [m.end() for m in PLAIN_WORD_QUOTE_RE.finditer(text) if m.group(1).lower() in NUMBER_WORDS]
     assert list(quotes_after_number_words(text)) == plain, text

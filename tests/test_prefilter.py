@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from pseudolog.detect import context, sip
 from pseudolog.pseudonym import Pseudonymizer
 from pseudolog.scrub import MAYBE_IDENTIFIER, MAYBE_ON_SKELETON, SKELETON, TRIGGERS, TRIGGERS_ON_SKELETON, Scrubber
+from tests.conftest import texts_from
 
 SCRUBBER = Scrubber(Pseudonymizer(bytes(range(32)), None), "DE")
 
@@ -75,10 +76,9 @@ FRAGMENTS = [
 ]
 
 
-@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=40))
+@given(texts_from(FRAGMENTS, min_size=1, max_size=40))
 @settings(max_examples=3000, deadline=None)
-def test_prefilter_is_a_superset_of_the_detectors(parts):
-    text = "".join(parts).encode()
+def test_prefilter_is_a_superset_of_the_detectors(text):
     found, _ = SCRUBBER.detect(text)
     if found:
         assert MAYBE_IDENTIFIER.search(text), (text, found)
@@ -97,10 +97,9 @@ def test_prefilter_skips_plain_requests():
         assert not MAYBE_IDENTIFIER.search(text)
 
 
-@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=40))
+@given(texts_from(FRAGMENTS, min_size=1, max_size=40))
 @settings(max_examples=3000, deadline=None)
-def test_each_trigger_is_a_superset_of_its_detector(parts):
-    text = "".join(parts).encode()
+def test_each_trigger_is_a_superset_of_its_detector(text):
     for trigger, detect in SCRUBBER._detectors:
         if list(detect(text)):
             assert trigger.search(text), (trigger.pattern, text)
@@ -124,10 +123,10 @@ def assert_skeleton_forms_cover(text: bytes) -> None:
             assert TRIGGERS_ON_SKELETON[name].search(skeleton), (name, text)
 
 
-@given(st.lists(st.sampled_from([*FRAGMENTS, "%20", "%21", "%5B", "%5d", "%3a", "0049", "+1", "%2b7"]), max_size=40))
+@given(texts_from([*FRAGMENTS, "%20", "%21", "%5B", "%5d", "%3a", "0049", "+1", "%2b7"], max_size=40))
 @settings(max_examples=3000, deadline=None)
-def test_skeleton_forms_cover_the_triggers(parts):
-    assert_skeleton_forms_cover("".join(parts).encode())
+def test_skeleton_forms_cover_the_triggers(text):
+    assert_skeleton_forms_cover(text)
 
 
 @given(st.binary(max_size=200))
@@ -136,11 +135,10 @@ def test_skeleton_forms_cover_the_triggers_on_random_bytes(text):
     assert_skeleton_forms_cover(text)
 
 
-@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=40), st.booleans())
+@given(texts_from(FRAGMENTS, min_size=1, max_size=40), st.booleans())
 @settings(max_examples=2000, deadline=None)
-def test_skeleton_selection_finds_what_every_detector_finds(parts, in_agent):
+def test_skeleton_selection_finds_what_every_detector_finds(text, in_agent):
     """The skeleton only skips detectors: what is found is what running every detector finds."""
-    text = "".join(parts).encode()
     everything = Scrubber(Pseudonymizer(bytes(range(32)), None), "DE")
     everything._detectors = tuple((re.compile(b""), d) for _, d in everything._detectors)
     everything._agent_detectors = tuple((re.compile(b""), d) for _, d in everything._agent_detectors)
@@ -157,10 +155,10 @@ def assert_gates_skip_only_empty_rules(text: bytes) -> None:
         assert list(detect(text, "DE")) == every_rule, (detect.__name__, text)
 
 
-@given(st.lists(st.sampled_from([*FRAGMENTS, "mac=", "ab", "c0ffee", "DevId=", "sn: ", "'", " "]), max_size=40))
+@given(texts_from([*FRAGMENTS, "mac=", "ab", "c0ffee", "DevId=", "sn: ", "'", " "], max_size=40))
 @settings(max_examples=3000, deadline=None)
-def test_detector_gates_skip_only_rules_that_find_nothing(parts):
-    assert_gates_skip_only_empty_rules("".join(parts).encode())
+def test_detector_gates_skip_only_rules_that_find_nothing(text):
+    assert_gates_skip_only_empty_rules(text)
 
 
 @given(st.binary(max_size=200))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pseudolog.detect import Found
+from pseudolog.detect import Found, run_before
 from pseudolog.detect.device import is_plausible_bare_mac, normalise_imei, normalise_mac
 from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number, normalise_phone, scan_number
 
@@ -108,18 +108,13 @@ _LONGEST_KEY = max(map(len, PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET))
 
 def _key_before(text: bytes, separator: int) -> tuple[bytes, int] | None:
     """(lower-case key, where it starts) for the separator at `separator`: the whole run of word characters
-    before it, then an optional quote and blanks; None when the run could be no known key (none is longer
-    than _LONGEST_KEY, so only that much of the text is looked at)."""
+    before it, then an optional quote and blanks; None when the run could be no known key."""
     end = separator
     while end > 0 and text[end - 1] in b" \t":
         end -= 1
     if end > 0 and text[end - 1] in b"\"'":
         end -= 1
-    head = text[max(0, end - _LONGEST_KEY - 1) : end]
-    start = len(head.rstrip(_KEY_CHARS))
-    if start == len(head) or len(head) - start > _LONGEST_KEY:
-        return None
-    return head[start:].lower(), end - len(head) + start
+    return run_before(text, end, _KEY_CHARS, _LONGEST_KEY)
 
 
 def _keyed_number(text: bytes, start: int, region: str) -> Found | None:

@@ -167,10 +167,13 @@ def parse_ipv6_candidate(candidate: bytes) -> tuple[str, int] | None:
 _HEX_AND_COLONS = re.compile(rb"[0-9A-Fa-f:]{2,39}")
 
 
-def bare_ipv6(text: bytes) -> str | None:
-    """The normalised address when the whole text is one IPv6 address written in hex groups and colons (no
-    dotted tail, zone, port or brackets), else None."""
-    if not _HEX_AND_COLONS.fullmatch(text):
+def whole_address(text: bytes) -> str | None:
+    """The normalised address when the whole text is one address in a form that is its own kind of field: a
+    canonical dotted quad, or an IPv6 address in hex groups and colons (no dotted tail, zone, port or
+    brackets). No other detector can claim part of such a text, so the scan would give it one token."""
+    if CANONICAL_IPV4_RE.fullmatch(text):
+        return text.decode("ascii")
+    if b":" not in text or not _HEX_AND_COLONS.fullmatch(text):
         return None
     parsed = parse_ipv6_candidate(text)
     return parsed[0] if parsed is not None and parsed[1] == len(text) else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pseudolog.detect import Found
+from pseudolog.detect import Found, run_before
 from pseudolog.detect.phone import context_number, scan_number
 
 SIP_INSTANCE_RE = re.compile(
@@ -115,20 +115,14 @@ def _turn_users(text: bytes, region: str) -> Iterator[Found]:
         yield from _phone(m, region)
 
 
-def _word_before(text: bytes, end: int) -> bytes:
-    """The whole run of letters that ends at `end`, lower case; empty when it is longer than any number word."""
-    head = text[max(0, end - _LONGEST_WORD - 1) : end]
-    start = len(head.rstrip(_LETTERS))
-    return b"" if len(head) - start > _LONGEST_WORD else head[start:].lower()
-
-
 def quotes_after_number_words(text: bytes) -> Iterator[int]:
     """Where a quoted value starts that follows a number word and blanks (and starts like a number)."""
     for m in QUOTE_BEFORE_NUMBER_RE.finditer(text):
         end = m.start()
         while end > 0 and text[end - 1] in _BLANKS:
             end -= 1
-        if _word_before(text, end) in NUMBER_WORDS:
+        word = run_before(text, end, _LETTERS, _LONGEST_WORD)
+        if word is not None and word[0] in NUMBER_WORDS:
             yield m.end()
 
 
