@@ -160,14 +160,15 @@ class Pseudonymizer:
 
     def token(self, kind: str, normalised: str, window: int | None) -> str:
         cache_key = (window, kind, normalised)
-        hit = self._tokens.get(cache_key)
+        hit = self._tokens.young.get(cache_key) or self._tokens.get(cache_key)
         if hit is not None:
             return hit
         if kind == "ip" and self.style.ip_style == "prefix":
             token = self._prefix_preserving(normalised, window)
         else:
             mac = self._hmac(kind, window).digest(normalised.encode("ascii"))
-            token = encode_token(kind, mac, kept_prefix(kind, normalised, self.style))
+            kept = kept_prefix(kind, normalised, self.style) if self.style.keep else None
+            token = encode_token(kind, mac, kept)
         self._tokens.put(cache_key, token)
         return token
 

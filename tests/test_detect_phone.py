@@ -69,7 +69,7 @@ def test_long_numbers_without_prefix_are_international():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pseudolog.detect.phone import _e164, fast_e164  # noqa: E402
+from pseudolog.detect.phone import _e164, fast_e164, plain_e164, scan_groups, scan_number  # noqa: E402
 
 
 @given(
@@ -96,3 +96,27 @@ MARK_PIECES = ["0", "00", "1", "9", "+", "%2B", "%2b", "%", "2", "B", "(", ".", 
 @settings(max_examples=3000, deadline=None)
 def test_mark_regex_matches_its_plain_form(text):
     assert [m.span() for m in MARK_RE.finditer(text)] == [m.span() for m in PLAIN_MARK_RE.finditer(text)]
+
+
+NUMBER_PIECES = ["0", "1", "49", "1234567", "0123456789012345", "-", ".", "/", "(", ")", " ", "%20", "%", "a", "&", "+"]
+
+
+@given(texts_from(NUMBER_PIECES, max_size=20), st.integers(min_value=0, max_value=40), st.booleans())
+@settings(max_examples=4000, deadline=None)
+def test_plain_run_shortcut_agrees_with_the_group_loop(text, pos, dots):
+    """scan_number's one-regex answer for a plain digit run is what the group loop gives."""
+    pos = min(pos, len(text))
+    assert scan_number(text, pos, dots) == scan_groups(text, pos, dots)
+
+
+@given(
+    st.sampled_from(["", "+", "%2B", "%2b", "0", "00", "+0"]),
+    st.text(alphabet="0123456789", min_size=0, max_size=16),
+    st.sampled_from(["", "-", " ", "(", "a"]),
+    st.sampled_from(["DE", "AT", "GB", "US", "FR", "IT", "BR"]),
+)
+@settings(max_examples=3000, deadline=None)
+def test_plain_e164_agrees_with_normalise_phone(mark, digits, tail, region):
+    raw = mark + digits + tail
+    fast = plain_e164(raw.encode(), region)
+    assert fast is None or fast == normalise_phone(raw, region), raw

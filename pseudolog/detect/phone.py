@@ -34,9 +34,26 @@ _SEPARATORS_NO_DOT = frozenset(b"-/")
 _DIGITS = frozenset(b"0123456789")
 
 
+# A run of digits followed by none of these is a whole number by itself: nothing can join another group to it.
+_DIGIT_RUN = re.compile(rb"[0-9]++")
+_MAY_JOIN = frozenset(b"-./( %")
+
+
 def scan_number(text: bytes, pos: int, dots: bool = True) -> tuple[int, int] | None:
     """From `pos` (just after the mark), return (end, digit count) of the number, or None.
     Without `dots`, a dot ends the number (so `src=192.168.1.10` stays an address)."""
+    # Most numbers are one plain run (`to=0301234567&`): found in C, with the result the group loop would give
+    # (tests/test_detect_phone.py holds the two equal).
+    run = _DIGIT_RUN.match(text, pos)
+    if run is not None:
+        end = run.end()
+        if end == len(text) or text[end] not in _MAY_JOIN:
+            return (end, end - pos) if end - pos <= MAX_DIGITS else None
+    return scan_groups(text, pos, dots)
+
+
+def scan_groups(text: bytes, pos: int, dots: bool = True) -> tuple[int, int] | None:
+    """`scan_number` group by group, for numbers written with separators."""
     separators = _SEPARATORS if dots else _SEPARATORS_NO_DOT
     n = len(text)
     total = 0
@@ -160,6 +177,23 @@ def fast_e164(digits: str, international: bool, region: str) -> str | None:
     return f"+{rules[0]}{national}"
 
 
+def plain_e164(raw: bytes, region: str) -> str | None:
+    """What `normalise_phone` gives for the common plain forms (`0301234567`, `+49301234567`, `%2B49...`),
+    without its cache and clean-up steps; None for every other form, or where the fast path cannot decide
+    (tests/test_detect_phone.py holds it to normalise_phone)."""
+    if raw[:1] == b"+":
+        body, international = raw[1:], True
+    elif raw[:3] in (b"%2B", b"%2b"):
+        body, international = raw[3:], True
+    elif raw[:1] == b"0" and raw[1:2] != b"0":
+        body, international = raw, False
+    else:
+        return None
+    if not body.isdigit():
+        return None
+    return fast_e164(body.decode("ascii"), international, region)
+
+
 def _e164(text: str, region: str | None, require_valid: bool = False) -> str | None:
     try:
         number = phonenumbers.parse(text, region)
@@ -182,8 +216,8 @@ def find_international(text: bytes, region: str) -> Iterator[Found]:
             continue
         if m.group().startswith(b"00") and end < len(text) and text[end : end + 1].isalpha():
             continue
-        raw = text[m.start() : end].decode("ascii")
-        norm = normalise_phone(raw, region)
+        raw = text[m.start() : end]
+        norm = plain_e164(raw, region) or normalise_phone(raw.decode("ascii"), region)
         if norm is not None:
             yield Found(m.start(), end, "phone", norm)
 
@@ -201,4 +235,4 @@ def context_number(value: bytes, region: str) -> str | None:
         return None
     if digits > MAX_DIGITS + 2:
         return None
-    return normalise_phone(value.decode("ascii"), region)
+    return plain_e164(value, region) or normalise_phone(value.decode("ascii"), region)
