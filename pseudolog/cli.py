@@ -12,6 +12,7 @@ from typing import Annotated, BinaryIO
 import typer
 
 from pseudolog import __version__
+from pseudolog.cache import spare_the_collector
 from pseudolog.cli_follow import follow, unit
 from pseudolog.cli_options import (
     ClockNowOpt,
@@ -161,6 +162,7 @@ def run(
     ring = open_keyring(keyring, options.window, key_file, key_fd)
     key = resolve_master_key(key_file, dict(os.environ), key_fd) if ring is None else None
     engine = Engine(options, ring if ring is not None else key.secret)
+    spare_the_collector()
     clock = (lambda: fixed_now) if fixed_now is not None else time.time
     sink: BinaryIO
     if output is None or output == "-":

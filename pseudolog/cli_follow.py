@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from pseudolog.cache import spare_the_collector
 from pseudolog.cli_options import KeepOpt, KeyFileOpt, KeyringOpt, say
 from pseudolog.errors import ConfigError
 
@@ -87,6 +88,7 @@ def follow(
         "backlog": backlog,
     }
     follower = Follower(cli, config, dict(os.environ), say)
+    spare_the_collector()
     follower.run()
     c = follower.counts()
     say(
