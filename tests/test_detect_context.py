@@ -55,6 +55,11 @@ def found(text: bytes):
         (b"dst=0301234567/trunk", [(b"0301234567", "phone", "+49301234567")]),
         (b"caller=0301234567.", [(b"0301234567", "phone", "+49301234567")]),
         (b'to  =  "0301234567"', [(b"0301234567", "phone", "+49301234567")]),
+        # a keyed number joined to an address: the address's first group is not the number's (found by the fuzzer:
+        # the number passed until the address was a token, so a second pass found it)
+        (b"from=30123456/120.0.0.0 x", [(b"30123456", "phone", "+4930123456")]),
+        (b"to=0301234567-192.0.2.1", [(b"0301234567", "phone", "+49301234567")]),
+        (b"to=030%20123456%20192.0.2.1", [(b"030%20123456", "phone", "+4930123456")]),
     ],
 )
 def test_context_found(text, expected):
@@ -74,6 +79,7 @@ def test_context_found(text, expected):
         b"id=8e40daa391b6e4d82b296c77eb0c6986",
         b"photo=1234567",  # not the key "to"
         b"number=1234567.89",  # a decimal
+        b"to=030/1234567.5",  # a decimal after a group: what is left before it is too short to be a number
         b"_to=0301234567",  # not a key: the word is "_to"
         b'to""=0301234567',
         b"mac=abcdefabcdef0",  # thirteen hex digits

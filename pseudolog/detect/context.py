@@ -130,10 +130,31 @@ def _keyed_number(text: bytes, start: int, region: str) -> Found | None:
     if scanned is None:
         return None
     end = scanned[0]
-    if end < len(text) and (text[end] in _WORD_BYTES or _decimal_point_at(text, end)):
-        return None  # `to=12abc`, `number=1234567.89`: the value runs on, it is no number
+    if end < len(text) and _decimal_point_at(text, end):
+        # `number=1234567.89` is no number; in `from=030123456/192.0.2.1` the last group belongs to an address,
+        # and the number ends before it (as it does once the address is a token: filtering again changes nothing).
+        end = _before_last_group(text, pos, end)
+        if end is None:
+            return None
+    elif end < len(text) and text[end] in _WORD_BYTES:
+        return None  # `to=12abc`: the value runs on, it is no number
     norm = context_number(text[start:end], region)
     return None if norm is None else Found(start, end, "phone", norm)
+
+
+def _before_last_group(text: bytes, pos: int, end: int) -> int | None:
+    """Where the separator before the number's last digit group stands, or None for a single group (or one
+    after a parenthesis)."""
+    j = end
+    while j > pos and 48 <= text[j - 1] <= 57:
+        j -= 1
+    if j - 1 > pos and text[j - 1] in b"-/ ":
+        cut = j - 1
+    elif j - 3 > pos and text[j - 3 : j] == b"%20":
+        cut = j - 3
+    else:
+        return None
+    return cut if 48 <= text[cut - 1] <= 57 else None
 
 
 def _decimal_point_at(text: bytes, i: int) -> bool:
