@@ -28,14 +28,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import replace
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
 from pseudolog.config import FilterOptions
 from pseudolog.core.engine import Engine
 from pseudolog.core.parse import AutoFormatStep
-from pseudolog.errors import InputError, PseudologError
+from pseudolog.errors import PseudologError
 from pseudolog.io.framing import LineFramer
-from pseudolog.io.streams import CHUNK, STDIN, StreamTotals, pump, render_piece, render_pieces
+from pseudolog.io.streams import CHUNK, STDIN, StreamTotals, drain, pump, reading, render_piece, render_pieces
 
 CHUNK_BYTES = 1 << 20
 FLUSH_BYTES = 8 << 20  # a worker writes out what it holds once this much has piled up (over-long lines)
@@ -45,7 +45,6 @@ _F_SETPIPE_SZ = 1031  # Linux: grow a pipe so one chunk's output fits without th
 _HEADER = struct.Struct("<cQ")
 _DATA, _END, _FAILED = b"D", b"E", b"X"
 
-_T = TypeVar("_T")
 Counts = tuple[int, int, int, Counter[str], Counter[str], Counter[str]]
 
 
@@ -273,57 +272,23 @@ def pump_parallel(
             totals.bytes_in += sub.bytes_in
             continue
         engine.start_input()
+        fd = reading(name, os.open, name, os.O_RDONLY)
         try:
-            fd = os.open(name, os.O_RDONLY)
-        except OSError as exc:
-            raise InputError(f"cannot read input {name}: {exc.strerror}") from None
-        try:
-            head = _read(name, os.read, fd, CHUNK)
+            head = reading(name, os.read, fd, CHUNK)
             cut = head.rfind(b"\n") + 1
             framer = LineFramer(engine.options.max_line)
             output.write(render_pieces(engine, framer.feed(head[:cut]), now))
             if on_chunk:
                 on_chunk(cut)
             options = _locked_options(engine) if len(head) == CHUNK else None
-            end = cut if options is None else _read(name, last_line_end, fd, cut, os.fstat(fd).st_size)
+            end = cut if options is None else reading(name, last_line_end, fd, cut, os.fstat(fd).st_size)
             if options is not None and end > cut:
                 _run_workers(engine, options, key, fd, cut, end, output, now, jobs, on_chunk)
             # What no worker took: small files, an unsettled format, the partial last line and what was
             # appended meanwhile.
-            _read(name, os.lseek, fd, end, os.SEEK_SET)
-            totals.bytes_in += end + _drain_sequential(engine, name, fd, framer, output, now, on_chunk)
-            output.flush()
+            reading(name, os.lseek, fd, end, os.SEEK_SET)
+            totals.bytes_in += end + drain(engine, name, fd, framer, output, lambda: now, on_chunk)
         finally:
             os.close(fd)
     totals.seconds = time.perf_counter() - started
     return totals
-
-
-def _read(name: str, call: Callable[..., _T], *args: object) -> _T:
-    """A call that reads the input, with an OSError reported as the input's."""
-    try:
-        return call(*args)
-    except OSError as exc:
-        raise InputError(f"cannot read input {name}: {exc.strerror}") from None
-
-
-def _drain_sequential(
-    engine: Engine,
-    name: str,
-    fd: int,
-    framer: LineFramer,
-    output: BinaryIO,
-    now: float,
-    on_chunk: Callable[[int], None] | None,
-) -> int:
-    read = 0
-    while True:
-        chunk = _read(name, os.read, fd, CHUNK)
-        if not chunk:
-            break
-        read += len(chunk)
-        output.write(render_pieces(engine, framer.feed(chunk), now))
-        if on_chunk:
-            on_chunk(len(chunk))
-    output.write(render_pieces(engine, framer.finish(), now))
-    return read

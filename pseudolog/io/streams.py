@@ -12,7 +12,7 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from pseudolog.core.engine import Engine
 from pseudolog.errors import InputError
@@ -20,6 +20,7 @@ from pseudolog.io.framing import LineFramer, Piece
 
 CHUNK = 1 << 20
 STDIN = "-"
+_T = TypeVar("_T")
 
 
 @dataclass(slots=True)
@@ -89,31 +90,49 @@ def pump(
         if name == STDIN:
             fd, close = 0, False
         else:
-            try:
-                fd, close = os.open(name, os.O_RDONLY), True
-            except OSError as exc:
-                raise InputError(f"cannot read input {name}: {exc.strerror}") from None
+            fd, close = reading(name, os.open, name, os.O_RDONLY), True
         try:
-            while True:
-                try:
-                    chunk = os.read(fd, CHUNK)
-                except OSError as exc:
-                    raise InputError(f"cannot read input {name}: {exc.strerror}") from None
-                if not chunk:
-                    break
-                totals.bytes_in += len(chunk)
-                data = render_pieces(engine, framer.feed(chunk), clock())
-                if data:
-                    output.write(data)
-                    output.flush()
-                if on_chunk is not None:
-                    on_chunk(len(chunk))
-            data = render_pieces(engine, framer.finish(), clock())
-            if data:
-                output.write(data)
-                output.flush()
+            totals.bytes_in += drain(engine, name, fd, framer, output, clock, on_chunk)
         finally:
             if close:
                 os.close(fd)
     totals.seconds = time.perf_counter() - started
     return totals
+
+
+def reading(name: str, call: Callable[..., _T], *args: object) -> _T:
+    """A call that reads an input, with an OSError reported as that input's, in one line."""
+    try:
+        return call(*args)
+    except OSError as exc:
+        raise InputError(f"cannot read input {name}: {exc.strerror}") from None
+
+
+def drain(
+    engine: Engine,
+    name: str,
+    fd: int,
+    framer: LineFramer,
+    output: BinaryIO,
+    clock: Callable[[], float],
+    on_chunk: Callable[[int], None] | None,
+) -> int:
+    """Everything left in `fd` through the engine into `output`, each read written and flushed at once; the
+    bytes read."""
+    read = 0
+    while True:
+        chunk = reading(name, os.read, fd, CHUNK)
+        if not chunk:
+            break
+        read += len(chunk)
+        data = render_pieces(engine, framer.feed(chunk), clock())
+        if data:
+            output.write(data)
+            output.flush()
+        if on_chunk is not None:
+            on_chunk(len(chunk))
+    data = render_pieces(engine, framer.finish(), clock())
+    if data:
+        output.write(data)
+        output.flush()
+    return read
