@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from pseudolog.detect import Found, run_before
 from pseudolog.detect.device import is_plausible_bare_mac, normalise_imei, normalise_mac
-from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number, normalise_phone, scan_number
+from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number, normalise_phone, scan_after_mark
 
 PHONE_KEYS = (
     "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid"
@@ -119,21 +119,14 @@ def _key_before(text: bytes, separator: int) -> tuple[bytes, int] | None:
 
 def _keyed_number(text: bytes, start: int, region: str) -> Found | None:
     """The number after a phone key, measured by the phone module's shape rule (blanks, parentheses)."""
-    pos = start
-    if text.startswith(b"+", pos):
-        pos += 1
-    elif text[pos : pos + 3].upper() == b"%2B":
-        pos += 3
-    if pos >= len(text) or not (48 <= text[pos] <= 57 or text[pos] == 0x28):
-        return None
-    scanned = scan_number(text, pos, dots=False)
+    scanned = scan_after_mark(text, start)
     if scanned is None:
         return None
     end = scanned[0]
     if end < len(text) and _decimal_point_at(text, end):
         # `number=1234567.89` is no number; in `from=030123456/192.0.2.1` the last group belongs to an address,
         # and the number ends before it (as it does once the address is a token: filtering again changes nothing).
-        end = _before_last_group(text, pos, end)
+        end = _before_last_group(text, start, end)
         if end is None:
             return None
     elif end < len(text) and text[end] in _WORD_BYTES:
@@ -144,7 +137,7 @@ def _keyed_number(text: bytes, start: int, region: str) -> Found | None:
 
 def _before_last_group(text: bytes, pos: int, end: int) -> int | None:
     """Where the separator before the number's last digit group stands, or None for a single group (or one
-    after a parenthesis)."""
+    after a parenthesis). A mark at `pos` (`+`, `%2B`) is never taken for a separator."""
     j = end
     while j > pos and 48 <= text[j - 1] <= 57:
         j -= 1

@@ -52,6 +52,19 @@ def scan_number(text: bytes, pos: int, dots: bool = True) -> tuple[int, int] | N
     return scan_groups(text, pos, dots)
 
 
+def scan_after_mark(text: bytes, start: int) -> tuple[int, int] | None:
+    """A number where context says one stands (`to=`, a quoted dial string), maybe led by `+` or `%2B`:
+    scan_number's (end, digit count) with dots ending it, or None when no digit or parenthesis follows."""
+    pos = start
+    if text.startswith(b"+", pos):
+        pos += 1
+    elif text[pos : pos + 3].upper() == b"%2B":
+        pos += 3
+    if pos >= len(text) or not (48 <= text[pos] <= 57 or text[pos] == 0x28):
+        return None
+    return scan_number(text, pos, dots=False)
+
+
 def scan_groups(text: bytes, pos: int, dots: bool = True) -> tuple[int, int] | None:
     """`scan_number` group by group, for numbers written with separators."""
     separators = _SEPARATORS if dots else _SEPARATORS_NO_DOT
@@ -194,6 +207,11 @@ def plain_e164(raw: bytes, region: str) -> str | None:
     return fast_e164(body.decode("ascii"), international, region)
 
 
+def e164_of(raw: bytes, region: str) -> str | None:
+    """`normalise_phone` for number text as found: the plain forms without its cache (plain_e164)."""
+    return plain_e164(raw, region) or normalise_phone(raw.decode("ascii"), region)
+
+
 def _e164(text: str, region: str | None, require_valid: bool = False) -> str | None:
     try:
         number = phonenumbers.parse(text, region)
@@ -216,8 +234,7 @@ def find_international(text: bytes, region: str) -> Iterator[Found]:
             continue
         if m.group().startswith(b"00") and end < len(text) and text[end : end + 1].isalpha():
             continue
-        raw = text[m.start() : end]
-        norm = plain_e164(raw, region) or normalise_phone(raw.decode("ascii"), region)
+        norm = e164_of(text[m.start() : end], region)
         if norm is not None:
             yield Found(m.start(), end, "phone", norm)
 
@@ -235,4 +252,4 @@ def context_number(value: bytes, region: str) -> str | None:
         return None
     if digits > MAX_DIGITS + 2:
         return None
-    return plain_e164(value, region) or normalise_phone(value.decode("ascii"), region)
+    return e164_of(value, region)

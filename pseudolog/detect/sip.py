@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from pseudolog.detect import Found, run_before
-from pseudolog.detect.phone import context_number, scan_number
+from pseudolog.detect.phone import context_number, scan_after_mark
 
 SIP_INSTANCE_RE = re.compile(
     rb"(?i:sip\.instance)=\"?<?(?i:urn:uuid:)(?P<v>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
@@ -128,12 +128,7 @@ def quotes_after_number_words(text: bytes) -> Iterator[int]:
 
 def _quoted_after_word(text: bytes, region: str) -> Iterator[Found]:
     for start in quotes_after_number_words(text):
-        pos = start
-        if text.startswith(b"+", pos):
-            pos += 1
-        elif text[pos : pos + 3].upper() == b"%2B":
-            pos += 3
-        scanned = scan_number(text, pos, dots=False)
+        scanned = scan_after_mark(text, start)
         if scanned is not None and scanned[0] < len(text) and text[scanned[0]] in b"'\"":
             norm = context_number(text[start : scanned[0]], region)
             if norm is not None:
