@@ -54,8 +54,8 @@ class ColumnPath:
 
     def __init__(self, layout: ColumnLayout, time_kind: str) -> None:
         assert layout.time is not None
-        self._fullmatch: Callable[[bytes], object] = layout.regex.fullmatch
-        self._fullmatch_without_escapes: Callable[[bytes], object] = layout.regex_without_escapes.fullmatch
+        self._fullmatch: Callable[[bytes], object] = layout.regex().fullmatch
+        self._fullmatch_without_escapes: Callable[[bytes], object] = layout.regex_without_escapes().fullmatch
         self._pieces = layout.pieces
         self._fields = tuple((index, spec.agent) for index, spec in layout.fields)
         self._time = layout.time
