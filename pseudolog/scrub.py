@@ -161,7 +161,8 @@ def _claim(taken: list[Found], found: Found) -> bool:
 _MAX_ROUNDS = 4
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _HEX_OR_COLON = _HEX | frozenset(b":")
-_HEX_LETTER_OR_COLON = frozenset(b"abcdefABCDEF:")
+_HEX_LETTERS = frozenset(b"abcdefABCDEF")
+_HEX_LETTER_OR_COLON = _HEX_LETTERS | frozenset(b":")
 
 
 def _touches_identifier_chars(text: bytes, found: list[Found]) -> bool:
@@ -176,9 +177,24 @@ def _touches_identifier_chars(text: bytes, found: list[Found]) -> bool:
                 return True
         if f.end < n:
             c = text[f.end]
-            if c in _HEX or c in b".%" or (c == 0x3A and _colon_group_follows(text, f.end + 1)):
+            if c in _HEX or c == 0x25 or (c == 0x3A and _colon_group_follows(text, f.end + 1)):
+                return True
+            if c == 0x2E and not _word_follows(text, f.end + 1):
                 return True
     return False
+
+
+_NON_HEX_LETTERS = frozenset(b"ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _word_follows(text: bytes, i: int) -> bool:
+    """After a dot at i-1: a word, not the rest of an identifier: letters, with one that is no hex digit before
+    any other character (`.cfg`, `.xml`, `.example`). A provisioning file's MAC (`/001565abcdef.cfg`) or a
+    host's address (`192.0.2.1.nip`) then takes one pass, not two; `.5`, `.cafe:` and `.be` still count."""
+    n = len(text)
+    while i < n and text[i] in _HEX_LETTERS:
+        i += 1
+    return i < n and text[i] in _NON_HEX_LETTERS
 
 
 def _colon_group_follows(text: bytes, i: int) -> bool:
@@ -289,14 +305,19 @@ class Scrubber:
         return taken, conflict
 
     def _scrub(self, text: bytes, window: int | None, in_agent: bool) -> tuple[bytes, list[str]]:
-        """The scrubbed text and the kinds replaced; filtered again while a partial overlap leaves work."""
+        """The scrubbed text and the kinds replaced; filtered again while a partial overlap leaves work. A later
+        round never reads a token an earlier one wrote: with `--ip-style prefix` a token is a valid address, and
+        reading it again would give the address a second pseudonym on this line only."""
         kinds: list[str] = []
+        tokens: list[tuple[int, int]] = []  # where the tokens written so far stand in `text`
         for _ in range(_MAX_ROUNDS):
             found, conflict = self._find(text, in_agent)
+            if tokens:
+                found = [f for f in found if not any(f.start < end and start < f.end for start, end in tokens)]
             if not found:
                 break
             again = conflict or _touches_identifier_chars(text, found)
-            text = self._replace(text, found, window)
+            text, tokens = self._replace(text, found, window, tokens)
             kinds.extend(f.kind for f in found)
             if not again:
                 break
@@ -348,13 +369,30 @@ class Scrubber:
         self.replaced.update(kinds)
         return out
 
-    def _replace(self, text: bytes, found: list[Found], window: int | None) -> bytes:
+    def _replace(
+        self, text: bytes, found: list[Found], window: int | None, tokens: list[tuple[int, int]]
+    ) -> tuple[bytes, list[tuple[int, int]]]:
+        """The text with each finding replaced by its token, and where every token stands in it: the ones
+        written by earlier rounds (`tokens`, which no finding overlaps) moved by the length changes before them,
+        and the new ones."""
         parts: list[bytes] = []
-        pos = 0
+        spans: list[tuple[int, int]] = []
+        earlier = iter(tokens)
+        pending = next(earlier, None)
+        pos = shift = 0
         token = self.pseudonymizer.token
         for f in found:
+            while pending is not None and pending[0] < f.start:
+                spans.append((pending[0] + shift, pending[1] + shift))
+                pending = next(earlier, None)
+            new = token(f.kind, f.normalised, window).encode("ascii")
             parts.append(text[pos : f.start])
-            parts.append(token(f.kind, f.normalised, window).encode("ascii"))
+            parts.append(new)
+            spans.append((f.start + shift, f.start + shift + len(new)))
+            shift += len(new) - (f.end - f.start)
             pos = f.end
+        while pending is not None:
+            spans.append((pending[0] + shift, pending[1] + shift))
+            pending = next(earlier, None)
         parts.append(text[pos:])
-        return b"".join(parts)
+        return b"".join(parts), spans

@@ -4,13 +4,17 @@ import re
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pseudolog.detect.context import (
     IMEI_KEY_SET,
     MAC_KEY_SET,
     PHONE_KEY_SET,
+    PROVISIONING_MAC_RE,
+    URI_USER_RE,
     find_context,
     keyed_values,
+    uri_users,
 )
 from tests.conftest import texts_from
 
@@ -92,6 +96,7 @@ def test_context_decoys(text):
 # The key regex the separator-first scan replaced: what it reads as keys and where their values start.
 PLAIN_KEYED_RE = re.compile(rb"(?<![A-Za-z0-9_])[\"']?([A-Za-z][A-Za-z0-9_]*+)[\"']?[ \t]*+[=:][ \t]*+[\"']?")
 KEYS = ["to", "from", "mac", "imei", "tel", "sn", "caller_id_number", "x", "e164", "photo", "1to", "_to"]
+KEYS += ["TO", "Imei", "ANI2", "DevId", "CLID", "sip", "db8", "2001"]  # every key ending, either case; non-keys
 
 
 PIECES = ["=", ":", " ", "\t", '"', "'", "0301234567", "ab12", "+49", "%2B", "(", "&", "-"]
@@ -108,3 +113,53 @@ def test_keys_are_read_as_the_key_regex_reads_them(text):
     }
     scanned = {(key, pos) for key, _, pos in keyed_values(text) if key in PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET}
     assert scanned == {pair for pair in plain if pair[0] in PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET}, text
+
+
+URI_PIECES = [
+    "sip",
+    "SIPS",
+    "sips",
+    "tel",
+    "TeL",
+    "x",
+    ":",
+    "+",
+    "%2B",
+    "(",
+    ")",
+    "0",
+    "1234567",
+    "-",
+    ".",
+    ";a",
+    "@",
+    "@h",
+]
+
+
+@given(texts_from(URI_PIECES, max_size=24))
+@settings(max_examples=3000, deadline=None)
+def test_uri_users_are_found_as_the_plain_regex_finds_them(text):
+    assert [m.span() for m in uri_users(text)] == [m.span() for m in URI_USER_RE.finditer(text)], text
+
+
+@given(st.binary(max_size=120))
+@settings(max_examples=2000, deadline=None)
+def test_uri_users_on_random_bytes(text):
+    assert [m.span() for m in uri_users(text)] == [m.span() for m in URI_USER_RE.finditer(text)]
+
+
+# The provisioning rule as first written, led by a lookbehind for the `/` or `=`.
+PLAIN_PROVISIONING_RE = re.compile(
+    rb"(?<=[/=])[A-Za-z0-9_\-]{0,16}?(?<![0-9A-Fa-f])(?P<v>[0-9A-Fa-f]{12})(?![0-9A-Fa-f])"
+    rb"[A-Za-z0-9_\-.]{0,24}?\.(?i:cfg|cnf|xml|ini|boot|txt|conf|htm|html|json|bin|ld|tar|zip|rom|cnf\.xml)"
+    rb"(?![A-Za-z0-9])"
+)
+FILE_PIECES = ["/", "=", "001565abcdef", "SEP", "0015", "65ABCDEF", "-", "_", ".", "cfg", "cnf.xml", "XML", "x", "a"]
+
+
+@given(texts_from(FILE_PIECES, max_size=16))
+@settings(max_examples=3000, deadline=None)
+def test_provisioning_names_are_found_as_the_lookbehind_regex_finds_them(text):
+    spans = [m.span("v") for m in PROVISIONING_MAC_RE.finditer(text)]
+    assert spans == [m.span("v") for m in PLAIN_PROVISIONING_RE.finditer(text)], text

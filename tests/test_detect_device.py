@@ -10,7 +10,17 @@ from tests.conftest import texts_from
 
 
 @pytest.mark.parametrize(
-    "text", [b"00:15:65:AB:CD:EF", b"00-15-65-ab-cd-ef", b"0015.65ab.cdef", b"mac 00:15:65:ab:cd:ef up"]
+    "text",
+    [
+        b"00:15:65:AB:CD:EF",
+        b"00-15-65-ab-cd-ef",
+        b"0015.65ab.cdef",
+        b"mac 00:15:65:ab:cd:ef up",
+        b"00:15:65:AB:CD:EF-192.0.2.1",  # joined to an address by another separator (found by a property test)
+        b"eth0-00:15:65:ab:cd:ef",
+        b"1-00:15:65:ab:cd:ef",
+        b"00-15-65-ab-cd-ef:5060",
+    ],
 )
 def test_mac_forms_normalise_alike(text):
     found = list(find_mac(text))
@@ -19,7 +29,15 @@ def test_mac_forms_normalise_alike(text):
 
 @pytest.mark.parametrize(
     "text",
-    [b"2024-11-21-10-00-00", b"00:15:65:ab:cd", b"001565abcdef", b"12:30:00", b"8e40daa391b6e4d82b296c77eb0c6986"],
+    [
+        b"2024-11-21-10-00-00",
+        b"00:15:65:ab:cd",
+        b"001565abcdef",
+        b"12:30:00",
+        b"8e40daa391b6e4d82b296c77eb0c6986",
+        b"00:15:65:ab:cd:ef:01",  # seven pairs: not a MAC
+        b"01-00-15-65-ab-cd-ef",
+    ],
 )
 def test_mac_decoys(text):
     assert list(find_mac(text)) == []
@@ -54,6 +72,22 @@ def test_normalise_imei(value, core):
 def test_normalise_mac_rejects_other_text():
     assert normalise_mac("00:15:65:ab:cd") is None
     assert normalise_mac("001565ABCDEF") == "00:15:65:ab:cd:ef"
+
+
+def _plain_normalise_mac(raw: bytes) -> str | None:
+    """The MAC normalisation by its definition: twelve hex digits, nothing else but separators."""
+    hexdigits = bytes(c for c in raw if c in b"0123456789abcdefABCDEF")
+    rest = bytes(c for c in raw if c not in b"0123456789abcdefABCDEF")
+    if len(hexdigits) != 12 or rest.strip(b":-. ") != b"":
+        return None
+    h = hexdigits.decode().lower()
+    return ":".join(h[i : i + 2] for i in range(0, 12, 2))
+
+
+@given(texts_from(["0", "15", "65", "AB", "cd", "ef", "g", ":", "-", ".", " ", "x", "001565abcdef"], max_size=14))
+@settings(max_examples=2000, deadline=None)
+def test_normalise_mac_agrees_with_its_definition(text):
+    assert normalise_mac(text) == _plain_normalise_mac(text), text
 
 
 PLAIN_IMEI_RE = re.compile(rb"(?<![0-9])(?:[0-9]{15}|[0-9]{2}[- ][0-9]{6}[- ][0-9]{6}[- ][0-9])(?![0-9])")

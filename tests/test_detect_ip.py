@@ -4,7 +4,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.detect.ip import IPV4_RE, find_ipv4, find_ipv6, ipv4_matches, normalise_ip, normalise_ipv6
+from pseudolog.detect.ip import (
+    IPV4_RE,
+    IPV6_CANDIDATE_RE,
+    find_ipv4,
+    find_ipv6,
+    ipv4_matches,
+    ipv6_candidates,
+    normalise_ip,
+    normalise_ipv6,
+)
 from tests.conftest import texts_from
 
 
@@ -162,3 +171,18 @@ def test_hinted_ipv4_scan_matches_the_plain_scan(text):
 @settings(max_examples=2000, deadline=None)
 def test_hinted_ipv4_scan_on_random_bytes(text):
     assert [m.span() for m in ipv4_matches(text)] == [m.span() for m in IPV4_RE.finditer(text)]
+
+
+COLON_PIECES = ["1", "ab", "fffff", "0", ":", "::", ".", "1.2.3.4", "%eth0", "g", "_", " ", "[", "]", "x:", "::ffff:"]
+
+
+@given(texts_from(COLON_PIECES, max_size=30))
+@settings(max_examples=3000, deadline=None)
+def test_hinted_ipv6_scan_matches_the_plain_scan(text):
+    assert [m.span() for m in ipv6_candidates(text)] == [m.span() for m in IPV6_CANDIDATE_RE.finditer(text)], text
+
+
+@given(st.binary(max_size=120))
+@settings(max_examples=2000, deadline=None)
+def test_hinted_ipv6_scan_on_random_bytes(text):
+    assert [m.span() for m in ipv6_candidates(text)] == [m.span() for m in IPV6_CANDIDATE_RE.finditer(text)]

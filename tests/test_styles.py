@@ -8,12 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from pseudolog.ipcrypt_pfx import IpcryptPfx
 from pseudolog.lookup import lookup
 from pseudolog.pseudonym import Pseudonymizer, Style
 from pseudolog.scrub import Scrubber
-from tests.conftest import KEY, NOW
+from tests.conftest import KEY, NOW, texts_from
 
 PFX = json.loads((Path(__file__).parent / "vectors" / "ipcrypt_pfx.json").read_text())
 
@@ -49,6 +50,29 @@ def test_prefix_style_keeps_subnets_and_stays_an_address(engine_factory):
 def test_prefix_style_changes_with_the_window():
     p = Pseudonymizer(KEY, 86400, style=Style(ip_style="prefix"))
     assert p.token("ip", "192.0.2.1", 0) != p.token("ip", "192.0.2.1", 86400)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b"ab192.0.2.1 x", b"ab192.0.2.1 192.0.2.1 2001:db8::1", b"rhost=192.0.2.1.dyn.example.net"],
+)
+def test_prefix_style_gives_an_address_one_pseudonym_on_lines_filtered_twice(line):
+    """A line with a token against identifier characters (`ab<ip>`) is filtered a second time; that round must not
+    read the first round's tokens, which are valid addresses in this style, as addresses to pseudonymise again."""
+    p = Pseudonymizer(KEY, 86400, style=Style(ip_style="prefix"))
+    out = Scrubber(p, "DE").scrub(line, 0)
+    assert p.token("ip", "192.0.2.1", 0).encode() in out
+    assert p.token("ip", p.token("ip", "192.0.2.1", 0), 0).encode() not in out
+    assert b"192.0.2.1" not in out
+
+
+@given(texts_from(["192.0.2.1", "2001:db8::1", "ab", "a", "f", ".5", ".x", ":", " ", "-", "+4930123456"], max_size=10))
+@settings(max_examples=1000, deadline=None)
+def test_prefix_tokens_are_never_read_again(text):
+    p = Pseudonymizer(KEY, 86400, style=Style(ip_style="prefix"))
+    out = Scrubber(p, "DE").scrub(text, 0)
+    for address in ("192.0.2.1", "2001:db8::1"):
+        assert p.token("ip", p.token("ip", address, 0), 0).encode() not in out, text
 
 
 @pytest.mark.parametrize(

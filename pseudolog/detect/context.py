@@ -35,7 +35,12 @@ IMEI_KEY_SET = frozenset(IMEI_KEYS.encode().split(b"|"))
 # an optional quote, then the first character of a number, MAC or IMEI) and reads the key backwards from there
 # with C-level strips; a set lookup decides. A regex for the key itself must be tried at every position of the
 # text (its leading lookbehind defeats the engine's prefix scan), which cost more than all the rest of the rule.
-KEYED_VALUE_RE = re.compile(rb"[=:][ \t]*+[\"']?+(?=[0-9A-Fa-f+(%])")
+# Before the separator stands a blank, a quote or the last letter of a key: the lookbehind after the separator
+# drops, in C, the colons of addresses, times and `sip:` that cannot follow a key (most of a SIP line's).
+_KEY_ENDS = bytes(sorted({key[-1] for key in PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET}))
+KEYED_VALUE_RE = re.compile(
+    rb"[=:](?<=[" + _KEY_ENDS + _KEY_ENDS.upper() + rb" \t\"'][=:])[ \t]*+[\"']?+(?=[0-9A-Fa-f+(%])"
+)
 _KEY_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 _WORD_BYTES = frozenset(_KEY_CHARS)
 MAC_VALUE_AT = re.compile(
@@ -50,8 +55,10 @@ URI_USER_RE = re.compile(
 )
 # RFC 3966: a local number's global context, e.g. tel:1234567;phone-context=+4930
 PHONE_CONTEXT_RE = re.compile(rb"[^@>\s\"']{0,64}?;(?i:phone-context)=(?P<ctx>\+[0-9][0-9\-.()]*)")
+# Led by the `/` or `=` before the file name, which the regex engine skips to in C (a lookbehind there made it try
+# every position). Its matches never end in `/` or `=`, so consuming one does not change which are found.
 PROVISIONING_MAC_RE = re.compile(
-    rb"(?<=[/=])[A-Za-z0-9_\-]{0,16}?(?<![0-9A-Fa-f])(?P<v>[0-9A-Fa-f]{12})(?![0-9A-Fa-f])"
+    rb"[/=][A-Za-z0-9_\-]{0,16}?(?<![0-9A-Fa-f])(?P<v>[0-9A-Fa-f]{12})(?![0-9A-Fa-f])"
     rb"[A-Za-z0-9_\-.]{0,24}?\.(?i:cfg|cnf|xml|ini|boot|txt|conf|htm|html|json|bin|ld|tar|zip|rom|cnf\.xml)"
     rb"(?![A-Za-z0-9])"
 )
@@ -73,7 +80,7 @@ def find_context(text: bytes, region: str) -> Iterator[Found]:
 
 def keyed_values(text: bytes) -> Iterator[tuple[bytes, int, int]]:
     """(lower-case key, where it starts, where its value starts) for every value that starts like a number,
-    MAC or IMEI after a word that may be a key."""
+    MAC or IMEI after a word that may be a key (one that ends like a key does)."""
     for m in KEYED_VALUE_RE.finditer(text):
         keyed = _key_before(text, m.start())
         if keyed is not None:
@@ -154,8 +161,30 @@ def _decimal_point_at(text: bytes, i: int) -> bool:
     return text[i] == 0x2E and i + 1 < len(text) and 48 <= text[i + 1] <= 57
 
 
+# URI_USER_RE is led by a lookbehind, so the regex engine tries it at every position; the colon after the scheme
+# is a literal it skips to in C. A match's colon stands three (`sip:`, `tel:`) or four (`sips:`) characters in.
+_SCHEME_COLON = re.compile(rb":(?<=[PpSsLl]:)(?=(?:\+|%2[Bb])?[0-9(])")
+
+
+def uri_users(text: bytes) -> Iterator[re.Match[bytes]]:
+    """What `URI_USER_RE.finditer(text)` yields (tests/test_detect_context.py holds them equal), tried only where
+    a scheme's colon can stand."""
+    pos = 0
+    while (colon := _SCHEME_COLON.search(text, pos)) is not None:
+        at = colon.start()
+        found = None
+        for start in (at - 4, at - 3):
+            if start >= pos and (found := URI_USER_RE.match(text, start)) is not None:
+                break
+        if found is None:
+            pos = at + 1
+        else:
+            yield found
+            pos = found.end()
+
+
 def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:
-    for m in URI_USER_RE.finditer(text):
+    for m in uri_users(text):
         group = "s" if m.group("s") is not None else "t"
         value = m.group(group).rstrip(b".-(")
         if not CONTEXT_NUMBER_RE.fullmatch(value.replace(b".", b"")):
@@ -173,7 +202,7 @@ def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:
 def _provisioning_macs(text: bytes, region: str) -> Iterator[Found]:
     for m in PROVISIONING_MAC_RE.finditer(text):
         value = m.group("v")
-        if any(48 <= c <= 57 for c in value) and is_plausible_bare_mac(value):
+        if not value.isalpha() and is_plausible_bare_mac(value):  # twelve hex digits, at least one a digit
             mac = normalise_mac(value)
             if mac is not None:
                 yield Found(m.start("v"), m.end("v"), "mac", mac)

@@ -16,10 +16,12 @@ from collections.abc import Iterator
 
 from pseudolog.detect import Found
 
+# Six pairs joined by one separator, not part of a longer run of pairs joined by the same one. Another separator
+# next to it is no such run: `00:15:65:ab:cd:ef-10.0.0.5` is a MAC joined to an address.
 MAC_SEPARATED_RE = re.compile(
-    rb"(?<![0-9A-Fa-f])(?<![0-9A-Fa-f][:\-])"
-    rb"[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
-    rb"(?![0-9A-Fa-f]|[:\-][0-9A-Fa-f])"
+    rb"(?<![0-9A-Fa-f])(?:"
+    rb"(?<![0-9A-Fa-f]:)[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}(?![0-9A-Fa-f]|:[0-9A-Fa-f])"
+    rb"|(?<![0-9A-Fa-f]-)[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}(?![0-9A-Fa-f]|-[0-9A-Fa-f]))"
 )
 MAC_DOTTED_RE = re.compile(
     rb"(?<![0-9A-Fa-f.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Fa-f]|\.[0-9A-Fa-f])"
@@ -63,11 +65,10 @@ def normalise_mac(text: bytes | str) -> str | None:
     """`00:15:65:ab:cd:ef` for any MAC text form, or None."""
     raw = text.encode("ascii", "replace") if isinstance(text, str) else text
     hexdigits = raw.translate(None, _NOT_HEX)
-    rest = raw.translate(None, _HEX_BYTES)
-    if len(hexdigits) != 12 or rest.strip(b":-. ") != b"":
+    if len(hexdigits) != 12 or (len(raw) != 12 and raw.translate(None, _HEX_BYTES).strip(b":-. ") != b""):
         return None
     h = hexdigits.decode("ascii").lower()
-    return ":".join(h[i : i + 2] for i in range(0, 12, 2))
+    return f"{h[0:2]}:{h[2:4]}:{h[4:6]}:{h[6:8]}:{h[8:10]}:{h[10:12]}"
 
 
 def is_plausible_bare_mac(hex12: bytes) -> bool:

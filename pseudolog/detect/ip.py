@@ -16,6 +16,7 @@ import re
 import socket
 import struct
 from collections.abc import Iterator
+from functools import lru_cache
 
 from pseudolog.detect import Found
 
@@ -97,11 +98,13 @@ def find_ipv4(text: bytes, in_agent: bool = False) -> Iterator[Found]:
 _DOTTED_TAIL = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
 
 
+@lru_cache(maxsize=4096)
 def normalise_ipv6(text: str) -> str | None:
     """RFC 5952 form, or the IPv4 address for an IPv4-mapped one; None if `text` is no IPv6 address.
     A zero-padded dotted tail is read as decimal, as the IPv4 detector reads it. The C parser
     (`inet_pton`) does the work `ipaddress` would do about 20x slower; both accept the same texts and give
-    the same form (tests/test_detect_ip.py holds them to it)."""
+    the same form (tests/test_detect_ip.py holds them to it). Memoised: the addresses in a payload repeat (a
+    few proxies and trunks), and a payload is not cached whole the way a format field is."""
     address = text.split("%", 1)[0]
     tail = _DOTTED_TAIL.search(address)
     if tail:
@@ -179,8 +182,31 @@ def whole_address(text: bytes) -> str | None:
     return parsed[0] if parsed is not None and parsed[1] == len(text) else None
 
 
+# Every match of IPV6_CANDIDATE_RE has its first colon within its first five characters, and a colon, at most
+# four hex digits and a colon there. IPV6_CANDIDATE_RE is led by a lookbehind, so the regex engine tries it at
+# every position of the text; this one is led by a literal colon, which the engine skips to in C.
+_COLONS_HINT = re.compile(rb":[0-9A-Fa-f]{0,4}:")
+
+
+def ipv6_candidates(text: bytes) -> Iterator[re.Match[bytes]]:
+    """What `IPV6_CANDIDATE_RE.finditer(text)` yields (tests/test_detect_ip.py holds them equal), trying it only
+    where a hint is: a match that starts at or before the leftmost hint has its first colon there, so it starts
+    at most four characters before it; every other match starts after it."""
+    pos = 0
+    while (hint := _COLONS_HINT.search(text, pos)) is not None:
+        at = hint.start()
+        for start in range(max(pos, at - 4), at + 1):
+            m = IPV6_CANDIDATE_RE.match(text, start)
+            if m is not None:
+                yield m
+                pos = m.end()
+                break
+        else:
+            pos = at + 1
+
+
 def find_ipv6(text: bytes) -> Iterator[Found]:
-    for m in IPV6_CANDIDATE_RE.finditer(text):
+    for m in ipv6_candidates(text):
         zone = m.group(1)
         addr_end = m.start(1) if zone else m.end()
         parsed = parse_ipv6_candidate(text[m.start() : addr_end])

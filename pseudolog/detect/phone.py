@@ -207,8 +207,11 @@ def plain_e164(raw: bytes, region: str) -> str | None:
     return fast_e164(body.decode("ascii"), international, region)
 
 
+@lru_cache(maxsize=4096)
 def e164_of(raw: bytes, region: str) -> str | None:
-    """`normalise_phone` for number text as found: the plain forms without its cache (plain_e164)."""
+    """`normalise_phone` for number text as found: the plain forms without its cache (plain_e164). The small
+    cache here catches the same number read again by another rule (a SIP line's `sip:` URI, its `number@host`,
+    its `+` form) and the few busy numbers of a stream, without holding a long tail of numbers seen once."""
     return plain_e164(raw, region) or normalise_phone(raw.decode("ascii"), region)
 
 
