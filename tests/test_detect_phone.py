@@ -98,7 +98,26 @@ def test_mark_regex_matches_its_plain_form(text):
     assert [m.span() for m in MARK_RE.finditer(text)] == [m.span() for m in PLAIN_MARK_RE.finditer(text)]
 
 
-NUMBER_PIECES = ["0", "1", "49", "1234567", "0123456789012345", "-", ".", "/", "(", ")", " ", "%20", "%", "a", "&", "+"]
+NUMBER_PIECES = [
+    "0",
+    "1",
+    "49",
+    "1234",
+    "12345",
+    "1234567",
+    "0123456789012345",
+    "-",
+    ".",
+    "/",
+    "(",
+    ")",
+    " ",
+    "%20",
+    "%",
+    "a",
+    "&",
+    "+",
+]
 
 
 @given(texts_from(NUMBER_PIECES, max_size=20), st.integers(min_value=0, max_value=40), st.booleans())

@@ -47,7 +47,8 @@ def scan_number(text: bytes, pos: int, dots: bool = True) -> tuple[int, int] | N
     run = _DIGIT_RUN.match(text, pos)
     if run is not None:
         end = run.end()
-        if end == len(text) or text[end] not in _MAY_JOIN:
+        # A blank (or `%20`) joins only a group of at most four digits (`to=0301234567 HTTP/1.1` ends at the blank).
+        if end == len(text) or text[end] not in _MAY_JOIN or (end - pos > 4 and text[end] in b" %"):
             return (end, end - pos) if end - pos <= MAX_DIGITS else None
     return scan_groups(text, pos, dots)
 
