@@ -105,33 +105,8 @@ def _channels(text: bytes, region: str) -> Iterator[Found]:
         yield from _phone(m, region)
 
 
-# USER_AT_HOST_RE is led by a lookbehind, so the regex engine tries it at every position; its `@` is a literal the
-# engine skips to in C, and the digits before it say where a match can start.
-_AT_AFTER_DIGITS = re.compile(rb"@(?<=[0-9]{6}@)")
-
-
-def users_at_host(text: bytes) -> Iterator[re.Match[bytes]]:
-    """What `USER_AT_HOST_RE.finditer(text)` yields (tests/test_detect_sip.py holds them equal). A match ends at
-    an `@` after six digits and starts where the run of digits before it starts, or at a `+` just before that:
-    inside the run a digit stands before it, which its lookbehind forbids."""
-    pos = 0
-    while (at := _AT_AFTER_DIGITS.search(text, pos)) is not None:
-        end = at.start()
-        head = text[max(pos, end - 17) : end]
-        run = end - len(head) + len(head.rstrip(b"0123456789"))  # where the digits before the `@` start
-        found = None
-        for start in (run - 1, run):
-            if start >= pos and (found := USER_AT_HOST_RE.match(text, start)) is not None:
-                break
-        if found is None:
-            pos = end + 1
-        else:
-            yield found
-            pos = found.end()
-
-
 def _users_at_host(text: bytes, region: str) -> Iterator[Found]:
-    for m in users_at_host(text):
+    for m in USER_AT_HOST_RE.finditer(text):
         yield from _phone(m, region)
 
 
