@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 
@@ -24,3 +26,23 @@ def run_before(text: bytes, end: int, chars: bytes, longest: int) -> tuple[bytes
     if start == len(head) or len(head) - start > longest:
         return None
     return head[start:].lower(), end - len(head) + start
+
+
+def hinted_matches(
+    text: bytes, regex: re.Pattern[bytes], hint: re.Pattern[bytes], back: Sequence[int]
+) -> Iterator[re.Match[bytes]]:
+    """What `regex.finditer(text)` yields, with `regex` tried only `back` characters before each hint. For a regex
+    led by a lookbehind, which the engine tries at every position, and a hint led by a literal or class it skips
+    to in C. The caller vouches (and its tests hold it) that a match starting at or before the leftmost hint
+    starts at one of those offsets before it, and that every other match starts after it."""
+    pos = 0
+    while (found := hint.search(text, pos)) is not None:
+        at = found.start()
+        for offset in back:
+            start = at - offset
+            if start >= pos and (m := regex.match(text, start)) is not None:
+                yield m
+                pos = m.end()
+                break
+        else:
+            pos = at + 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pseudolog.detect import Found, run_before
+from pseudolog.detect import Found, hinted_matches, run_before
 from pseudolog.detect.device import is_plausible_bare_mac, normalise_imei, normalise_mac
 from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number, normalise_phone, scan_after_mark
 
@@ -169,18 +169,7 @@ _SCHEME_COLON = re.compile(rb":(?<=[PpSsLl]:)(?=(?:\+|%2[Bb])?[0-9(])")
 def uri_users(text: bytes) -> Iterator[re.Match[bytes]]:
     """What `URI_USER_RE.finditer(text)` yields (tests/test_detect_context.py holds them equal), tried only where
     a scheme's colon can stand."""
-    pos = 0
-    while (colon := _SCHEME_COLON.search(text, pos)) is not None:
-        at = colon.start()
-        found = None
-        for start in (at - 4, at - 3):
-            if start >= pos and (found := URI_USER_RE.match(text, start)) is not None:
-                break
-        if found is None:
-            pos = at + 1
-        else:
-            yield found
-            pos = found.end()
+    return hinted_matches(text, URI_USER_RE, _SCHEME_COLON, (4, 3))
 
 
 def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:

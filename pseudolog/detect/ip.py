@@ -18,7 +18,7 @@ import struct
 from collections.abc import Iterator
 from functools import lru_cache
 
-from pseudolog.detect import Found
+from pseudolog.detect import Found, hinted_matches
 
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|0?[0-9]?[0-9])"
 IPV4_RE = re.compile(rb"(?<![0-9.])" + _OCTET + rb"(?:\." + _OCTET + rb"){3}(?![0-9]|\.[0-9])")
@@ -74,17 +74,7 @@ _QUAD_HINT = re.compile(rb"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
 def ipv4_matches(text: bytes) -> Iterator[re.Match[bytes]]:
     """What `IPV4_RE.finditer(text)` yields (tests/test_detect_ip.py holds them equal), trying IPV4_RE only
     where a hint is: the leftmost match starts at most two characters before the leftmost hint, or after it."""
-    pos = 0
-    while (hint := _QUAD_HINT.search(text, pos)) is not None:
-        at = hint.start()
-        for start in range(max(pos, at - 2), at + 1):
-            m = IPV4_RE.match(text, start)
-            if m is not None:
-                yield m
-                pos = m.end()
-                break
-        else:
-            pos = at + 1
+    return hinted_matches(text, IPV4_RE, _QUAD_HINT, (2, 1, 0))
 
 
 def find_ipv4(text: bytes, in_agent: bool = False) -> Iterator[Found]:
@@ -192,17 +182,7 @@ def ipv6_candidates(text: bytes) -> Iterator[re.Match[bytes]]:
     """What `IPV6_CANDIDATE_RE.finditer(text)` yields (tests/test_detect_ip.py holds them equal), trying it only
     where a hint is: a match that starts at or before the leftmost hint has its first colon there, so it starts
     at most four characters before it; every other match starts after it."""
-    pos = 0
-    while (hint := _COLONS_HINT.search(text, pos)) is not None:
-        at = hint.start()
-        for start in range(max(pos, at - 4), at + 1):
-            m = IPV6_CANDIDATE_RE.match(text, start)
-            if m is not None:
-                yield m
-                pos = m.end()
-                break
-        else:
-            pos = at + 1
+    return hinted_matches(text, IPV6_CANDIDATE_RE, _COLONS_HINT, (4, 3, 2, 1, 0))
 
 
 def find_ipv6(text: bytes) -> Iterator[Found]:
