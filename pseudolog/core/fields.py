@@ -15,7 +15,12 @@ from pseudolog.scrub import Scrubber
 if TYPE_CHECKING:
     from pseudolog.formats.base import Format
 
-_NUMBER_CHARS = frozenset(b"0123456789+-.() /")
+_NUMBER_CHARS = b"0123456789+-.() /"
+
+
+def _number_shaped(raw: bytes) -> bool:
+    """Only digits, `+` (or `%2B`) and the separators numbers are written with."""
+    return bool(raw) and not raw.replace(b"%2B", b"+").translate(None, _NUMBER_CHARS)
 
 
 class FieldScrubber:
@@ -47,7 +52,7 @@ class FieldScrubber:
     def as_kind(self, kind: str, text: bytes, window: int | None) -> bytes:
         """A value that its field name says is `kind`: replaced whole when it reads as one, else scanned."""
         raw = text.strip()
-        if kind == "phone" and not (raw and all(c in _NUMBER_CHARS for c in raw.replace(b"%2B", b"+"))):
+        if kind == "phone" and not _number_shaped(raw):
             return self.field(text, window)
         try:
             norm = self._normalisers[kind](raw.decode("ascii"))
@@ -63,8 +68,8 @@ class FieldScrubber:
         """A column that holds numbers (CDR src/dst): a number of six digits or more is a phone number,
         shorter ones are extensions; anything else is scanned as text."""
         raw = text.strip()
-        digits = sum(48 <= c <= 57 for c in raw)
-        if raw and digits >= 6 and all(c in _NUMBER_CHARS for c in raw.replace(b"%2B", b"+")):
+        digits = len(raw) - len(raw.translate(None, b"0123456789"))
+        if digits >= 6 and _number_shaped(raw):
             return self.as_kind("phone", text, window)
         return self.field(text, window)
 

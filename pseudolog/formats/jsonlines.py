@@ -10,6 +10,7 @@ for byte as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -103,6 +104,19 @@ def _key_name(key: str) -> str:
     return key.strip().lower().replace("-", "_").replace(".", "_").replace(" ", "_")
 
 
+@lru_cache(maxsize=4096)
+def _kind_of(rules: tuple[tuple[str, str], ...], key: str) -> str | None:
+    """The kind a key names (`--json-field` rules first), memoised: a stream's objects repeat their keys."""
+    name = _key_name(key)
+    for rule_key, kind in rules:
+        if _key_name(rule_key) == name:
+            return None if kind == "text" else kind
+    kind = KEY_KINDS.get(name)
+    if kind is None:
+        kind = next((k for suffix, k in SUFFIX_KINDS if name.endswith(suffix)), None)
+    return kind
+
+
 @dataclass(frozen=True)
 class JsonLinesFormat:
     name: str
@@ -118,14 +132,7 @@ class JsonLinesFormat:
         return JsonLinesFormat(self.name, self.description, self.samples, rules)
 
     def kind_of(self, key: str) -> str | None:
-        name = _key_name(key)
-        for rule_key, kind in self.rules:
-            if _key_name(rule_key) == name:
-                return None if kind == "text" else kind
-        kind = KEY_KINDS.get(name)
-        if kind is None:
-            kind = next((k for suffix, k in SUFFIX_KINDS if name.endswith(suffix)), None)
-        return kind
+        return _kind_of(self.rules, key)
 
     def parse(self, body: bytes) -> dict[str, Any] | None:
         if body.lstrip()[:1] != b"{":
