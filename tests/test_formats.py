@@ -1,12 +1,24 @@
 """The pattern language, nginx/Apache format strings, and the built-in format files."""
 
+import subprocess
+import sys
+
 import pytest
 
 from pseudolog.errors import FormatError
 from pseudolog.formats.compiler import compile_elements
+from pseudolog.formats.csvformat import CsvFormat
 from pseudolog.formats.grammar import Field, Literal, parse_pattern, parse_pattern_file
+from pseudolog.formats.jsonlines import JsonLinesFormat
 from pseudolog.formats.logformat import parse_log_format
-from pseudolog.formats.registry import builtin_formats, format_from_string, get_format, load_pattern_file
+from pseudolog.formats.registry import (
+    builtin_formats,
+    builtin_names,
+    builtin_structured_formats,
+    format_from_string,
+    get_format,
+    load_pattern_file,
+)
 from tests.conftest import REQUIRED_FORMATS
 
 REQUIRED = REQUIRED_FORMATS
@@ -83,3 +95,24 @@ def test_log_format_strings(log_format, line, types):
 def test_log_format_errors_are_clear():
     with pytest.raises(FormatError, match="log_format"):
         parse_log_format("$remote_addr $")
+
+
+def test_each_builtin_file_declares_the_format_it_is_named_after():
+    assert sorted(builtin_formats()) == list(builtin_names())
+    for name in builtin_names():
+        assert get_format(name).name == name
+
+
+def test_payload_formats_found_by_codec_line_are_the_structured_ones():
+    structured = [f for f in builtin_formats().values() if isinstance(f, JsonLinesFormat | CsvFormat)]
+    assert structured and list(builtin_structured_formats()) == structured
+
+
+def test_a_named_format_loads_only_its_own_file_and_the_payload_formats():
+    code = (
+        "from pseudolog.config import FilterOptions; from pseudolog.core.engine import Engine;"
+        "from pseudolog.formats import registry as r; Engine(FilterOptions(format='nginx_combined'), bytes(32));"
+        "print(r.builtin_format.cache_info().currsize)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert int(loaded) == 1 + len(builtin_structured_formats())

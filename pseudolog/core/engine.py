@@ -16,9 +16,8 @@ from pseudolog.core.fields import FieldScrubber
 from pseudolog.core.parse import AutoFormatStep, FormatStep
 from pseudolog.core.record import DropRecord, Record
 from pseudolog.formats.base import Format
-from pseudolog.formats.csvformat import CsvFormat
 from pseudolog.formats.jsonlines import JsonLinesFormat
-from pseudolog.formats.registry import builtin_formats, format_from_string, get_format
+from pseudolog.formats.registry import builtin_formats, builtin_structured_formats, format_from_string, get_format
 from pseudolog.keyring import Keyring, WindowKeyMissing
 from pseudolog.pseudonym import Pseudonymizer, Style
 from pseudolog.scrub import Scrubber, mask_line, split_border_runs
@@ -86,9 +85,7 @@ def _with_rules(fmt: Format, options: FilterOptions) -> Format:
 
 def payload_formats(options: FilterOptions) -> tuple[Format, ...]:
     """Structured formats a syslog payload may be in: JSON lines and CSV records (Asterisk cdr_syslog)."""
-    return tuple(
-        _with_rules(f, options) for f in builtin_formats().values() if isinstance(f, JsonLinesFormat | CsvFormat)
-    )
+    return tuple(_with_rules(f, options) for f in builtin_structured_formats())
 
 
 def make_format_step(options: FilterOptions) -> FormatStep:

@@ -112,20 +112,44 @@ def load_pattern_file(text: str, where: str) -> Format:
 
 
 @cache
+def builtin_names() -> tuple[str, ...]:
+    """The built-in formats' names: each `<name>.pattern` file declares the format `<name>`
+    (tests/test_formats.py holds every file to it), so a format named on the command line loads one file."""
+    return tuple(sorted(path.stem for path in _patterns_dir().glob("*.pattern")))
+
+
+@cache
+def builtin_format(name: str) -> Format:
+    """One built-in format, loaded (parsed and compiled) on first use only."""
+    return load_pattern_file(_pattern_text(name), f"{name}.pattern")
+
+
+def _pattern_text(name: str) -> str:
+    return (_patterns_dir() / f"{name}.pattern").read_text(encoding="utf-8")
+
+
+@cache
 def builtin_formats() -> dict[str, Format]:
     """All built-in formats, most specific first (the order `auto` tries them in)."""
-    formats: list[Format] = []
-    for path in sorted(_patterns_dir().glob("*.pattern")):
-        formats.append(load_pattern_file(path.read_text(encoding="utf-8"), path.name))
-    formats.sort(key=lambda f: (-f.specificity, f.name))
+    formats = sorted(map(builtin_format, builtin_names()), key=lambda f: (-f.specificity, f.name))
     return {f.name: f for f in formats}
 
 
+_STRUCTURED_CODEC = re.compile(r"^codec:\s*(?:json|csv)\s*$", re.MULTILINE)
+
+
+@cache
+def builtin_structured_formats() -> tuple[Format, ...]:
+    """The built-in JSON and CSV formats (what a syslog payload may be in), most specific first, found by their
+    `codec:` line without loading the pattern formats."""
+    names = [name for name in builtin_names() if _STRUCTURED_CODEC.search(_pattern_text(name))]
+    return tuple(sorted(map(builtin_format, names), key=lambda f: (-f.specificity, f.name)))
+
+
 def get_format(name: str) -> Format:
-    formats = builtin_formats()
-    if name not in formats:
-        raise FormatError(f"unknown format {name!r}; known: auto, text, " + ", ".join(sorted(formats)))
-    return formats[name]
+    if name not in builtin_names():
+        raise FormatError(f"unknown format {name!r}; known: auto, text, " + ", ".join(builtin_names()))
+    return builtin_format(name)
 
 
 def format_from_string(log_format: str) -> PatternFormat:
