@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pseudolog.detect.ip import normalise_ip
+from pseudolog.detect.phone import MIN_CONTEXT_DIGITS, digit_count
 from pseudolog.lookup import normalisers
 from pseudolog.scrub import Scrubber
 
@@ -68,8 +69,7 @@ class FieldScrubber:
         """A column that holds numbers (CDR src/dst): a number of six digits or more is a phone number,
         shorter ones are extensions; anything else is scanned as text."""
         raw = text.strip()
-        digits = len(raw) - len(raw.translate(None, b"0123456789"))
-        if digits >= 6 and _number_shaped(raw):
+        if digit_count(raw) >= MIN_CONTEXT_DIGITS and _number_shaped(raw):
             return self.as_kind("phone", text, window)
         return self.field(text, window)
 

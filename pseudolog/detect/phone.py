@@ -243,12 +243,16 @@ def find_international(text: bytes, region: str) -> Iterator[Found]:
             yield Found(m.start(), end, "phone", norm)
 
 
+def digit_count(text: bytes) -> int:
+    return len(text) - len(text.translate(None, b"0123456789"))
+
+
 CONTEXT_NUMBER_RE = re.compile(rb"(?:\+|%2[Bb])?[0-9](?:[0-9]|[-()/](?=[0-9(]))*")
 
 
 def context_number(value: bytes, region: str) -> str | None:
     """Normalised phone for a value that context says is a number (URI user part, `to=`), or None."""
-    digits = len(value) - len(value.translate(None, b"0123456789"))
+    digits = digit_count(value)
     if value[:1] == b"+" or value[:3].upper() == b"%2B":
         if digits < MIN_INTERNATIONAL_DIGITS - 2:
             return None
