@@ -11,6 +11,7 @@ A file declares its codec: `pattern` (the default: a pattern per line shape), `c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -131,7 +132,7 @@ def _pattern_text(name: str) -> str:
 @cache
 def builtin_formats() -> dict[str, Format]:
     """All built-in formats, most specific first (the order `auto` tries them in)."""
-    formats = sorted(map(builtin_format, builtin_names()), key=lambda f: (-f.specificity, f.name))
+    formats = _most_specific_first(map(builtin_format, builtin_names()))
     return {f.name: f for f in formats}
 
 
@@ -143,7 +144,11 @@ def builtin_structured_formats() -> tuple[Format, ...]:
     """The built-in JSON and CSV formats (what a syslog payload may be in), most specific first, found by their
     `codec:` line without loading the pattern formats."""
     names = [name for name in builtin_names() if _STRUCTURED_CODEC.search(_pattern_text(name))]
-    return tuple(sorted(map(builtin_format, names), key=lambda f: (-f.specificity, f.name)))
+    return tuple(_most_specific_first(map(builtin_format, names)))
+
+
+def _most_specific_first(formats: Iterable[Format]) -> list[Format]:
+    return sorted(formats, key=lambda f: (-f.specificity, f.name))
 
 
 def get_format(name: str) -> Format:
