@@ -243,9 +243,10 @@ def _run_workers(
             if chunks:
                 workers.append(_start_worker(options, key, fd, first, chunks, now))
         for i in range(sum(map(len, plans))):
-            _copy_chunk(engine, workers[i % len(workers)][1], output)
+            worker = i % jobs  # round robin; the workers with chunks are the first ones
+            _copy_chunk(engine, workers[worker][1], output)
             if on_chunk:
-                start, stop = plans[i % jobs][i // jobs]
+                start, stop = plans[worker][i // jobs]
                 on_chunk(stop - start)
     finally:
         for pid, pipe in workers:
