@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from pseudolog.cache import BoundedCache
 from pseudolog.detect import Found
@@ -326,7 +326,7 @@ class Scrubber:
     def scrub(self, text: bytes, window: int | None) -> bytes:
         """`text` with every identifier replaced by its token for `window`."""
         out, kinds = self._scrub(text, window, False)
-        self.replaced.update(kinds)
+        self.count(kinds)
         return out
 
     def field_cache(self, window: int | None, in_agent: bool) -> BoundedCache[bytes, FieldResult]:
@@ -366,8 +366,15 @@ class Scrubber:
     def scrub_cached(self, text: bytes, window: int | None, in_agent: bool = False) -> bytes:
         """`scrub` for values that repeat (format fields): cached by (window, text)."""
         out, kinds = self.field_result(text, window, in_agent)
-        self.replaced.update(kinds)
+        self.count(kinds)
         return out
+
+    def count(self, kinds: Sequence[str]) -> None:
+        """Count the kinds replaced. Most fields replace none, and `Counter.update` costs a quarter of a
+        microsecond even then (an ABC check on its argument): eleven times on every CDR record."""
+        replaced = self.replaced
+        for kind in kinds:
+            replaced[kind] += 1
 
     def _replace(
         self, text: bytes, found: list[Found], window: int | None, tokens: list[tuple[int, int]]

@@ -54,6 +54,21 @@ def test_pattern_file_rejects_unknown_keys():
         load_pattern_file("pattern: %{word} x\n", "f.pattern")
 
 
+@pytest.mark.parametrize(
+    ("roles", "message"),
+    [
+        ("phone: a\nkeep: b\ntime: b\n", "column 'b' is named in more than one"),
+        ("phone: a b\nkeep: b\n", "column 'b' is named in more than one"),
+        ("phone: c\n", "phone names unknown column 'c'"),
+    ],
+)
+def test_csv_format_rejects_unknown_columns_and_columns_with_two_roles(roles, message):
+    text = f"name: x\ncodec: csv\ncolumns: a b\n{roles}"
+    with pytest.raises(FormatError, match=message):
+        load_pattern_file(text, "f.pattern")
+    assert isinstance(load_pattern_file("name: x\ncodec: csv\ncolumns: a b\nphone: a\nkeep: b\n", "f"), CsvFormat)
+
+
 def test_every_required_format_is_built_in_with_samples():
     formats = builtin_formats()
     assert set(formats) >= REQUIRED

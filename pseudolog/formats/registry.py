@@ -11,9 +11,11 @@ A file declares its codec: `pattern` (the default: a pattern per line shape), `c
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 from pseudolog.errors import FormatError
@@ -76,20 +78,24 @@ def _csv_format(name: str, values: dict[str, list[str]], where: str) -> CsvForma
     columns = tuple((_single(values, "columns", where) or "").split())
     if not columns:
         raise FormatError(f"{where}: a csv format needs columns")
-    declared = {key: frozenset((_single(values, key, where) or "").split()) for key in ("phone", "keep")}
     time_column = _single(values, "time", where)
-    for key, names in (*declared.items(), ("time", frozenset([time_column] if time_column else []))):
+    roles = {key: frozenset((_single(values, key, where) or "").split()) for key in ("phone", "keep")}
+    roles["time"] = frozenset([time_column] if time_column else [])
+    for key, names in roles.items():
         unknown = names - set(columns)
         if unknown:
             raise FormatError(f"{where}: {key} names unknown column {sorted(unknown)[0]!r}")
+    twice = sorted(name for name, n in Counter(chain.from_iterable(roles.values())).items() if n > 1)
+    if twice:
+        raise FormatError(f"{where}: column {twice[0]!r} is named in more than one of phone, keep and time")
     min_columns = int(_single(values, "min_columns", where) or len(columns))
     return CsvFormat(
         name,
         _single(values, "description", where) or "",
         columns,
         min_columns,
-        declared["phone"],
-        declared["keep"],
+        roles["phone"],
+        roles["keep"],
         time_column,
         tuple(values.get("sample", [])),
     )
