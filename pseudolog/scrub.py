@@ -108,14 +108,17 @@ _IP_KIND = ("ip",)
 _KINDS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
-def _shared(kinds: tuple[str, ...]) -> tuple[str, ...]:
+def shared_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
     if len(_KINDS) > 4096:
         return kinds
     return _KINDS.setdefault(kinds, kinds)
 
 
-# Field caches held at once: (window, in_agent) pairs, enough for lines interleaved across one boundary.
-_FIELD_CACHES_HELD = 4
+# Windows whose field caches are held at once: enough for lines interleaved across one boundary.
+_WINDOWS_HELD = 2
+# Which values a field cache holds: plain fields, user agents (True), or values a field's name says are of a kind
+# (`"phone"` for a JSON `caller`).
+Role = bool | str
 
 
 def percent_decoded(text: bytes) -> tuple[bytes, list[int]]:
@@ -232,8 +235,8 @@ class Scrubber:
         self.region = region
         self.replaced: Counter[str] = Counter()
         self.cache_size = cache_size
-        # Scrubbed field text per (window, in_agent).
-        self._field_caches: dict[tuple[int | None, bool], BoundedCache[bytes, FieldResult]] = {}
+        # Scrubbed field text per (window, role).
+        self._field_caches: dict[tuple[int | None, Role], BoundedCache[bytes, FieldResult]] = {}
         detectors: dict[str, Detector] = {  # in priority order
             "context": lambda t: find_context(t, region),
             "sip": lambda t: find_sip(t, region),
@@ -329,16 +332,18 @@ class Scrubber:
         self.count(kinds)
         return out
 
-    def field_cache(self, window: int | None, in_agent: bool) -> BoundedCache[bytes, FieldResult]:
-        """The cache of field results for one window (the hot loop reads its `young` dict directly). A few
-        windows are held at once, for lines around a window boundary; older ones are dropped whole."""
-        key = (window, in_agent)
-        cache = self._field_caches.get(key)
+    def field_cache(self, window: int | None, role: Role) -> BoundedCache[bytes, FieldResult]:
+        """The cache of field results for one window and role (the hot loop reads its `young` dict directly). The
+        caches of two windows are held, for lines around a window boundary; older ones are dropped whole."""
+        cache = self._field_caches.get((window, role))
         if cache is None:
-            if len(self._field_caches) >= _FIELD_CACHES_HELD:
-                del self._field_caches[next(iter(self._field_caches))]
-            # User agents are few and repeat: a quarter of the room is plenty for them.
-            cache = self._field_caches[key] = BoundedCache(self.cache_size // 4 if in_agent else self.cache_size)
+            windows = list(dict.fromkeys(held for held, _ in self._field_caches))
+            if window not in windows and len(windows) >= _WINDOWS_HELD:
+                for key in [key for key in self._field_caches if key[0] == windows[0]]:
+                    del self._field_caches[key]
+            # Plain fields get the room; user agents and kinded values are fewer and repeat: a quarter each.
+            size = self.cache_size if role is False else self.cache_size // 4
+            cache = self._field_caches[(window, role)] = BoundedCache(size)
         return cache
 
     @property
@@ -358,7 +363,7 @@ class Scrubber:
                 hit = (self.pseudonymizer.token("ip", address, window).encode("ascii"), _IP_KIND)
             else:
                 out, kinds = self._scrub(text, window, in_agent)
-                hit = (text if not kinds else out, _shared(tuple(kinds)))
+                hit = (text if not kinds else out, shared_kinds(tuple(kinds)))
             if len(text) <= (AGENT_CACHE_MAX if in_agent else FIELD_CACHE_MAX):
                 cache.put(text, hit)
         return hit

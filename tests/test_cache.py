@@ -46,3 +46,27 @@ def test_none_is_a_value_and_a_miss_gives_the_default():
     for key in "bcdefg":  # "a" moves to the old generation, then is dropped
         cache.put(key, 1)
     assert cache.get("a", miss) is miss
+
+
+def test_kinded_json_values_are_cached_counted_and_bounded(engine_factory):
+    """A JSON value its key names the kind of is cached per window like a format field: a hit writes the same
+    token and counts like the first time, and the cache of each kind stays within a quarter of the room."""
+    engine = engine_factory(format="json_lines")
+    line = b'{"ts":"2026-11-21T10:00:00Z","caller":"+49301234567","client_ip":"192.0.2.7","note":"x"}'
+    first, again = engine.process(line, NOW), engine.process(line, NOW)
+    assert first == again and b"+49301234567" not in first and b"192.0.2.7" not in first
+    assert engine.scrubber.replaced == {"phone": 2, "ip": 2}
+    for i in range(30_000):
+        engine.process(b'{"ts":"2026-11-21T10:00:00Z","caller":"+4930%07d"}' % i, NOW)
+    kinded = {role: len(cache) for (_, role), cache in engine.scrubber._field_caches.items() if isinstance(role, str)}
+    assert set(kinded) == {"phone", "ip"} and 12_500 <= kinded["phone"] <= 25_000
+    assert engine.scrubber.replaced["phone"] == 30_002
+    assert engine.process(line, NOW) == first  # evicted or not, the same token
+
+
+def test_field_caches_of_two_windows_are_held(engine_factory):
+    engine = engine_factory(format="json_lines", window=3600)
+    for hour in (10, 11, 12, 11):
+        engine.process(b'{"ts":"2026-11-21T%d:00:00Z","caller":"+49301234567","note":"a 1"}' % hour, NOW)
+    windows = {window for window, _ in engine.scrubber._field_caches}
+    assert len(windows) == 2 and {role for _, role in engine.scrubber._field_caches} == {"phone", False}

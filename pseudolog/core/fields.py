@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from pseudolog.detect.ip import normalise_ip
 from pseudolog.detect.phone import MIN_CONTEXT_DIGITS, digit_count
 from pseudolog.lookup import normalisers
-from pseudolog.scrub import Scrubber
+from pseudolog.scrub import FIELD_CACHE_MAX, FieldResult, Scrubber, shared_kinds
 
 if TYPE_CHECKING:
     from pseudolog.formats.base import Format
@@ -51,19 +51,31 @@ class FieldScrubber:
         return self.pseudonymizer.token(kind, normalised, window).encode("ascii")
 
     def as_kind(self, kind: str, text: bytes, window: int | None) -> bytes:
-        """A value that its field name says is `kind`: replaced whole when it reads as one, else scanned."""
+        """A value that its field name says is `kind`: replaced whole when it reads as one, else scanned. Cached
+        per window like other fields: a JSON stream's callers and client addresses repeat."""
+        cache = self.scrubber.field_cache(window, kind)
+        hit = cache.get(text)
+        if hit is None:
+            hit = self._as_kind(kind, text, window)
+            if len(text) <= FIELD_CACHE_MAX:
+                cache.put(text, hit)
+        self.scrubber.count(hit[1])
+        return hit[0]
+
+    def _as_kind(self, kind: str, text: bytes, window: int | None) -> FieldResult:
         raw = text.strip()
-        if kind == "phone" and not _number_shaped(raw):
-            return self.field(text, window)
-        try:
-            norm = self._normalisers[kind](raw.decode("ascii"))
-        except (KeyError, UnicodeDecodeError, ValueError):
-            norm = None
+        norm = None
+        if kind != "phone" or _number_shaped(raw):
+            try:
+                norm = self._normalisers[kind](raw.decode("ascii"))
+            except (KeyError, UnicodeDecodeError, ValueError):
+                norm = None
         if norm is None:
-            return self.field(text, window)
+            return self.scrubber.field_result(text, window)
         lead = text[: len(text) - len(text.lstrip())]
         trail = text[len(text.rstrip()) :]
-        return lead + self.token(kind, norm, window) + trail
+        token = self.pseudonymizer.token(kind, norm, window).encode("ascii")
+        return lead + token + trail, shared_kinds((kind,))
 
     def context_phone(self, text: bytes, window: int | None) -> bytes:
         """A column that holds numbers (CDR src/dst): a number of six digits or more is a phone number,
