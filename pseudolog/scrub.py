@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from operator import attrgetter
 
 from pseudolog.cache import BoundedCache
 from pseudolog.detect import Found
@@ -101,9 +102,12 @@ _RELEVANT_ESCAPE = re.compile(rb"%(?:2[DdEe]|3[0-9AaBb]|40|5[BbDd])")
 _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 
 Detector = Callable[[bytes], Iterator[Found]]
+# The detectors a skeleton selects: to run on plain text, and on a user agent (indexed by `in_agent`).
+Selected = tuple[tuple[Detector, ...], tuple[Detector, ...]]
 # (scrubbed text, kinds replaced). No kinds: nothing was replaced and the text is the cache key itself (no copy).
 FieldResult = tuple[bytes, tuple[str, ...]]
 _IP_KIND = ("ip",)
+_KIND_OF = attrgetter("kind")
 # The few distinct kinds tuples, shared by every cache entry instead of one tuple each (memory).
 _KINDS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
@@ -145,19 +149,36 @@ def mask_line(text: bytes) -> bytes:
 def _claim(taken: list[Found], found: Found) -> bool:
     """Add a finding unless it overlaps one already taken. A finding that strictly contains the ones it
     overlaps replaces them: the longest identifier wins. Returns True for a partial overlap (neither span
-    contains the other): the dropped finding may leave a fragment, so the result is filtered again."""
-    overlapping = [t for t in taken if not (found.end <= t.start or found.start >= t.end)]
+    contains the other): the dropped finding may leave a fragment, so the result is filtered again.
+
+    Called for every finding of every detector, and most overlaps are one detector finding again what another
+    found (the context rule's `imei=` value, then the IMEI rule's): the single overlap is decided without the
+    general case's comprehensions (tests/test_scrub.py holds it to them)."""
+    if not taken:
+        taken.append(found)
+        return False
+    start, end = found.start, found.end
+    overlapping = [t for t in taken if t.start < end and start < t.end]
     if not overlapping:
         taken.append(found)
         return False
-    if all(found.start <= t.start and t.end <= found.end for t in overlapping) and all(
-        found.end - found.start > t.end - t.start for t in overlapping
+    if len(overlapping) == 1:
+        t = overlapping[0]
+        if t.start <= start and end <= t.end:
+            return False  # inside (or the same as) one taken: nothing to add
+        if start <= t.start and t.end <= end:
+            taken.remove(t)  # strictly longer, as it is not inside t
+            taken.append(found)
+            return False
+        return True
+    if all(start <= t.start and t.end <= end for t in overlapping) and all(
+        end - start > t.end - t.start for t in overlapping
     ):
         for t in overlapping:
             taken.remove(t)
         taken.append(found)
         return False
-    return not any(t.start <= found.start and found.end <= t.end for t in overlapping)
+    return not any(t.start <= start and end <= t.end for t in overlapping)
 
 
 # A partial overlap is filtered again until nothing changes; this many rounds at most.
@@ -248,7 +269,7 @@ class Scrubber:
         }
         self._detectors = tuple((TRIGGERS[name], detect) for name, detect in detectors.items())
         self._skeleton_triggers = tuple(TRIGGERS_ON_SKELETON[name] for name in detectors)
-        self._by_skeleton: dict[bytes, tuple[int, ...]] = {}  # skeleton -> indices of the detectors to run
+        self._by_skeleton: dict[bytes, Selected] = {}
         self._agent_detectors = tuple(
             (trigger, (lambda t: find_ipv4(t, in_agent=True)) if d is find_ipv4 else d)
             for trigger, d in self._detectors
@@ -268,16 +289,19 @@ class Scrubber:
         selected = self._by_skeleton.get(skeleton)
         if selected is None:
             selected = self._select(skeleton)
-        if not selected:
+        if not selected[0]:
             return [], False
-        detectors = self._agent_detectors if in_agent else self._detectors
-        return self._detect(text, [detectors[i][1] for i in selected], detectors)
+        return self._detect(text, selected[in_agent], self._agent_detectors if in_agent else self._detectors)
 
-    def _select(self, skeleton: bytes) -> tuple[int, ...]:
+    def _select(self, skeleton: bytes) -> Selected:
         """The detectors whose triggers a skeleton meets (none when it fails the prefilter), remembered."""
-        selected: tuple[int, ...] = ()
+        indices: list[int] = []
         if MAYBE_ON_SKELETON.search(skeleton):
-            selected = tuple(i for i, trigger in enumerate(self._skeleton_triggers) if trigger.search(skeleton))
+            indices = [i for i, trigger in enumerate(self._skeleton_triggers) if trigger.search(skeleton)]
+        selected = (
+            tuple(self._detectors[i][1] for i in indices),
+            tuple(self._agent_detectors[i][1] for i in indices),
+        )
         if len(self._by_skeleton) >= _SKELETONS_HELD:
             self._by_skeleton.clear()
         self._by_skeleton[skeleton] = selected
@@ -289,7 +313,7 @@ class Scrubber:
         return self._detect(text, [detect for trigger, detect in detectors if trigger.search(text)], detectors)
 
     def _detect(
-        self, text: bytes, run: list[Detector], detectors: tuple[tuple[re.Pattern[bytes], Detector], ...]
+        self, text: bytes, run: Sequence[Detector], detectors: tuple[tuple[re.Pattern[bytes], Detector], ...]
     ) -> tuple[list[Found], bool]:
         """The findings of the detectors in `run` over the text, and of every triggered detector over its
         percent-decoded view; (findings in order, whether two overlapped partially)."""
@@ -321,7 +345,7 @@ class Scrubber:
                 break
             again = conflict or _touches_identifier_chars(text, found)
             text, tokens = self._replace(text, found, window, tokens)
-            kinds.extend(f.kind for f in found)
+            kinds.extend(map(_KIND_OF, found))
             if not again:
                 break
         return text, kinds

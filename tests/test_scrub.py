@@ -5,8 +5,9 @@ from unittest.mock import patch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from pseudolog.detect import Found
 from pseudolog.pseudonym import Pseudonymizer
-from pseudolog.scrub import Scrubber, mask_line
+from pseudolog.scrub import Scrubber, _claim, mask_line
 
 SCRUBBER = Scrubber(Pseudonymizer(bytes(range(32)), 86400), "DE")
 
@@ -118,3 +119,35 @@ def test_a_word_after_a_dot_needs_no_second_pass(text):
         always_again = Scrubber(Pseudonymizer(bytes(range(32)), 86400), "DE").scrub(data, 0)
     assert once == always_again
     assert SCRUBBER.scrub(once, 0) == once
+
+
+def _claim_plain(taken: list[Found], found: Found) -> bool:
+    """The overlap rule as first written, without the single-overlap shortcut: the reference for `_claim`."""
+    overlapping = [t for t in taken if not (found.end <= t.start or found.start >= t.end)]
+    if not overlapping:
+        taken.append(found)
+        return False
+    if all(found.start <= t.start and t.end <= found.end for t in overlapping) and all(
+        found.end - found.start > t.end - t.start for t in overlapping
+    ):
+        for t in overlapping:
+            taken.remove(t)
+        taken.append(found)
+        return False
+    return not any(t.start <= found.start and found.end <= t.end for t in overlapping)
+
+
+_SPANS = st.lists(
+    st.tuples(st.integers(0, 30), st.integers(1, 12)).map(lambda p: Found(p[0], p[0] + p[1], "ip", str(p))),
+    max_size=8,
+)
+
+
+@settings(max_examples=3000)
+@given(_SPANS)
+def test_claim_decides_like_the_plain_overlap_rule(findings):
+    fast: list[Found] = []
+    plain: list[Found] = []
+    for found in findings:
+        assert _claim(fast, found) == _claim_plain(plain, found)
+        assert fast == plain
