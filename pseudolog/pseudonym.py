@@ -160,7 +160,7 @@ class Pseudonymizer:
 
     def token(self, kind: str, normalised: str, window: int | None) -> str:
         cache_key = (window, kind, normalised)
-        hit = self._tokens.get(cache_key)
+        hit = self._tokens.young.get(cache_key) or self._tokens.get(cache_key)
         if hit is not None:
             return hit
         if kind == "ip" and self.style.ip_style == "prefix":

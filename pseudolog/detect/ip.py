@@ -158,12 +158,15 @@ def parse_ipv6_candidate(candidate: bytes) -> tuple[str, int] | None:
 
 
 _HEX_AND_COLONS = re.compile(rb"[0-9A-Fa-f:]{2,39}")
+_ADDRESS_LEADS = frozenset(bytes((c,)) for c in b"0123456789abcdefABCDEF:")
 
 
 def whole_address(text: bytes) -> str | None:
     """The normalised address when the whole text is one address in a form that is its own kind of field: a
     canonical dotted quad, or an IPv6 address in hex groups and colons (no dotted tail, zone, port or
     brackets). No other detector can claim part of such a text, so the scan would give it one token."""
+    if text[:1] not in _ADDRESS_LEADS:
+        return None  # a request, a user agent: most fields that reach here
     if CANONICAL_IPV4_RE.fullmatch(text):
         return text.decode("ascii")
     if b":" not in text or not _HEX_AND_COLONS.fullmatch(text):
