@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -130,6 +132,9 @@ def plain_lines(count: int, second: int = 0) -> list[bytes]:
 EDGE_LINES = {
     "no match": b"free text from 198.51.100.8 with no format",
     "bad time": NGINX % (b"198.51.100.9", b"31/Feb/2026:11:00:00 +0000"),
+    # the layout reads the time as any run up to `]`; only the time's own regex turns these away
+    "no time": NGINX % (b"198.51.100.9", b"21/Nov/2026:11:00:00 +0000 198.51.100.10"),
+    "a time the pattern refuses": NGINX % (b"198.51.100.9", b"21/Nov/2026:11:00:00 +00:00"),  # the parser reads it
     "crlf": NGINX % (b"2001:db8::1", b"21/Nov/2026:11:00:01 +0000") + b"\r",
     "expired": NGINX % (b"198.51.100.7", b"01/Jan/2020:00:00:00 +0000"),
     "empty": b"",
@@ -245,6 +250,52 @@ def test_escape_free_layout_regex_matches_as_the_full_one(data):
         line = line[:at] + inserted + line[at + cut :]
     full, fast = layout.regex().fullmatch(line), layout.regex_without_escapes().fullmatch(line)
     assert (full and full.groups()) == (fast and fast.groups()), line
+
+
+def _patterns_with_plain_time_runs() -> list:
+    from pseudolog.formats.pattern import PatternFormat
+    from pseudolog.formats.registry import builtin_formats
+
+    return [
+        (pattern, sample.encode())
+        for fmt in builtin_formats().values()
+        if isinstance(fmt, PatternFormat)
+        for pattern in fmt.patterns
+        for sample in fmt.samples
+        if pattern.columns is not None and pattern.columns.time_check is not None
+    ]
+
+
+@given(st.data())
+@settings(max_examples=3000, deadline=None)
+def test_a_plain_time_run_and_its_check_match_as_the_pattern(data):
+    """Where a layout reads the time as a plain run up to the literal after it, a line matches the pattern exactly
+    when it matches the layout and its time text fullmatches the time's own regex, and then into the same fields,
+    however the time and what stands around it are changed."""
+    pattern, line = data.draw(st.sampled_from(_patterns_with_plain_time_runs()))
+    for _ in range(data.draw(st.integers(0, 3))):
+        at = data.draw(st.integers(0, len(line)))
+        cut = data.draw(st.integers(0, 2))
+        inserted = data.draw(st.sampled_from([b"", b"]", b" ", b"x", b"[", b"1", b":", b".", b" +0100", b"Z"]))
+        line = line[:at] + inserted + line[at + cut :]
+    layout = pattern.columns
+    strict, loose = pattern.regex.fullmatch(line), layout.regex().fullmatch(line)
+    checked = loose is not None and re.fullmatch(layout.time_check.encode(), loose.group(layout.time + 1))
+    assert (strict is not None) == bool(checked), line
+    if strict is not None:
+        pieces = loose.groups()
+        assert b"".join(pieces[i] for i in layout.pieces) == line
+        assert [pieces[i] for i, _ in layout.fields] == [
+            strict.group(group) for group, spec in pattern.work if group != pattern.time_index + 1
+        ]
+        assert pieces[layout.time] == strict.group(pattern.time_index + 1)
+
+
+def test_bracketed_times_are_read_as_plain_runs():
+    from pseudolog.formats.registry import get_format
+
+    for name in ("nginx_combined", "apache_combined", "asterisk_full"):
+        assert get_format(name).patterns[0].columns.time_check is not None, name
 
 
 MIXED = [

@@ -4,10 +4,13 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pseudolog.errors import FormatError
 from pseudolog.formats.compiler import compile_elements
 from pseudolog.formats.csvformat import CsvFormat
+from pseudolog.formats.fieldtypes import FIELD_TYPES
 from pseudolog.formats.grammar import Field, Literal, parse_pattern, parse_pattern_file
 from pseudolog.formats.jsonlines import JsonLinesFormat
 from pseudolog.formats.logformat import parse_log_format
@@ -131,3 +134,14 @@ def test_a_named_format_loads_only_its_own_file_and_the_payload_formats():
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert int(loaded) == 1 + len(builtin_structured_formats())
+
+
+@pytest.mark.parametrize("name", sorted(name for name, ft in FIELD_TYPES.items() if ft.role == "time"))
+@given(st.data())
+@settings(max_examples=300, deadline=None)
+def test_time_types_hold_only_their_declared_characters(name, data):
+    """A layout reads a time as a plain run when the literal after it starts with a character the time type does
+    not declare, so every match of the type's regex must be made of its declared characters."""
+    field_type = FIELD_TYPES[name]
+    text = data.draw(st.from_regex(field_type.regex, fullmatch=True))
+    assert set(text) <= set(field_type.chars), text

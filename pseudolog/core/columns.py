@@ -10,7 +10,8 @@ the per-line loop would write.
 A block without a backslash is matched with the layout's escape-free regex (quoted strings as plain runs of
 non-quotes), which gives the same pieces faster.
 
-The block takes this path only when every line is plain: it matches the format's first pattern, does not
+The block takes this path only when every line is plain: it matches the format's first pattern (its time read
+as a plain run, checked against the time's own regex once per distinct time text), does not
 end in CR, has a readable time in one window and is within retention. Anything else, or an error, hands the
 whole block to the per-line loop (fastpath.py), which changes nothing until it commits: counters and output
 are only touched once the whole block has been computed. tests/test_fastpath.py holds both to the same
@@ -19,6 +20,7 @@ bytes and counters.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from itertools import chain, repeat
@@ -42,7 +44,15 @@ _NEWLINE = repeat(b"\n")
 class ColumnPath:
     """The column-wise path for one pattern: only built where every rewritable field is a cached field."""
 
-    __slots__ = ("_fields", "_fullmatch", "_fullmatch_without_escapes", "_pieces", "_time", "_time_kind")
+    __slots__ = (
+        "_fields",
+        "_fullmatch",
+        "_fullmatch_without_escapes",
+        "_pieces",
+        "_time",
+        "_time_check",
+        "_time_kind",
+    )
 
     @staticmethod
     def for_layout(layout: ColumnLayout | None, time_kind: str) -> ColumnPath | None:
@@ -60,6 +70,10 @@ class ColumnPath:
         self._fields = tuple((index, spec.agent) for index, spec in layout.fields)
         self._time = layout.time
         self._time_kind = time_kind
+        # Where the layout reads the time as a plain run, a time text new to the memo must fullmatch the time
+        # field's own regex: the memo only ever holds time texts the strict pattern matches.
+        check = None if layout.time_check is None else re.compile(layout.time_check.encode("ascii")).fullmatch
+        self._time_check: Callable[[bytes], object] | None = check
 
     def run(
         self,
@@ -106,7 +120,10 @@ class ColumnPath:
         than one window, or any is past retention."""
         distinct = set(stamps)
         unknown = distinct.difference(memo)
+        check = self._time_check
         for stamp in unknown:
+            if check is not None and check(stamp) is None:
+                return False
             read = engine.time_step.epoch_and_window(self._time_kind, stamp, now)
             if read is None:
                 return False
