@@ -1,6 +1,6 @@
 """pseudolog against the peers a user would pick instead, on the same nginx file in the same run.
 
-    python benchmarks/compare.py [--lines 1000000] [--out benchmarks/out]
+    python benchmarks/compare.py [--lines 1000000] [--rounds 3] [--out benchmarks/out]
 
 The peers are installed by this script into its own virtualenv (benchmarks/.peers), never as project
 dependencies: anonip (Python, masks the client IP column), Vector's VRL through its Python bindings (pyvrl:
@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -83,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--format-lines", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each tool, alternated; the median is reported")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -106,12 +108,20 @@ def main() -> None:
         ("GNU sed (IPv4 only)", ["sed", "-E", f"s/{IPV4}/0.0.0.0/g"], False),
         ("perl (IPv4 only)", ["perl", "-pe", f"s/{IPV4}/0.0.0.0/g"], False),
     ]
+    # The tools take turns, round after round, and each is reported by its median: on a shared machine whose speed
+    # drifts within minutes, one run per tool in sequence compares the tools and the hour they ran in.
+    runs: dict[str, list[float]] = {name: [] for name, _, _ in tools}
+    for _ in range(args.rounds):
+        for name, command, shell in tools:
+            seconds = timed(command, corpus, shell)
+            if seconds:
+                runs[name].append(seconds)
     results = []
-    print(f"{args.lines:,} nginx lines, {size / 1e6:.1f} MB")
+    print(f"{args.lines:,} nginx lines, {size / 1e6:.1f} MB, median of {args.rounds} alternated rounds")
     print(f"{'tool':<24} {'seconds':>8} {'lines/s':>10} {'MB/s':>7} {'x anonip':>9}")
-    for name, command, shell in tools:
-        seconds = timed(command, corpus, shell)
-        row = {"tool": name, "seconds": seconds}
+    for name, _, _ in tools:
+        seconds = statistics.median(runs[name]) if runs[name] else None
+        row = {"tool": name, "seconds": seconds, "runs": runs[name]}
         if seconds:
             row.update(lines_per_second=args.lines / seconds, mb_per_second=size / seconds / 1e6)
         results.append(row)
@@ -126,7 +136,8 @@ def main() -> None:
         path = args.out / f"{name}.log"
         with path.open("w") as fh:
             fh.writelines(generate(args.format_lines))
-        seconds = timed([binary, "run", "--key-file", str(key)], path)
+        times = [timed([binary, "run", "--key-file", str(key)], path) for _ in range(args.rounds)]
+        seconds = statistics.median(times) if None not in times else None
         if seconds:
             formats.append(
                 {
@@ -135,7 +146,7 @@ def main() -> None:
                     "mb_per_second": path.stat().st_size / seconds / 1e6,
                 }
             )
-    print(f"\npseudolog per format ({args.format_lines:,} lines each, one process)")
+    print(f"\npseudolog per format ({args.format_lines:,} lines each, one process, median of {args.rounds})")
     for row in formats:
         print(f"{row['corpus']:<12} {row['lines_per_second']:>10,.0f} lines/s {row['mb_per_second']:>6.1f} MB/s")
     report = args.out / "results.json"
