@@ -270,6 +270,7 @@ class Scrubber:
         self._detectors = tuple((TRIGGERS[name], detect) for name, detect in detectors.items())
         self._skeleton_triggers = tuple(TRIGGERS_ON_SKELETON[name] for name in detectors)
         self._by_skeleton: dict[bytes, Selected] = {}
+        self._selections: dict[tuple[int, ...], Selected] = {}  # detector indices -> their functions
         self._agent_detectors = tuple(
             (trigger, (lambda t: find_ipv4(t, in_agent=True)) if d is find_ipv4 else d)
             for trigger, d in self._detectors
@@ -295,13 +296,15 @@ class Scrubber:
 
     def _select(self, skeleton: bytes) -> Selected:
         """The detectors whose triggers a skeleton meets (none when it fails the prefilter), remembered."""
-        indices: list[int] = []
+        indices: tuple[int, ...] = ()
         if MAYBE_ON_SKELETON.search(skeleton):
-            indices = [i for i, trigger in enumerate(self._skeleton_triggers) if trigger.search(skeleton)]
-        selected = (
-            tuple(self._detectors[i][1] for i in indices),
-            tuple(self._agent_detectors[i][1] for i in indices),
-        )
+            indices = tuple([i for i, trigger in enumerate(self._skeleton_triggers) if trigger.search(skeleton)])
+        selected = self._selections.get(indices)
+        if selected is None:  # a few dozen combinations at most: built once each (SIP lines' skeletons never repeat)
+            selected = self._selections[indices] = (
+                tuple(self._detectors[i][1] for i in indices),
+                tuple(self._agent_detectors[i][1] for i in indices),
+            )
         if len(self._by_skeleton) >= _SKELETONS_HELD:
             self._by_skeleton.clear()
         self._by_skeleton[skeleton] = selected
