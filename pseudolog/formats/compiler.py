@@ -139,7 +139,8 @@ def _column_layout(
         if spec is None:
             parts.append(regex)
         elif spec is time_spec:
-            if stop is not None and stop not in FIELD_TYPES[spec.type].chars and regex == FIELD_TYPES[spec.type].regex:
+            own = FIELD_TYPES[spec.type]
+            if stop is not None and stop not in own.chars and regex == own.regex:  # (no `require` guard in front)
                 time_check, regex = regex, "[^" + re.escape(stop) + "]*+"
             parts.append("(" + regex + ")")
             time = groups

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from string import ascii_letters
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,6 @@ QUOTED = r'[^"\\]*+(?:\\.[^"\\]*+)*+'
 # On a line without a backslash the escape branch never matches and the class loses nothing: the same matches.
 QUOTED_WITHOUT_ESCAPES = r'[^"]*+'
 
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 FIELD_TYPES: dict[str, FieldType] = {
     "host": FieldType("scrub", None, description="client address or host name"),
     "ip": FieldType("scrub", None, description="an IP address"),
@@ -53,7 +53,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         r"[0-9]{1,2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?: ?[+-][0-9]{4})?",
         "clf",
         "10/Oct/2000:13:55:36 -0700",
-        _LETTERS + "0123456789/:.+- ",
+        ascii_letters + "0123456789/:.+- ",
     ),
     "iso": FieldType(
         "time",
@@ -67,7 +67,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         r"[A-Z][a-z]{2} {1,2}[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?",
         "syslog",
         "Nov 21 10:00:00 (year inferred)",
-        _LETTERS + "0123456789 :.",
+        ascii_letters + "0123456789 :.",
     ),
     "epoch": FieldType("time", r"[0-9]{9,11}(?:\.[0-9]+)?", "epoch", "1700000000.123", "0123456789."),
 }
