@@ -223,36 +223,8 @@ def test_column_layouts_rebuild_every_sample_line():
     assert checked >= 10
 
 
-def _layouts_and_samples() -> list:
-    from pseudolog.formats.pattern import PatternFormat
-    from pseudolog.formats.registry import builtin_formats
-
-    return [
-        (pattern.columns, sample.encode())
-        for fmt in builtin_formats().values()
-        if isinstance(fmt, PatternFormat)
-        for pattern in fmt.patterns
-        for sample in fmt.samples
-        if pattern.columns is not None and b"\\" not in sample.encode()
-    ]
-
-
-@given(st.data())
-@settings(max_examples=3000, deadline=None)
-def test_escape_free_layout_regex_matches_as_the_full_one(data):
-    """On a line without a backslash both layout regexes match the same lines into the same pieces, however
-    quotes, blanks and brackets are moved about."""
-    layout, line = data.draw(st.sampled_from(_layouts_and_samples()))
-    for _ in range(data.draw(st.integers(0, 3))):
-        at = data.draw(st.integers(0, len(line)))
-        cut = data.draw(st.integers(0, 2))
-        inserted = data.draw(st.sampled_from([b"", b'"', b" ", b"x", b"[", b"]", b'""', b"-"]))
-        line = line[:at] + inserted + line[at + cut :]
-    full, fast = layout.regex().fullmatch(line), layout.regex_without_escapes().fullmatch(line)
-    assert (full and full.groups()) == (fast and fast.groups()), line
-
-
-def _patterns_with_plain_time_runs() -> list:
+def _patterns_and_samples() -> list:
+    """(pattern, sample line) for every built-in pattern with a column layout and every sample of its format."""
     from pseudolog.formats.pattern import PatternFormat
     from pseudolog.formats.registry import builtin_formats
 
@@ -262,8 +234,25 @@ def _patterns_with_plain_time_runs() -> list:
         if isinstance(fmt, PatternFormat)
         for pattern in fmt.patterns
         for sample in fmt.samples
-        if pattern.columns is not None and pattern.columns.time_check is not None
+        if pattern.columns is not None
     ]
+
+
+@given(st.data())
+@settings(max_examples=3000, deadline=None)
+def test_escape_free_layout_regex_matches_as_the_full_one(data):
+    """On a line without a backslash both layout regexes match the same lines into the same pieces, however
+    quotes, blanks and brackets are moved about."""
+    without_escapes = [(p, line) for p, line in _patterns_and_samples() if b"\\" not in line]
+    pattern, line = data.draw(st.sampled_from(without_escapes))
+    layout = pattern.columns
+    for _ in range(data.draw(st.integers(0, 3))):
+        at = data.draw(st.integers(0, len(line)))
+        cut = data.draw(st.integers(0, 2))
+        inserted = data.draw(st.sampled_from([b"", b'"', b" ", b"x", b"[", b"]", b'""', b"-"]))
+        line = line[:at] + inserted + line[at + cut :]
+    full, fast = layout.regex().fullmatch(line), layout.regex_without_escapes().fullmatch(line)
+    assert (full and full.groups()) == (fast and fast.groups()), line
 
 
 @given(st.data())
@@ -272,7 +261,8 @@ def test_a_plain_time_run_and_its_check_match_as_the_pattern(data):
     """Where a layout reads the time as a plain run up to the literal after it, a line matches the pattern exactly
     when it matches the layout and its time text fullmatches the time's own regex, and then into the same fields,
     however the time and what stands around it are changed."""
-    pattern, line = data.draw(st.sampled_from(_patterns_with_plain_time_runs()))
+    with_plain_time_runs = [(p, line) for p, line in _patterns_and_samples() if p.columns.time_check]
+    pattern, line = data.draw(st.sampled_from(with_plain_time_runs))
     for _ in range(data.draw(st.integers(0, 3))):
         at = data.draw(st.integers(0, len(line)))
         cut = data.draw(st.integers(0, 2))
