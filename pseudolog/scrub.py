@@ -325,7 +325,7 @@ class Scrubber:
         for detect in run:
             for found in detect(text):
                 conflict |= _claim(taken, found)
-        if b"%" in text and _RELEVANT_ESCAPE.search(text):
+        if text.find(b"%") >= 0 and _RELEVANT_ESCAPE.search(text):
             decoded, offsets = percent_decoded(text)
             for trigger, detect in detectors:
                 if trigger.search(decoded):

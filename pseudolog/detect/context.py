@@ -70,9 +70,9 @@ def find_context(text: bytes, region: str) -> Iterator[Found]:
     """Each rule runs only when its gate (a substring or a short regex) says it can match
     (tests/test_detect_context.py holds the gated findings to those of every rule run)."""
     low = text.lower()
-    if b"sip" in low or b"tel:" in low:
+    if low.find(b"sip") >= 0 or low.find(b"tel:") >= 0:
         yield from _uri_numbers(text, region)
-    if b"=" in text or b":" in text:
+    if text.find(b"=") >= 0 or text.find(b":") >= 0:
         yield from _keyed_values(text, region)
     if _PROVISIONING_HINT.search(low):
         yield from _provisioning_macs(text, region)

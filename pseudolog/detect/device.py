@@ -109,7 +109,7 @@ def find_mac(text: bytes) -> Iterator[Found]:
 
 
 def find_imei(text: bytes) -> Iterator[Found]:
-    if b":" in text:  # the URN rule is case-insensitive, so it cannot skip ahead on its own
+    if text.find(b":") >= 0:  # the URN rule is case-insensitive, so it cannot skip ahead on its own
         for m in IMEI_URN_RE.finditer(text):
             yield Found(m.start(1), m.end(3), "imei", (m.group(1) + m.group(2)).decode("ascii"))
     for m in IMEI_RE.finditer(text):

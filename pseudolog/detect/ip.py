@@ -37,7 +37,9 @@ _TRAILING_PORT_RE = re.compile(rb":([0-9]{1,5})\Z")
 _PRODUCT_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _PRODUCT_BOUNDARY = frozenset(b" \t(;,\"'[")
 _TRANSPORTS = frozenset((b"UDP", b"TCP", b"TLS", b"WS", b"WSS", b"SCTP", b"IPV4", b"IPV6", b"DTLS"))
-_HEX = frozenset(b"0123456789abcdefABCDEF")
+# A search, not `any()` over the bytes: an `any` that stops early leaves its generator to be closed, which costs
+# a GeneratorExit (half a microsecond, once per SIP line).
+_HEX_DIGIT = re.compile(rb"[0-9A-Fa-f]")
 
 
 def normalise_ipv4(text: bytes | str) -> str:
@@ -133,11 +135,13 @@ def compress_hextets(hextets: tuple[int, ...]) -> str:
 
 
 def _plausible_ipv6(candidate: bytes) -> bool:
-    """Cheap shape check before `ipaddress`: timestamps like 10:00:00 have neither `::` nor 8 groups."""
-    if b"::" in candidate:
-        return any(c in _HEX for c in candidate)
+    """Cheap shape check before `ipaddress`: timestamps like 10:00:00 have neither `::` nor 8 groups. (`find`
+    rather than `in`: on CPython 3.11, `bytes in bytes` first tries the needle as an integer and builds a
+    TypeError it then drops, three times the cost of the search; the detectors' gates avoid it too.)"""
+    if candidate.find(b"::") >= 0:
+        return _HEX_DIGIT.search(candidate) is not None
     colons = candidate.count(b":")
-    return colons == 7 or (colons == 6 and b"." in candidate) or colons == 8
+    return colons == 7 or (colons == 6 and candidate.find(b".") >= 0) or colons == 8
 
 
 def parse_ipv6_candidate(candidate: bytes) -> tuple[str, int] | None:
@@ -169,7 +173,7 @@ def whole_address(text: bytes) -> str | None:
         return None  # a request, a user agent: most fields that reach here
     if CANONICAL_IPV4_RE.fullmatch(text):
         return text.decode("ascii")
-    if b":" not in text or not _HEX_AND_COLONS.fullmatch(text):
+    if text.find(b":") < 0 or not _HEX_AND_COLONS.fullmatch(text):
         return None
     parsed = parse_ipv6_candidate(text)
     return parsed[0] if parsed is not None and parsed[1] == len(text) else None

@@ -75,17 +75,17 @@ def _phone(m: re.Match[bytes], region: str) -> Iterator[Found]:
 def find_sip(text: bytes, region: str) -> Iterator[Found]:
     """Each rule runs only when the characters it needs are in the text (tests/test_detect_sip.py holds the
     gated findings to those of every rule run)."""
-    if b"nstance" in text or b"NSTANCE" in text:
+    if text.find(b"nstance") >= 0 or text.find(b"NSTANCE") >= 0:
         yield from _instances(text, region)
-    if b"<" in text:
+    if text.find(b"<") >= 0:
         yield from _bracketed(text, region)
-    if b"/" in text and _CHANNEL_HINT.search(text):
+    if text.find(b"/") >= 0 and _CHANNEL_HINT.search(text):
         yield from _channels(text, region)
-    if b"@" in text and _USER_AT_HOST_HINT.search(text):
+    if text.find(b"@") >= 0 and _USER_AT_HOST_HINT.search(text):
         yield from _users_at_host(text, region)
-    if b"ser" in text or b"SER" in text:
+    if text.find(b"ser") >= 0 or text.find(b"SER") >= 0:
         yield from _turn_users(text, region)
-    if b"'" in text or b'"' in text:
+    if text.find(b"'") >= 0 or text.find(b'"') >= 0:
         yield from _quoted_after_word(text, region)
 
 
