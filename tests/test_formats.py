@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from pseudolog.errors import FormatError
 from pseudolog.formats.compiler import compile_elements
-from pseudolog.formats.csvformat import CsvFormat
+from pseudolog.formats.csvformat import CsvFormat, Span
 from pseudolog.formats.fieldtypes import FIELD_TYPES
 from pseudolog.formats.grammar import Field, Literal, parse_pattern, parse_pattern_file
 from pseudolog.formats.jsonlines import JsonLinesFormat
@@ -63,6 +63,9 @@ def test_pattern_file_rejects_unknown_keys():
         ("phone: a\nkeep: b\ntime: b\n", "column 'b' is named in more than one"),
         ("phone: a b\nkeep: b\n", "column 'b' is named in more than one"),
         ("phone: c\n", "phone names unknown column 'c'"),
+        ("min_columns: 3\n", "min_columns must be a whole number from 1 to the 2 columns"),
+        ("min_columns: two\n", "min_columns must be a whole number"),
+        ("min_columns: 1\ntime: b\n", "the time column must be one of the first min_columns"),
     ],
 )
 def test_csv_format_rejects_unknown_columns_and_columns_with_two_roles(roles, message):
@@ -145,3 +148,55 @@ def test_time_types_hold_only_their_declared_characters(name, data):
     field_type = FIELD_TYPES[name]
     text = data.draw(st.from_regex(field_type.regex, fullmatch=True))
     assert set(text) <= set(field_type.chars), text
+
+
+def _split_plain(body: bytes) -> list[Span] | None:
+    """The CSV splitter the record regex stands in for: a find per field."""
+    spans: list[Span] = []
+    i, n = 0, len(body)
+    while True:
+        if i < n and body[i] == 0x22:
+            start = j = i + 1
+            while True:
+                j = body.find(b'"', j)
+                if j < 0:
+                    return None
+                if j + 1 < n and body[j + 1] == 0x22:
+                    j += 2
+                    continue
+                break
+            spans.append((start, j))
+            i = j + 1
+            if i < n and body[i] != 0x2C:
+                return None
+        else:
+            j = body.find(b",", i)
+            j = n if j < 0 else j
+            if body.find(b'"', i, j) >= 0:
+                return None
+            spans.append((i, j))
+            i = j
+        if i >= n:
+            return spans
+        i += 1
+        if i == n:
+            spans.append((n, n))
+            return spans
+
+
+# Records built from fields that are mostly well formed, with stray quotes and commas mixed in.
+_FIELDS = st.one_of(
+    st.binary(max_size=6).map(lambda b: b.replace(b'"', b"").replace(b",", b"")),
+    st.binary(max_size=6).map(lambda b: b'"' + b.replace(b'"', b'""') + b'"'),
+    st.sampled_from([b"", b'"', b'""', b'"""', b'"a"b', b'a"', b'"a""', b"\r", b","]),
+)
+
+
+@given(st.lists(_FIELDS, max_size=7).map(b",".join), st.integers(1, 4), st.integers(0, 3))
+@settings(max_examples=1500, deadline=None)
+def test_csv_record_regex_splits_as_the_plain_splitter(body, min_columns, extra):
+    fmt = CsvFormat("x", "", tuple(f"c{i}" for i in range(min_columns + extra)), min_columns)
+    plain = _split_plain(body)
+    if plain is not None and not min_columns <= len(plain) <= min_columns + extra:
+        plain = None
+    assert fmt.spans(body) == plain

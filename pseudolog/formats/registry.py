@@ -88,7 +88,12 @@ def _csv_format(name: str, values: dict[str, list[str]], where: str) -> CsvForma
     twice = sorted(name for name, n in Counter(chain.from_iterable(roles.values())).items() if n > 1)
     if twice:
         raise FormatError(f"{where}: column {twice[0]!r} is named in more than one of phone, keep and time")
-    min_columns = int(_single(values, "min_columns", where) or len(columns))
+    min_text = _single(values, "min_columns", where) or str(len(columns))
+    if not min_text.isdigit() or not 1 <= int(min_text) <= len(columns):
+        raise FormatError(f"{where}: min_columns must be a whole number from 1 to the {len(columns)} columns")
+    min_columns = int(min_text)
+    if time_column and columns.index(time_column) >= min_columns:
+        raise FormatError(f"{where}: the time column must be one of the first min_columns ({min_columns}) columns")
     return CsvFormat(
         name,
         _single(values, "description", where) or "",
