@@ -12,6 +12,7 @@ from pseudolog.detect.ip import (
     ipv4_matches,
     ipv6_candidates,
     normalise_ip,
+    normalise_ipv4,
     normalise_ipv6,
 )
 from tests.conftest import texts_from
@@ -174,3 +175,15 @@ COLON_PIECES = ["1", "ab", "fffff", "0", ":", "::", ".", "1.2.3.4", "%eth0", "g"
 @settings(max_examples=5000, deadline=None)
 def test_hinted_ipv6_scan_matches_the_plain_scan(text):
     assert [m.span() for m in ipv6_candidates(text)] == [m.span() for m in IPV6_CANDIDATE_RE.finditer(text)], text
+
+
+_OCTET_TEXT = st.integers(0, 255).flatmap(lambda n: st.sampled_from([str(n), f"{n:02d}", f"{n:03d}"]))
+
+
+@given(st.lists(_OCTET_TEXT, min_size=4, max_size=4).map(".".join))
+@settings(max_examples=500, deadline=None)
+def test_ipv4_normalised_the_same_from_bytes_and_from_text(quad):
+    """Bytes that are already canonical are returned as they are; the rest are rewritten octet by octet."""
+    assert IPV4_RE.fullmatch(quad.encode())
+    plain = ".".join(str(int(part)) for part in quad.split("."))
+    assert normalise_ipv4(quad.encode()) == normalise_ipv4(quad) == plain

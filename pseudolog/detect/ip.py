@@ -43,8 +43,12 @@ _HEX_DIGIT = re.compile(rb"[0-9A-Fa-f]")
 
 
 def normalise_ipv4(text: bytes | str) -> str:
-    raw = text.decode("ascii") if isinstance(text, bytes) else text
-    return ".".join(str(int(part)) for part in raw.split("."))
+    """A dotted quad (as IPV4_RE matches it) without leading zeros, read as decimal."""
+    if isinstance(text, bytes):
+        if CANONICAL_IPV4_RE.fullmatch(text):
+            return text.decode("ascii")  # most addresses: a third of the cost of rewriting each octet
+        text = text.decode("ascii")
+    return ".".join(str(int(part)) for part in text.split("."))
 
 
 def _is_version(text: bytes, start: int, end: int, in_agent: bool) -> bool:
@@ -62,7 +66,7 @@ def _is_version(text: bytes, start: int, end: int, in_agent: bool) -> bool:
     product = text[i : start - 1]
     if not product or not product[:1].isalpha() or product.upper() in _TRANSPORTS:
         return False
-    if separator == 0x20 and not any(48 <= c <= 57 for c in product):
+    if separator == 0x20 and product.translate(None, b"0123456789") == product:  # no digit (and no generator)
         return False  # after a blank only a model name (SIP-T46S, GXP2170), not a word like "via"
     return in_agent or i == 0 or text[i - 1] in _PRODUCT_BOUNDARY
 
