@@ -4,8 +4,16 @@ import re
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pseudolog.detect.sip import NUMBER_WORDS, find_sip, normalise_device, quotes_after_number_words
+from pseudolog.detect.sip import (
+    NUMBER_WORDS,
+    USER_AT_HOST_RE,
+    find_sip,
+    normalise_device,
+    quotes_after_number_words,
+    user_at_host_matches,
+)
 from tests.conftest import texts_from
 
 
@@ -71,3 +79,12 @@ WORD_PIECES = ["to", "extension", "exten", "x", "TO", "'", '"', " ", "\t", "\n",
 def test_words_before_quotes_are_read_as_the_word_regex_reads_them(text):
     plain = [m.end() for m in PLAIN_WORD_QUOTE_RE.finditer(text) if m.group(1).lower() in NUMBER_WORDS]
     assert list(quotes_after_number_words(text)) == plain, text
+
+
+USER_PIECES = ["0", "1234", "123456", "12345678901234567", "+", "@", "@h", "@[", "@:", "@@", "a", ":", "/", ".", " ", "%", "-"]
+
+
+@given(st.one_of(texts_from(USER_PIECES, max_size=24), st.binary(max_size=80)))
+@settings(max_examples=5000, deadline=None)
+def test_users_at_hosts_are_found_as_the_plain_regex_finds_them(text):
+    assert [m.span() for m in user_at_host_matches(text)] == [m.span() for m in USER_AT_HOST_RE.finditer(text)], text

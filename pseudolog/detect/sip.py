@@ -28,6 +28,7 @@ CHANNEL_RE = re.compile(
     rb"(?:[A-Za-z][A-Za-z0-9_.\-]*/)?(?P<v>\+?[0-9][0-9]{5,16})(?=[@\-,;:)(/\s'\"\]|&>]|\Z)"
 )
 USER_AT_HOST_RE = re.compile(rb"(?<![A-Za-z0-9_.:/+\-%])(?P<v>\+?[0-9]{6,16})@(?=[A-Za-z0-9\[:])")
+_SHORTEST_USER, _LONGEST_USER = 6, 16  # the digits USER_AT_HOST_RE takes
 TURN_USER_RE = re.compile(rb"(?i:user(?:name)?)[ =:]*<?[0-9]{9,11}:(?P<v>\+?[0-9]{6,16})(?=[>\s,;&\"']|\Z)")
 # A word, blanks, a quote, then a number. The scan looks for the quote (led by a class the regex engine skips
 # to in C) and reads the word backwards; the word is checked against a set.
@@ -51,7 +52,6 @@ NUMBER_WORDS = frozenset(
 )
 _LONGEST_WORD = max(map(len, NUMBER_WORDS))
 _CHANNEL_HINT = re.compile(rb"/\+?[0-9]{6}")
-_USER_AT_HOST_HINT = re.compile(rb"[0-9]{6}@")
 
 
 def normalise_device(text: str) -> str | None:
@@ -81,7 +81,7 @@ def find_sip(text: bytes, region: str) -> Iterator[Found]:
         yield from _bracketed(text, region)
     if text.find(b"/") >= 0 and _CHANNEL_HINT.search(text):
         yield from _channels(text, region)
-    if text.find(b"@") >= 0 and _USER_AT_HOST_HINT.search(text):
+    if text.find(b"@") >= 0:
         yield from _users_at_host(text, region)
     if text.find(b"ser") >= 0 or text.find(b"SER") >= 0:
         yield from _turn_users(text, region)
@@ -105,8 +105,26 @@ def _channels(text: bytes, region: str) -> Iterator[Found]:
         yield from _phone(m, region)
 
 
+def user_at_host_matches(text: bytes) -> Iterator[re.Match[bytes]]:
+    """What `USER_AT_HOST_RE.finditer(text)` yields (tests/test_detect_sip.py holds them equal). The regex is led
+    by a lookbehind, so the engine tries it at every position; here it is tried once per `@` (found in C), at the
+    start of the digit run before it: any other start is preceded by a digit, which the lookbehind refuses."""
+    pos = 0
+    while (at := text.find(b"@", pos)) >= 0:
+        head = text[max(pos, at - _LONGEST_USER - 1) : at]
+        digits = len(head) - len(head.rstrip(b"0123456789"))
+        if _SHORTEST_USER <= digits <= _LONGEST_USER:
+            start = at - digits
+            if start > pos and text[start - 1] == 0x2B:  # the optional "+"
+                start -= 1
+            m = USER_AT_HOST_RE.match(text, start)
+            if m is not None:
+                yield m
+        pos = at + 1  # where a match ends too: the `@` is its last character
+
+
 def _users_at_host(text: bytes, region: str) -> Iterator[Found]:
-    for m in USER_AT_HOST_RE.finditer(text):
+    for m in user_at_host_matches(text):
         yield from _phone(m, region)
 
 
