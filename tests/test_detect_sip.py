@@ -81,7 +81,9 @@ def test_words_before_quotes_are_read_as_the_word_regex_reads_them(text):
     assert list(quotes_after_number_words(text)) == plain, text
 
 
-USER_PIECES = ["0", "1234", "123456", "12345678901234567", "+", "@", "@h", "@[", "@:", "@@", "a", ":", "/", ".", " ", "%", "-"]
+USER_PIECES = [
+    "0", "1234", "123456", "12345678901234567", "+", "@", "@h", "@[", "@:", "@@", "a", ":", "/", ".", " ", "%", "-",
+]  # fmt: skip
 
 
 @given(st.one_of(texts_from(USER_PIECES, max_size=24), st.binary(max_size=80)))
