@@ -111,8 +111,11 @@ def user_at_host_matches(text: bytes) -> Iterator[re.Match[bytes]]:
     start of the digit run before it: any other start is preceded by a digit, which the lookbehind refuses."""
     pos = 0
     while (at := text.find(b"@", pos)) >= 0:
-        head = text[max(pos, at - _LONGEST_USER - 1) : at]
-        digits = len(head) - len(head.rstrip(b"0123456789"))
+        if at > pos and 48 <= text[at - 1] <= 57:  # most `@`s follow a letter: no slice for them
+            head = text[max(pos, at - _LONGEST_USER - 1) : at]
+            digits = len(head) - len(head.rstrip(b"0123456789"))
+        else:
+            digits = 0
         if _SHORTEST_USER <= digits <= _LONGEST_USER:
             start = at - digits
             if start > pos and text[start - 1] == 0x2B:  # the optional "+"
