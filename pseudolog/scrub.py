@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 
 from pseudolog.cache import BoundedCache
-from pseudolog.detect import Found
+from pseudolog.detect import Found, new_found
 from pseudolog.detect.context import find_context
 from pseudolog.detect.device import find_imei, find_mac
 from pseudolog.detect.ip import find_ipv4, find_ipv6, whole_address
@@ -330,7 +330,8 @@ class Scrubber:
             for trigger, detect in detectors:
                 if trigger.search(decoded):
                     for found in detect(decoded):
-                        conflict |= _claim(taken, found._replace(start=offsets[found.start], end=offsets[found.end]))
+                        moved = new_found((offsets[found.start], offsets[found.end], found.kind, found.normalised))
+                        conflict |= _claim(taken, moved)
         taken.sort()
         return taken, conflict
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import NamedTuple
 
 
@@ -14,6 +15,11 @@ class Found(NamedTuple):
     end: int
     kind: str
     normalised: str
+
+
+# `Found(...)` runs the namedtuple's `__new__`, a Python function: a frame per finding (0.34 µs). The detectors build
+# their findings with this C-level constructor instead: `new_found((start, end, kind, normalised))`, the same tuple.
+new_found: Callable[[tuple[int, int, str, str]], Found] = partial(tuple.__new__, Found)
 
 
 def run_before(text: bytes, end: int, chars: bytes, longest: int) -> tuple[bytes, int] | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pseudolog.detect import Found, hinted_matches, run_before
+from pseudolog.detect import Found, hinted_matches, new_found, run_before
 from pseudolog.detect.device import is_plausible_bare_mac, normalise_imei, normalise_mac
 from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number, normalise_phone, scan_after_mark
 
@@ -101,13 +101,13 @@ def _keyed_values(text: bytes, region: str) -> Iterator[Found]:
                 value = v.group("v")
                 mac = None if len(value) == 12 and not is_plausible_bare_mac(value) else normalise_mac(value)
                 if mac is not None:
-                    yield Found(v.start("v"), v.end("v"), "mac", mac)
+                    yield new_found((v.start("v"), v.end("v"), "mac", mac))
         elif key in IMEI_KEY_SET:
             v = IMEI_VALUE_AT.match(text, pos)
             if v is not None:
                 imei = normalise_imei(v.group("v"))
                 if imei is not None:
-                    yield Found(v.start("v"), v.end("v"), "imei", imei)
+                    yield new_found((v.start("v"), v.end("v"), "imei", imei))
 
 
 _LONGEST_KEY = max(map(len, PHONE_KEY_SET | MAC_KEY_SET | IMEI_KEY_SET))
@@ -139,7 +139,7 @@ def _keyed_number(text: bytes, start: int, region: str) -> Found | None:
     elif end < len(text) and text[end] in _WORD_BYTES:
         return None  # `to=12abc`: the value runs on, it is no number
     norm = context_number(text[start:end], region)
-    return None if norm is None else Found(start, end, "phone", norm)
+    return None if norm is None else new_found((start, end, "phone", norm))
 
 
 def _before_last_group(text: bytes, pos: int, end: int) -> int | None:
@@ -185,7 +185,7 @@ def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:
             prefix = "".join(chr(c) for c in ctx.group("ctx") if 48 <= c <= 57)
             norm = normalise_phone("+" + prefix + local, region)
         if norm is not None:
-            yield Found(m.start(group), m.start(group) + len(value), "phone", norm)
+            yield new_found((m.start(group), m.start(group) + len(value), "phone", norm))
 
 
 def _provisioning_macs(text: bytes, region: str) -> Iterator[Found]:
@@ -194,7 +194,7 @@ def _provisioning_macs(text: bytes, region: str) -> Iterator[Found]:
         if not value.isalpha() and is_plausible_bare_mac(value):  # twelve hex digits, at least one a digit
             mac = normalise_mac(value)
             if mac is not None:
-                yield Found(m.start("v"), m.end("v"), "mac", mac)
+                yield new_found((m.start("v"), m.end("v"), "mac", mac))
 
 
 # Every rule, for tests that hold the gates to them.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pseudolog.detect import Found
+from pseudolog.detect import Found, new_found
 
 # Six pairs joined by one separator, not part of a longer run of pairs joined by the same one. Another separator
 # next to it is no such run: `00:15:65:ab:cd:ef-10.0.0.5` is a MAC joined to an address.
@@ -105,14 +105,14 @@ def find_mac(text: bytes) -> Iterator[Found]:
         for m in regex.finditer(text):
             norm = normalise_mac(m.group())
             if norm is not None:
-                yield Found(m.start(), m.end(), "mac", norm)
+                yield new_found((m.start(), m.end(), "mac", norm))
 
 
 def find_imei(text: bytes) -> Iterator[Found]:
     if text.find(b":") >= 0:  # the URN rule is case-insensitive, so it cannot skip ahead on its own
         for m in IMEI_URN_RE.finditer(text):
-            yield Found(m.start(1), m.end(3), "imei", (m.group(1) + m.group(2)).decode("ascii"))
+            yield new_found((m.start(1), m.end(3), "imei", (m.group(1) + m.group(2)).decode("ascii")))
     for m in IMEI_RE.finditer(text):
         digits = m.group().translate(None, _NOT_DIGIT)
         if digits[:2] in REPORTING_BODIES and luhn_ok(digits):
-            yield Found(m.start(), m.end(), "imei", digits[:14].decode("ascii"))
+            yield new_found((m.start(), m.end(), "imei", digits[:14].decode("ascii")))

@@ -18,7 +18,7 @@ import struct
 from collections.abc import Iterator
 from functools import lru_cache
 
-from pseudolog.detect import Found, hinted_matches
+from pseudolog.detect import Found, hinted_matches, new_found
 
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|0?[0-9]?[0-9])"
 IPV4_RE = re.compile(rb"(?<![0-9.])" + _OCTET + rb"(?:\." + _OCTET + rb"){3}(?![0-9]|\.[0-9])")
@@ -88,7 +88,7 @@ def find_ipv4(text: bytes, in_agent: bool = False) -> Iterator[Found]:
         start, end = m.span()
         if _is_version(text, start, end, in_agent):
             continue
-        yield Found(start, end, "ip", normalise_ipv4(m.group()))
+        yield new_found((start, end, "ip", normalise_ipv4(m.group())))
 
 
 _DOTTED_TAIL = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
@@ -204,7 +204,7 @@ def find_ipv6(text: bytes) -> Iterator[Found]:
         if parsed is None:
             continue
         norm, length = parsed
-        yield Found(m.start(), m.start() + length, "ip", norm)
+        yield new_found((m.start(), m.start() + length, "ip", norm))
 
 
 def normalise_ip(text: str) -> str | None:

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from pseudolog.detect import Found
+from pseudolog.detect import Found, new_found
 
 MIN_INTERNATIONAL_DIGITS = 7
 MAX_DIGITS = 15
@@ -245,7 +245,7 @@ def find_international(text: bytes, region: str) -> Iterator[Found]:
             continue
         norm = e164_of(text[m.start() : end], region)
         if norm is not None:
-            yield Found(m.start(), end, "phone", norm)
+            yield new_found((m.start(), end, "phone", norm))
 
 
 def digit_count(text: bytes) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pseudolog.detect import Found, run_before
+from pseudolog.detect import Found, new_found, run_before
 from pseudolog.detect.phone import context_number, scan_after_mark
 
 SIP_INSTANCE_RE = re.compile(
@@ -69,7 +69,7 @@ def _phone(m: re.Match[bytes], region: str) -> Iterator[Found]:
     start = m.start("v") + (len(m.group("v")) - len(m.group("v").lstrip()))
     norm = context_number(value, region)
     if norm is not None:
-        yield Found(start, start + len(value), "phone", norm)
+        yield new_found((start, start + len(value), "phone", norm))
 
 
 def find_sip(text: bytes, region: str) -> Iterator[Found]:
@@ -91,7 +91,7 @@ def find_sip(text: bytes, region: str) -> Iterator[Found]:
 
 def _instances(text: bytes, region: str) -> Iterator[Found]:
     for m in SIP_INSTANCE_RE.finditer(text):
-        yield Found(m.start("v"), m.end("v"), "device", "urn:uuid:" + m.group("v").decode("ascii").lower())
+        yield new_found((m.start("v"), m.end("v"), "device", "urn:uuid:" + m.group("v").decode("ascii").lower()))
 
 
 def _bracketed(text: bytes, region: str) -> Iterator[Found]:
@@ -153,7 +153,7 @@ def _quoted_after_word(text: bytes, region: str) -> Iterator[Found]:
         if scanned is not None and scanned[0] < len(text) and text[scanned[0]] in b"'\"":
             norm = context_number(text[start : scanned[0]], region)
             if norm is not None:
-                yield Found(start, scanned[0], "phone", norm)
+                yield new_found((start, scanned[0], "phone", norm))
 
 
 # Every rule, for tests that hold the gates to them.
