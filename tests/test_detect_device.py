@@ -4,6 +4,7 @@ import re
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pseudolog.detect.device import IMEI_RE, find_imei, find_mac, luhn_ok, normalise_imei, normalise_mac
 from tests.conftest import texts_from
@@ -59,6 +60,20 @@ def test_imei_requires_luhn_and_a_reporting_body():
     assert list(find_imei(b"id 490154203237519")) == []
     assert list(find_imei(b"[pid 17512:tid 140080231159552]")) == []  # Luhn-valid, but 14 is no reporting body
     assert luhn_ok(b"490154203237518")
+
+
+def _luhn_by_the_book(digits: str) -> bool:
+    total = 0
+    for place, digit in enumerate(int(c) for c in reversed(digits)):
+        if place % 2:
+            digit = digit * 2 - 9 if digit * 2 > 9 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=20))
+def test_luhn_is_the_textbook_check(digits):
+    assert luhn_ok(digits.encode()) == _luhn_by_the_book(digits)
 
 
 @pytest.mark.parametrize(

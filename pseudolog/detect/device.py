@@ -78,18 +78,20 @@ def is_plausible_bare_mac(hex12: bytes) -> bool:
 
 
 def luhn_ok(digits: bytes) -> bool:
-    """The Luhn check over ASCII digits."""
-    single = digits[::-1][::2]
-    double = digits[::-1][1::2].translate(_LUHN_DOUBLE)
+    """The Luhn check over ASCII digits. Each place's digits are taken from the right by one stepped slice
+    (reversing first made two copies more: twice the time)."""
+    single = digits[-1::-2]
+    double = digits[-2::-2].translate(_LUHN_DOUBLE)
     return (sum(single) - 48 * len(single) + sum(double)) % 10 == 0
 
 
 def normalise_imei(text: bytes | str) -> str | None:
     """The 14-digit core of an IMEI (15 digits, Luhn-checked), IMEISV (16 digits) or IMEI URN; or None."""
     raw = text.encode("ascii", "replace") if isinstance(text, str) else text
-    m = IMEI_URN_RE.fullmatch(raw.strip())
-    if m:
-        return (m.group(1) + m.group(2)).decode("ascii")
+    if raw.find(b":") >= 0:  # only a URN has colons
+        m = IMEI_URN_RE.fullmatch(raw.strip())
+        if m:
+            return (m.group(1) + m.group(2)).decode("ascii")
     digits = raw.translate(None, _NOT_DIGIT)
     if len(digits) == 15 and luhn_ok(digits):
         return digits[:14].decode("ascii")
