@@ -15,7 +15,14 @@ from operator import attrgetter
 
 from pseudolog.cache import BoundedCache
 from pseudolog.detect import Found, new_found
-from pseudolog.detect.context import find_context
+from pseudolog.detect.context import (
+    KEYED_GATE,
+    PROVISIONING_GATE,
+    URI_GATE,
+    keyed_numbers,
+    provisioning_macs,
+    uri_numbers,
+)
 from pseudolog.detect.device import find_imei, find_mac
 from pseudolog.detect.ip import find_ipv4, find_ipv6, whole_address
 from pseudolog.detect.phone import find_international
@@ -46,9 +53,10 @@ _SIP_TRIGGER = (
 TRIGGERS: dict[str, re.Pattern[bytes]] = {
     name: re.compile(regex)
     for name, regex in {
-        # The context rules gate themselves on a substring and two literal-led searches, cheaper than any
-        # trigger in front of them: the empty pattern always lets them run.
-        "context": rb"",
+        # The context rules' own gates: none reads a digit, so they are asked once per skeleton.
+        "uri": URI_GATE.pattern,
+        "keyed": KEYED_GATE.pattern,
+        "provisioning": PROVISIONING_GATE.pattern,
         "sip": _SIP_TRIGGER,
         # Each branch led by its separator, not the hex digit: the regex engine skips to separators in C.
         "mac": rb":(?<=[0-9A-Fa-f]{2}:)[0-9A-Fa-f]{2}[:\-]|-(?<=[0-9A-Fa-f]{2}-)[0-9A-Fa-f]{2}[:\-]"
@@ -104,6 +112,8 @@ _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 Detector = Callable[[bytes], Iterator[Found]]
 # The detectors a skeleton selects: to run on plain text, and on a user agent (indexed by `in_agent`).
 Selected = tuple[tuple[Detector, ...], tuple[Detector, ...]]
+# What a skeleton that fails the prefilter selects: nothing, not even the percent-decoded view.
+_NO_IDENTIFIER: Selected = ((), ())
 # (scrubbed text, kinds replaced). No kinds: nothing was replaced and the text is the cache key itself (no copy).
 FieldResult = tuple[bytes, tuple[str, ...]]
 _IP_KIND = ("ip",)
@@ -259,7 +269,9 @@ class Scrubber:
         # Scrubbed field text per (window, role).
         self._field_caches: dict[tuple[int | None, Role], BoundedCache[bytes, FieldResult]] = {}
         detectors: dict[str, Detector] = {  # in priority order
-            "context": lambda t: find_context(t, region),
+            "uri": lambda t: uri_numbers(t, region),
+            "keyed": lambda t: keyed_numbers(t, region),
+            "provisioning": lambda t: provisioning_macs(t, region),
             "sip": lambda t: find_sip(t, region),
             "mac": find_mac,
             "ipv6": find_ipv6,
@@ -290,24 +302,32 @@ class Scrubber:
         selected = self._by_skeleton.get(skeleton)
         if selected is None:
             selected = self._select(skeleton)
-        if not selected[0]:
+        if selected is _NO_IDENTIFIER:
             return [], False
         return self._detect(text, selected[in_agent], self._agent_detectors if in_agent else self._detectors)
 
     def _select(self, skeleton: bytes) -> Selected:
-        """The detectors whose triggers a skeleton meets (none when it fails the prefilter), remembered."""
-        indices: tuple[int, ...] = ()
-        if MAYBE_ON_SKELETON.search(skeleton):
-            indices = tuple([i for i, trigger in enumerate(self._skeleton_triggers) if trigger.search(skeleton)])
+        """The detectors whose triggers a skeleton meets, remembered; `_NO_IDENTIFIER` when it fails the prefilter.
+        A skeleton that passes it and meets no trigger selects no detector but still has its percent-decoded view
+        searched (`1%3A%3A` is `1::`)."""
+        if not MAYBE_ON_SKELETON.search(skeleton):
+            selected = _NO_IDENTIFIER
+        else:
+            selected = self._selection(
+                tuple([i for i, trigger in enumerate(self._skeleton_triggers) if trigger.search(skeleton)])
+            )
+        if len(self._by_skeleton) >= _SKELETONS_HELD:
+            self._by_skeleton.clear()
+        self._by_skeleton[skeleton] = selected
+        return selected
+
+    def _selection(self, indices: tuple[int, ...]) -> Selected:
         selected = self._selections.get(indices)
         if selected is None:  # a few dozen combinations at most: built once each (SIP lines' skeletons never repeat)
             selected = self._selections[indices] = (
                 tuple(self._detectors[i][1] for i in indices),
                 tuple(self._agent_detectors[i][1] for i in indices),
             )
-        if len(self._by_skeleton) >= _SKELETONS_HELD:
-            self._by_skeleton.clear()
-        self._by_skeleton[skeleton] = selected
         return selected
 
     def detect(self, text: bytes, in_agent: bool = False) -> tuple[list[Found], bool]:

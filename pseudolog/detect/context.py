@@ -62,20 +62,14 @@ PROVISIONING_MAC_RE = re.compile(
     rb"[A-Za-z0-9_\-.]{0,24}?\.(?i:cfg|cnf|xml|ini|boot|txt|conf|htm|html|json|bin|ld|tar|zip|rom|cnf\.xml)"
     rb"(?![A-Za-z0-9])"
 )
-# Cheap gates: each rule runs only when what it needs is in the text.
-_PROVISIONING_HINT = re.compile(rb"\.(?:cfg|cnf|xml|ini|boot|txt|conf|htm|json|bin|ld|tar|zip|rom)")
 
 
 def find_context(text: bytes, region: str) -> Iterator[Found]:
-    """Each rule runs only when its gate (a substring or a short regex) says it can match
-    (tests/test_detect_context.py holds the gated findings to those of every rule run)."""
-    low = text.lower()
-    if low.find(b"sip") >= 0 or low.find(b"tel:") >= 0:
-        yield from _uri_numbers(text, region)
-    if text.find(b"=") >= 0 or text.find(b":") >= 0:
-        yield from _keyed_values(text, region)
-    if _PROVISIONING_HINT.search(low):
-        yield from _provisioning_macs(text, region)
+    """Every rule whose gate says it can match, in order (tests/test_detect_context.py holds the gated findings to
+    those of every rule run). The scrubber runs the rules as detectors of their own (`GATED_RULES`)."""
+    for gate, rule in GATED_RULES:
+        if gate.search(text) is not None:
+            yield from rule(text, region)
 
 
 def keyed_values(text: bytes) -> Iterator[tuple[bytes, int, int]]:
@@ -87,7 +81,7 @@ def keyed_values(text: bytes) -> Iterator[tuple[bytes, int, int]]:
             yield keyed[0], keyed[1], m.end()
 
 
-def _keyed_values(text: bytes, region: str) -> Iterator[Found]:
+def keyed_numbers(text: bytes, region: str) -> Iterator[Found]:
     for key, key_start, pos in keyed_values(text):
         if key in PHONE_KEY_SET:
             if key == b"tel" and text[key_start:pos].lower() == b"tel:":
@@ -172,7 +166,7 @@ def uri_users(text: bytes) -> Iterator[re.Match[bytes]]:
     return hinted_matches(text, URI_USER_RE, _SCHEME_COLON, (4, 3))
 
 
-def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:
+def uri_numbers(text: bytes, region: str) -> Iterator[Found]:
     for m in uri_users(text):
         group = "s" if m.group("s") is not None else "t"
         value = m.group(group).rstrip(b".-(")
@@ -188,7 +182,7 @@ def _uri_numbers(text: bytes, region: str) -> Iterator[Found]:
             yield new_found((m.start(group), m.start(group) + len(value), "phone", norm))
 
 
-def _provisioning_macs(text: bytes, region: str) -> Iterator[Found]:
+def provisioning_macs(text: bytes, region: str) -> Iterator[Found]:
     for m in PROVISIONING_MAC_RE.finditer(text):
         value = m.group("v")
         if not value.isalpha() and is_plausible_bare_mac(value):  # twelve hex digits, at least one a digit
@@ -197,5 +191,16 @@ def _provisioning_macs(text: bytes, region: str) -> Iterator[Found]:
                 yield new_found((m.start("v"), m.end("v"), "mac", mac))
 
 
+# Each rule with its gate, in the order they run: what a rule needs in the text to find anything (`sip` or `tel:`;
+# `=` or `:`; a provisioning file's extension). No gate reads a digit, so the scrubber decides them once per skeleton
+# (scrub.py), where the rules' common gate was asked again on every new value. Every branch is led by a literal,
+# so the regex engine skips to candidates in C (a class-led branch makes it try every position); the extensions'
+# first letters are checked once per dot before the case-insensitive branches (half the cost on dotted addresses).
+URI_GATE = re.compile(rb"p(?<=[Ss][Ii]p)|P(?<=[Ss][Ii]P)|:(?<=[Tt][Ee][Ll]:)")
+KEYED_GATE = re.compile(rb"=|:")
+PROVISIONING_GATE = re.compile(
+    rb"\.(?=[BbCcHhIiJjLlRrTtXxZz])(?i:cfg|cnf|xml|ini|boot|txt|conf|htm|json|bin|ld|tar|zip|rom)"
+)
+GATED_RULES = ((URI_GATE, uri_numbers), (KEYED_GATE, keyed_numbers), (PROVISIONING_GATE, provisioning_macs))
 # Every rule, for tests that hold the gates to them.
-RULES = (_uri_numbers, _keyed_values, _provisioning_macs)
+RULES = (uri_numbers, keyed_numbers, provisioning_macs)
