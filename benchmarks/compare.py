@@ -1,12 +1,13 @@
-"""pseudolog against the peers a user would pick instead, on the same nginx file in the same run.
+"""pseudolog against the peers a user would pick instead, on the same files in the same run.
 
-    python benchmarks/compare.py [--lines 1000000] [--rounds 3] [--out benchmarks/out]
+    python benchmarks/compare.py [--lines 1000000] [--format-lines 200000] [--rounds 3] [--out benchmarks/out]
 
 The peers are installed by this script into its own virtualenv (benchmarks/.peers), never as project
 dependencies: anonip (Python, masks the client IP column), Vector's VRL through its Python bindings (pyvrl:
-parse the line, hash the client, redact the request), GNU sed and perl (IPv4 only, to a constant). Prints a
-table, writes results.json and a bar chart (matplotlib, PNG) of lines/s per tool, and lines/s of pseudolog
-for every generated format.
+parse the line, hash the client, redact the request), GNU sed and perl (IPv4 only, to a constant). anonip and
+the VRL program read nginx lines only, so they run on the nginx file; pseudolog (one process and `--jobs 2`) and
+the sed and perl baselines run on every generated format as well. Prints the tables, writes results.json and a
+bar chart (matplotlib, PNG) of lines/s per tool and format.
 """
 
 from __future__ import annotations
@@ -43,14 +44,25 @@ import json, sys
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-rows = json.load(open(sys.argv[1]))["tools"]
-rows = [r for r in rows if r.get("lines_per_second")]
-fig, ax = plt.subplots(figsize=(9, 4.5))
-ax.barh([r["tool"] for r in rows], [r["lines_per_second"] for r in rows], color="#4c72b0")
+report = json.load(open(sys.argv[1]))
+rows = [r for r in report["tools"] if r.get("lines_per_second")]
+formats = report["formats"]
+names = list(dict.fromkeys(t["tool"] for f in formats for t in f["tools"]))
+fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 9), gridspec_kw={"height_ratios": [1, 1.3]})
+top.barh([r["tool"] for r in rows], [r["lines_per_second"] for r in rows], color="#4c72b0")
 for i, r in enumerate(rows):
-    ax.text(r["lines_per_second"], i, f" {r['lines_per_second']:,.0f}", va="center", fontsize=8)
-ax.set_xlabel("lines/s (same nginx file, 2-core machine)")
-ax.invert_yaxis()
+    top.text(r["lines_per_second"], i, f" {r['lines_per_second']:,.0f}", va="center", fontsize=8)
+top.set_xlabel(f"lines/s, {report['lines']:,} nginx lines, every peer (2-core machine)")
+top.invert_yaxis()
+width = 0.8 / max(1, len(names))
+for k, name in enumerate(names):
+    values = [next((t.get("lines_per_second") or 0 for t in f["tools"] if t["tool"] == name), 0) for f in formats]
+    bottom.bar([i + k * width for i in range(len(formats))], values, width, label=name)
+bottom.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(formats))], [f["corpus"] for f in formats])
+bottom.set_yscale("log")
+bottom.set_ylabel("lines/s (log scale)")
+bottom.set_title("per format: pseudolog and the format-agnostic baselines", fontsize=10)
+bottom.legend(fontsize=8)
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=120)
 """
@@ -80,6 +92,60 @@ def timed(command: list[str] | str, stdin: Path, shell: bool = False) -> float |
     return time.perf_counter() - started
 
 
+# (name, command, run through the shell): a command reads the corpus on stdin unless it names it itself.
+Tool = tuple[str, list[str] | str, bool]
+
+
+def pseudolog_tools(binary: str, key: Path, corpus: Path) -> list[Tool]:
+    return [
+        ("pseudolog (1 process)", [binary, "run", "--key-file", str(key)], False),
+        ("pseudolog --jobs 2", f"'{binary}' run --key-file '{key}' --jobs 2 '{corpus}'", True),
+    ]
+
+
+BASELINES: list[Tool] = [
+    ("GNU sed (IPv4 only)", ["sed", "-E", f"s/{IPV4}/0.0.0.0/g"], False),
+    ("perl (IPv4 only)", ["perl", "-pe", f"s/{IPV4}/0.0.0.0/g"], False),
+]
+
+
+def alternated(tools: list[Tool], corpus: Path, rounds: int, lines: int) -> list[dict[str, object]]:
+    """Each tool's median over `rounds` rounds in which the tools take turns: on a shared machine whose speed drifts
+    within minutes, one run per tool in sequence compares the tools and the minute they ran in."""
+    runs: dict[str, list[float]] = {name: [] for name, _, _ in tools}
+    for _ in range(rounds):
+        for name, command, shell in tools:
+            seconds = timed(command, corpus, shell)
+            if seconds:
+                runs[name].append(seconds)
+    size = corpus.stat().st_size
+    rows: list[dict[str, object]] = []
+    for name, _, _ in tools:
+        seconds = statistics.median(runs[name]) if len(runs[name]) == rounds else None
+        row: dict[str, object] = {"tool": name, "seconds": seconds, "runs": runs[name]}
+        if seconds:
+            row.update(lines_per_second=lines / seconds, mb_per_second=size / seconds / 1e6)
+        rows.append(row)
+    return rows
+
+
+def print_table(rows: list[dict[str, object]], against: str, label: str) -> None:
+    """The rows, with each tool's speed as a multiple of the tool named `against` (headed `x <label>`)."""
+    reference = next((r.get("lines_per_second") for r in rows if r["tool"] == against), None)
+    print(f"{'tool':<24} {'seconds':>8} {'lines/s':>10} {'MB/s':>7} {'x ' + label:>9}")
+    for row in rows:
+        lps = row.get("lines_per_second")
+        ratio = f"{lps / reference:>8.2f}x" if lps and reference else f"{'-':>9}"
+        text = f"{row['seconds']:>8.2f} {lps:>10,.0f} {row['mb_per_second']:>7.1f}" if lps else f"{'n/a':>8}"
+        print(f"{row['tool']:<24} {text} {ratio}")
+
+
+def write_corpus(kind: str, lines: int, path: Path) -> Path:
+    with path.open("w") as fh:
+        fh.writelines(GENERATORS[kind](lines))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -94,63 +160,39 @@ def main() -> None:
     if not key.exists():
         key.write_bytes(os.urandom(32))
         key.chmod(0o600)
-    corpus = args.out / "nginx.log"
-    with corpus.open("w") as fh:
-        fh.writelines(GENERATORS["nginx"](args.lines))
+    corpus = write_corpus("nginx", args.lines, args.out / "nginx.log")
     size = corpus.stat().st_size
     runner = args.out / "vrl_runner.py"
     runner.write_text(VRL_RUNNER)
-    tools: list[tuple[str, list[str] | str, bool]] = [
-        ("pseudolog (1 process)", [binary, "run", "--key-file", str(key)], False),
-        ("pseudolog --jobs 2", f"'{binary}' run --key-file '{key}' --jobs 2 '{corpus}'", True),
+    tools = [
+        *pseudolog_tools(binary, key, corpus),
         ("anonip", [str(PEERS / "bin" / "anonip")], False),
         ("Vector VRL (pyvrl)", [str(peers), str(runner), VRL_PROGRAM], False),
-        ("GNU sed (IPv4 only)", ["sed", "-E", f"s/{IPV4}/0.0.0.0/g"], False),
-        ("perl (IPv4 only)", ["perl", "-pe", f"s/{IPV4}/0.0.0.0/g"], False),
+        *BASELINES,
     ]
-    # The tools take turns, round after round, and each is reported by its median: on a shared machine whose speed
-    # drifts within minutes, one run per tool in sequence compares the tools and the hour they ran in.
-    runs: dict[str, list[float]] = {name: [] for name, _, _ in tools}
-    for _ in range(args.rounds):
-        for name, command, shell in tools:
-            seconds = timed(command, corpus, shell)
-            if seconds:
-                runs[name].append(seconds)
-    results = []
     print(f"{args.lines:,} nginx lines, {size / 1e6:.1f} MB, median of {args.rounds} alternated rounds")
-    print(f"{'tool':<24} {'seconds':>8} {'lines/s':>10} {'MB/s':>7} {'x anonip':>9}")
-    for name, _, _ in tools:
-        seconds = statistics.median(runs[name]) if runs[name] else None
-        row = {"tool": name, "seconds": seconds, "runs": runs[name]}
-        if seconds:
-            row.update(lines_per_second=args.lines / seconds, mb_per_second=size / seconds / 1e6)
-        results.append(row)
-    anonip = next((r.get("lines_per_second") for r in results if r["tool"] == "anonip"), None)
-    for row in results:
-        lps = row.get("lines_per_second")
-        ratio = f"{lps / anonip:>8.2f}x" if lps and anonip else f"{'-':>9}"
-        text = f"{row['seconds']:>8.2f} {lps:>10,.0f} {row['mb_per_second']:>7.1f}" if lps else f"{'n/a':>8}"
-        print(f"{row['tool']:<24} {text} {ratio}")
+    results = alternated(tools, corpus, args.rounds, args.lines)
+    print_table(results, "anonip", "anonip")
     formats = []
-    for name, generate in GENERATORS.items():
-        path = args.out / f"{name}.log"
-        with path.open("w") as fh:
-            fh.writelines(generate(args.format_lines))
-        times = [timed([binary, "run", "--key-file", str(key)], path) for _ in range(args.rounds)]
-        seconds = statistics.median(times) if None not in times else None
-        if seconds:
-            formats.append(
-                {
-                    "corpus": name,
-                    "lines_per_second": args.format_lines / seconds,
-                    "mb_per_second": path.stat().st_size / seconds / 1e6,
-                }
-            )
-    print(f"\npseudolog per format ({args.format_lines:,} lines each, one process, median of {args.rounds})")
-    for row in formats:
-        print(f"{row['corpus']:<12} {row['lines_per_second']:>10,.0f} lines/s {row['mb_per_second']:>6.1f} MB/s")
+    for kind in GENERATORS:
+        path = write_corpus(kind, args.format_lines, args.out / f"{kind}-{args.format_lines}.log")
+        rows = alternated([*pseudolog_tools(binary, key, path), *BASELINES], path, args.rounds, args.format_lines)
+        formats.append({"corpus": kind, "bytes": path.stat().st_size, "tools": rows})
+        print(f"\n{kind}: {args.format_lines:,} lines, {path.stat().st_size / 1e6:.1f} MB, median of {args.rounds}")
+        print_table(rows, "GNU sed (IPv4 only)", "sed")
     report = args.out / "results.json"
-    report.write_text(json.dumps({"lines": args.lines, "bytes": size, "tools": results, "formats": formats}, indent=1))
+    report.write_text(
+        json.dumps(
+            {
+                "lines": args.lines,
+                "bytes": size,
+                "format_lines": args.format_lines,
+                "tools": results,
+                "formats": formats,
+            },
+            indent=1,
+        )
+    )
     plot = args.out / "throughput.png"
     subprocess.run([str(peers), "-c", PLOT, str(report), str(plot)], check=False)
     print(f"\nwrote {report} and {plot}")
