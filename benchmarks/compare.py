@@ -1,12 +1,14 @@
 """pseudolog against the peers a user would pick instead, on the same files in the same run.
 
     python benchmarks/compare.py [--lines 1000000] [--format-lines 200000] [--rounds 3] [--out benchmarks/out]
+                                 [--formats nginx,kamailio,...]
 
 The peers are installed by this script into its own virtualenv (benchmarks/.peers), never as project
 dependencies: anonip (Python, masks the client IP column), Vector's VRL through its Python bindings (pyvrl:
 parse the line, hash the client, redact the request), GNU sed and perl (IPv4 only, to a constant). anonip and
 the VRL program read nginx lines only, so they run on the nginx file; pseudolog (one process and `--jobs 2`) and
-the sed and perl baselines run on every generated format as well. Prints the tables, writes results.json and a
+the sed and perl baselines run on every generated corpus as well: the five hand-written telephony corpora and one
+grown from each built-in format's samples (`pseudolog bench --every-format` measures the same corpora in-process). Prints the tables, writes results.json and a
 bar chart (matplotlib, PNG) of lines/s per tool and format.
 """
 
@@ -22,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from pseudolog.synth import GENERATORS
+from pseudolog.synth_formats import corpus_lines, corpus_names
 
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / ".peers"
@@ -48,21 +50,22 @@ report = json.load(open(sys.argv[1]))
 rows = [r for r in report["tools"] if r.get("lines_per_second")]
 formats = report["formats"]
 names = list(dict.fromkeys(t["tool"] for f in formats for t in f["tools"]))
-fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 9), gridspec_kw={"height_ratios": [1, 1.3]})
+fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 4 + 0.55 * len(formats)), gridspec_kw={"height_ratios": [1, 0.3 * len(formats)]})
 top.barh([r["tool"] for r in rows], [r["lines_per_second"] for r in rows], color="#4c72b0")
 for i, r in enumerate(rows):
     top.text(r["lines_per_second"], i, f" {r['lines_per_second']:,.0f}", va="center", fontsize=8)
 top.set_xlabel(f"lines/s, {report['lines']:,} nginx lines, every peer (2-core machine)")
 top.invert_yaxis()
-width = 0.8 / max(1, len(names))
+height = 0.8 / max(1, len(names))
 for k, name in enumerate(names):
     values = [next((t.get("lines_per_second") or 0 for t in f["tools"] if t["tool"] == name), 0) for f in formats]
-    bottom.bar([i + k * width for i in range(len(formats))], values, width, label=name)
-bottom.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(formats))], [f["corpus"] for f in formats])
-bottom.set_yscale("log")
-bottom.set_ylabel("lines/s (log scale)")
-bottom.set_title("per format: pseudolog and the format-agnostic baselines", fontsize=10)
-bottom.legend(fontsize=8)
+    bottom.barh([i + k * height for i in range(len(formats))], values, height, label=name)
+bottom.set_yticks([i + height * (len(names) - 1) / 2 for i in range(len(formats))], [f["corpus"] for f in formats])
+bottom.invert_yaxis()
+bottom.set_xscale("log")
+bottom.set_xlabel(f"lines/s (log scale), {report['format_lines']:,} lines a corpus")
+bottom.set_title("per corpus: pseudolog and the format-agnostic baselines", fontsize=10)
+bottom.legend(fontsize=8, loc="lower right")
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=120)
 """
@@ -141,8 +144,8 @@ def print_table(rows: list[dict[str, object]], against: str, label: str) -> None
 
 
 def write_corpus(kind: str, lines: int, path: Path) -> Path:
-    with path.open("w") as fh:
-        fh.writelines(GENERATORS[kind](lines))
+    with path.open("w", encoding="utf-8") as fh:
+        fh.writelines(corpus_lines(kind, lines))
     return path
 
 
@@ -152,7 +155,11 @@ def main() -> None:
     parser.add_argument("--format-lines", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=3, help="runs of each tool, alternated; the median is reported")
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--formats", default=",".join(corpus_names()), help="the corpora of the per-format tables")
     args = parser.parse_args()
+    kinds = args.formats.split(",")
+    if unknown := set(kinds) - set(corpus_names()):
+        sys.exit(f"--formats: unknown corpus {sorted(unknown)[0]}; known: {', '.join(corpus_names())}")
     args.out.mkdir(parents=True, exist_ok=True)
     binary = shutil.which("pseudolog") or sys.exit("pseudolog is not installed")
     peers = ensure_peers()
@@ -174,7 +181,7 @@ def main() -> None:
     results = alternated(tools, corpus, args.rounds, args.lines)
     print_table(results, "anonip", "anonip")
     formats = []
-    for kind in GENERATORS:
+    for kind in kinds:
         path = write_corpus(kind, args.format_lines, args.out / f"{kind}-{args.format_lines}.log")
         rows = alternated([*pseudolog_tools(binary, key, path), *BASELINES], path, args.rounds, args.format_lines)
         formats.append({"corpus": kind, "bytes": path.stat().st_size, "tools": rows})

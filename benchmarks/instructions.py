@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pseudolog.synth import GENERATORS
+from pseudolog.synth_formats import corpus_lines, corpus_names
 
 # What runs under callgrind: the lines in blocks, as `run` hands them to the engine, with its default options (the
 # format found by `auto`).
@@ -56,7 +56,7 @@ def instructions(python: str, corpus: Path, lines: int, passes: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default="nginx", choices=sorted(GENERATORS))
+    parser.add_argument("--corpus", default="nginx", choices=corpus_names())
     parser.add_argument("--lines", type=int, default=30_000)
     parser.add_argument("--warm", action="store_true", help="a second pass over the same lines, less the first")
     parser.add_argument("--python", nargs="+", default=[sys.executable], help="interpreters with pseudolog installed")
@@ -65,8 +65,8 @@ def main() -> None:
         sys.exit("valgrind is not installed (apt-get install valgrind)")
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / f"{args.corpus}.log"
-        with corpus.open("w") as fh:
-            fh.writelines(GENERATORS[args.corpus](args.lines))
+        with corpus.open("w", encoding="utf-8") as fh:
+            fh.writelines(corpus_lines(args.corpus, args.lines))
         for python in args.python:
             if args.warm:
                 base, total = (instructions(python, corpus, args.lines, passes) for passes in (1, 2))

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 
-from pseudolog.synth import GENERATORS
+from pseudolog.synth_formats import corpus_lines, corpus_names
 
 TICK = 0.01
 
@@ -42,11 +42,11 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=5000, help="lines per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="measured interval")
     parser.add_argument("--warmup", type=float, default=10.0)
-    parser.add_argument("--corpus", default="nginx", choices=sorted(GENERATORS))
+    parser.add_argument("--corpus", default="nginx", choices=corpus_names())
     args = parser.parse_args()
     binary = shutil.which("pseudolog") or parser.error("pseudolog is not installed")
     total = int(args.rate * (args.seconds + args.warmup + 2))
-    lines = [line.encode() for line in GENERATORS[args.corpus](total)]
+    lines = [line.encode() for line in corpus_lines(args.corpus, total)]
     per_tick = max(1, round(args.rate * TICK))
     with tempfile.TemporaryDirectory() as tmp:
         key, src = os.path.join(tmp, "key"), os.path.join(tmp, "app.log")

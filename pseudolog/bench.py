@@ -1,7 +1,8 @@
 """`pseudolog bench`: throughput of the installed version on generated corpora, for sizing a deployment.
 
 It runs the same framing and engine as `run` in this process (no process start-up, no disk), one corpus
-at a time, with a fresh engine and a random key, so caches start cold like a new stream.
+at a time, with a fresh engine and a random key, so caches start cold like a new stream. Its corpora are the
+hand-written telephony ones (synth.py) and one per built-in format grown from the format's samples (synth_formats.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pseudolog.config import FilterOptions
 from pseudolog.core.engine import Engine
 from pseudolog.io.framing import LineFramer
 from pseudolog.io.streams import CHUNK, render_pieces
-from pseudolog.synth import GENERATORS
+from pseudolog.synth_formats import corpus_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ class BenchResult:
 
 
 def bench_corpus(name: str, lines: int, options: FilterOptions | None = None) -> BenchResult:
-    data = "".join(GENERATORS[name](lines)).encode("ascii")
+    data = "".join(corpus_lines(name, lines)).encode("utf-8")
     engine = Engine(options or FilterOptions(), os.urandom(32))
     framer = LineFramer(engine.options.max_line)
     now = time.time()

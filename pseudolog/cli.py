@@ -291,24 +291,36 @@ def bench(
     lines: Annotated[int, typer.Option("--lines", help="Lines per generated corpus.")] = 200_000,
     corpus: Annotated[
         list[str] | None,
-        typer.Option("--corpus", help="Which corpora (nginx, sip_syslog, asterisk, cdr_csv, json_lines); default all."),
+        typer.Option(
+            "--corpus",
+            help="A corpus: nginx, sip_syslog, asterisk, cdr_csv, json_lines, or any built-in format's name "
+            "(see 'pseudolog formats'); repeatable. Default: the first five.",
+        ),
     ] = None,
+    every_format: Annotated[
+        bool, typer.Option("--every-format", help="Every corpus: the five above and one per built-in format.")
+    ] = False,
 ) -> None:
     """Generate realistic corpora and print lines/s and MB/s of this installation (one process)."""
     from pseudolog.bench import bench_corpus
     from pseudolog.synth import GENERATORS
+    from pseudolog.synth_formats import corpus_names
 
-    names = corpus or list(GENERATORS)
-    unknown = [n for n in names if n not in GENERATORS]
+    known = corpus_names()
+    names = list(known) if every_format else corpus or list(GENERATORS)
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ConfigError(f"--corpus: unknown corpus {unknown[0]!r}; known: {', '.join(GENERATORS)}")
+        raise ConfigError(f"--corpus: unknown corpus {unknown[0]!r}; known: {', '.join(known)}")
     if not 1000 <= lines <= 50_000_000:
         raise ConfigError("--lines must be between 1000 and 50000000")
-    typer.echo(f"{'corpus':<12} {'lines':>10} {'MB':>8} {'seconds':>8} {'lines/s':>10} {'MB/s':>7} {'replaced':>9}")
+    width = max(map(len, ["corpus", *names]))
+    typer.echo(
+        f"{'corpus':<{width}} {'lines':>10} {'MB':>8} {'seconds':>8} {'lines/s':>10} {'MB/s':>7} {'replaced':>9}"
+    )
     for name in names:
         r = bench_corpus(name, lines)
         typer.echo(
-            f"{r.corpus:<12} {r.lines:>10,} {r.size / 1e6:>8.1f} {r.seconds:>8.2f} "
+            f"{r.corpus:<{width}} {r.lines:>10,} {r.size / 1e6:>8.1f} {r.seconds:>8.2f} "
             f"{r.lines_per_second:>10,.0f} {r.mb_per_second:>7.1f} {r.replaced:>9,}"
         )
     typer.echo("one process, one core; --jobs N scales file inputs across cores")

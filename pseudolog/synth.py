@@ -29,7 +29,7 @@ PATHS = (
 )
 
 
-def _luhn_digit(body: str) -> str:
+def luhn_digit(body: str) -> str:
     total = 0
     for i, c in enumerate(reversed(body)):
         d = int(c)
@@ -41,6 +41,14 @@ def _luhn_digit(body: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+def _ipv4(n: int) -> str:
+    return f"{(n >> 16) % 223 + 1}.{(n >> 8) & 255}.{n & 255}.{(n * 13) % 254 + 1}"
+
+
+def _ipv6(n: int) -> str:
+    return f"2001:db8:{n >> 16:x}:{n & 0xFFFF:x}::{(n * 7) & 0xFFFF:x}"
+
+
 class Identities:
     """Pools of identifiers with a skewed popularity, like real clients."""
 
@@ -48,8 +56,8 @@ class Identities:
         self.rng = rng
         self.distinct = distinct
 
-    def _pick(self) -> int:
-        # Pareto-like: most lines come from a few ids, the rest from a long tail.
+    def pick(self) -> int:
+        """An identity's number, Pareto-like: most lines come from a few ids, the rest from a long tail."""
         return (
             min(int(self.rng.paretovariate(1.2)) - 1, self.distinct - 1)
             if self.rng.random() < 0.8
@@ -57,13 +65,18 @@ class Identities:
         )
 
     def ip(self) -> str:
-        n = self._pick()
-        if n % 7 == 0:
-            return f"2001:db8:{n >> 16:x}:{n & 0xFFFF:x}::{(n * 7) & 0xFFFF:x}"
-        return f"{(n >> 16) % 223 + 1}.{(n >> 8) & 255}.{n & 255}.{(n * 13) % 254 + 1}"
+        """An address, one in seven of them IPv6."""
+        n = self.pick()
+        return _ipv6(n) if n % 7 == 0 else _ipv4(n)
+
+    def ipv4(self) -> str:
+        return _ipv4(self.pick())
+
+    def ipv6(self) -> str:
+        return _ipv6(self.pick())
 
     def phone(self) -> str:
-        n = self._pick()
+        n = self.pick()
         return f"%2B4930{1000000 + n % 9000000}" if n % 2 else f"0151{10000000 + n % 90000000}"
 
     def dialled(self) -> str:
@@ -71,12 +84,12 @@ class Identities:
         return self.phone().replace("%2B", "+")
 
     def mac(self) -> str:
-        n = self._pick()
+        n = self.pick()
         return f"001565{n & 0xFFFFFF:06x}"
 
     def imei(self) -> str:
-        body = f"35{209900 + self._pick() % 90000:06d}{self._pick() % 1000000:06d}"
-        return body + _luhn_digit(body)
+        body = f"35{209900 + self.pick() % 90000:06d}{self.pick() % 1000000:06d}"
+        return body + luhn_digit(body)
 
 
 def _clock(i: int) -> str:

@@ -278,3 +278,22 @@ def test_input_path_is_a_directory(pseudolog_bin, tmp_path):
 
 def test_unwritable_output(pseudolog_bin):
     assert_one_line_error(run(pseudolog_bin, "run", "-o", "/nonexistent/dir/out.log", stdin=NGINX), "cannot write")
+
+
+def test_bench_measures_hand_written_and_format_corpora(pseudolog_bin):
+    proc = run(pseudolog_bin, "bench", "--corpus", "kamailio", "--corpus", "cdr_csv", "--lines", "1000")
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split() for line in proc.stdout.decode().splitlines()[1:-1]]
+    assert [row[0] for row in rows] == ["kamailio", "cdr_csv"]
+    for row in rows:
+        lines, lines_per_second, replaced = row[1], row[4], row[6]
+        assert lines == "1,000" and float(lines_per_second.replace(",", "")) > 0
+        assert int(replaced.replace(",", "")) >= 1000
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [(("--corpus", "nginx_typo"), "unknown corpus 'nginx_typo'"), (("--lines", "10"), "--lines must be between")],
+)
+def test_bench_refuses_an_unknown_corpus_or_a_tiny_run(pseudolog_bin, args, needle):
+    assert_one_line_error(run(pseudolog_bin, "bench", *args), needle)
