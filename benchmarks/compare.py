@@ -8,8 +8,9 @@ dependencies: anonip (Python, masks the client IP column), Vector's VRL through 
 parse the line, hash the client, redact the request), GNU sed and perl (IPv4 only, to a constant). anonip and
 the VRL program read nginx lines only, so they run on the nginx file; pseudolog (one process and `--jobs 2`) and
 the sed and perl baselines run on every generated corpus as well: the five hand-written telephony corpora and one
-grown from each built-in format's samples (`pseudolog bench --every-format` measures the same corpora in-process). Prints the tables, writes results.json and a
-bar chart (matplotlib, PNG) of lines/s per tool and format.
+grown from each built-in format's samples (`pseudolog bench --every-format` measures the same corpora
+in-process). Prints the tables, writes results.json and a bar chart (matplotlib, PNG) of lines/s per tool and
+format.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ report = json.load(open(sys.argv[1]))
 rows = [r for r in report["tools"] if r.get("lines_per_second")]
 formats = report["formats"]
 names = list(dict.fromkeys(t["tool"] for f in formats for t in f["tools"]))
-fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 4 + 0.55 * len(formats)), gridspec_kw={"height_ratios": [1, 0.3 * len(formats)]})
+fig, (top, bottom) = plt.subplots(
+    2, 1, figsize=(10, 4 + 0.55 * len(formats)), gridspec_kw={"height_ratios": [1, 0.3 * len(formats)]}
+)
 top.barh([r["tool"] for r in rows], [r["lines_per_second"] for r in rows], color="#4c72b0")
 for i, r in enumerate(rows):
     top.text(r["lines_per_second"], i, f" {r['lines_per_second']:,.0f}", va="center", fontsize=8)

@@ -27,15 +27,15 @@ _CLOCK = re.compile(
 )
 # Unix seconds of this decade (Squid's time column, Kamailio's `timestamp=`, Asterisk's `EventTV`).
 _EPOCH = re.compile(rb"(?<![0-9.])1[6-9][0-9]{8}(?![0-9])")
-_EPOCH_BASE = 1_795_255_200  # 2026-11-21 10:00:00 UTC, the samples' day
-# Characters a slot keeps as written: separators, and the bytes of a percent-escape (`%2B`, `%20`).
+# The corpus starts at 10:00:00 on the samples' day; its Unix seconds start at the same moment.
+_START = 10 * 3600
+_START_EPOCH = 1_795_255_200  # 2026-11-21 10:00:00 UTC
+# What a slot rewrites; everything else in it (separators, percent-escapes such as `%2B`) stays as written.
 _DIGITS = b"0123456789"
 _HEX = b"0123456789abcdefABCDEF"
 
 Slot = tuple[str, bytes]  # (kind, the sample's text): "time", "epoch" or an identifier kind
 Template = tuple[bytes | Slot, ...]
-
-
 Find = Callable[[bytes], Sequence[tuple[int, int, str, str]]]
 
 
@@ -82,13 +82,14 @@ def _overwrite(text: bytes, places: Sequence[int], new: bytes) -> bytes:
 
 
 def fill(kind: str, text: bytes, ids: Identities, second: int, rng: random.Random) -> bytes:
-    """Another value of the slot's kind, in the sample's written form."""
+    """Another value of the slot's kind, in the sample's written form; `second` counts from the corpus's start."""
     if kind == "time":
-        clock = f"{second // 3600 % 24:02d}:{second // 60 % 60:02d}:{second % 60:02d}".encode()
+        clock_second = _START + second
+        clock = f"{clock_second // 3600 % 24:02d}:{clock_second // 60 % 60:02d}:{clock_second % 60:02d}".encode()
         fraction = text[8:]
         return clock + fraction[:1] + bytes(rng.choices(_DIGITS, k=len(fraction) - 1)) if fraction else clock
     if kind == "epoch":
-        return str(_EPOCH_BASE + second - 10 * 3600).encode()
+        return str(_START_EPOCH + second).encode()
     if kind == "ip":
         return (ids.ipv6() if b":" in text else ids.ipv4()).encode()
     if kind == "phone":
@@ -115,12 +116,19 @@ def sample_lines(templates: Sequence[Template], count: int, seed: int = 6, disti
     """`count` lines grown from `templates`, taken in turn with a random one now and then."""
     rng = random.Random(seed)
     ids = Identities(rng, distinct)
-    start = 10 * 3600  # 10:00:00, like the samples
     for i in range(count):
         parts = templates[i % len(templates)] if rng.random() < 0.9 else rng.choice(templates)
-        second = start + i // 10
-        out = b"".join(p if isinstance(p, bytes) else fill(p[0], p[1], ids, second, rng) for p in parts)
+        out = b"".join(p if isinstance(p, bytes) else fill(p[0], p[1], ids, i // 10, rng) for p in parts)
         yield out.decode("utf-8") + "\n"
+
+
+@cache
+def _text_find() -> Find:
+    """The detectors over free text, one scrubber for every format's samples."""
+    from pseudolog.config import FilterOptions
+    from pseudolog.core.engine import Engine
+
+    return Engine(FilterOptions(), bytes(32)).scrubber.find
 
 
 @cache
@@ -130,10 +138,9 @@ def format_templates(name: str) -> tuple[Template, ...]:
     from pseudolog.core.engine import Engine
     from pseudolog.formats.registry import builtin_format
 
-    find = Engine(FilterOptions(), bytes(32)).scrubber.find
     engine = Engine(FilterOptions(window=None, format=name), bytes(32))
     samples = [s.encode("utf-8") for s in builtin_format(name).samples]
-    return tuple(template(s, find, engine.process(s + b"\n", _EPOCH_BASE)) for s in samples)
+    return tuple(template(s, _text_find(), engine.process(s + b"\n", _START_EPOCH)) for s in samples)
 
 
 def corpus_names() -> tuple[str, ...]:

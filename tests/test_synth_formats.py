@@ -69,8 +69,7 @@ def test_the_filtered_grown_corpus_holds_no_raw_identifier(name):
     engine = Engine(FilterOptions(), KEY)
     out = b"".join(chunk for _, chunk in engine.process_lines(data.split(b"\n")[:-1], NOW))
     assert out.count(b"\n") == 1000
-    scanner = Scanner(FilterOptions(window=None))
-    assert next(scanner.scan_bytes(data, NOW), None) is not None
+    assert next(Scanner(FilterOptions(window=None)).scan_bytes(data, NOW), None) is not None
     assert list(Scanner(FilterOptions(window=None)).scan_bytes(out, NOW)) == []
 
 
@@ -83,7 +82,7 @@ def test_grown_corpora_are_the_same_for_a_seed_and_differ_across_seeds():
 def fills(kind: str, text: bytes, count: int = 200) -> set[bytes]:
     rng = random.Random(1)
     ids = Identities(rng, 50_000)
-    return {fill(kind, text, ids, 36_000, rng) for _ in range(count)}
+    return {fill(kind, text, ids, 0, rng) for _ in range(count)}
 
 
 def test_an_imei_keeps_its_type_allocation_code_and_gets_a_valid_check_digit():
@@ -112,6 +111,6 @@ def test_clock_times_move_and_keep_their_fraction_and_unix_seconds_follow():
     assert [kind for kind, _ in slots] == ["time", "epoch"]
     rng = random.Random(1)
     ids = Identities(rng, 10)
-    assert fill("time", b"10:15:32.439", ids, 11 * 3600 + 61, rng)[:9] == b"11:01:01."
+    assert fill("time", b"10:15:32.439", ids, 3600 + 61, rng)[:9] == b"11:01:01."
     assert len(fill("time", b"10:15:32.439", ids, 0, rng)) == 12
-    assert fill("epoch", b"1795256132", ids, 10 * 3600 + 5, rng) == b"1795255205"
+    assert fill("epoch", b"1795256132", ids, 5, rng) == b"1795255205"
