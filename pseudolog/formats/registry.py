@@ -32,9 +32,6 @@ def _patterns_dir() -> Path:
     packaged = resources.files("pseudolog") / "builtin_patterns"
     if packaged.is_dir():
         return Path(str(packaged))
-    source_tree = Path(__file__).resolve().parents[2] / "patterns"
-    if source_tree.is_dir():
-        return source_tree
     raise FormatError("built-in patterns are missing from this installation")
 
 
