@@ -1,0 +1,53 @@
+//! Identifier detectors, one module per kind. Each appends what it finds in a byte string to `out`;
+//! overlaps between detectors are settled later by the scrubber, in priority order.
+
+/// What an identifier is; it picks the token's prefix and the per-kind key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Ip,
+    Phone,
+    Mac,
+    Imei,
+    Device,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [Kind::Ip, Kind::Phone, Kind::Mac, Kind::Imei, Kind::Device];
+
+    /// The name used in key derivation, options and counts (`ip`, `phone`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Ip => "ip",
+            Kind::Phone => "phone",
+            Kind::Mac => "mac",
+            Kind::Imei => "imei",
+            Kind::Device => "device",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// A detected identifier: `text[start..end]` is replaced by the token for (`kind`, `normalised`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+    pub normalised: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_round_trip() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(Kind::from_name("email"), None);
+    }
+}
