@@ -5,8 +5,11 @@
 
 The peers are installed by this script into its own virtualenv (benchmarks/.peers), never as project
 dependencies: anonip (Python, masks the client IP column), Vector's VRL through its Python bindings (pyvrl:
-parse the line, hash the client, redact the request), GNU sed and perl (IPv4 only, to a constant). anonip and
-the VRL program read nginx lines only, so they run on the nginx file; pseudolog (one process and `--jobs 2`) and
+parse the line, hash the client unkeyed, redact the request, rebuild the line), GNU sed and perl (IPv4 only, to a
+constant), and the physical limit (cat, and wc -l's memchr line split). Every tool must write one line per input
+line (checked on the first lines before the rounds). anonip and the VRL program read nginx lines only, so they run
+on the two nginx corpora: `nginx` (values repeat as real clients do) and `nginx_fresh` (values hardly repeat, so
+caches cannot help); pseudolog (one process and `--jobs 2`) and
 the sed and perl baselines run on every generated corpus as well: the five hand-written telephony corpora and one
 grown from each built-in format's samples (`pseudolog bench --every-format` measures the same corpora
 in-process). Prints the tables, writes results.json and a bar chart (matplotlib, PNG) of lines/s per tool and
@@ -34,7 +37,10 @@ VRL_PROGRAM = r"""
 . = parse_regex!(.message, r'^(?P<client>\S+) - (?P<user>\S+) \[(?P<time>[^\]]+)\] "(?P<request>[^"]*)" (?P<status>\d+) (?P<bytes>\d+) "(?P<referer>[^"]*)" "(?P<agent>[^"]*)"$')
 .client = sha2(.client)
 .request = redact(.request, filters: [r'\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}', r'\+?\d{7,15}', r'(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}'])
+.client + " - " + .user + " [" + .time + "] \"" + .request + "\" " + .status + " " + .bytes + " \"" + .referer + "\" \"" + .agent + "\""
 """
+# The program's value is its last expression: it rebuilds the whole line, so VRL writes as much as every other tool
+# (a program ending in `.request = ...` printed the request alone, a quarter of the bytes).
 VRL_RUNNER = r"""
 import sys, pyvrl
 t = pyvrl.Transform(sys.argv[1])
@@ -48,16 +54,21 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 report = json.load(open(sys.argv[1]))
-rows = [r for r in report["tools"] if r.get("lines_per_second")]
+peers = report["peers"]
 formats = report["formats"]
 names = list(dict.fromkeys(t["tool"] for f in formats for t in f["tools"]))
 fig, (top, bottom) = plt.subplots(
-    2, 1, figsize=(10, 4 + 0.55 * len(formats)), gridspec_kw={"height_ratios": [1, 0.3 * len(formats)]}
+    2, 1, figsize=(10, 6 + 0.55 * len(formats)), gridspec_kw={"height_ratios": [1, 0.3 * len(formats)]}
 )
-top.barh([r["tool"] for r in rows], [r["lines_per_second"] for r in rows], color="#4c72b0")
-for i, r in enumerate(rows):
-    top.text(r["lines_per_second"], i, f" {r['lines_per_second']:,.0f}", va="center", fontsize=8)
-top.set_xlabel(f"lines/s, {report['lines']:,} nginx lines, every peer (2-core machine)")
+tools = list(dict.fromkeys(t["tool"] for p in peers for t in p["tools"] if t.get("lines_per_second")))
+bar = 0.8 / len(peers)
+for k, p in enumerate(peers):
+    speed = {t["tool"]: t.get("lines_per_second") or 0 for t in p["tools"]}
+    top.barh([i + k * bar for i in range(len(tools))], [speed.get(t, 0) for t in tools], bar, label=p["corpus"])
+top.set_yticks([i + bar * (len(peers) - 1) / 2 for i in range(len(tools))], tools)
+top.set_xscale("log")
+top.set_xlabel(f"lines/s (log scale), {report['lines']:,} lines, every peer (2-core machine)")
+top.legend(fontsize=8, loc="lower right")
 top.invert_yaxis()
 height = 0.8 / max(1, len(names))
 for k, name in enumerate(names):
@@ -113,12 +124,39 @@ BASELINES: list[Tool] = [
     ("GNU sed (IPv4 only)", ["sed", "-E", f"s/{IPV4}/0.0.0.0/g"], False),
     ("perl (IPv4 only)", ["perl", "-pe", f"s/{IPV4}/0.0.0.0/g"], False),
 ]
+# The physical limit beside them: moving the bytes, and finding the line ends (GNU wc counts them with memchr).
+LIMITS: list[Tool] = [
+    ("cat (copy only)", ["cat"], False),
+    ("wc -l (memchr line split)", ["wc", "-l"], False),
+]
+PEER_CORPORA = ("nginx", "nginx_fresh")
+LIMITS_NAMES = {name for name, _, _ in LIMITS}
+WHOLE_LINES_CHECK = 2_000  # lines each tool filters once before the timed rounds, to prove it writes whole lines
+
+
+def writes_whole_lines(command: list[str] | str, corpus: Path, shell: bool) -> bool:
+    """Whether the tool writes one line per input line on the corpus's first lines (a peer that printed only a
+    field, or dropped lines, would look faster than it is)."""
+    with corpus.open("rb") as fh:
+        head = b"".join(line for _, line in zip(range(WHOLE_LINES_CHECK), fh, strict=False))
+    if isinstance(command, str):  # a shell command names the corpus itself: feed the head as a file instead
+        command = command.replace(f"'{corpus}'", "-")
+    proc = subprocess.run(command, input=head, capture_output=True, shell=shell)
+    return proc.returncode == 0 and proc.stdout.count(b"\n") == head.count(b"\n")
 
 
 def alternated(tools: list[Tool], corpus: Path, rounds: int, lines: int) -> list[dict[str, object]]:
     """Each tool's median over `rounds` rounds in which the tools take turns: on a shared machine whose speed drifts
     within minutes, one run per tool in sequence compares the tools and the minute they ran in."""
     runs: dict[str, list[float]] = {name: [] for name, _, _ in tools}
+    whole = {
+        name: writes_whole_lines(command, corpus, shell) for name, command, shell in tools if name not in LIMITS_NAMES
+    }
+    for name, ok in whole.items():
+        if not ok:
+            print(f"  {name}: does not write one line per input line; left out of the table", file=sys.stderr)
+            tools = [tool for tool in tools if tool[0] != name]
+            runs.pop(name)
     for _ in range(rounds):
         for name, command, shell in tools:
             seconds = timed(command, corpus, shell)
@@ -126,7 +164,7 @@ def alternated(tools: list[Tool], corpus: Path, rounds: int, lines: int) -> list
                 runs[name].append(seconds)
     size = corpus.stat().st_size
     rows: list[dict[str, object]] = []
-    for name, _, _ in tools:
+    for name in runs:
         seconds = statistics.median(runs[name]) if len(runs[name]) == rounds else None
         row: dict[str, object] = {"tool": name, "seconds": seconds, "runs": runs[name]}
         if seconds:
@@ -138,12 +176,12 @@ def alternated(tools: list[Tool], corpus: Path, rounds: int, lines: int) -> list
 def print_table(rows: list[dict[str, object]], against: str, label: str) -> None:
     """The rows, with each tool's speed as a multiple of the tool named `against` (headed `x <label>`)."""
     reference = next((r.get("lines_per_second") for r in rows if r["tool"] == against), None)
-    print(f"{'tool':<24} {'seconds':>8} {'lines/s':>10} {'MB/s':>7} {'x ' + label:>9}")
+    print(f"{'tool':<26} {'seconds':>8} {'lines/s':>10} {'MB/s':>7} {'x ' + label:>9}")
     for row in rows:
         lps = row.get("lines_per_second")
         ratio = f"{lps / reference:>8.2f}x" if lps and reference else f"{'-':>9}"
         text = f"{row['seconds']:>8.2f} {lps:>10,.0f} {row['mb_per_second']:>7.1f}" if lps else f"{'n/a':>8}"
-        print(f"{row['tool']:<24} {text} {ratio}")
+        print(f"{row['tool']:<26} {text} {ratio}")
 
 
 def write_corpus(kind: str, lines: int, path: Path) -> Path:
@@ -170,19 +208,23 @@ def main() -> None:
     if not key.exists():
         key.write_bytes(os.urandom(32))
         key.chmod(0o600)
-    corpus = write_corpus("nginx", args.lines, args.out / "nginx.log")
-    size = corpus.stat().st_size
     runner = args.out / "vrl_runner.py"
     runner.write_text(VRL_RUNNER)
-    tools = [
-        *pseudolog_tools(binary, key, corpus),
-        ("anonip", [str(PEERS / "bin" / "anonip")], False),
-        ("Vector VRL (pyvrl)", [str(peers), str(runner), VRL_PROGRAM], False),
-        *BASELINES,
-    ]
-    print(f"{args.lines:,} nginx lines, {size / 1e6:.1f} MB, median of {args.rounds} alternated rounds")
-    results = alternated(tools, corpus, args.rounds, args.lines)
-    print_table(results, "anonip", "anonip")
+    peer_tables = []
+    for kind in PEER_CORPORA:  # values that repeat as real clients do, and values that hardly repeat at all
+        corpus = write_corpus(kind, args.lines, args.out / f"{kind}.log")
+        size = corpus.stat().st_size
+        tools = [
+            *pseudolog_tools(binary, key, corpus),
+            ("anonip", [str(PEERS / "bin" / "anonip")], False),
+            ("Vector VRL (pyvrl)", [str(peers), str(runner), VRL_PROGRAM], False),
+            *BASELINES,
+            *LIMITS,
+        ]
+        print(f"\n{kind}: {args.lines:,} lines, {size / 1e6:.1f} MB, median of {args.rounds} alternated rounds")
+        results = alternated(tools, corpus, args.rounds, args.lines)
+        print_table(results, "anonip", "anonip")
+        peer_tables.append({"corpus": kind, "bytes": size, "tools": results})
     formats = []
     for kind in kinds:
         path = write_corpus(kind, args.format_lines, args.out / f"{kind}-{args.format_lines}.log")
@@ -193,13 +235,7 @@ def main() -> None:
     report = args.out / "results.json"
     report.write_text(
         json.dumps(
-            {
-                "lines": args.lines,
-                "bytes": size,
-                "format_lines": args.format_lines,
-                "tools": results,
-                "formats": formats,
-            },
+            {"lines": args.lines, "format_lines": args.format_lines, "peers": peer_tables, "formats": formats},
             indent=1,
         )
     )

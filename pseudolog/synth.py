@@ -112,6 +112,31 @@ def nginx_lines(count: int, seed: int = 1, distinct: int = 50_000) -> Iterator[s
         )
 
 
+def nginx_fresh_lines(count: int, seed: int = 6) -> Iterator[str]:
+    """nginx lines whose identifiers hardly repeat, so no speed can come from a cache: each line's client, numbers,
+    MAC and IMEI are drawn uniformly from pools of 16 million or more (a million lines hold about a million
+    distinct addresses and two million numbers), one line in three carries two numbers."""
+    rng = random.Random(seed)
+    second = 1795262400
+    for i in range(count):
+        if i % 20 == 0:
+            second += 1
+        n = rng.getrandbits(24)
+        client = _ipv6(n) if n % 7 == 0 else _ipv4(n)
+        first = f"%2B49{rng.randrange(30_000_000, 99_999_999_999)}"
+        second_number = f"0151{rng.randrange(10_000_000, 99_999_999)}"
+        body = f"35{rng.randrange(209_900, 999_999):06d}{rng.getrandbits(20) % 1_000_000:06d}"
+        path = rng.choice(PATHS).format(
+            phone=first, phone2=second_number, mac=f"{rng.getrandbits(48):012x}", imei=body + luhn_digit(body)
+        )
+        if "phone2" not in path and i % 3 == 0:
+            path += f"&cb={second_number}" if "?" in path else f"?cb={second_number}"
+        yield (
+            f'{client} - - [{_clf(second)}] "GET {path} HTTP/1.1" {rng.choice((200, 200, 200, 304, 404))} '
+            f'{rng.randrange(200, 90000)} "-" "{rng.choice(AGENTS)}"\n'
+        )
+
+
 def _clf(epoch: int) -> str:
     import time
 
@@ -178,6 +203,7 @@ def json_lines(count: int, seed: int = 5, distinct: int = 50_000) -> Iterator[st
 
 GENERATORS = {
     "nginx": nginx_lines,
+    "nginx_fresh": nginx_fresh_lines,
     "sip_syslog": syslog_sip_lines,
     "asterisk": asterisk_lines,
     "cdr_csv": cdr_lines,
