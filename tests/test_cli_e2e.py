@@ -99,7 +99,7 @@ def test_stats_is_json_without_values(pseudolog_bin, key_file):
         stdin=NGINX + b'192.0.2.9 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\n',
     )
     stats = orjson.loads(proc.stderr)
-    assert stats["lines_in"] == 2 and stats["lines_out"] == 1 and stats["dropped_retention"] == 1
+    assert stats["lines_in"] == 2 and stats["lines_out"] == 1 and stats["dropped"] == {"retention": 1}
     assert stats["replaced"] == {"ip": 1, "phone": 1}
     assert not any(raw in proc.stderr for raw in (*RAW, b"192.0.2.9"))
     assert key_file.read_bytes().hex() not in proc.stderr.decode()
