@@ -619,7 +619,7 @@ def main(argv: list[str] | None = None) -> None:
     except _CLI_ERRORS as exc:
         if isinstance(exc, OSError) and getattr(exc, "errno", None) == errno.EPIPE:
             _broken_pipe()
-        message = exc.format_message()  # type: ignore[attr-defined]
+        message = _unknown_option_message(exc) or exc.format_message()  # type: ignore[attr-defined]
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `pseudolog`: the help text, as help
             sys.stderr.write(message + "\n")
         elif message:
@@ -634,6 +634,37 @@ def main(argv: list[str] | None = None) -> None:
         say(f"error: internal failure ({type(exc).__name__}); please report it with the command line used")
         sys.exit(EXIT_INTERNAL)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def close_options(typed: str, known: list[str]) -> list[str]:
+    """Options related to what was typed: those it begins (`--key` -> --key-file, --key-fd, --keyring), else
+    near spellings (`--fromat` -> --format). Never a mere shared letter (`--log` is not `--now`)."""
+    import difflib
+
+    stem = typed.split("=", 1)[0]
+    if len(stem.lstrip("-")) >= 2:
+        started = sorted(o for o in known if o.startswith(stem) and o != stem)
+        if started:
+            return started
+    scores = {o: difflib.SequenceMatcher(None, stem.lstrip("-"), o.lstrip("-")).ratio() for o in known}
+    best = max(scores.values(), default=0.0)
+    return sorted(o for o, score in scores.items() if score >= 0.6 and score >= best - 0.1)[:3]
+
+
+def _unknown_option_message(exc: BaseException) -> str | None:
+    if type(exc).__name__ != "NoSuchOption":
+        return None
+    typed = getattr(exc, "option_name", "")
+    ctx = getattr(exc, "ctx", None)
+    if not typed or ctx is None:
+        return None
+    known = [o for p in ctx.command.params for o in (*p.opts, *p.secondary_opts) if o.startswith("--")]
+    known += [o for o in ctx.help_option_names if o.startswith("--")]
+    close = close_options(typed, known)
+    hint = f" (did you mean {', '.join(close)}?)" if close else f"; see: pseudolog {ctx.info_name} --help"
+    if ctx.info_name == "pseudolog":
+        hint = f" (did you mean {', '.join(close)}?)" if close else "; see: pseudolog --help"
+    return f"No such option: {typed}{hint}"
 
 
 def _broken_pipe() -> None:

@@ -183,11 +183,7 @@ def unit(
     from pseudolog.follow.settings import read_config_file
     from pseudolog.follow.unit import UnitSpec, hidden_path_problems, output_write_paths, render_unit
 
-    if os.path.exists(config):
-        values = read_config_file(config)
-    else:
-        values = {}
-        say(f"note: {config} does not exist yet; the unit assumes the defaults (state in /var/lib/pseudolog)")
+    values = read_config_file(config) if os.path.exists(config) else {}
     exe = exec_path or _this_executable()
     if not os.path.isabs(exe):
         raise ConfigError("--exec must be an absolute path")
@@ -215,6 +211,8 @@ def unit(
         supplementary_groups=supplementary_groups,
         watchdog_seconds=seconds,
     )
+    if not os.path.exists(config):  # said after every check, so an error stays the only line
+        say(f"note: {config} does not exist yet; the unit assumes the defaults (state in /var/lib/pseudolog)")
     typer.echo(render_unit(spec), nl=False)
 
 

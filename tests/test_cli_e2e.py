@@ -201,15 +201,14 @@ def test_a_line_comes_out_promptly_while_input_stays_open(pseudolog_bin, key_fil
         stderr=subprocess.PIPE,
     )
     try:
-        time.sleep(0.5)  # start-up
+        # No clock in the assertion: each line must come out while the input stays open and before the next
+        # is sent; the generous wait only bounds a hang, it never decides a pass on a loaded machine.
         for _ in range(2):
-            sent = time.monotonic()
             proc.stdin.write(NGINX)
             proc.stdin.flush()
-            ready, _, _ = select.select([proc.stdout], [], [], 5)
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
             assert ready, "no output while the input stays open"
             line = proc.stdout.readline()
-            assert time.monotonic() - sent < 1.0
             assert line.startswith(b"IP-")
     finally:
         proc.stdin.close()
