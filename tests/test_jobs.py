@@ -15,7 +15,7 @@ from pseudolog.config import FilterOptions
 from pseudolog.core.engine import Engine
 from pseudolog.io import parallel
 from pseudolog.synth import nginx_lines, syslog_sip_lines
-from tests.conftest import KEY, NOW, texts_from
+from tests.conftest import KEY, NOW, examples, texts_from
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_jobs_bounds(pseudolog_bin):
     assert proc.returncode == 2 and b"--jobs" in proc.stderr
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     data=texts_from(["a", "bc", "\n", "\n\n", "x" * 7], max_size=60),
     size=st.integers(min_value=1, max_value=12),
