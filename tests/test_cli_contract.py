@@ -227,6 +227,9 @@ def test_an_unknown_option_suggests_what_it_resembles(pseudolog_bin, typed, sugg
         (("follow", "--backlog", "lots", "--check", "-"), "--backlog"),
         (("run", "--json-field", "x"), "--json-field"),
         (("run", "--region", "XX"), "--region"),
+        (("run", "--format", "nope"), "--format"),
+        (("run", "--on-error", "keep"), "--on-error"),
+        (("keys", "rotate", "--keyring", "/nonexistent/ring", "--ahead", "soon"), "--ahead"),
     ],
 )
 def test_option_errors_name_the_option_with_its_dashes(pseudolog_bin, key_file, args, option):
