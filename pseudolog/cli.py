@@ -11,7 +11,7 @@ import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -64,6 +64,9 @@ from pseudolog.errors import (
 from pseudolog.keyring import Keyring, Secret, WindowKeyMissing, resolve_secret
 from pseudolog.keys import init_key_file
 from pseudolog.timeparse import parse_user_time
+
+if TYPE_CHECKING:
+    from pseudolog.core.engine import Engine
 
 # Usage errors: typer >= 0.2x vendors click and raises its own TyperException subclasses; older typer
 # raises click's. Both carry format_message() and exit_code.
@@ -284,15 +287,16 @@ def run(
         )
 
 
-def _report_unmatched(engine: object, options: FilterOptions) -> None:
-    """A named format that most lines do not fit is a mistake worth one line (counts only)."""
+def _report_unmatched(engine: Engine, options: FilterOptions) -> None:
+    """Lines that do not fit the format the operator named are worth one line (counts only): a wrong
+    --format otherwise passes silently as free text."""
     if options.format in ("auto", "text") and options.log_format is None:
         return
-    unmatched = engine.formats.get("text", 0)  # type: ignore[attr-defined]
+    unmatched = engine.formats.get("text", 0)
     if unmatched:
         named = "the --log-format string" if options.log_format is not None else f"format {options.format}"
         say(
-            f"{unmatched} of {engine.lines_in} line(s) did not match {named} and were scanned as "  # type: ignore[attr-defined]
+            f"{unmatched} of {engine.lines_in} line(s) did not match {named} and were scanned as "
             "free text (check --format; see --stats: unmatched)"
         )
 
