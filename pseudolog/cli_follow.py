@@ -23,7 +23,7 @@ from pseudolog.cli_options import (
     FollowWindowOpt,
     JsonFieldOpt,
     KeepOpt,
-    KeyFileOpt,
+    KeyFileRequiredOpt,
     KeyringOpt,
     LogFormatOpt,
     RetentionOpt,
@@ -44,7 +44,7 @@ def follow(
         typer.Argument(metavar="[INPUT]...", help="Files to follow like tail -F, FIFOs, or - for standard input."),
     ] = None,
     config: ConfigOpt = None,
-    key_file: KeyFileOpt = None,
+    key_file: KeyFileRequiredOpt = None,
     keyring: KeyringOpt = None,
     state_dir: Annotated[
         str | None,

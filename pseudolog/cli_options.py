@@ -26,14 +26,14 @@ KeyFileOpt = Annotated[
         "else $CREDENTIALS_DIRECTORY/pseudolog.key, else a random key for this run only.",
     ),
 ]
-# `lookup` and `spark` refuse a random key: the same option, a help text that says so.
+# `lookup`, `spark` and `follow` refuse a random key: the same option, a help text that says so.
 KeyFileRequiredOpt = Annotated[
     str | None,
     typer.Option(
         "--key-file",
         metavar="PATH",
-        help="Master key file the logs were written with. Else $PSEUDOLOG_KEY_FILE, else "
-        "$CREDENTIALS_DIRECTORY/pseudolog.key; without any of these the command refuses to run.",
+        help="Master key file (32 to 4096 random bytes, or 64 hex digits; mode 0600). Else $PSEUDOLOG_KEY_FILE, "
+        "else $CREDENTIALS_DIRECTORY/pseudolog.key; this command refuses to run with a random key.",
     ),
 ]
 KeyFdOpt = Annotated[

@@ -179,8 +179,12 @@ def test_help_metavars_say_what_to_type(pseudolog_bin, command):
 
 
 def test_help_texts_match_behaviour(pseudolog_bin):
-    lookup = run(pseudolog_bin, "lookup", "--help").stdout.decode()
-    assert "device" in lookup and "random" not in lookup and "refuses" in lookup
+    lookup = " ".join(run(pseudolog_bin, "lookup", "--help").stdout.decode().split())
+    assert "ip, phone, mac, imei or device" in lookup and "refuses to run with a random key" in lookup
+    for command in ("lookup", "follow", "spark"):  # the commands that refuse a random key never offer one
+        text = " ".join(run(pseudolog_bin, command, "--help").stdout.decode().split())
+        assert "else a random key" not in text and "refuses to run with a random key" in text, command
+    assert "else a random key for this run only" in " ".join(run(pseudolog_bin, "run", "-h").stdout.decode().split())
     for command in ("run", "follow"):
         text = " ".join(run(pseudolog_bin, command, "--help").stdout.decode().split())
         assert "device" in text and "text" in text.split("--json-field", 1)[1].split("--", 1)[0]
