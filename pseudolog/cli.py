@@ -43,8 +43,8 @@ from pseudolog.config import (
     DEFAULT_REGION,
     DEFAULT_WINDOW,
     FilterOptions,
+    filter_options,
     parse_duration,
-    parse_json_fields,
     parse_keep,
     parse_region,
 )
@@ -125,31 +125,6 @@ def _announce_ephemeral(key: Secret) -> None:
             "no key configured (--key-file, PSEUDOLOG_KEY_FILE or a systemd credential); using a random key "
             "for this run: pseudonyms are consistent within it and unlinkable to other runs"
         )
-
-
-def _filter_options(
-    window: str,
-    retention: str | None,
-    region: str,
-    format: str,
-    log_format: str | None,
-    max_line: int,
-    keep: list[str] | None,
-    ip_style: str,
-    **extra: object,
-) -> FilterOptions:
-    """The filter options `run` and `spark` share, parsed and validated in one place."""
-    return FilterOptions(
-        window=parse_duration(window, option="--window", allow_none=True),
-        retention=parse_duration(retention, option="--retention") if retention is not None else None,
-        region=parse_region(region),
-        format=format,
-        log_format=log_format,
-        max_line=max_line,
-        keep=parse_keep(keep or []),
-        ip_style=ip_style,
-        **extra,  # type: ignore[arg-type]
-    )
 
 
 def _time_option(value: str | None, option: str) -> float | None:
@@ -238,16 +213,16 @@ def run(
     from pseudolog.io.streams import check_inputs, pump
     from pseudolog.stats import summary, to_json
 
-    options = _filter_options(
-        window,
-        retention,
-        region,
-        format,
-        log_format,
-        max_line,
-        keep,
-        ip_style,
-        json_fields=parse_json_fields(json_field or []),
+    options = filter_options(
+        window=window,
+        retention=retention,
+        region=region,
+        format=format,
+        log_format=log_format,
+        max_line=max_line,
+        keep=keep or [],
+        ip_style=ip_style,
+        json_field=json_field or [],
         on_error=on_error,
     )
     fixed_now = _time_option(now, "--now")
@@ -494,7 +469,16 @@ def spark(
     if len(paths) < 2:
         raise ConfigError("spark needs at least one INPUT and an OUTPUT_DIR")
     *inputs, output_dir = paths
-    options = _filter_options(window, retention, region, format, log_format, max_line, keep, ip_style)
+    options = filter_options(
+        window=window,
+        retention=retention,
+        region=region,
+        format=format,
+        log_format=log_format,
+        max_line=max_line,
+        keep=keep or [],
+        ip_style=ip_style,
+    )
     from pseudolog.core.engine import make_format_step
 
     make_format_step(options)  # an unknown format fails here, before Spark starts

@@ -63,6 +63,9 @@ def format_size(size: int) -> str:
     return f"{size} bytes"
 
 
+_DEFAULT_WINDOW_SECONDS = parse_duration(DEFAULT_WINDOW, option="--window")
+
+
 def parse_region(text: str) -> str:
     """A two-letter region code as phonenumbers knows it (DE, AT, CH, GB, US, ...)."""
     import phonenumbers
@@ -77,7 +80,7 @@ def parse_region(text: str) -> str:
 class FilterOptions:
     """Everything that decides what the pure line processor writes for a line."""
 
-    window: int | None = 86400  # DEFAULT_WINDOW
+    window: int | None = _DEFAULT_WINDOW_SECONDS
     retention: int | None = None
     region: str = DEFAULT_REGION
     format: str = "auto"
@@ -121,6 +124,35 @@ def parse_json_fields(values: list[str]) -> tuple[tuple[str, str], ...]:
             raise ConfigError(f"--json-field: expected KEY=KIND with KIND one of {', '.join(KINDS)}, text")
         rules.append((key.strip(), kind.strip()))
     return tuple(rules)
+
+
+def filter_options(
+    *,
+    window: str = DEFAULT_WINDOW,
+    retention: str | None = None,
+    region: str = DEFAULT_REGION,
+    format: str = "auto",
+    log_format: str | None = None,
+    max_line: int = DEFAULT_MAX_LINE,
+    keep: list[str] | tuple[str, ...] = (),
+    ip_style: str = "token",
+    json_field: list[str] | tuple[str, ...] = (),
+    on_error: str = "mask",
+) -> FilterOptions:
+    """FilterOptions from the options as typed (`run`, `spark` and `follow`'s settings alike), each parsed
+    and checked in one place, errors naming the option."""
+    return FilterOptions(
+        window=parse_duration(window, option="--window", allow_none=True),
+        retention=parse_duration(retention, option="--retention") if retention is not None else None,
+        region=parse_region(region),
+        format=format,
+        log_format=log_format,
+        max_line=max_line,
+        keep=parse_keep(list(keep)),
+        ip_style=ip_style,
+        json_fields=parse_json_fields(list(json_field)),
+        on_error=on_error,
+    )
 
 
 DEFAULTS = FilterOptions()

@@ -16,11 +16,8 @@ from pseudolog.config import (
     DEFAULT_REGION,
     DEFAULT_WINDOW,
     FilterOptions,
-    parse_duration,
+    filter_options,
     parse_interval,
-    parse_json_fields,
-    parse_keep,
-    parse_region,
 )
 from pseudolog.errors import ConfigError
 
@@ -54,16 +51,16 @@ class FollowSettings:
     status_interval: float = 10.0
 
     def filter_options(self) -> FilterOptions:
-        return FilterOptions(
-            window=parse_duration(self.window, option="--window", allow_none=True),
-            retention=parse_duration(self.retention, option="--retention") if self.retention else None,
-            region=parse_region(self.region),
+        return filter_options(
+            window=self.window,
+            retention=self.retention,
+            region=self.region,
             format=self.format,
             log_format=self.log_format,
             max_line=self.max_line,
-            keep=parse_keep(list(self.keep)),
+            keep=self.keep,
             ip_style=self.ip_style,
-            json_fields=parse_json_fields(list(self.json_field)),
+            json_field=self.json_field,
             on_error=self.on_error,
         )
 
