@@ -80,3 +80,11 @@ def test_metavars_say_what_to_type(name, cmd):
     for param in cmd.params:
         if param.param_type_name == "option" and not param.is_flag:
             assert param.metavar and (param.metavar.isupper() or "|" in param.metavar), (name, param.opts)
+
+
+def test_readme_lists_every_pseudonym_prefix():
+    from pseudolog.pseudonym import PREFIXES
+
+    listed = re.search(r"# PREFIX: ([A-Z, ]+)", README)
+    assert listed is not None
+    assert [p.strip() for p in listed.group(1).split(",")] == list(PREFIXES.values())
