@@ -5,6 +5,7 @@ Streams DISTINCT lines, each with a new IPv4 address and a new phone number, thr
 DISTINCT.
 """
 
+import argparse
 import os
 import resource
 import shutil
@@ -19,11 +20,16 @@ LINES = {
 }
 
 
-def main() -> None:
-    distinct = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
-    shape = sys.argv[2] if len(sys.argv) > 2 else "text"
-    if shape not in LINES:
-        sys.exit(f"unknown line shape {shape!r}: text or nginx")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="memory.py", description="Peak RSS of the installed `pseudolog run` over DISTINCT new identifiers."
+    )
+    parser.add_argument(
+        "distinct", metavar="DISTINCT", type=int, nargs="?", default=10_000_000, help="lines (default 10,000,000)"
+    )
+    parser.add_argument("shape", metavar="SHAPE", nargs="?", default="text", choices=sorted(LINES), help="%(choices)s")
+    args = parser.parse_args(argv)
+    distinct, shape = args.distinct, args.shape
     binary = shutil.which("pseudolog") or sys.exit("pseudolog is not installed")
     with tempfile.TemporaryDirectory() as tmp:
         key = os.path.join(tmp, "key")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import signal
+import stat
 import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -16,20 +20,53 @@ from pseudolog.cache import spare_the_collector
 from pseudolog.cli_follow import follow, unit
 from pseudolog.cli_options import (
     ClockNowOpt,
+    FormatOpt,
+    InputsArg,
     IpStyleOpt,
+    JsonFieldOpt,
     KeepOpt,
     KeyFdOpt,
     KeyFileOpt,
+    KeyFileRequiredOpt,
     KeyringOpt,
+    LogFormatOpt,
+    MaxLineOpt,
+    NowOpt,
+    OnErrorOpt,
     RegionOpt,
+    RetentionOpt,
     WindowOpt,
     say,
 )
-from pseudolog.config import FilterOptions, parse_duration, parse_json_fields, parse_keep, parse_region
-from pseudolog.errors import ConfigError, KeyMaterialError, PseudologError
-from pseudolog.keyring import Keyring, WindowKeyMissing, open_keyring
-from pseudolog.keys import MasterKey, init_key_file, resolve_master_key
+from pseudolog.config import (
+    DEFAULT_MAX_LINE,
+    DEFAULT_REGION,
+    DEFAULT_WINDOW,
+    FilterOptions,
+    filter_options,
+    parse_duration,
+    parse_keep,
+    parse_region,
+)
+from pseudolog.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES,
+    EXIT_FOUND,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_IO,
+    ConfigError,
+    InputError,
+    KeyMaterialError,
+    OutputError,
+    PseudologError,
+)
+from pseudolog.keyring import Keyring, Secret, WindowKeyMissing, resolve_secret
+from pseudolog.keys import init_key_file
 from pseudolog.timeparse import parse_user_time
+
+if TYPE_CHECKING:
+    from pseudolog.core.engine import Engine
 
 # Usage errors: typer >= 0.2x vendors click and raises its own TyperException subclasses; older typer
 # raises click's. Both carry format_message() and exit_code.
@@ -43,50 +80,51 @@ try:  # pragma: no cover - depends on the installed typer
 except ImportError:  # pragma: no cover
     pass
 
+_EXIT_TABLE = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES)
+_HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="pseudolog",
     help="Replace IPs, phone numbers and device ids in logs with keyed pseudonyms; drop lines past retention.",
-    add_completion=False,
+    epilog=f"Exit codes:\n\n\b\n{_EXIT_TABLE}",
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=_HELP_OPTIONS,
 )
-keys_app = typer.Typer(help="Create and manage pseudonymisation keys.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Create and manage pseudonymisation keys.", no_args_is_help=True, context_settings=_HELP_OPTIONS
+)
 app.add_typer(keys_app, name="keys")
 
 
-def _announce_ephemeral(key: MasterKey) -> None:
+def _secret(
+    key_file: str | None,
+    key_fd: int | None,
+    keyring: str | None,
+    window: int | None,
+    needs_fixed_key: str | None = None,
+) -> Secret:
+    """Key resolution for every command (one function in the library: resolve_secret)."""
+    return resolve_secret(
+        key_file=key_file,
+        key_fd=key_fd,
+        keyring=keyring,
+        window=window,
+        environ=os.environ,
+        warn=say,
+        needs_fixed_key=needs_fixed_key,
+    )
+
+
+def _announce_ephemeral(key: Secret) -> None:
     """Said once, after every option has been checked, so an error is still the only line."""
     if key.ephemeral:
         say(
             "no key configured (--key-file, PSEUDOLOG_KEY_FILE or a systemd credential); using a random key "
             "for this run: pseudonyms are consistent within it and unlinkable to other runs"
         )
-
-
-def _filter_options(
-    window: str,
-    retention: str | None,
-    region: str,
-    format: str,
-    log_format: str | None,
-    max_line: int,
-    keep: list[str] | None,
-    ip_style: str,
-    **extra: object,
-) -> FilterOptions:
-    """The filter options `run` and `spark` share, parsed and validated in one place."""
-    return FilterOptions(
-        window=parse_duration(window, option="--window", allow_none=True),
-        retention=parse_duration(retention, option="--retention") if retention is not None else None,
-        region=parse_region(region),
-        format=format,
-        log_format=log_format,
-        max_line=max_line,
-        keep=parse_keep(keep or []),
-        ip_style=ip_style,
-        **extra,  # type: ignore[arg-type]
-    )
 
 
 def _time_option(value: str | None, option: str) -> float | None:
@@ -98,42 +136,75 @@ def _time_option(value: str | None, option: str) -> float | None:
         raise ConfigError(f"{option}: cannot read timestamp {value!r}; use ISO 8601 or epoch seconds") from None
 
 
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _input_identities(files: list[str]) -> list[tuple[str, os.stat_result]]:
+    """(name, stat) of every input that exists, standard input included (`< same.log`)."""
+    found = []
+    for name in files or ["-"]:
+        try:
+            info = os.fstat(0) if name == "-" else os.stat(name)
+        except OSError:
+            continue
+        found.append((name, info))
+    return found
+
+
+def open_output(output: str | None, files: list[str], append: bool) -> tuple[BinaryIO, bool]:
+    """The output stream, and whether to close it. An output that is one of the inputs (same device and
+    inode) is refused before anything is truncated: `run -o same.log same.log` would empty it."""
+    if output is None or output == "-":
+        return sys.stdout.buffer, False
+    inputs = _input_identities(files)
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_APPEND if append else 0), 0o640)
+    except OSError as exc:
+        raise OutputError(f"cannot write output {output}: {exc.strerror}") from None
+    info = os.fstat(fd)
+    for name, seen in inputs:
+        if _same_file(info, seen) and stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            shown = "standard input" if name == "-" else f"input {name}"
+            raise ConfigError(f"-o/--output {output} is {shown}; writing it would destroy it: choose another file")
+    if not append and stat.S_ISREG(info.st_mode):
+        os.ftruncate(fd, 0)
+    return os.fdopen(fd, "wb"), True
+
+
 @app.command()
 def run(
-    inputs: Annotated[list[str] | None, typer.Argument(help="Log files; standard input when none or '-'.")] = None,
-    output: Annotated[str | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+    inputs: InputsArg = None,
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", metavar="PATH", help="Write here instead of stdout (replaces its content)."),
+    ] = None,
+    append: Annotated[
+        bool, typer.Option("-a", "--append", help="With -o: append to the file instead of replacing its content.")
+    ] = False,
     key_file: KeyFileOpt = None,
     key_fd: KeyFdOpt = None,
     keyring: KeyringOpt = None,
-    format: Annotated[
-        str, typer.Option("--format", help="Log format name (see 'pseudolog formats'), 'auto' or 'text'.")
-    ] = "auto",
-    log_format: Annotated[
-        str | None, typer.Option("--log-format", help="An nginx log_format or Apache LogFormat string.")
-    ] = None,
-    window: WindowOpt = "1d",
-    retention: Annotated[
-        str | None, typer.Option("--retention", help="Drop lines older than this (e.g. 7d); default: keep all.")
-    ] = None,
-    now: Annotated[
-        str | None, typer.Option("--now", help="Reference time for retention and undated lines; default: clock.")
-    ] = None,
-    region: RegionOpt = "DE",
-    stats: Annotated[bool, typer.Option("--stats", help="Print a JSON summary on stderr at the end.")] = False,
-    max_line: Annotated[
-        int, typer.Option("--max-line", help="Longest line held whole, in bytes; longer ones are segmented.")
-    ] = 1 << 20,
+    format: FormatOpt = "auto",
+    log_format: LogFormatOpt = None,
+    window: WindowOpt = DEFAULT_WINDOW,
+    retention: RetentionOpt = None,
+    now: NowOpt = None,
+    region: RegionOpt = DEFAULT_REGION,
+    stats: Annotated[
+        bool, typer.Option("--stats", help="Print a JSON summary on stderr at the end (counts only).")
+    ] = False,
+    max_line: MaxLineOpt = DEFAULT_MAX_LINE,
     keep: KeepOpt = None,
     ip_style: IpStyleOpt = "token",
-    json_field: Annotated[
-        list[str] | None,
-        typer.Option("--json-field", help="JSON lines: KEY=KIND reads that key's values as ip, phone, mac, imei."),
-    ] = None,
-    on_error: Annotated[
-        str, typer.Option("--on-error", help="A line that fails internally: mask its digit/hex runs, or drop it.")
-    ] = "mask",
+    json_field: JsonFieldOpt = None,
+    on_error: OnErrorOpt = "mask",
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Worker processes for file inputs; output stays in input order.")
+        int,
+        typer.Option(
+            "--jobs", "-j", metavar="N", help="Worker processes for file inputs; output stays in input order."
+        ),
     ] = 1,
 ) -> None:
     """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
@@ -142,63 +213,84 @@ def run(
     from pseudolog.io.streams import check_inputs, pump
     from pseudolog.stats import summary, to_json
 
-    options = _filter_options(
-        window,
-        retention,
-        region,
-        format,
-        log_format,
-        max_line,
-        keep,
-        ip_style,
-        json_fields=parse_json_fields(json_field or []),
+    options = filter_options(
+        window=window,
+        retention=retention,
+        region=region,
+        format=format,
+        log_format=log_format,
+        max_line=max_line,
+        keep=keep or [],
+        ip_style=ip_style,
+        json_field=json_field or [],
         on_error=on_error,
     )
     fixed_now = _time_option(now, "--now")
     if not 1 <= jobs <= 256:
         raise ConfigError("--jobs must be between 1 and 256")
+    if append and output in (None, "-"):
+        raise ConfigError("-a/--append needs -o/--output FILE")
     files = list(inputs or [])
     total = check_inputs(files)
-    ring = open_keyring(keyring, options.window, key_file, key_fd)
-    key = resolve_master_key(key_file, dict(os.environ), key_fd) if ring is None else None
-    engine = Engine(options, ring if ring is not None else key.secret)
+    key = _secret(key_file, key_fd, keyring, options.window)
+    engine = Engine(options, key.material)
     spare_the_collector()
     clock = (lambda: fixed_now) if fixed_now is not None else time.time
-    sink: BinaryIO
-    if output is None or output == "-":
-        sink, close_sink = sys.stdout.buffer, False
-    else:
-        try:
-            sink, close_sink = open(output, "wb"), True  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise ConfigError(f"cannot write output {output}: {exc.strerror}") from None
-    if key is not None:
-        _announce_ephemeral(key)
+    sink, close_sink = open_output(output, files, append)
+    _announce_ephemeral(key)
     show = progress.wanted(files, total)
     try:
         with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
             if jobs > 1:
                 from pseudolog.io.parallel import pump_parallel
 
-                totals = pump_parallel(engine, ring or key.secret, files, sink, clock(), jobs, advance)
+                totals = pump_parallel(engine, key.material, files, sink, clock(), jobs, advance)
             else:
                 totals = pump(engine, files, sink, clock, advance)
     finally:
         if close_sink:
             sink.close()
     if stats:
-        source = "keyring" if key is None else "ephemeral" if key.ephemeral else "file"
-        sys.stderr.buffer.write(to_json(summary(engine, totals, source)))
+        sys.stderr.buffer.write(to_json(summary(engine, totals, key.source)))
         sys.stderr.flush()
+    _report_unmatched(engine, options)
     if engine.missing_window_keys:
-        say(
-            f"{engine.missing_window_keys} line(s) fell in windows without a keyring key and were masked "
-            "(create keys ahead with: pseudolog keys rotate --ahead 2d)"
-        )
+        _report_missing_window_keys(engine.missing_window_keys, key.material, clock())
     if engine.errors > engine.missing_window_keys:
         say(
             f"{engine.errors - engine.missing_window_keys} line(s) could not be processed and were masked (see --stats)"
         )
+
+
+def _report_unmatched(engine: Engine, options: FilterOptions) -> None:
+    """Lines that do not fit the format the operator named are worth one line (counts only): a wrong
+    --format otherwise passes silently as free text."""
+    if options.format in ("auto", "text") and options.log_format is None:
+        return
+    unmatched = engine.formats.get("text", 0)
+    if unmatched:
+        named = "the --log-format string" if options.log_format is not None else f"format {options.format}"
+        say(
+            f"{unmatched} of {engine.lines_in} line(s) did not match {named} and were scanned as "
+            "free text (check --format; see --stats: unmatched)"
+        )
+
+
+def _report_missing_window_keys(count: int, ring: bytes | Keyring, now: float) -> None:
+    """Lines whose window has no keyring key were masked. A past window's key was pruned (after retention)
+    or never created, and nothing can bring it back; only a coming window can still get a key ahead."""
+    missing = ring.missing_windows if isinstance(ring, Keyring) else set()
+    length = ring.window_length if isinstance(ring, Keyring) else 0
+    past = any(start + length <= now for start in missing)
+    ahead = any(start + length > now for start in missing)
+    what = f"{count} line(s) fell in windows that have no key in the keyring and were masked (every digit/hex run"
+    what += " replaced by MASKED; their identifiers cannot be recovered or linked)"
+    reasons = []
+    if past or not missing:
+        reasons.append("a past window's key was pruned after retention or never created")
+    if ahead:
+        reasons.append("for coming windows, create keys ahead with: pseudolog keys rotate --ahead 2d")
+    say(f"{what}: {'; '.join(reasons)}")
 
 
 app.command()(follow)
@@ -207,14 +299,17 @@ app.command()(unit)
 
 @app.command()
 def lookup(
-    kind: Annotated[str, typer.Argument(help="ip, phone, mac or imei.")],
-    value: Annotated[str, typer.Argument(help="The identifier as it would appear in a log.")],
-    at: Annotated[str, typer.Option("--at", help="Timestamp of the line (ISO 8601 or epoch seconds).")],
-    key_file: KeyFileOpt = None,
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="ip, phone, mac, imei or device.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="The identifier as it would appear in a log.")],
+    at: Annotated[
+        str,
+        typer.Option("--at", metavar="TIMESTAMP", help="Timestamp of the line (ISO 8601, a date or epoch seconds)."),
+    ],
+    key_file: KeyFileRequiredOpt = None,
     key_fd: KeyFdOpt = None,
     keyring: KeyringOpt = None,
-    window: WindowOpt = "1d",
-    region: RegionOpt = "DE",
+    window: WindowOpt = DEFAULT_WINDOW,
+    region: RegionOpt = DEFAULT_REGION,
     keep: KeepOpt = None,
     ip_style: IpStyleOpt = "token",
 ) -> None:
@@ -229,16 +324,15 @@ def lookup(
     window_seconds = parse_duration(window, option="--window", allow_none=True)
     stamp = _time_option(at, "--at")
     assert stamp is not None
-    ring = open_keyring(keyring, window_seconds, key_file, key_fd)
-    if ring is not None:
-        secret: bytes | Keyring = ring
-    else:
-        key = resolve_master_key(key_file, dict(os.environ), key_fd)
-        if key.ephemeral:
-            raise ConfigError("lookup needs the key the logs were written with: give --key-file, --key-fd or --keyring")
-        secret = key.secret
+    secret = _secret(
+        key_file,
+        key_fd,
+        keyring,
+        window_seconds,
+        "lookup needs the key the logs were written with: give --key-file, --key-fd or --keyring",
+    )
     try:
-        token = lookup_token(kind.lower(), value, stamp, secret, window_seconds, parse_region(region), style)
+        token = lookup_token(kind.lower(), value, stamp, secret.material, window_seconds, parse_region(region), style)
     except WindowKeyMissing:
         raise KeyMaterialError(
             "the keyring has no key for that window: it was pruned (its pseudonyms can no longer be linked to "
@@ -249,18 +343,17 @@ def lookup(
 
 @app.command()
 def scan(
-    inputs: Annotated[list[str] | None, typer.Argument(help="Log files; standard input when none or '-'.")] = None,
-    format: Annotated[str, typer.Option("--format", help="Log format name, 'auto' or 'text'.")] = "auto",
-    log_format: Annotated[
-        str | None, typer.Option("--log-format", help="An nginx log_format or Apache LogFormat string.")
-    ] = None,
-    region: RegionOpt = "DE",
+    inputs: InputsArg = None,
+    format: FormatOpt = "auto",
+    log_format: LogFormatOpt = None,
+    region: RegionOpt = DEFAULT_REGION,
     show_values: Annotated[
         bool, typer.Option("--show-values", help="Also print each raw value found (off: kind and place only).")
     ] = False,
-    max_line: Annotated[int, typer.Option("--max-line", help="Longest line held whole, in bytes.")] = 1 << 20,
+    max_line: MaxLineOpt = DEFAULT_MAX_LINE,
 ) -> None:
-    """Report raw identifiers (kind, line, column); exit 1 if any is found, 0 if none."""
+    """Report raw identifiers (kind, line, column). Exit 0: none found; 1: some found; 3: an input could
+    not be read (the others are still scanned)."""
     from pseudolog.io.streams import check_inputs
     from pseudolog.scan import Scanner
 
@@ -268,31 +361,47 @@ def scan(
         window=None, region=parse_region(region), format=format, log_format=log_format, max_line=max_line
     )
     files = list(inputs or [])
-    check_inputs(files)
     scanner = Scanner(options)
     count = 0
+    unreadable = 0
     kinds: dict[str, int] = {}
     out = sys.stdout
-    for finding in scanner.scan(files, time.time()):
-        count += 1
-        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
-        shown = " " + finding.value.decode("utf-8", "backslashreplace") if show_values and finding.value else ""
-        out.write(f"{finding.source}:{finding.line}:{finding.column}: {finding.kind}{shown}\n")
+    for name in files or ["-"]:
+        try:
+            if name != "-":
+                check_inputs([name])
+            for finding in scanner.scan([name], time.time()):
+                count += 1
+                kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+                shown = " " + finding.value.decode("utf-8", "backslashreplace") if show_values and finding.value else ""
+                out.write(f"{finding.source}:{finding.line}:{finding.column}: {finding.kind}{shown}\n")
+        except InputError as exc:
+            unreadable += 1
+            out.flush()
+            say(f"error: {exc}; going on with the next input")
+        except OSError as exc:
+            unreadable += 1
+            out.flush()
+            say(f"error: cannot read input {name}: {exc.strerror}; going on with the next input")
     out.flush()
+    detail = ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
+    found = f"{count} raw identifier(s) found ({detail})" if count else "no raw identifiers found"
+    if unreadable:
+        say(f"scan: {found} in the inputs that could be read; {unreadable} input(s) could not be read")
+        raise typer.Exit(EXIT_IO)
+    say(f"scan: {found}")
     if count:
-        detail = ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
-        say(f"scan: {count} raw identifier(s) found ({detail})")
-        raise typer.Exit(1)
-    say("scan: no raw identifiers found")
+        raise typer.Exit(EXIT_FOUND)
 
 
 @app.command()
 def bench(
-    lines: Annotated[int, typer.Option("--lines", help="Lines per generated corpus.")] = 200_000,
+    lines: Annotated[int, typer.Option("--lines", metavar="N", help="Lines per generated corpus.")] = 200_000,
     corpus: Annotated[
         list[str] | None,
         typer.Option(
             "--corpus",
+            metavar="NAME",
             help="A corpus: nginx, sip_syslog, asterisk, cdr_csv, json_lines, or any built-in format's name "
             "(see 'pseudolog formats'); repeatable. Default: the first five.",
         ),
@@ -328,23 +437,29 @@ def bench(
 
 @app.command()
 def spark(
-    paths: Annotated[list[str], typer.Argument(help="Input text files (any Hadoop file system), then OUTPUT_DIR.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT... OUTPUT_DIR", help="Input text files (any Hadoop file system), then OUTPUT_DIR."
+        ),
+    ],
     master: Annotated[
-        str | None, typer.Option("--master", help="Spark master URL (local[2], spark://..., yarn); default: Spark's.")
+        str | None,
+        typer.Option(
+            "--master", metavar="URL", help="Spark master URL (local[2], spark://..., yarn); default: Spark's."
+        ),
     ] = None,
-    key_file: KeyFileOpt = None,
+    key_file: KeyFileRequiredOpt = None,
     key_fd: KeyFdOpt = None,
-    format: Annotated[str, typer.Option("--format", help="Log format name, 'auto' or 'text'.")] = "auto",
-    log_format: Annotated[
-        str | None, typer.Option("--log-format", help="An nginx log_format or Apache LogFormat string.")
-    ] = None,
-    window: WindowOpt = "1d",
-    retention: Annotated[str | None, typer.Option("--retention", help="Drop lines older than this.")] = None,
-    now: Annotated[str | None, typer.Option("--now", help="Reference time; default: when the job starts.")] = None,
-    region: RegionOpt = "DE",
+    format: FormatOpt = "auto",
+    log_format: LogFormatOpt = None,
+    window: WindowOpt = DEFAULT_WINDOW,
+    retention: RetentionOpt = None,
+    now: NowOpt = None,
+    region: RegionOpt = DEFAULT_REGION,
     keep: KeepOpt = None,
     ip_style: IpStyleOpt = "token",
-    max_line: Annotated[int, typer.Option("--max-line", help="Longest line held whole, in bytes.")] = 1 << 20,
+    max_line: MaxLineOpt = DEFAULT_MAX_LINE,
 ) -> None:
     """Run the same line processing as 'run' on Apache Spark: INPUT... OUTPUT_DIR (part files)."""
     from pseudolog.spark import require_pyspark, run_job
@@ -354,13 +469,23 @@ def spark(
     if len(paths) < 2:
         raise ConfigError("spark needs at least one INPUT and an OUTPUT_DIR")
     *inputs, output_dir = paths
-    options = _filter_options(window, retention, region, format, log_format, max_line, keep, ip_style)
+    options = filter_options(
+        window=window,
+        retention=retention,
+        region=region,
+        format=format,
+        log_format=log_format,
+        max_line=max_line,
+        keep=keep or [],
+        ip_style=ip_style,
+    )
     from pseudolog.core.engine import make_format_step
 
     make_format_step(options)  # an unknown format fails here, before Spark starts
-    key = resolve_master_key(key_file, dict(os.environ), key_fd)
-    if key.ephemeral:
-        raise ConfigError("spark needs a key shared by all executors: give --key-file or --key-fd")
+    key = _secret(
+        key_file, key_fd, None, options.window, "spark needs a key shared by all executors: give --key-file or --key-fd"
+    )
+    assert isinstance(key.material, bytes)
     if "://" not in output_dir and os.path.exists(output_dir):
         raise ConfigError(f"output directory {output_dir} exists already")
     fixed_now = _time_option(now, "--now") or time.time()
@@ -375,7 +500,7 @@ def spark(
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     try:
-        stats = run_job(session, inputs, output_dir, options, key.secret, fixed_now)
+        stats = run_job(session, inputs, output_dir, options, key.material, fixed_now)
     finally:
         session.stop()
     sys.stderr.buffer.write(to_json(stats))
@@ -384,9 +509,13 @@ def spark(
 
 @keys_app.command("rotate")
 def keys_rotate(
-    keyring: Annotated[str, typer.Option("--keyring", help="The keyring directory (created with mode 0700).")],
-    ahead: Annotated[str, typer.Option("--ahead", help="Create keys for windows up to this far ahead.")] = "2d",
-    window: WindowOpt = "1d",
+    keyring: Annotated[
+        str, typer.Option("--keyring", metavar="DIR", help="The keyring directory (created with mode 0700).")
+    ],
+    ahead: Annotated[
+        str, typer.Option("--ahead", metavar="DURATION", help="Create keys for windows up to this far ahead.")
+    ] = "2d",
+    window: WindowOpt = DEFAULT_WINDOW,
     now: ClockNowOpt = None,
 ) -> None:
     """Create random keys for the current and coming windows; existing keys are never replaced."""
@@ -402,9 +531,12 @@ def keys_rotate(
 
 @keys_app.command("prune")
 def keys_prune(
-    keyring: Annotated[str, typer.Option("--keyring", help="The keyring directory.")],
-    retention: Annotated[str, typer.Option("--retention", help="Delete keys of windows that ended this long ago.")],
-    window: WindowOpt = "1d",
+    keyring: Annotated[str, typer.Option("--keyring", metavar="DIR", help="The keyring directory.")],
+    retention: Annotated[
+        str,
+        typer.Option("--retention", metavar="DURATION", help="Delete keys of windows that ended this long ago."),
+    ],
+    window: WindowOpt = DEFAULT_WINDOW,
     now: ClockNowOpt = None,
 ) -> None:
     """Delete the keys of windows past retention: their pseudonyms become permanently unlinkable."""
@@ -417,18 +549,27 @@ def keys_prune(
 
 
 @keys_app.command("init")
-def keys_init(path: Annotated[Path, typer.Argument(help="Where to write the new key (mode 0600).")]) -> None:
+def keys_init(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH", help="Where to write the new key (mode 0600); a missing directory is made with mode 0700."
+        ),
+    ],
+) -> None:
     """Write a new random 32-byte key; refuses to overwrite an existing file."""
-    init_key_file(path)
+    created = init_key_file(path)
+    for directory in created:
+        say(f"created directory {directory} (mode 0700)")
     say(f"wrote a new key to {path}")
 
 
 @app.command()
 def formats() -> None:
-    """List the built-in log formats with a sample line each."""
+    """List the built-in log formats (sorted by name) with a sample line each."""
     from pseudolog.formats.registry import builtin_formats
 
-    for fmt in builtin_formats().values():
+    for _, fmt in sorted(builtin_formats().items()):
         typer.echo(f"{fmt.name}: {fmt.description}")
         for sample in fmt.samples:
             typer.echo(f"    {sample}")
@@ -437,11 +578,17 @@ def formats() -> None:
 
 @app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:
     if version:
         typer.echo(f"pseudolog {__version__}")
         raise typer.Exit(0)
+    if ctx.invoked_subcommand not in ("follow", "spark"):
+        # A filter whose reader goes away (`| head`) ends as unix filters do: killed by SIGPIPE, which a shell
+        # reports as 141, with nothing on stderr. `follow` and `spark` keep their own handling (checkpoints,
+        # Spark's sockets).
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -453,15 +600,62 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except _ABORTS:
         say("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as filters do on SIGPIPE.
-        os._exit(141)
+        _broken_pipe()
     except _CLI_ERRORS as exc:
-        message = exc.format_message()  # type: ignore[attr-defined]
+        if isinstance(exc, OSError) and getattr(exc, "errno", None) == errno.EPIPE:
+            _broken_pipe()
+        message = _unknown_option_message(exc) or exc.format_message()  # type: ignore[attr-defined]
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `pseudolog`: the help text, as help
             sys.stderr.write(message + "\n")
         elif message:
             say(f"error: {message}")
         sys.exit(getattr(exc, "exit_code", 2))
+    except SystemExit:
+        raise
+    except OSError as exc:  # an I/O failure no command turned into a message: name it, never its data
+        say(f"error: {exc.strerror or type(exc).__name__}")
+        sys.exit(EXIT_IO)
+    except Exception as exc:  # a bug: one line, its type only (a message may quote input), and its own code
+        say(f"error: internal failure ({type(exc).__name__}); please report it with the command line used")
+        sys.exit(EXIT_INTERNAL)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def close_options(typed: str, known: list[str]) -> list[str]:
+    """Options related to what was typed: those it begins (`--key` -> --key-file, --key-fd, --keyring), else
+    near spellings (`--fromat` -> --format). Never a mere shared letter (`--log` is not `--now`)."""
+    import difflib
+
+    stem = typed.split("=", 1)[0]
+    if len(stem.lstrip("-")) >= 2:
+        started = sorted(o for o in known if o.startswith(stem) and o != stem)
+        if started:
+            return started
+    scores = {o: difflib.SequenceMatcher(None, stem.lstrip("-"), o.lstrip("-")).ratio() for o in known}
+    best = max(scores.values(), default=0.0)
+    return sorted(o for o, score in scores.items() if score >= 0.6 and score >= best - 0.1)[:3]
+
+
+def _unknown_option_message(exc: BaseException) -> str | None:
+    if type(exc).__name__ != "NoSuchOption":
+        return None
+    typed = getattr(exc, "option_name", "")
+    ctx = getattr(exc, "ctx", None)
+    if not typed or ctx is None:
+        return None
+    known = [o for p in ctx.command.params for o in (*p.opts, *p.secondary_opts) if o.startswith("--")]
+    known += [o for o in ctx.help_option_names if o.startswith("--")]
+    close = close_options(typed, known)
+    hint = f" (did you mean {', '.join(close)}?)" if close else f"; see: pseudolog {ctx.info_name} --help"
+    if ctx.info_name == "pseudolog":
+        hint = f" (did you mean {', '.join(close)}?)" if close else "; see: pseudolog --help"
+    return f"No such option: {typed}{hint}"
+
+
+def _broken_pipe() -> None:
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    os._exit(EXIT_BROKEN_PIPE)

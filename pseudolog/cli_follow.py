@@ -14,57 +14,101 @@ from typing import Annotated
 import typer
 
 from pseudolog.cache import spare_the_collector
-from pseudolog.cli_options import KeepOpt, KeyFileOpt, KeyringOpt, say
+from pseudolog.cli_options import (
+    FollowFormatOpt,
+    FollowIpStyleOpt,
+    FollowMaxLineOpt,
+    FollowOnErrorOpt,
+    FollowRegionOpt,
+    FollowWindowOpt,
+    JsonFieldOpt,
+    KeepOpt,
+    KeyFileRequiredOpt,
+    KeyringOpt,
+    LogFormatOpt,
+    RetentionOpt,
+    say,
+)
 from pseudolog.errors import ConfigError
+from pseudolog.follow.settings import BACKLOG_DEFAULT, POLL_DEFAULT, ROTATE_WAIT_DEFAULT
 
 ConfigOpt = Annotated[
-    str | None, typer.Option("--config", help="TOML file with any of these options; SIGHUP rereads it.")
+    str | None,
+    typer.Option("--config", metavar="PATH", help="TOML file with any of these options; SIGHUP rereads it."),
 ]
 
 
 def follow(
     inputs: Annotated[
-        list[str] | None, typer.Argument(help="Files to follow like tail -F, FIFOs, or - for standard input.")
+        list[str] | None,
+        typer.Argument(metavar="[INPUT]...", help="Files to follow like tail -F, FIFOs, or - for standard input."),
     ] = None,
     config: ConfigOpt = None,
-    key_file: KeyFileOpt = None,
+    key_file: KeyFileRequiredOpt = None,
     keyring: KeyringOpt = None,
     state_dir: Annotated[
-        str | None, typer.Option("--state-dir", help="Checkpoint directory (default: $STATE_DIRECTORY).")
+        str | None,
+        typer.Option("--state-dir", metavar="DIR", help="Checkpoint directory (default: $STATE_DIRECTORY)."),
     ] = None,
     output: Annotated[
-        str | None, typer.Option("-o", "--output", help="Append to this file (exactly once), or - for stdout.")
+        str | None,
+        typer.Option(
+            "-o", "--output", metavar="PATH", help="Append to this file (exactly once), or - for standard output."
+        ),
     ] = None,
     output_dir: Annotated[
         str | None,
-        typer.Option("--output-dir", help="One file per window (DIR/2026-11-21.log); files past --retention deleted."),
+        typer.Option(
+            "--output-dir",
+            metavar="DIR",
+            help="One file per window (DIR/2026-11-21.log); files past --retention deleted.",
+        ),
     ] = None,
-    format: Annotated[str | None, typer.Option("--format", help="Log format name, 'auto' or 'text'.")] = None,
-    log_format: Annotated[
-        str | None, typer.Option("--log-format", help="An nginx log_format or Apache LogFormat string.")
-    ] = None,
-    window: Annotated[str | None, typer.Option("--window", help="Pseudonym window (default 1d).")] = None,
-    retention: Annotated[str | None, typer.Option("--retention", help="Drop lines older than this (e.g. 7d).")] = None,
-    region: Annotated[str | None, typer.Option("--region", help="How national phone numbers are read (CC).")] = None,
+    format: FollowFormatOpt = None,
+    log_format: LogFormatOpt = None,
+    window: FollowWindowOpt = None,
+    retention: RetentionOpt = None,
+    region: FollowRegionOpt = None,
     keep: KeepOpt = None,
-    ip_style: Annotated[str | None, typer.Option("--ip-style", help="token, or prefix (ipcrypt-pfx).")] = None,
-    json_field: Annotated[
-        list[str] | None, typer.Option("--json-field", help="JSON lines: KEY=KIND (ip, phone, mac, imei, text).")
-    ] = None,
-    on_error: Annotated[str | None, typer.Option("--on-error", help="mask or drop a line that fails.")] = None,
-    max_line: Annotated[int | None, typer.Option("--max-line", help="Longest line held whole, in bytes.")] = None,
+    ip_style: FollowIpStyleOpt = None,
+    json_field: JsonFieldOpt = None,
+    on_error: FollowOnErrorOpt = None,
+    max_line: FollowMaxLineOpt = None,
     poll_interval: Annotated[
-        str | None, typer.Option("--poll-interval", help="How often idle files are looked at (default 250ms: 0.25).")
+        str | None,
+        typer.Option(
+            "--poll-interval",
+            metavar="DURATION",
+            help=f"How often idle files are looked at (250ms, 1s, or seconds).  [default: {POLL_DEFAULT}]",
+        ),
     ] = None,
     rotate_wait: Annotated[
-        str | None, typer.Option("--rotate-wait", help="Idle time before a rotated file is closed (default 10s).")
+        str | None,
+        typer.Option(
+            "--rotate-wait",
+            metavar="DURATION",
+            help=f"Idle time before a rotated file is closed.  [default: {ROTATE_WAIT_DEFAULT}]",
+        ),
     ] = None,
     backlog: Annotated[
-        str | None, typer.Option("--backlog", help="Pipe input held in memory before lines are shed (default 256M).")
+        str | None,
+        typer.Option(
+            "--backlog",
+            metavar="SIZE",
+            help=f"Pipe input held in memory before lines are shed.  [default: {BACKLOG_DEFAULT}]",
+        ),
     ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Load and validate the config, keys and paths, print what would run, and exit (reads and writes "
+            "nothing).",
+        ),
+    ] = False,
 ) -> None:
     """Follow log files (or a FIFO or stdin) as a sidecar: pseudonymise, write exactly once, checkpoint."""
-    from pseudolog.follow.follower import Follower
+    from pseudolog.follow.follower import Follower, check_plan
 
     cli = {
         "inputs": inputs,
@@ -83,10 +127,14 @@ def follow(
         "json_field": json_field,
         "on_error": on_error,
         "max_line": max_line,
-        "poll_interval": _number_or_duration(poll_interval),
-        "rotate_wait": _number_or_duration(rotate_wait),
+        "poll_interval": poll_interval,
+        "rotate_wait": rotate_wait,
         "backlog": backlog,
     }
+    if check:
+        for text in check_plan(cli, config, dict(os.environ), say):
+            typer.echo(text)
+        return
     follower = Follower(cli, config, dict(os.environ), say)
     spare_the_collector()
     follower.run()
@@ -97,46 +145,58 @@ def follow(
     )
 
 
-def _number_or_duration(value: str | None) -> float | str | None:
-    """`0.25` is seconds; `250ms` is not a duration form, `1s`, `10s`, `1m` are."""
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return value
-
-
 def unit(
     config: Annotated[
-        str, typer.Option("--config", help="The TOML file the service reads (its paths decide what it may write).")
+        str,
+        typer.Option(
+            "--config", metavar="PATH", help="The TOML file the service reads (its paths decide what it may write)."
+        ),
     ] = "/etc/pseudolog/follow.toml",
     key_file: Annotated[
-        str, typer.Option("--key-file", help="Host path of the key, passed to the service as a credential.")
+        str,
+        typer.Option("--key-file", metavar="PATH", help="Host path of the key, passed to the service as a credential."),
     ] = "/etc/pseudolog/pseudolog.key",
-    user: Annotated[str, typer.Option("--user", help="User the service runs as.")] = "pseudolog",
-    group: Annotated[str, typer.Option("--group", help="Its group.")] = "pseudolog",
+    user: Annotated[str, typer.Option("--user", metavar="NAME", help="User the service runs as.")] = "pseudolog",
+    group: Annotated[str, typer.Option("--group", metavar="NAME", help="Its group.")] = "pseudolog",
     supplementary_groups: Annotated[
-        str, typer.Option("--supplementary-groups", help="Groups that can read the logs (Debian: adm).")
+        str,
+        typer.Option("--supplementary-groups", metavar="NAMES", help="Groups that can read the logs (Debian: adm)."),
     ] = "adm",
-    watchdog: Annotated[str, typer.Option("--watchdog", help="WatchdogSec= for the service.")] = "30s",
+    watchdog: Annotated[
+        str, typer.Option("--watchdog", metavar="DURATION", help="WatchdogSec= for the service.")
+    ] = "30s",
     exec_path: Annotated[
-        str | None, typer.Option("--exec", help="Path of the pseudolog executable (default: this installation's).")
+        str | None,
+        typer.Option("--exec", metavar="PATH", help="Path of the pseudolog executable (default: this installation's)."),
     ] = None,
+    allow_hidden_paths: Annotated[
+        bool,
+        typer.Option(
+            "--allow-hidden-paths",
+            help="Write the unit even when a path lies under /home, /root, /run/user, /tmp or /var/tmp, which the "
+            "unit hides from the service (for trying it out by hand only).",
+        ),
+    ] = False,
 ) -> None:
     """Print a hardened systemd service unit (Type=notify) for 'pseudolog follow --config FILE'."""
     from pseudolog.config import parse_duration
     from pseudolog.follow.settings import read_config_file
-    from pseudolog.follow.unit import UnitSpec, output_write_paths, render_unit
+    from pseudolog.follow.unit import UnitSpec, hidden_path_problems, output_write_paths, render_unit
 
-    if os.path.exists(config):
-        values = read_config_file(config)
-    else:
-        values = {}
-        say(f"note: {config} does not exist yet; the unit assumes the defaults (state in /var/lib/pseudolog)")
+    values = read_config_file(config) if os.path.exists(config) else {}
     exe = exec_path or _this_executable()
     if not os.path.isabs(exe):
         raise ConfigError("--exec must be an absolute path")
+    if not allow_hidden_paths:
+        problems = hidden_path_problems(exe, os.path.abspath(config), values)
+        if problems:
+            what, path, hidden_by = problems[0]
+            hint = (
+                "give --exec PATH, or install pseudolog under /opt or /usr/local"
+                if what == "ExecStart"
+                else "use a path under /etc, /var/log, /var/lib or /srv"
+            )
+            raise ConfigError(f"unit: {what} {path} lies where {hidden_by} hides it from the service; {hint}")
     seconds = parse_duration(watchdog, option="--watchdog")
     assert seconds is not None
     keyring = values.get("keyring")
@@ -151,6 +211,8 @@ def unit(
         supplementary_groups=supplementary_groups,
         watchdog_seconds=seconds,
     )
+    if not os.path.exists(config):  # said after every check, so an error stays the only line
+        say(f"note: {config} does not exist yet; the unit assumes the defaults (state in /var/lib/pseudolog)")
     typer.echo(render_unit(spec), nl=False)
 
 

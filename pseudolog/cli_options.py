@@ -1,4 +1,9 @@
-"""Option declarations and the one-line message helper that every command shares."""
+"""Every option that more than one command takes, declared once; and the one-line message helper.
+
+The defaults live in `DEFAULTS` (a `FilterOptions()`), so a help text, a signature and the follow
+settings can never disagree about them. Commands whose values may also come from a config file
+(`follow`) declare the same options with a `None` default and fill in `DEFAULTS` later.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +12,153 @@ from typing import Annotated
 
 import typer
 
+from pseudolog.config import DEFAULT_REGION, DEFAULT_WINDOW, DEFAULTS, format_size
+
+_MAX_LINE_DEFAULT = format_size(DEFAULTS.max_line)
+
+# -- keys ---------------------------------------------------------------------------------------------
 KeyFileOpt = Annotated[
     str | None,
     typer.Option(
         "--key-file",
-        help="Master key file (32+ random bytes, mode 0600). Else $PSEUDOLOG_KEY_FILE, else "
-        "$CREDENTIALS_DIRECTORY/pseudolog.key, else a random key for this run only.",
+        metavar="PATH",
+        help="Master key file (32 to 4096 random bytes, or 64 hex digits; mode 0600). Else $PSEUDOLOG_KEY_FILE, "
+        "else $CREDENTIALS_DIRECTORY/pseudolog.key, else a random key for this run only.",
+    ),
+]
+# `lookup`, `spark` and `follow` refuse a random key: the same option, a help text that says so.
+KeyFileRequiredOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--key-file",
+        metavar="PATH",
+        help="Master key file (32 to 4096 random bytes, or 64 hex digits; mode 0600). Else $PSEUDOLOG_KEY_FILE, "
+        "else $CREDENTIALS_DIRECTORY/pseudolog.key; this command refuses to run with a random key.",
     ),
 ]
 KeyFdOpt = Annotated[
     int | None,
-    typer.Option("--key-fd", help="Read the master key from this inherited file descriptor (e.g. a pipe)."),
+    typer.Option(
+        "--key-fd",
+        metavar="FD",
+        help="Read the master key from this inherited file descriptor (3 or higher, e.g. a pipe), up to its end.",
+    ),
 ]
 KeyringOpt = Annotated[
     str | None,
-    typer.Option("--keyring", help="Directory of per-window keys (keys rotate/prune) instead of one master key."),
+    typer.Option(
+        "--keyring", metavar="DIR", help="Directory of per-window keys (keys rotate/prune) instead of one master key."
+    ),
+]
+
+# -- what the filter does -----------------------------------------------------------------------------
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        metavar="NAME",
+        help="A built-in log format (see 'pseudolog formats'), 'auto' (picked from the first lines) or 'text' "
+        "(free text only).  [default: auto]",
+        show_default=False,
+    ),
+]
+LogFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format", metavar="STRING", help="An nginx log_format or Apache LogFormat string, used as the format."
+    ),
 ]
 WindowOpt = Annotated[
-    str, typer.Option("--window", help="Pseudonym window, e.g. 1d, 12h; 0 or none for one static key.")
+    str,
+    typer.Option(
+        "--window",
+        metavar="DURATION",
+        help=f"Pseudonym window, e.g. 1d, 12h; 0 or none for one static key.  [default: {DEFAULT_WINDOW}]",
+        show_default=False,
+    ),
 ]
-RegionOpt = Annotated[str, typer.Option("--region", help="How national phone numbers are read (CC).")]
+RetentionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--retention",
+        metavar="DURATION",
+        help="Drop lines whose own time is older than this (e.g. 7d); default: keep all.",
+    ),
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        metavar="TIMESTAMP",
+        help="Reference time for retention and undated lines (ISO 8601, a date, epoch seconds); default: the clock.",
+    ),
+]
+RegionOpt = Annotated[
+    str,
+    typer.Option(
+        "--region",
+        metavar="CC",
+        help=f"How national phone numbers (leading 0) are read: a country code (CC).  [default: {DEFAULT_REGION}]",
+        show_default=False,
+    ),
+]
+MaxLineOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-line",
+        metavar="BYTES",
+        help=f"Longest line held whole, in bytes; longer ones are scanned in segments.  [default: {_MAX_LINE_DEFAULT}]",
+        show_default=False,
+    ),
+]
 KeepOpt = Annotated[
     list[str] | None,
-    typer.Option("--keep", help="Keep a public prefix: phone-country, mac-oui, imei-tac (repeat or comma-separate)."),
+    typer.Option(
+        "--keep",
+        metavar="WHAT",
+        help="Keep a public prefix: phone-country, mac-oui, imei-tac (repeat or comma-separate).",
+    ),
 ]
-ClockNowOpt = Annotated[str | None, typer.Option("--now", help="Reference time; default: the clock.")]
 IpStyleOpt = Annotated[
-    str, typer.Option("--ip-style", help="token, or prefix: valid addresses by ipcrypt-pfx, subnets kept.")
+    str,
+    typer.Option(
+        "--ip-style",
+        metavar="STYLE",
+        help="token, or prefix: valid addresses by ipcrypt-pfx, subnets kept.  [default: token]",
+        show_default=False,
+    ),
 ]
+JsonFieldOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--json-field",
+        metavar="KEY=KIND",
+        help="JSON lines: read KEY's values as KIND: ip, phone, mac, imei, device, or text (scanned as free text).",
+    ),
+]
+OnErrorOpt = Annotated[
+    str,
+    typer.Option(
+        "--on-error",
+        metavar="mask|drop",
+        help="A line that fails internally: mask its digit/hex runs, or drop it (counted either way).  [default: mask]",
+        show_default=False,
+    ),
+]
+ClockNowOpt = Annotated[
+    str | None, typer.Option("--now", metavar="TIMESTAMP", help="Reference time; default: the clock.")
+]
+InputsArg = Annotated[
+    list[str] | None, typer.Argument(metavar="[INPUT]...", help="Log files; standard input when none or '-'.")
+]
+
+# The same options for `follow`, where None means "not given" (the config file or the default decides).
+FollowFormatOpt = Annotated[str | None, FormatOpt.__metadata__[0]]  # type: ignore[attr-defined]
+FollowWindowOpt = Annotated[str | None, WindowOpt.__metadata__[0]]  # type: ignore[attr-defined]
+FollowRegionOpt = Annotated[str | None, RegionOpt.__metadata__[0]]  # type: ignore[attr-defined]
+FollowMaxLineOpt = Annotated[int | None, MaxLineOpt.__metadata__[0]]  # type: ignore[attr-defined]
+FollowIpStyleOpt = Annotated[str | None, IpStyleOpt.__metadata__[0]]  # type: ignore[attr-defined]
+FollowOnErrorOpt = Annotated[str | None, OnErrorOpt.__metadata__[0]]  # type: ignore[attr-defined]
 
 
 def say(message: str) -> None:

@@ -9,6 +9,13 @@ from pseudolog.errors import ConfigError
 
 _DURATION_PART = re.compile(r"(\d+)([smhdw])", re.ASCII)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_INTERVAL_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)", re.ASCII)
+_INTERVAL_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+# The defaults every command shares, named once (help texts, `run`, `follow`'s settings, `spark`).
+DEFAULT_WINDOW = "1d"
+DEFAULT_REGION = "DE"
+DEFAULT_MAX_LINE = 1 << 20
 
 
 def parse_duration(text: str, *, option: str, allow_none: bool = False) -> int | None:
@@ -20,13 +27,43 @@ def parse_duration(text: str, *, option: str, allow_none: bool = False) -> int |
     if allow_none and value in ("0", "none", "off"):
         return None
     if not value or _DURATION_PART.sub("", value) != "":
-        raise ConfigError(f"{option}: cannot read duration {text!r}; use forms like 30s, 15m, 12h, 7d")
+        raise ConfigError(f"{option}: cannot read duration {text!r}; use forms like 30s, 15m, 12h, 7d or 1d12h")
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(value))
     if seconds <= 0:
         if allow_none:
             return None
         raise ConfigError(f"{option}: the duration must be longer than zero")
     return seconds
+
+
+def parse_interval(text: str | float, *, option: str) -> float:
+    """A short time in seconds: `250ms`, `0.25` (seconds), `2s`, `1m30s`."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        seconds = float(text)
+    else:
+        value = str(text).strip().lower()
+        try:
+            seconds = float(value)
+        except ValueError:
+            if not value or _INTERVAL_PART.sub("", value) != "":
+                raise ConfigError(
+                    f"{option}: cannot read duration {text!r}; use forms like 250ms, 2s, 1m or plain seconds"
+                ) from None
+            seconds = sum(float(n) * _INTERVAL_SECONDS[u] for n, u in _INTERVAL_PART.findall(value))
+    if not seconds > 0 or seconds > 86400:
+        raise ConfigError(f"{option}: the duration must be longer than zero and at most a day")
+    return seconds
+
+
+def format_size(size: int) -> str:
+    """1048576 -> '1 MiB' (for help texts)."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift and size % (1 << shift) == 0:
+            return f"{size >> shift} {unit}"
+    return f"{size} bytes"
+
+
+_DEFAULT_WINDOW_SECONDS = parse_duration(DEFAULT_WINDOW, option="--window")
 
 
 def parse_region(text: str) -> str:
@@ -43,12 +80,12 @@ def parse_region(text: str) -> str:
 class FilterOptions:
     """Everything that decides what the pure line processor writes for a line."""
 
-    window: int | None = 86400
+    window: int | None = _DEFAULT_WINDOW_SECONDS
     retention: int | None = None
-    region: str = "DE"
+    region: str = DEFAULT_REGION
     format: str = "auto"
     log_format: str | None = None
-    max_line: int = 1 << 20
+    max_line: int = DEFAULT_MAX_LINE
     keep: frozenset[str] = frozenset()
     ip_style: str = "token"
     json_fields: tuple[tuple[str, str], ...] = ()
@@ -87,3 +124,35 @@ def parse_json_fields(values: list[str]) -> tuple[tuple[str, str], ...]:
             raise ConfigError(f"--json-field: expected KEY=KIND with KIND one of {', '.join(KINDS)}, text")
         rules.append((key.strip(), kind.strip()))
     return tuple(rules)
+
+
+def filter_options(
+    *,
+    window: str = DEFAULT_WINDOW,
+    retention: str | None = None,
+    region: str = DEFAULT_REGION,
+    format: str = "auto",
+    log_format: str | None = None,
+    max_line: int = DEFAULT_MAX_LINE,
+    keep: list[str] | tuple[str, ...] = (),
+    ip_style: str = "token",
+    json_field: list[str] | tuple[str, ...] = (),
+    on_error: str = "mask",
+) -> FilterOptions:
+    """FilterOptions from the options as typed (`run`, `spark` and `follow`'s settings alike), each parsed
+    and checked in one place, errors naming the option."""
+    return FilterOptions(
+        window=parse_duration(window, option="--window", allow_none=True),
+        retention=parse_duration(retention, option="--retention") if retention is not None else None,
+        region=parse_region(region),
+        format=format,
+        log_format=log_format,
+        max_line=max_line,
+        keep=parse_keep(list(keep)),
+        ip_style=ip_style,
+        json_fields=parse_json_fields(list(json_field)),
+        on_error=on_error,
+    )
+
+
+DEFAULTS = FilterOptions()

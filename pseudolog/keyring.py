@@ -15,10 +15,12 @@ import contextlib
 import os
 import re
 import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from pseudolog.errors import ConfigError, KeyMaterialError
-from pseudolog.keys import KEY_BYTES, read_key_file
+from pseudolog.keys import KEY_BYTES, Warn, read_key_file, resolve_master_key
 from pseudolog.pseudonym import window_start
 
 _NAME = re.compile(r"(\d+)-(\d+)\.key")
@@ -33,6 +35,7 @@ class Keyring:
         self.directory = directory
         self.window_length = window_length
         self._cache: dict[int, bytes] = {}
+        self.missing_windows: set[int] = set()  # starts of windows asked for but without a key (bounded)
         _check_directory(directory)
 
     def __repr__(self) -> str:
@@ -48,9 +51,11 @@ class Keyring:
         if key is None:
             path = self.path_for(start)
             if not path.exists():
+                if len(self.missing_windows) < 1024:
+                    self.missing_windows.add(start)
                 raise WindowKeyMissing(
-                    f"the keyring has no key for the window starting {start} (pruned, or not "
-                    "created yet: run pseudolog keys rotate)"
+                    f"the keyring has no key for the window starting {start}: it was pruned after retention "
+                    "or never created"
                 )
             key = read_key_file(path).secret
             if len(self._cache) >= 64:
@@ -99,6 +104,42 @@ def open_keyring(directory: str | None, window: int | None, key_file: str | None
     if window is None:
         raise ConfigError("--keyring needs a window (--window must not be 0 or none)")
     return Keyring(Path(directory), window)
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """What a command pseudonymises with: a master key's bytes or a keyring; where it came from."""
+
+    material: bytes | Keyring
+    source: str  # for --stats: "file", "keyring" or "ephemeral"
+    ephemeral: bool = False
+
+    def __repr__(self) -> str:  # never the bytes
+        return f"Secret(source={self.source!r}, ephemeral={self.ephemeral})"
+
+
+def resolve_secret(
+    *,
+    key_file: str | None,
+    key_fd: int | None,
+    keyring: str | None,
+    window: int | None,
+    environ: Mapping[str, str],
+    warn: Warn | None = None,
+    needs_fixed_key: str | None = None,
+) -> Secret:
+    """The one place every command finds its key: --keyring, else --key-file/--key-fd, else
+    $PSEUDOLOG_KEY_FILE, else the systemd credential, else a random key. `needs_fixed_key` is the reason a
+    command refuses the random key (the error message's second half)."""
+    ring = open_keyring(keyring, window, key_file, key_fd)
+    if ring is not None:
+        return Secret(ring, "keyring")
+    key = resolve_master_key(key_file, environ, key_fd, warn)
+    if key.ephemeral:
+        if needs_fixed_key:
+            raise ConfigError(needs_fixed_key)
+        return Secret(key.secret, "ephemeral", ephemeral=True)
+    return Secret(key.secret, "file")
 
 
 def _check_directory(directory: Path) -> None:

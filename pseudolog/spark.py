@@ -136,7 +136,6 @@ def summary(counts: dict[str, int]) -> dict[str, Any]:
         "lines_in": counts.get("lines_in", 0),
         "lines_out": counts.get("lines_out", 0),
         "dropped": {k[8:]: v for k, v in counts.items() if k.startswith("dropped_")},
-        "dropped_retention": counts.get("dropped_retention", 0),
         "replaced": dict(sorted((k[9:], v) for k, v in counts.items() if k.startswith("replaced_"))),
         "formats": {k[7:]: v for k, v in counts.items() if k.startswith("format_")},
         "masked_on_error": counts.get("masked_on_error", 0),

@@ -1,4 +1,4 @@
-"""The --stats summary: counts only, never a value or key."""
+"""The --stats summary: counts only, never a value or key; one key per counter."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ def summary(engine: Engine, totals: StreamTotals, key_source: str) -> dict[str, 
         "lines_in": engine.lines_in,
         "lines_out": engine.lines_out,
         "dropped": dict(engine.dropped),
-        "dropped_retention": engine.dropped.get("retention", 0),
         "replaced": dict(sorted(engine.scrubber.replaced.items())),
         "formats": dict(engine.formats.most_common()),
+        # lines that fit no format (with --format NAME: not that one) and were scanned whole as free text
+        "unmatched": engine.formats.get("text", 0) if engine.options.format != "text" else 0,
         "masked_on_error": engine.errors,
         "bytes_in": totals.bytes_in,
         "seconds": round(totals.seconds, 6),

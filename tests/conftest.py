@@ -6,10 +6,29 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from pseudolog.config import FilterOptions
 from pseudolog.core.engine import Engine
+
+# Hypothesis profiles (README, Development). `ci`, the default, runs a tenth of the examples each property
+# test was written with (at least 25), so the whole suite fits in a coffee break on two cores; `deep` runs
+# twice as many, for long runs before a release: HYPOTHESIS_PROFILE=deep pytest. Neither has a deadline: a
+# loaded machine must not fail a test.
+PROFILE_SCALE = {"ci": 0.1, "deep": 2.0}
+settings.register_profile("ci", max_examples=25, deadline=None, print_blob=True)
+settings.register_profile("deep", max_examples=200, deadline=None, print_blob=True)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+if PROFILE not in PROFILE_SCALE:
+    raise pytest.UsageError(f"HYPOTHESIS_PROFILE={PROFILE!r}: use one of {', '.join(PROFILE_SCALE)}")
+settings.load_profile(PROFILE)
+
+
+def examples(written: int) -> int:
+    """A property test's example count under the loaded profile; `written` is its full count."""
+    return max(25, int(written * PROFILE_SCALE[PROFILE]))
+
 
 KEY = bytes(range(32))
 REPO = Path(__file__).resolve().parents[1]

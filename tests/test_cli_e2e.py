@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import select
 import subprocess
-import time
 
 import orjson
 import pytest
@@ -99,7 +98,7 @@ def test_stats_is_json_without_values(pseudolog_bin, key_file):
         stdin=NGINX + b'192.0.2.9 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\n',
     )
     stats = orjson.loads(proc.stderr)
-    assert stats["lines_in"] == 2 and stats["lines_out"] == 1 and stats["dropped_retention"] == 1
+    assert stats["lines_in"] == 2 and stats["lines_out"] == 1 and stats["dropped"] == {"retention": 1}
     assert stats["replaced"] == {"ip": 1, "phone": 1}
     assert not any(raw in proc.stderr for raw in (*RAW, b"192.0.2.9"))
     assert key_file.read_bytes().hex() not in proc.stderr.decode()
@@ -201,15 +200,14 @@ def test_a_line_comes_out_promptly_while_input_stays_open(pseudolog_bin, key_fil
         stderr=subprocess.PIPE,
     )
     try:
-        time.sleep(0.5)  # start-up
+        # No clock in the assertion: each line must come out while the input stays open and before the next
+        # is sent; the generous wait only bounds a hang, it never decides a pass on a loaded machine.
         for _ in range(2):
-            sent = time.monotonic()
             proc.stdin.write(NGINX)
             proc.stdin.flush()
-            ready, _, _ = select.select([proc.stdout], [], [], 5)
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
             assert ready, "no output while the input stays open"
             line = proc.stdout.readline()
-            assert time.monotonic() - sent < 1.0
             assert line.startswith(b"IP-")
     finally:
         proc.stdin.close()

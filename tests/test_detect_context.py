@@ -16,7 +16,7 @@ from pseudolog.detect.context import (
     keyed_values,
     uri_users,
 )
-from tests.conftest import texts_from
+from tests.conftest import examples, texts_from
 
 
 def found(text: bytes):
@@ -103,7 +103,7 @@ PIECES = ["=", ":", " ", "\t", '"', "'", "0301234567", "ab12", "+49", "%2B", "("
 
 
 @given(texts_from(KEYS + PIECES, max_size=30))
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_keys_are_read_as_the_key_regex_reads_them(text):
     """Where a value can start, the key read backwards from the separator is the one the plain key regex finds."""
     plain = {
@@ -138,7 +138,7 @@ URI_PIECES = [
 
 
 @given(st.one_of(texts_from(URI_PIECES, max_size=24), st.binary(max_size=120)))
-@settings(max_examples=5000, deadline=None)
+@settings(max_examples=examples(5000), deadline=None)
 def test_uri_users_are_found_as_the_plain_regex_finds_them(text):
     assert [m.span() for m in uri_users(text)] == [m.span() for m in URI_USER_RE.finditer(text)], text
 
@@ -153,7 +153,7 @@ FILE_PIECES = ["/", "=", "001565abcdef", "SEP", "0015", "65ABCDEF", "-", "_", ".
 
 
 @given(texts_from(FILE_PIECES, max_size=16))
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_provisioning_names_are_found_as_the_lookbehind_regex_finds_them(text):
     spans = [m.span("v") for m in PROVISIONING_MAC_RE.finditer(text)]
     assert spans == [m.span("v") for m in PLAIN_PROVISIONING_RE.finditer(text)], text

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pseudolog.detect.device import IMEI_RE, find_imei, find_mac, luhn_ok, normalise_imei, normalise_mac
-from tests.conftest import texts_from
+from tests.conftest import examples, texts_from
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def _plain_normalise_mac(raw: bytes) -> str | None:
 
 
 @given(texts_from(["0", "15", "65", "AB", "cd", "ef", "g", ":", "-", ".", " ", "x", "001565abcdef"], max_size=14))
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 def test_normalise_mac_agrees_with_its_definition(text):
     assert normalise_mac(text) == _plain_normalise_mac(text), text
 
@@ -109,6 +109,6 @@ PLAIN_IMEI_RE = re.compile(rb"(?<![0-9])(?:[0-9]{15}|[0-9]{2}[- ][0-9]{6}[- ][0-
 
 
 @given(texts_from(["0", "35", "123456", "1234567", "-", " ", "a", "."], max_size=20))
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_imei_regex_matches_its_plain_form(text):
     assert [m.span() for m in IMEI_RE.finditer(text)] == [m.span() for m in PLAIN_IMEI_RE.finditer(text)]

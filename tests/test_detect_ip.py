@@ -15,7 +15,7 @@ from pseudolog.detect.ip import (
     normalise_ipv4,
     normalise_ipv6,
 )
-from tests.conftest import texts_from
+from tests.conftest import examples, texts_from
 
 
 def spans(finder, text: bytes):
@@ -145,7 +145,7 @@ _candidate = st.one_of(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(_candidate)
 def test_ipv6_normalisation_agrees_with_ipaddress(text):
     assert normalise_ipv6(text) == _ipaddress_reference(text)
@@ -163,7 +163,7 @@ QUAD_PIECES = ["1", "25", "255", "256", "010", "0", ".", "..", "9", "x", "/", ":
 
 
 @given(st.one_of(texts_from(QUAD_PIECES, max_size=30), st.binary(max_size=120)))
-@settings(max_examples=5000, deadline=None)
+@settings(max_examples=examples(5000), deadline=None)
 def test_hinted_ipv4_scan_matches_the_plain_scan(text):
     assert [m.span() for m in ipv4_matches(text)] == [m.span() for m in IPV4_RE.finditer(text)], text
 
@@ -172,7 +172,7 @@ COLON_PIECES = ["1", "ab", "fffff", "0", ":", "::", ".", "1.2.3.4", "%eth0", "g"
 
 
 @given(st.one_of(texts_from(COLON_PIECES, max_size=30), st.binary(max_size=120)))
-@settings(max_examples=5000, deadline=None)
+@settings(max_examples=examples(5000), deadline=None)
 def test_hinted_ipv6_scan_matches_the_plain_scan(text):
     assert [m.span() for m in ipv6_candidates(text)] == [m.span() for m in IPV6_CANDIDATE_RE.finditer(text)], text
 
@@ -181,7 +181,7 @@ _OCTET_TEXT = st.integers(0, 255).flatmap(lambda n: st.sampled_from([str(n), f"{
 
 
 @given(st.lists(_OCTET_TEXT, min_size=4, max_size=4).map(".".join))
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 def test_ipv4_normalised_the_same_from_bytes_and_from_text(quad):
     """Bytes that are already canonical are returned as they are; the rest are rewritten octet by octet."""
     assert IPV4_RE.fullmatch(quad.encode())

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from pseudolog.detect.phone import MARK_RE, find_international, normalise_phone
-from tests.conftest import texts_from
+from tests.conftest import examples, texts_from
 
 
 def spans(text: bytes):
@@ -83,7 +83,7 @@ from pseudolog.detect.phone import _e164, fast_e164, plain_e164, scan_groups, sc
     st.text(alphabet="0123456789", min_size=4, max_size=15),
     st.booleans(),
 )
-@settings(max_examples=4000, deadline=None)
+@settings(max_examples=examples(4000), deadline=None)
 def test_fast_e164_agrees_with_phonenumbers(region, digits, international):
     """Wherever the fast path answers, it answers exactly what a full phonenumbers parse gives."""
     fast = fast_e164(digits, international, region)
@@ -99,7 +99,7 @@ MARK_PIECES = ["0", "00", "1", "9", "+", "%2B", "%2b", "%", "2", "B", "(", ".", 
 
 
 @given(texts_from(MARK_PIECES, max_size=30))
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_mark_regex_matches_its_plain_form(text):
     assert [m.span() for m in MARK_RE.finditer(text)] == [m.span() for m in PLAIN_MARK_RE.finditer(text)]
 
@@ -127,7 +127,7 @@ NUMBER_PIECES = [
 
 
 @given(texts_from(NUMBER_PIECES, max_size=20), st.integers(min_value=0, max_value=40), st.booleans())
-@settings(max_examples=4000, deadline=None)
+@settings(max_examples=examples(4000), deadline=None)
 def test_plain_run_shortcut_agrees_with_the_group_loop(text, pos, dots):
     """scan_number's one-regex answer for a plain digit run is what the group loop gives."""
     pos = min(pos, len(text))
@@ -140,7 +140,7 @@ def test_plain_run_shortcut_agrees_with_the_group_loop(text, pos, dots):
     st.sampled_from(["", "-", " ", "(", "a"]),
     st.sampled_from(["DE", "AT", "GB", "US", "FR", "IT", "BR"]),
 )
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_plain_e164_agrees_with_normalise_phone(mark, digits, tail, region):
     raw = mark + digits + tail
     fast = plain_e164(raw.encode(), region)

@@ -14,7 +14,7 @@ from pseudolog.detect.sip import (
     quotes_after_number_words,
     user_at_host_matches,
 )
-from tests.conftest import texts_from
+from tests.conftest import examples, texts_from
 
 
 def found(text: bytes):
@@ -75,7 +75,7 @@ WORD_PIECES = ["to", "extension", "exten", "x", "TO", "'", '"', " ", "\t", "\n",
 
 
 @given(texts_from(WORD_PIECES, max_size=30))
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_words_before_quotes_are_read_as_the_word_regex_reads_them(text):
     plain = [m.end() for m in PLAIN_WORD_QUOTE_RE.finditer(text) if m.group(1).lower() in NUMBER_WORDS]
     assert list(quotes_after_number_words(text)) == plain, text
@@ -87,6 +87,6 @@ USER_PIECES = [
 
 
 @given(st.one_of(texts_from(USER_PIECES, max_size=24), st.binary(max_size=80)))
-@settings(max_examples=5000, deadline=None)
+@settings(max_examples=examples(5000), deadline=None)
 def test_users_at_hosts_are_found_as_the_plain_regex_finds_them(text):
     assert [m.span() for m in user_at_host_matches(text)] == [m.span() for m in USER_AT_HOST_RE.finditer(text)], text

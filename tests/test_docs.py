@@ -56,3 +56,35 @@ def test_vectors_are_quoted_in_readme():
     vectors = json.loads((REPO / "tests" / "vectors" / "pseudonyms.json").read_text())
     for v in vectors["vectors"][:3]:
         assert v["expected"] in README
+
+
+def test_exit_code_table_matches_the_code():
+    """README's table, `pseudolog --help`'s and the constants the commands exit with are one table."""
+    from pseudolog.errors import EXIT_CODES
+
+    section = README.split("### Exit codes", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| (.+?) \|$", section, re.M)
+    assert [(int(code), text.replace("\\|", "|")) for code, text in rows] == list(EXIT_CODES)
+
+
+def test_every_example_is_listed_in_the_readme():
+    examples = sorted(p.name for p in (REPO / "examples").iterdir())
+    section = README.split("## Examples", 1)[1].split("\n## ", 1)[0]
+    listed = sorted(re.findall(r"^\| \[`examples/([^`]+)`\]", section, re.M))
+    assert listed == examples
+
+
+@pytest.mark.parametrize(("name", "cmd"), COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_metavars_say_what_to_type(name, cmd):
+    """No `<str>`/`<int>`: every option that takes a value names what to type, in capitals (or its choices)."""
+    for param in cmd.params:
+        if param.param_type_name == "option" and not param.is_flag:
+            assert param.metavar and (param.metavar.isupper() or "|" in param.metavar), (name, param.opts)
+
+
+def test_readme_lists_every_pseudonym_prefix():
+    from pseudolog.pseudonym import PREFIXES
+
+    listed = re.search(r"# PREFIX: ([A-Z, ]+)", README)
+    assert listed is not None
+    assert [p.strip() for p in listed.group(1).split(",")] == list(PREFIXES.values())

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pseudolog.synth import GENERATORS
 from pseudolog.synth_formats import corpus_lines, corpus_names
-from tests.conftest import CORPORA, NOW
+from tests.conftest import CORPORA, NOW, examples
 
 NGINX = (
     b'%s - - [%s] "GET /call?to=%%2B4930123456&mac=00:15:65:aa:bb:cc HTTP/1.1" 200 512 "-"'
@@ -242,7 +242,7 @@ def _patterns_and_samples() -> list:
 
 
 @given(st.data())
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_escape_free_layout_regex_matches_as_the_full_one(data):
     """On a line without a backslash both layout regexes match the same lines into the same pieces, however
     quotes, blanks and brackets are moved about."""
@@ -259,7 +259,7 @@ def test_escape_free_layout_regex_matches_as_the_full_one(data):
 
 
 @given(st.data())
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_a_plain_time_run_and_its_check_match_as_the_pattern(data):
     """Where a layout reads the time as a plain run up to the literal after it, a line matches the pattern exactly
     when it matches the layout and its time text fullmatches the time's own regex, and then into the same fields,
@@ -298,7 +298,7 @@ MIXED = [
 ]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(st.integers(0, 599), min_size=16, max_size=600),
     st.lists(st.tuples(st.integers(0, 600), st.one_of(st.sampled_from(MIXED), st.binary(max_size=80))), max_size=3),

@@ -194,18 +194,24 @@ def test_sigkill_and_rotation_leave_every_line_exactly_once(pseudolog_bin, key_f
 
     writer = Writer(src, total, lambda i: line(i, day=21 + (i // 1500) % 2))
     src.touch()
+    # The sidecar runs before the writer starts, as in production: its first act is a checkpoint of the
+    # input's identity. (Without one, a rotation before any follower ever ran is the operator's first
+    # start, and a renamed file it never saw is rightly not read: that is what the test used to race.)
+    proc = start(pseudolog_bin, *args)
+    wait_for(lambda: (st / "checkpoint.json").exists(), timeout=120, what="the first checkpoint")
     writer.start()
     rng = random.Random(11)
     kills = 0
     while writer.is_alive() or kills < 4:
-        proc = start(pseudolog_bin, *args)
-        time.sleep(rng.uniform(0.15, 0.7))
+        if kills:
+            proc = start(pseudolog_bin, *args)
+        time.sleep(rng.uniform(0.15, 0.7))  # a kill at any moment must be safe: the moment is not the test
         proc.kill()
         proc.wait()
         kills += 1
     writer.join()
     proc = start(pseudolog_bin, *args)
-    wait_for(lambda: len(outputs()) >= total, timeout=120, what="every line")
+    wait_for(lambda: len(outputs()) >= total, timeout=600, what="every line")
     time.sleep(0.5)
     stop(proc)
     want = expected(pseudolog_bin, key_file, b"".join(writer.written))
@@ -215,6 +221,27 @@ def test_sigkill_and_rotation_leave_every_line_exactly_once(pseudolog_bin, key_f
     if sink == "window-dir":
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2026-11-21.log", "2026-11-22.log"]
         assert all(b"[22/Nov/2026" in x for x in (tmp_path / "out" / "2026-11-22.log").read_bytes().splitlines())
+
+
+def test_a_crash_before_the_first_read_then_a_rotation_loses_nothing(pseudolog_bin, key_file, tmp_path):
+    """The checkpoint written before anything is read names the input by inode: after a SIGKILL and a
+    rotation while stopped, the restart finds the renamed file and reads it from its start."""
+    src, out, st = tmp_path / "app.log", tmp_path / "out.log", tmp_path / "st"
+    args = ("--key-file", str(key_file), "--state-dir", str(st), "-o", str(out), *FMT, str(src))
+    src.touch()
+    proc = start(pseudolog_bin, *args)
+    wait_for(lambda: (st / "checkpoint.json").exists(), timeout=120, what="the first checkpoint")
+    proc.kill()
+    proc.wait()
+    with src.open("ab") as f:
+        f.write(b"".join(line(i) for i in range(30)))
+    os.rename(src, tmp_path / "app.log.1")
+    src.write_bytes(b"".join(line(i) for i in range(30, 40)))
+    proc = start(pseudolog_bin, *args)
+    wait_for(lambda: line_count(out) >= 40, timeout=120, what="all 40 lines")
+    stop(proc)
+    want = expected(pseudolog_bin, key_file, b"".join(line(i) for i in range(40)))
+    assert Counter(out.read_bytes().splitlines(keepends=True)) == Counter(want)
 
 
 def test_window_files_expire_with_retention(pseudolog_bin, key_file, tmp_path):

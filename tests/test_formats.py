@@ -22,7 +22,7 @@ from pseudolog.formats.registry import (
     get_format,
     load_pattern_file,
 )
-from tests.conftest import REQUIRED_FORMATS
+from tests.conftest import REQUIRED_FORMATS, examples
 
 REQUIRED = REQUIRED_FORMATS
 
@@ -141,7 +141,7 @@ def test_a_named_format_loads_only_its_own_file_and_the_payload_formats():
 
 @pytest.mark.parametrize("name", sorted(name for name, ft in FIELD_TYPES.items() if ft.role == "time"))
 @given(st.data())
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_time_types_hold_only_their_declared_characters(name, data):
     """A layout reads a time as a plain run when the literal after it starts with a character the time type does
     not declare, so every match of the type's regex must be made of its declared characters."""
@@ -193,7 +193,7 @@ _FIELDS = st.one_of(
 
 
 @given(st.lists(_FIELDS, max_size=7).map(b",".join), st.integers(1, 4), st.integers(0, 3))
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 def test_csv_record_regex_splits_as_the_plain_splitter(body, min_columns, extra):
     fmt = CsvFormat("x", "", tuple(f"c{i}" for i in range(min_columns + extra)), min_columns)
     plain = _split_plain(body)

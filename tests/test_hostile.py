@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import NOW
+from tests.conftest import NOW, examples
 
 ADDRESS = b"198.51.100.23"
 
 
 @given(st.binary(max_size=2000))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 def test_random_bytes_never_raise_and_never_error(engine_factory_session, data):
     engine = engine_factory_session
     before = engine.errors
@@ -28,7 +28,7 @@ def test_random_bytes_never_raise_and_never_error(engine_factory_session, data):
 
 
 @given(st.binary(max_size=300), st.binary(max_size=300))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_address_between_junk_never_survives(engine_factory_session, left, right):
     """Fail closed: an address between arbitrary bytes is replaced unless the bytes glue it into a longer
     token (digits or dots on either side make it another number)."""

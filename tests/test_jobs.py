@@ -15,7 +15,7 @@ from pseudolog.config import FilterOptions
 from pseudolog.core.engine import Engine
 from pseudolog.io import parallel
 from pseudolog.synth import nginx_lines, syslog_sip_lines
-from tests.conftest import KEY, NOW, texts_from
+from tests.conftest import KEY, NOW, examples, texts_from
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +56,27 @@ def _run(bin_, key, path, *extra):
     return proc.stdout, stats
 
 
+@pytest.fixture(scope="module")
+def module_key(tmp_path_factory):
+    path = tmp_path_factory.mktemp("jobs-key") / "pseudolog.key"
+    path.write_bytes(KEY)
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture(scope="module")
+def one_process(pseudolog_bin, module_key, mixed_log):
+    """The single-process reference, computed once for every --jobs variant."""
+    return _run(pseudolog_bin, module_key, mixed_log)
+
+
 @pytest.mark.parametrize("jobs", ["2", "3"])
-def test_jobs_output_is_byte_identical(pseudolog_bin, key_file, mixed_log, jobs):
-    one, one_stats = _run(pseudolog_bin, key_file, mixed_log)
-    many, many_stats = _run(pseudolog_bin, key_file, mixed_log, "--jobs", jobs)
+def test_jobs_output_is_byte_identical(pseudolog_bin, module_key, mixed_log, one_process, jobs):
+    one, one_stats = one_process
+    many, many_stats = _run(pseudolog_bin, module_key, mixed_log, "--jobs", jobs)
     assert many == one
     assert many_stats == one_stats
-    assert one_stats["dropped_retention"] == 1 and one.endswith(b"last line without newline IP-" + one[-16:])
+    assert one_stats["dropped"] == {"retention": 1} and one.endswith(b"last line without newline IP-" + one[-16:])
 
 
 def test_jobs_with_several_inputs_and_stdin(pseudolog_bin, key_file, mixed_log, tmp_path):
@@ -89,7 +103,7 @@ def test_jobs_bounds(pseudolog_bin):
     assert proc.returncode == 2 and b"--jobs" in proc.stderr
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     data=texts_from(["a", "bc", "\n", "\n\n", "x" * 7], max_size=60),
     size=st.integers(min_value=1, max_value=12),
@@ -119,7 +133,7 @@ def test_chunks_cover_every_line_once(tmp_path_factory, data, size, jobs, skip):
 
 def test_a_failing_worker_is_one_clean_error(monkeypatch, tmp_path, key_file):
     """A worker that dies reports its exception's type only (a message may quote input) and the run stops
-    with exit code 1 instead of hanging or writing a partial file as if complete."""
+    with exit code 4 (internal failure) instead of hanging or writing a partial file as if complete."""
     path = tmp_path / "big.log"
     path.write_bytes(b"".join(line.encode() for line in nginx_lines(20000)))
 
@@ -131,4 +145,4 @@ def test_a_failing_worker_is_one_clean_error(monkeypatch, tmp_path, key_file):
     with pytest.raises(parallel.WorkerError) as caught:
         parallel.pump_parallel(engine, KEY, [str(path)], io.BytesIO(), NOW, 2)
     assert "RuntimeError" in str(caught.value) and "192.0.2.55" not in str(caught.value)
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_code == 4

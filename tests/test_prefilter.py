@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pseudolog.detect import context, sip
 from pseudolog.pseudonym import Pseudonymizer
 from pseudolog.scrub import MAYBE_IDENTIFIER, MAYBE_ON_SKELETON, SKELETON, TRIGGERS, TRIGGERS_ON_SKELETON, Scrubber
-from tests.conftest import texts_from
+from tests.conftest import examples, texts_from
 
 SCRUBBER = Scrubber(Pseudonymizer(bytes(range(32)), None), "DE")
 
@@ -77,7 +77,7 @@ FRAGMENTS = [
 
 
 @given(texts_from(FRAGMENTS, min_size=1, max_size=40))
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_prefilter_is_a_superset_of_the_detectors(text):
     found, _ = SCRUBBER.detect(text)
     if found:
@@ -85,7 +85,7 @@ def test_prefilter_is_a_superset_of_the_detectors(text):
 
 
 @given(st.binary(max_size=200))
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 def test_prefilter_superset_on_random_bytes(text):
     found, _ = SCRUBBER.detect(text)
     if found:
@@ -98,7 +98,7 @@ def test_prefilter_skips_plain_requests():
 
 
 @given(texts_from(FRAGMENTS, min_size=1, max_size=40))
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_each_trigger_is_a_superset_of_its_detector(text):
     for trigger, detect in SCRUBBER._detectors:
         if list(detect(text)):
@@ -106,7 +106,7 @@ def test_each_trigger_is_a_superset_of_its_detector(text):
 
 
 @given(st.binary(max_size=200))
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 def test_each_trigger_superset_on_random_bytes(text):
     for trigger, detect in SCRUBBER._detectors:
         if list(detect(text)):
@@ -124,19 +124,19 @@ def assert_skeleton_forms_cover(text: bytes) -> None:
 
 
 @given(texts_from([*FRAGMENTS, "%20", "%21", "%5B", "%5d", "%3a", "0049", "+1", "%2b7"], max_size=40))
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_skeleton_forms_cover_the_triggers(text):
     assert_skeleton_forms_cover(text)
 
 
 @given(st.binary(max_size=200))
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 def test_skeleton_forms_cover_the_triggers_on_random_bytes(text):
     assert_skeleton_forms_cover(text)
 
 
 @given(texts_from(FRAGMENTS, min_size=1, max_size=40), st.booleans())
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 def test_skeleton_selection_finds_what_every_detector_finds(text, in_agent):
     """The skeleton only skips detectors: what is found is what running every detector finds."""
     everything = Scrubber(Pseudonymizer(bytes(range(32)), None), "DE")
@@ -156,12 +156,12 @@ def assert_gates_skip_only_empty_rules(text: bytes) -> None:
 
 
 @given(texts_from([*FRAGMENTS, "mac=", "ab", "c0ffee", "DevId=", "sn: ", "'", " "], max_size=40))
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 def test_detector_gates_skip_only_rules_that_find_nothing(text):
     assert_gates_skip_only_empty_rules(text)
 
 
 @given(st.binary(max_size=200))
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 def test_detector_gates_on_random_bytes(text):
     assert_gates_skip_only_empty_rules(text)

@@ -70,7 +70,7 @@ def test_scan_passes_styled_output(pseudolog_bin, key_file, style):
 
 def test_scan_unreadable_input_is_an_error(pseudolog_bin):
     proc = run(pseudolog_bin, "scan", "/nonexistent.log")
-    assert proc.returncode == 1 and proc.stderr.startswith(b"pseudolog: error: cannot read input")
+    assert proc.returncode == 3 and proc.stderr.startswith(b"pseudolog: error: cannot read input")
 
 
 def test_key_from_a_file_descriptor(pseudolog_bin, key_file):

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from pseudolog.detect import Found
 from pseudolog.pseudonym import Pseudonymizer
 from pseudolog.scrub import Scrubber, _claim, mask_line
+from tests.conftest import examples
 
 SCRUBBER = Scrubber(Pseudonymizer(bytes(range(32)), 86400), "DE")
 
@@ -20,7 +21,7 @@ filler = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ,;[]\"'=/", max_size=20)
 
 
 @given(st.lists(st.tuples(filler, identifiers), min_size=1, max_size=5), filler)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_no_identifier_survives_and_filler_does(parts, tail):
     """Identifiers between arbitrary non-digit filler never survive; the filler always does."""
     line = "".join(f"{f} {ident} " for f, ident in parts) + tail
@@ -32,7 +33,7 @@ def test_no_identifier_survives_and_filler_does(parts, tail):
 
 
 @given(st.lists(st.tuples(filler, identifiers), min_size=1, max_size=5))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_idempotent(parts):
     line = "".join(f"{f} {ident} " for f, ident in parts).encode()
     once = SCRUBBER.scrub(line, 0)
@@ -40,7 +41,7 @@ def test_idempotent(parts):
 
 
 @given(st.integers(1000000, 9999999))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 def test_written_forms_of_one_number_share_a_token(n):
     forms = [f"+4930{n}", f"+49 30 {n}", f"0049 30 {n}", f"0049-30-{n}", f"tel:030{n}", f"sip:030{n}@pbx"]
     tokens = set()
@@ -52,7 +53,7 @@ def test_written_forms_of_one_number_share_a_token(n):
 
 
 @given(ipv6)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 def test_ipv6_written_forms_share_a_token(address):
     import ipaddress
 
@@ -71,7 +72,7 @@ def test_mask_hides_every_digit_run():
     assert mask_line(b"a 192.0.2.1 b 2001:db8::1 c deadbeef 15") == b"a MASKED b MASKED c deadbeef MASKED"
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(st.lists(st.integers(0, 255), min_size=4, max_size=4), st.booleans(), st.sampled_from([None, 1795219200]))
 def test_canonical_address_field_shortcut_equals_the_scan(octets, in_agent, window):
     """A field holding just a dotted quad skips the detectors; the result must be what they give."""
@@ -86,7 +87,7 @@ def test_canonical_address_field_shortcut_equals_the_scan(octets, in_agent, wind
 HEX_COLON_PIECES = ["0", "1", "a", "F", "e164", "ffff", "db8", "2001", "00", "15", ":", "::", "fe80", "cafe"]
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(
     st.one_of(
         st.ip_addresses(v=6).flatmap(lambda ip: st.sampled_from([ip.compressed, ip.exploded, ip.exploded.upper()])),
@@ -109,7 +110,7 @@ DOT_PIECES += [".", "cfg", "xml", "be", "cafe", "Cafe:", "5", "/", " ", "g", "e"
 
 
 @given(st.lists(st.sampled_from(DOT_PIECES), max_size=12).map("".join))
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 def test_a_word_after_a_dot_needs_no_second_pass(text):
     """A token followed by `.cfg`-like words is not filtered again: the output is the one the second pass gives,
     and filtering it once more changes nothing."""
@@ -143,7 +144,7 @@ _SPANS = st.lists(
 )
 
 
-@settings(max_examples=3000)
+@settings(max_examples=examples(3000))
 @given(_SPANS)
 def test_claim_decides_like_the_plain_overlap_rule(findings):
     fast: list[Found] = []

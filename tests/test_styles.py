@@ -14,7 +14,7 @@ from pseudolog.ipcrypt_pfx import IpcryptPfx
 from pseudolog.lookup import lookup
 from pseudolog.pseudonym import Pseudonymizer, Style
 from pseudolog.scrub import Scrubber
-from tests.conftest import KEY, NOW, texts_from
+from tests.conftest import KEY, NOW, examples, texts_from
 
 PFX = json.loads((Path(__file__).parent / "vectors" / "ipcrypt_pfx.json").read_text())
 
@@ -67,7 +67,7 @@ def test_prefix_style_gives_an_address_one_pseudonym_on_lines_filtered_twice(lin
 
 
 @given(texts_from(["192.0.2.1", "2001:db8::1", "ab", "a", "f", ".5", ".x", ":", " ", "-", "+4930123456"], max_size=10))
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 def test_prefix_tokens_are_never_read_again(text):
     p = Pseudonymizer(KEY, 86400, style=Style(ip_style="prefix"))
     out = Scrubber(p, "DE").scrub(text, 0)

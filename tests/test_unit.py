@@ -22,7 +22,8 @@ def make_unit(bin_: str, tmp_path: Path, config_text: str, *extra: str) -> tuple
     config = tmp_path / "follow.toml"
     config.write_text(config_text)
     proc = subprocess.run(
-        [bin_, "unit", "--config", str(config), "--exec", bin_, *extra],
+        # The test's files live under /tmp, which the unit's PrivateTmp= hides: refused without this flag.
+        [bin_, "unit", "--config", str(config), "--exec", bin_, "--allow-hidden-paths", *extra],
         capture_output=True,
         env=clean_env(),
         check=True,

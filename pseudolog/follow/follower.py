@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pseudolog.core.engine import Engine
-from pseudolog.errors import ConfigError, InputError, PseudologError
+from pseudolog.errors import ConfigError, InputError, OutputError, PseudologError
 from pseudolog.follow.checkpoint import Checkpoint, StateDir
 from pseudolog.follow.notify import Notifier
 from pseudolog.follow.settings import FollowSettings, resolve
@@ -26,29 +26,87 @@ from pseudolog.follow.sinks import FileSink, Sink, StdoutSink, WindowDirSink
 from pseudolog.follow.sources import PipeSource, Source, open_source
 from pseudolog.io.framing import Piece
 from pseudolog.io.streams import render_runs
-from pseudolog.keyring import Keyring, open_keyring
-from pseudolog.keys import resolve_master_key
+from pseudolog.keyring import Keyring, resolve_secret
 
 READ_BUDGET = 4 << 20
 CHECKPOINT_EVERY = 1.0  # seconds, while busy; an idle follower checkpoints as soon as it has caught up
 EXPIRE_EVERY = 60.0
 
 
-class OutputError(PseudologError):
-    exit_code = 1
+def load_secret(
+    settings: FollowSettings, window: int | None, environ: dict[str, str], warn: Callable[[str], None] | None = None
+) -> bytes | Keyring:
+    return resolve_secret(
+        key_file=settings.key_file,
+        key_fd=None,
+        keyring=settings.keyring,
+        window=window,
+        environ=environ,
+        warn=warn,
+        needs_fixed_key="follow needs a key that survives restarts: --key-file, --keyring, $PSEUDOLOG_KEY_FILE or "
+        "the systemd credential pseudolog.key",
+    ).material
 
 
-def load_secret(settings: FollowSettings, window: int | None, environ: dict[str, str]) -> bytes | Keyring:
-    ring = open_keyring(settings.keyring, window, settings.key_file, None)
-    if ring is not None:
-        return ring
-    key = resolve_master_key(settings.key_file, environ)
-    if key.ephemeral:
-        raise ConfigError(
-            "follow needs a key that survives restarts: --key-file, --keyring, $PSEUDOLOG_KEY_FILE or the "
-            "systemd credential pseudolog.key"
-        )
-    return key.secret
+def check_plan(
+    cli: dict[str, Any], config_path: str | None, environ: dict[str, str], say: Callable[[str], None]
+) -> list[str]:
+    """`follow --check`: the settings, key and paths validated as a start would, without reading an input,
+    taking the state directory's lock or writing anything; what would run, as lines for stdout."""
+    from pseudolog.core.engine import make_format_step
+
+    fallbacks = {"state_dir": environ.get("STATE_DIRECTORY", "").split(":")[0]}
+    s = resolve(cli, config_path, fallbacks)
+    options = s.filter_options()
+    make_format_step(options)  # an unknown format or a bad --log-format fails here
+    secret = resolve_secret(
+        key_file=s.key_file,
+        key_fd=None,
+        keyring=s.keyring,
+        window=options.window,
+        environ=environ,
+        warn=say,
+        needs_fixed_key="follow needs a key that survives restarts: --key-file, --keyring, $PSEUDOLOG_KEY_FILE or "
+        "the systemd credential pseudolog.key",
+    )
+    lines = ["follow --check: the configuration is valid"]
+    for name in s.inputs:
+        if name == "-":
+            lines.append("input: standard input")
+            continue
+        path = os.path.abspath(name)
+        if not os.path.exists(path):
+            lines.append(f"input: {path} (does not exist yet: followed once it appears)")
+        elif not os.access(path, os.R_OK):
+            raise InputError(f"cannot read input {path}: permission denied")
+        else:
+            lines.append(f"input: {path}")
+    if s.output_dir:
+        _check_writable_dir(s.output_dir, "--output-dir")
+        lines.append(f"output: one file per window in {os.path.abspath(s.output_dir)}")
+    elif s.output and s.output != "-":
+        _check_writable_dir(os.path.dirname(os.path.abspath(s.output)), "--output")
+        lines.append(f"output: {os.path.abspath(s.output)} (appended)")
+    else:
+        lines.append("output: standard output")
+    if s.state_dir:
+        _check_writable_dir(s.state_dir, "--state-dir")
+        lines.append(f"state: {os.path.abspath(s.state_dir)}")
+    window = "static" if options.window is None else f"{options.window} s"
+    retention = "keep all" if options.retention is None else f"{options.retention} s"
+    lines.append(f"key: {secret.source}; window: {window}; retention: {retention}; format: {options.format}")
+    return lines
+
+
+def _check_writable_dir(directory: str, option: str) -> None:
+    """The directory, or the nearest one that exists above it, can be written (follow creates the rest)."""
+    probe = os.path.abspath(directory)
+    while not os.path.exists(probe) and probe != os.path.dirname(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise ConfigError(f"{option}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"{option}: cannot write in {probe}: permission denied")
 
 
 class Follower:
@@ -60,7 +118,7 @@ class Follower:
         self.settings = resolve(cli, config_path, self._fallbacks)
         s = self.settings
         self.options = s.filter_options()
-        secret = load_secret(s, self.options.window, environ)
+        secret = load_secret(s, self.options.window, environ, say)
         self.state = StateDir(Path(s.state_dir)) if s.state_dir else None
         saved = self.state.load() if self.state else None
         self.wake = threading.Event()
@@ -87,6 +145,9 @@ class Follower:
         self._dirty = False
         self._last_checkpoint = self._last_status = self._last_expire = time.monotonic()
         self._lines_at_status = 0
+        # Before anything is read: the identities (device, inode) of the inputs as they are now. A crash
+        # before the first read, followed by a rotation, then still finds the renamed file by its inode.
+        self.checkpoint()
 
     def _make_sink(self, saved: Checkpoint | None) -> Sink:
         """Outputs are cut back to the checkpoint only when the inputs can be read again from it: lines
@@ -117,7 +178,6 @@ class Follower:
         signal.signal(signal.SIGHUP, self._on_reload)
         try:
             self._expire()
-            self.checkpoint()
             self.notifier.ready(self.status_text())
             while not self.stop_requested:
                 if self.reload_requested:

@@ -11,10 +11,20 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pseudolog.config import FilterOptions, parse_duration, parse_json_fields, parse_keep, parse_region
+from pseudolog.config import (
+    DEFAULT_MAX_LINE,
+    DEFAULT_REGION,
+    DEFAULT_WINDOW,
+    FilterOptions,
+    filter_options,
+    parse_interval,
+)
 from pseudolog.errors import ConfigError
 
 _SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+POLL_DEFAULT = "250ms"
+ROTATE_WAIT_DEFAULT = "10s"
+BACKLOG_DEFAULT = "256M"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,36 +37,36 @@ class FollowSettings:
     keyring: str | None = None
     format: str = "auto"
     log_format: str | None = None
-    window: str = "1d"
+    window: str = DEFAULT_WINDOW
     retention: str | None = None
-    region: str = "DE"
+    region: str = DEFAULT_REGION
     keep: tuple[str, ...] = ()
     ip_style: str = "token"
     json_field: tuple[str, ...] = ()
     on_error: str = "mask"
-    max_line: int = 1 << 20
-    poll_interval: float = 0.25  # seconds between looks at idle files
-    rotate_wait: float = 10.0  # seconds a renamed file must stay idle before it is closed
-    backlog: str = "256M"  # pipe input held in memory before whole lines are shed
+    max_line: int = DEFAULT_MAX_LINE
+    poll_interval: float = parse_interval(POLL_DEFAULT, option="--poll-interval")  # between looks at idle files
+    rotate_wait: float = parse_interval(ROTATE_WAIT_DEFAULT, option="--rotate-wait")  # idle time before closing
+    backlog: str = BACKLOG_DEFAULT  # pipe input held in memory before whole lines are shed
     status_interval: float = 10.0
 
     def filter_options(self) -> FilterOptions:
-        return FilterOptions(
-            window=parse_duration(self.window, option="window", allow_none=True),
-            retention=parse_duration(self.retention, option="retention") if self.retention else None,
-            region=parse_region(self.region),
+        return filter_options(
+            window=self.window,
+            retention=self.retention,
+            region=self.region,
             format=self.format,
             log_format=self.log_format,
             max_line=self.max_line,
-            keep=parse_keep(list(self.keep)),
+            keep=self.keep,
             ip_style=self.ip_style,
-            json_fields=parse_json_fields(list(self.json_field)),
+            json_field=self.json_field,
             on_error=self.on_error,
         )
 
     @property
     def backlog_bytes(self) -> int:
-        return parse_size(self.backlog, option="backlog")
+        return parse_size(self.backlog, option="--backlog")
 
 
 _NAMES = {f.name: f for f in fields(FollowSettings)}
@@ -83,27 +93,25 @@ def read_config_file(path: str) -> dict[str, Any]:
 
 
 def _coerce(name: str, value: Any, where: str) -> Any:
+    option = "--" + name.replace("_", "-")
     if name in _LISTS:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-            raise ConfigError(f"{where}: {name.replace('_', '-')} must be a string or a list of strings")
+            raise ConfigError(f"{where}: {option} must be a string or a list of strings")
         return tuple(items)
     default = _NAMES[name].default
     if name == "max_line":
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ConfigError(f"{where}: max-line must be a whole number of bytes")
+            raise ConfigError(f"{where}: {option} must be a whole number of bytes")
         return value
     if isinstance(default, float):
-        seconds = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-        if isinstance(value, str):
-            seconds = parse_duration(value, option=name.replace("_", "-"))
-        if seconds is None or seconds <= 0:
-            raise ConfigError(f"{where}: {name.replace('_', '-')} must be a positive duration")
-        return float(seconds)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ConfigError(f"{where}: {option} must be a duration such as 250ms, 2s or 1m")
+        return parse_interval(value, option=option)
     if isinstance(value, int | float) and not isinstance(value, bool) and name in ("window", "retention"):
         return f"{int(value)}s"
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: {name.replace('_', '-')} must be a string")
+        raise ConfigError(f"{where}: {option} must be a string")
     return value
 
 
@@ -141,6 +149,8 @@ def _check(s: FollowSettings) -> None:
 
 def parse_size(text: str, *, option: str) -> int:
     value = text.strip().lower().removesuffix("ib").removesuffix("b")
+    if not value:
+        raise ConfigError(f"{option}: cannot read size {text!r}; use forms like 64M or 1G")
     unit = value[-1:] if value[-1:] in _SIZE_UNITS else ""
     number = value[: len(value) - len(unit)]
     if not number.isdigit() or int(number) <= 0:

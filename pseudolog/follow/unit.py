@@ -111,3 +111,38 @@ def output_write_paths(output: str | None, output_dir: str | None) -> tuple[str,
     if output and output != "-":
         return (os.path.dirname(os.path.abspath(output)),)
     return ()
+
+
+# What the unit's sandbox hides from the service: ProtectHome= and PrivateTmp=.
+HIDDEN = (
+    ("/home", "ProtectHome="),
+    ("/root", "ProtectHome="),
+    ("/run/user", "ProtectHome="),
+    ("/tmp", "PrivateTmp="),
+    ("/var/tmp", "PrivateTmp="),
+)
+_CONFIG_PATHS = ("state_dir", "output", "output_dir", "key_file", "keyring")
+
+
+def hidden_by(path: str) -> str | None:
+    """The directive that hides `path` from the service, if any."""
+    real = os.path.realpath(path)
+    for root, directive in HIDDEN:
+        for candidate in (os.path.abspath(path), real):
+            if candidate == root or candidate.startswith(root + "/"):
+                return directive
+    return None
+
+
+def hidden_path_problems(exec_path: str, config: str, values: dict[str, object]) -> list[tuple[str, str, str]]:
+    """(what, path, directive) for every path the service needs that its sandbox would hide."""
+    checks: list[tuple[str, str]] = [("ExecStart", exec_path), ("config file", config)]
+    for name in _CONFIG_PATHS:
+        value = values.get(name)
+        if isinstance(value, str) and value != "-":
+            checks.append((name.replace("_", "-"), os.path.abspath(value)))
+    inputs = values.get("inputs")
+    for name in inputs if isinstance(inputs, list) else [inputs] if isinstance(inputs, str) else []:
+        if isinstance(name, str) and name != "-":
+            checks.append(("input", os.path.abspath(name)))
+    return [(what, path, directive) for what, path in checks if (directive := hidden_by(path))]

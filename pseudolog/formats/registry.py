@@ -161,7 +161,7 @@ def _most_specific_first(formats: Iterable[Format]) -> list[Format]:
 
 def get_format(name: str) -> Format:
     if name not in builtin_names():
-        raise FormatError(f"unknown format {name!r}; known: auto, text, " + ", ".join(builtin_names()))
+        raise FormatError(f"--format: unknown format {name!r}; known: auto, text, " + ", ".join(builtin_names()))
     return builtin_format(name)
 
 

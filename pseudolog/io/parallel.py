@@ -33,7 +33,7 @@ from typing import BinaryIO
 from pseudolog.config import FilterOptions
 from pseudolog.core.engine import Engine
 from pseudolog.core.parse import AutoFormatStep
-from pseudolog.errors import PseudologError
+from pseudolog.errors import InternalError
 from pseudolog.io.framing import LineFramer
 from pseudolog.io.streams import CHUNK, STDIN, StreamTotals, drain, pump, reading, render_piece, render_pieces
 
@@ -48,8 +48,8 @@ _DATA, _END, _FAILED = b"D", b"E", b"X"
 Counts = tuple[int, int, int, Counter[str], Counter[str], Counter[str]]
 
 
-class WorkerError(PseudologError):
-    exit_code = 1
+class WorkerError(InternalError):
+    """A --jobs worker died or failed: an internal failure."""
 
 
 def _locked_options(engine: Engine) -> FilterOptions | None:
