@@ -56,11 +56,17 @@ impl CsvLayout {
         if min_columns == 0 || min_columns > roles.len() {
             return Err("csv layout: min_columns must be from 1 to the number of columns".into());
         }
-        let times: Vec<usize> = (0..roles.len()).filter(|&i| roles[i] == ColumnRole::Time).collect();
+        let times: Vec<usize> = (0..roles.len())
+            .filter(|&i| roles[i] == ColumnRole::Time)
+            .collect();
         if times.len() > 1 || times.first().is_some_and(|&t| t >= min_columns) {
             return Err("csv layout: one time column at most, among the first min_columns".into());
         }
-        Ok(CsvLayout { time_index: times.first().copied(), roles, min_columns })
+        Ok(CsvLayout {
+            time_index: times.first().copied(),
+            roles,
+            min_columns,
+        })
     }
 
     /// Content spans of a record's fields, or None for a line that is not well-formed CSV of this format's
@@ -108,9 +114,14 @@ impl CsvLayout {
                 .iter()
                 .zip(spans)
                 .filter(|&(&role, (s, e))| {
-                    e > s && !(role == ColumnRole::Keep && line[s..e].iter().all(u8::is_ascii_digit))
+                    e > s
+                        && !(role == ColumnRole::Keep && line[s..e].iter().all(u8::is_ascii_digit))
                 })
-                .map(|(&role, (start, end))| Value { start, end, hint: Hint::Csv(role) })
+                .map(|(&role, (start, end))| Value {
+                    start,
+                    end,
+                    hint: Hint::Csv(role),
+                })
                 .collect(),
         )
     }
@@ -150,9 +161,14 @@ pub fn iso_time_is_valid(t: &[u8]) -> bool {
             .then(|| s.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')))
     };
     let at = |i: usize, c: &[u8]| t.get(i).is_some_and(|b| c.contains(b));
-    let (Some(year), Some(month), Some(day), Some(hh), Some(mm), Some(ss)) =
-        (num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19))
-    else {
+    let (Some(year), Some(month), Some(day), Some(hh), Some(mm), Some(ss)) = (
+        num(0, 4),
+        num(5, 7),
+        num(8, 10),
+        num(11, 13),
+        num(14, 16),
+        num(17, 19),
+    ) else {
         return false;
     };
     if !(at(4, b"-") && at(7, b"-") && at(10, b"T ") && at(13, b":") && at(16, b":")) {
@@ -203,12 +219,30 @@ mod tests {
     fn splits_quoted_and_bare_fields() {
         let c = cdr();
         let line = b"\"a\"\"b\",030,2026-11-21 10:15:32,42";
-        assert_eq!(c.parse(line), Some(vec![(1, 5), (7, 10), (11, 30), (31, 33)]));
-        assert_eq!(c.parse(b"x,y,2026-11-21 10:15:32"), Some(vec![(0, 1), (2, 3), (4, 23)]));
-        assert_eq!(c.parse(b"x,y,2026-11-21 10:15:32,1,2"), None, "too many columns");
+        assert_eq!(
+            c.parse(line),
+            Some(vec![(1, 5), (7, 10), (11, 30), (31, 33)])
+        );
+        assert_eq!(
+            c.parse(b"x,y,2026-11-21 10:15:32"),
+            Some(vec![(0, 1), (2, 3), (4, 23)])
+        );
+        assert_eq!(
+            c.parse(b"x,y,2026-11-21 10:15:32,1,2"),
+            None,
+            "too many columns"
+        );
         assert_eq!(c.parse(b"x,y"), None, "too few columns");
-        assert_eq!(c.parse(b"\"x\"y,y,2026-11-21 10:15:32"), None, "text after the closing quote");
-        assert_eq!(c.parse(b"x\",y,2026-11-21 10:15:32"), None, "a quote inside a bare field");
+        assert_eq!(
+            c.parse(b"\"x\"y,y,2026-11-21 10:15:32"),
+            None,
+            "text after the closing quote"
+        );
+        assert_eq!(
+            c.parse(b"x\",y,2026-11-21 10:15:32"),
+            None,
+            "a quote inside a bare field"
+        );
         assert_eq!(c.parse(b"x,y,2026-02-30 10:15:32"), None, "no such date");
     }
 
@@ -224,10 +258,21 @@ mod tests {
 
     #[test]
     fn iso_times_like_parse_iso() {
-        for ok in ["2026-11-21 10:15:32", "2024-02-29T23:59:60.5+01:00", "2026-11-21T10:15:32,1z", "0000-02-29 00:00:00-0100"] {
+        for ok in [
+            "2026-11-21 10:15:32",
+            "2024-02-29T23:59:60.5+01:00",
+            "2026-11-21T10:15:32,1z",
+            "0000-02-29 00:00:00-0100",
+        ] {
             assert!(iso_time_is_valid(ok.as_bytes()), "{ok}");
         }
-        for bad in ["2026-11-21 24:00:00", "2023-02-29 00:00:00", "2026-11-21 10:15:32.", "2026-11-21 10:15:32+01", "2026-11-21 10:15:32 "] {
+        for bad in [
+            "2026-11-21 24:00:00",
+            "2023-02-29 00:00:00",
+            "2026-11-21 10:15:32.",
+            "2026-11-21 10:15:32+01",
+            "2026-11-21 10:15:32 ",
+        ] {
             assert!(!iso_time_is_valid(bad.as_bytes()), "{bad}");
         }
     }

@@ -122,7 +122,10 @@ impl JsonLayout {
         for (key, kind) in rules {
             let kind = match kind.as_str() {
                 "text" => None,
-                name => Some(Kind::from_name(name).ok_or_else(|| format!("json rule: unknown kind {name:?}"))?),
+                name => Some(
+                    Kind::from_name(name)
+                        .ok_or_else(|| format!("json rule: unknown kind {name:?}"))?,
+                ),
             };
             out.push((key_name(key), kind));
         }
@@ -151,7 +154,12 @@ impl JsonLayout {
     /// and IMEI keys; None when the line is not one JSON object. Empty strings are left out.
     pub fn values(&self, line: &[u8]) -> Option<Vec<Value>> {
         std::str::from_utf8(line).ok()?;
-        let mut r = Reader { line, p: 0, out: Vec::new(), layout: self };
+        let mut r = Reader {
+            line,
+            p: 0,
+            out: Vec::new(),
+            layout: self,
+        };
         r.blanks();
         if line.get(r.p) != Some(&b'{') {
             return None;
@@ -252,7 +260,8 @@ impl Reader<'_> {
 
     fn hex4(&self, q: usize) -> Option<u32> {
         let s = self.line.get(q..q + 4)?;
-        s.iter().try_fold(0u32, |n, &b| Some(n * 16 + (b as char).to_digit(16)?))
+        s.iter()
+            .try_fold(0u32, |n, &b| Some(n * 16 + (b as char).to_digit(16)?))
     }
 
     /// A number at `p`: its end and whether Python gets an int from it (orjson: no fraction or exponent, and
@@ -302,7 +311,11 @@ impl Reader<'_> {
 
     fn push(&mut self, start: usize, end: usize, kind: Option<Kind>, number: bool) {
         if end > start {
-            self.out.push(Value { start, end, hint: Hint::Json { kind, number } });
+            self.out.push(Value {
+                start,
+                end,
+                hint: Hint::Json { kind, number },
+            });
         }
     }
 
@@ -413,7 +426,11 @@ mod tests {
     use super::*;
 
     fn labels(line: &str) -> Option<Vec<(String, String)>> {
-        let layout = JsonLayout::new(&[("X-Caller".into(), "phone".into()), ("ip".into(), "text".into())]).unwrap();
+        let layout = JsonLayout::new(&[
+            ("X-Caller".into(), "phone".into()),
+            ("ip".into(), "text".into()),
+        ])
+        .unwrap();
         layout.values(line.as_bytes()).map(|v| {
             v.iter()
                 .map(|v| (line[v.start..v.end].to_string(), v.hint.label()))
@@ -439,7 +456,10 @@ mod tests {
             ("ip", "text"),
             ("a", "text"),
         ];
-        let want: Vec<(String, String)> = want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         assert_eq!(got, want);
     }
 
@@ -458,7 +478,11 @@ mod tests {
         ] {
             assert_eq!(labels(bad), None, "{bad:?}");
         }
-        assert_eq!(labels("{\"a\":\"\\uD834\\uDD1E\",\"b\":123456789012345678901234567890}").map(|v| v.len()), Some(3));
+        assert_eq!(
+            labels("{\"a\":\"\\uD834\\uDD1E\",\"b\":123456789012345678901234567890}")
+                .map(|v| v.len()),
+            Some(3)
+        );
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(labels(&format!("{{\"a\":{}}}", deep(MAX_DEPTH - 1))).is_some());
         assert!(labels(&format!("{{\"a\":{}}}", deep(MAX_DEPTH))).is_none());

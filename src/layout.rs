@@ -129,8 +129,16 @@ impl Pattern {
                     if index >= fields.len() {
                         return err("layout spec: field index out of range".into());
                     }
-                    let require = words.iter().filter(|w| !w.is_empty()).map(|w| w.as_bytes().to_vec()).collect();
-                    Element::Field { index, scan, require }
+                    let require = words
+                        .iter()
+                        .filter(|w| !w.is_empty())
+                        .map(|w| w.as_bytes().to_vec())
+                        .collect();
+                    Element::Field {
+                        index,
+                        scan,
+                        require,
+                    }
                 }
                 _ => return err(format!("layout spec: unknown element {op:?}")),
             });
@@ -163,7 +171,11 @@ impl Pattern {
         if time_index.is_some_and(|t| t >= infos.len()) {
             return err("layout spec: time index out of range".into());
         }
-        Ok(Pattern { elements: out, fields: infos, time_index })
+        Ok(Pattern {
+            elements: out,
+            fields: infos,
+            time_index,
+        })
     }
 
     /// Field spans of a line that fits the pattern (indexed by field), or None. `m` is reusable scratch.
@@ -202,6 +214,8 @@ pub struct Matcher {
     failed: HashSet<(usize, usize), BuildHasherDefault<PairHasher>>,
     /// Per element: the last (start, end) of its scan, reused by a start one byte to the left.
     last_run: Vec<Option<(usize, usize)>>,
+    /// Per element with `require:` words: the last (start, end of its run of non-spaces, a word found).
+    last_required: Vec<Option<(usize, usize, bool)>>,
     /// Candidate ends and bytes scanned, for the linear-shape tests.
     pub work: usize,
 }
@@ -213,6 +227,8 @@ impl Matcher {
         self.failed.clear();
         self.last_run.clear();
         self.last_run.resize(elements, None);
+        self.last_required.clear();
+        self.last_required.resize(elements, None);
     }
 
     fn has_failed(&self, i: usize, p: usize) -> bool {
@@ -231,6 +247,29 @@ impl Matcher {
         }
     }
 
+    /// `has_required_word` for element `i` at `p`, reusing the answer from a start further right in the same
+    /// run of non-spaces (starts are tried right to left), so a field tried at many starts costs its run once.
+    fn required(&mut self, i: usize, line: &[u8], p: usize, words: &[Vec<u8>]) -> bool {
+        let answer = match self.last_required[i] {
+            Some((s, run_end, found)) if p < s && memchr::memchr(b' ', &line[p..s]).is_none() => {
+                let longest = words.iter().map(Vec::len).max().unwrap_or(0);
+                let hay = &line[p..line.len().min(s + longest)];
+                self.work += hay.len();
+                let here = words
+                    .iter()
+                    .any(|w| memmem::find(hay, w).is_some_and(|k| p + k < s));
+                (run_end, found || here)
+            }
+            _ => {
+                let run_end = memchr::memchr(b' ', &line[p..]).map_or(line.len(), |k| p + k);
+                self.work += run_end - p;
+                (run_end, has_required_word(line, p, run_end, words))
+            }
+        };
+        self.last_required[i] = Some((p, answer.0, answer.1));
+        answer.1
+    }
+
     /// Whether elements[i..] match line[p..] to its end; the first success in Python's order wins.
     fn walk(&mut self, elements: &[Element], line: &[u8], i: usize, p: usize) -> bool {
         let Some(element) = elements.get(i) else {
@@ -241,7 +280,9 @@ impl Matcher {
         }
         let last = i + 1 == elements.len();
         let ok = match element {
-            Element::Lit(text) => line[p..].starts_with(text) && self.walk(elements, line, i + 1, p + text.len()),
+            Element::Lit(text) => {
+                line[p..].starts_with(text) && self.walk(elements, line, i + 1, p + text.len())
+            }
             Element::Spaces => {
                 if line.get(p) != Some(&b' ') {
                     false
@@ -263,15 +304,26 @@ impl Matcher {
                     self.try_ends(elements, line, i, p, c, last, None)
                 }
             }
-            Element::Field { index, scan, require } => {
-                if !require.is_empty() && !has_required_word(line, p, require) {
+            Element::Field {
+                index,
+                scan,
+                require,
+            } => {
+                if !require.is_empty() && !self.required(i, line, p, require) {
                     false
-                } else if *scan == Scan::Any && !last && require.is_empty() && self.has_failed(i, p + 1) {
+                } else if *scan == Scan::Any
+                    && !last
+                    && require.is_empty()
+                    && self.has_failed(i, p + 1)
+                {
                     // `.*` from p + 1 tried every end from p + 1 on: only the empty match is new.
                     self.spans[*index] = (p, p);
                     self.walk(elements, line, i + 1, p)
                 } else {
-                    let run_end = match (scan.run_class(line.get(p).copied().unwrap_or(0)), line.get(p)) {
+                    let run_end = match (
+                        scan.run_class(line.get(p).copied().unwrap_or(0)),
+                        line.get(p),
+                    ) {
                         (Some(in_class), Some(_)) => self.reuse(i, p, in_class),
                         _ => None,
                     };
@@ -329,8 +381,7 @@ impl Matcher {
 
 /// Does some `require:` word start within the field's run of non-spaces, or right after it? (The Python guard
 /// `(?=[^ ]*?(?:words))`: a lazy run of non-spaces, then a word; the word itself may run past the run.)
-fn has_required_word(line: &[u8], p: usize, words: &[Vec<u8>]) -> bool {
-    let run_end = memchr::memchr(b' ', &line[p..]).map_or(line.len(), |k| p + k);
+fn has_required_word(line: &[u8], p: usize, run_end: usize, words: &[Vec<u8>]) -> bool {
     words.iter().any(|w| {
         let hay = &line[p..line.len().min(run_end + w.len())];
         memmem::find(hay, w).is_some_and(|k| p + k <= run_end)
@@ -425,7 +476,10 @@ pub enum Hint {
     Csv(crate::csv::ColumnRole),
     /// A JSON key or string value (the raw bytes between the quotes, escapes as written), or a number under a
     /// phone/IMEI key; `kind` is what its key names (None: scanned as text).
-    Json { kind: Option<crate::detect::Kind>, number: bool },
+    Json {
+        kind: Option<crate::detect::Kind>,
+        number: bool,
+    },
 }
 
 impl Hint {
@@ -552,14 +606,28 @@ mod tests {
     #[test]
     fn required_words_look_within_the_first_run_of_non_spaces() {
         let elements = [
-            ("field".to_string(), ":".to_string(), 0, "nonspace_not".to_string(), vec!["kamailio".to_string()]),
+            (
+                "field".to_string(),
+                ":".to_string(),
+                0,
+                "nonspace_not".to_string(),
+                vec!["kamailio".to_string()],
+            ),
             el("lit", ":", -1, ""),
             el("spaces", "", -1, ""),
             el("field", "", 1, "any"),
         ];
-        let p = Pattern::from_spec(&elements, &[field("program", "scrub"), field("m", "message")], -1).unwrap();
+        let p = Pattern::from_spec(
+            &elements,
+            &[field("program", "scrub"), field("m", "message")],
+            -1,
+        )
+        .unwrap();
         let mut m = Matcher::default();
-        assert_eq!(p.match_line(b"/usr/sbin/kamailio[1]: x", &mut m), Some(vec![(0, 21), (23, 24)]));
+        assert_eq!(
+            p.match_line(b"/usr/sbin/kamailio[1]: x", &mut m),
+            Some(vec![(0, 21), (23, 24)])
+        );
         assert_eq!(p.match_line(b"asterisk[1]: kamailio", &mut m), None);
     }
 
@@ -574,9 +642,16 @@ mod tests {
 
     #[test]
     fn auto_settles_like_python() {
-        let any = Pattern::from_spec(&[el("lit", "x", -1, ""), el("field", "", 0, "any")], &[field("a", "scrub")], -1)
-            .unwrap();
-        let formats = vec![Format { name: "x".into(), codec: Codec::Patterns(vec![any]) }];
+        let any = Pattern::from_spec(
+            &[el("lit", "x", -1, ""), el("field", "", 0, "any")],
+            &[field("a", "scrub")],
+            -1,
+        )
+        .unwrap();
+        let formats = vec![Format {
+            name: "x".into(),
+            codec: Codec::Patterns(vec![any]),
+        }];
         let mut m = Matcher::default();
         let mut auto = AutoDetect::new();
         for line in [&b"x1"[..], b"nope", b"x2"] {
@@ -590,5 +665,184 @@ mod tests {
             auto.observe(&formats, b"nope", &mut m);
         }
         assert_eq!((auto.locked(), auto.chosen()), (true, None));
+    }
+
+    /// Patterns shaped like the built-in and corner ones of tests/test_native_layout.py.
+    fn patterns() -> Vec<Pattern> {
+        let f = |n: usize| {
+            (0..n)
+                .map(|i| field(&format!("f{i}"), "scrub"))
+                .collect::<Vec<_>>()
+        };
+        let nginx = [
+            el("field", " ", 0, "nonspace"),
+            el("spaces", "", -1, ""),
+            el("lit", "-", -1, ""),
+            el("spaces", "", -1, ""),
+            el("field", " ", 1, "nonspace"),
+            el("spaces", "", -1, ""),
+            el("lit", "[", -1, ""),
+            el("field", "]", 2, "clf"),
+            el("lit", "]", -1, ""),
+            el("spaces", "", -1, ""),
+            el("lit", "\"", -1, ""),
+            el("field", "\"", 3, "quoted"),
+            el("lit", "\"", -1, ""),
+            el("spaces", "", -1, ""),
+            el("field", " ", 4, "int"),
+            el("spaces", "", -1, ""),
+            el("field", " ", 5, "not"),
+            el("spaces", "", -1, ""),
+            el("field", "", 6, "any"),
+        ];
+        let middle = [
+            el("field", " ", 0, "any"),
+            el("spaces", "", -1, ""),
+            el("lit", "end", -1, ""),
+            el("spaces", "", -1, ""),
+            el("field", "", 1, "nonspace"),
+        ];
+        let times = [
+            el("lit", "[", -1, ""),
+            el("field", "]", 0, "clf"),
+            el("lit", "]", -1, ""),
+            el("field", "|", 1, "int"),
+            el("lit", "|", -1, ""),
+            el("field", "5", 2, "epoch"),
+            el("lit", "5", -1, ""),
+            el("spaces", "", -1, ""),
+            el("field", "Z", 3, "iso"),
+            el("lit", "Z", -1, ""),
+            el("field", ".", 4, "syslog"),
+            el("lit", ".", -1, ""),
+            el("field", " ", 5, "sd"),
+            el("spaces", "", -1, ""),
+            el("field", ".", 6, "num"),
+            el("lit", ".", -1, ""),
+            el("field", "", 7, "quoted"),
+        ];
+        let required = [
+            (
+                "field".into(),
+                "\"".into(),
+                0,
+                "not".into(),
+                vec!["ab".into(), "b c".into()],
+            ),
+            el("lit", "\"", -1, ""),
+            el("field", " ", 1, "nonspace_not"),
+            el("spaces", "", -1, ""),
+            el("field", "", 2, "any"),
+        ];
+        let required_after_any = [
+            el("field", "\"", 0, "any"),
+            el("lit", "\"", -1, ""),
+            (
+                "field".into(),
+                "\"".into(),
+                1,
+                "not".into(),
+                vec!["zz".into()],
+            ),
+            el("lit", "\"", -1, ""),
+        ];
+        vec![
+            Pattern::from_spec(&required_after_any, &f(2), -1).unwrap(),
+            Pattern::from_spec(&nginx, &f(7), 2).unwrap(),
+            Pattern::from_spec(&middle, &f(2), -1).unwrap(),
+            Pattern::from_spec(&times, &f(8), 0).unwrap(),
+            Pattern::from_spec(&required, &f(3), -1).unwrap(),
+            text_between_spaces(),
+        ]
+    }
+
+    /// Work (candidate ends tried and bytes scanned) per byte of line and element of pattern stays bounded.
+    fn assert_linear(p: &Pattern, line: &[u8]) {
+        let mut m = Matcher::default();
+        let _ = p.match_line(line, &mut m);
+        let bound = 8 * (line.len() + 1) * (p.elements.len() + 1);
+        if std::env::var_os("LAYOUT_WORK").is_some() {
+            eprintln!("work {} len {}", m.work, line.len());
+        }
+        assert!(
+            m.work <= bound,
+            "work {} > {} for a line of {}",
+            m.work,
+            bound,
+            line.len()
+        );
+    }
+
+    #[test]
+    fn hostile_lines_take_linear_work() {
+        let lines: Vec<Vec<u8>> = vec![
+            [
+                &b"GET /"[..],
+                &b"deadbeef".repeat(130_000),
+                &b"zz".repeat(5000),
+            ]
+            .concat(),
+            [
+                &b"1.2.3.4 - - [21/Nov/2026:10:15:32 +0100] \""[..],
+                &b"\\\"".repeat(300_000),
+            ]
+            .concat(),
+            [&b"a"[..], &b" ".repeat(300_000), b"x"].concat(),
+            [&b"a"[..], &b" ".repeat(300_000), b"b"].concat(),
+            [&b"x"[..], &b" end".repeat(100_000), b" y z"].concat(),
+            [&b"[10/Oct/2000:13:55:36."[..], &b"1".repeat(200_000), b"]"].concat(),
+            [
+                &b"[1/Oct/2000:13:55:36]1|1700000000."[..],
+                &b"5".repeat(200_000),
+            ]
+            .concat(),
+            b"[".repeat(200_000),
+            b"\"".repeat(200_000),
+            [&b"\"".repeat(100_000)[..], b"zz"].concat(),
+            [&b"a"[..], &b"\"ab".repeat(100_000)].concat(),
+            [&b"\""[..], &b"a ".repeat(100_000), b"\""].concat(),
+        ];
+        for line in &lines {
+            for p in patterns() {
+                assert_linear(&p, line);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_stays_linear(
+            line in proptest::collection::vec(proptest::sample::select(
+                b" -[]\"\\.:|5Z0129aNovendTZ+\t\xffkab c".to_vec()), 0..300)
+        ) {
+            for p in patterns() {
+                assert_linear(&p, &line);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(line in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            for p in patterns() {
+                let _ = p.match_line(&line, &mut Matcher::default());
+            }
+        }
+
+        #[test]
+        fn a_match_covers_the_line_in_order(
+            line in proptest::collection::vec(proptest::sample::select(b" -[]\"\\.end5Z1".to_vec()), 0..60)
+        ) {
+            for p in patterns() {
+                if let Some(spans) = p.match_line(&line, &mut Matcher::default()) {
+                    let mut order: Vec<_> = p.elements.iter().filter_map(|e| match e {
+                        Element::Field { index, .. } => Some(spans[*index]),
+                        _ => None,
+                    }).collect();
+                    let sorted = { let mut s = order.clone(); s.sort(); s };
+                    proptest::prop_assert_eq!(&order, &sorted);
+                    order.dedup();
+                    proptest::prop_assert!(order.iter().all(|&(s, e)| s <= e && e <= line.len()));
+                }
+            }
+        }
     }
 }

@@ -26,6 +26,9 @@ mod py_layout {
     use crate::json::JsonLayout;
     use crate::layout::{AutoDetect, Codec, ElementSpec, Format, Matcher, Pattern};
 
+    /// (pattern index, field spans).
+    type PatternMatch = (usize, Vec<(usize, usize)>);
+
     fn item<'py, T: FromPyObject<'py>>(d: &Bound<'py, PyAny>, key: &str) -> PyResult<T> {
         d.get_item(key)?.extract()
     }
@@ -73,9 +76,15 @@ mod py_layout {
                 let names: Vec<String> = item(spec, "roles")?;
                 let roles = names
                     .iter()
-                    .map(|r| ColumnRole::from_name(r).ok_or_else(|| PyValueError::new_err("csv spec: unknown role")))
+                    .map(|r| {
+                        ColumnRole::from_name(r)
+                            .ok_or_else(|| PyValueError::new_err("csv spec: unknown role"))
+                    })
                     .collect::<PyResult<Vec<_>>>()?;
-                Codec::Csv(CsvLayout::new(roles, item(spec, "min_columns")?).map_err(PyValueError::new_err)?)
+                Codec::Csv(
+                    CsvLayout::new(roles, item(spec, "min_columns")?)
+                        .map_err(PyValueError::new_err)?,
+                )
             }
             "json" => {
                 let mut rules = Vec::new();
@@ -85,7 +94,11 @@ mod py_layout {
                 }
                 Codec::Json(JsonLayout::new(&rules).map_err(PyValueError::new_err)?)
             }
-            other => return Err(PyValueError::new_err(format!("layout spec: unknown codec {other:?}"))),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "layout spec: unknown codec {other:?}"
+                )))
+            }
         };
         Ok(Format { name, codec })
     }
@@ -99,7 +112,9 @@ mod py_layout {
 
     impl Layouts {
         fn get(&self, index: usize) -> PyResult<&Format> {
-            self.formats.get(index).ok_or_else(|| PyIndexError::new_err("no such format"))
+            self.formats
+                .get(index)
+                .ok_or_else(|| PyIndexError::new_err("no such format"))
         }
     }
 
@@ -107,7 +122,9 @@ mod py_layout {
     impl Layouts {
         #[new]
         fn new(specs: Vec<Bound<'_, PyDict>>) -> PyResult<Self> {
-            Ok(Layouts { formats: specs.iter().map(format).collect::<PyResult<_>>()? })
+            Ok(Layouts {
+                formats: specs.iter().map(format).collect::<PyResult<_>>()?,
+            })
         }
 
         fn names(&self) -> Vec<String> {
@@ -115,7 +132,7 @@ mod py_layout {
         }
 
         /// (pattern index, field spans) of the first pattern of format `index` that fits, or None.
-        fn match_line(&self, index: usize, line: &[u8]) -> PyResult<Option<(usize, Vec<(usize, usize)>)>> {
+        fn match_line(&self, index: usize, line: &[u8]) -> PyResult<Option<PatternMatch>> {
             Ok(self.get(index)?.match_line(line, &mut Matcher::default()))
         }
 
@@ -125,7 +142,11 @@ mod py_layout {
         }
 
         /// (start, end, hint) of every value to scan, or None when the line does not fit.
-        fn values(&self, index: usize, line: &[u8]) -> PyResult<Option<Vec<(usize, usize, String)>>> {
+        fn values(
+            &self,
+            index: usize,
+            line: &[u8],
+        ) -> PyResult<Option<Vec<(usize, usize, String)>>> {
             let values = self.get(index)?.values(line, &mut Matcher::default());
             Ok(values.map(|v| v.iter().map(|v| (v.start, v.end, v.hint.label())).collect()))
         }
@@ -141,7 +162,10 @@ mod py_layout {
                     }
                     auto.observe(&self.formats, line, &mut m);
                 }
-                (auto.chosen().map(|i| self.formats[i].name.clone()), auto.locked())
+                (
+                    auto.chosen().map(|i| self.formats[i].name.clone()),
+                    auto.locked(),
+                )
             })
         }
 
@@ -150,7 +174,9 @@ mod py_layout {
             let format = self.get(index)?;
             Ok(py.allow_threads(|| {
                 let mut m = Matcher::default();
-                data.split(|&b| b == b'\n').filter(|line| format.fits(line, &mut m)).count()
+                data.split(|&b| b == b'\n')
+                    .filter(|line| format.fits(line, &mut m))
+                    .count()
             }))
         }
     }

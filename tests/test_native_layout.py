@@ -8,6 +8,7 @@ and `auto` settles on the same format for every corpus.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -32,12 +33,11 @@ _core = pytest.importorskip("pseudolog._core")
 CORPORA = Path("/work/shared/corpora")
 REGRESSIONS = Path(__file__).resolve().parent.parent / "fuzz" / "regressions"
 LOG_FORMATS = (
-    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
-    '"$http_user_agent"',
+    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"',
     '$remote_addr - $remote_user [$time_local] "$request" $status $upstream_response_time $host',
     "$time_iso8601 $msec $remote_addr:$remote_port $request_time ${request_length}b $http_x_real_ip",
     '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"',
-    "%v:%p %a %{X-Forwarded-For}i %t %D %P %{tid}P %{%Y-%m-%d}t \"%r\" %s",
+    '%v:%p %a %{X-Forwarded-For}i %t %D %P %{tid}P %{%Y-%m-%d}t "%r" %s',
     "$remote_addr $request_uri $args",
 )
 # Custom pattern files that reach the corners: fields that may start inside a run of spaces, a `.*` in the
@@ -101,8 +101,16 @@ def _python_values(fmt, line: bytes):
         parsed = fmt.parse(line)
         if parsed is None:
             return None
-        roles = ["phone" if c in fmt.phone_columns else "keep" if c in fmt.keep_columns else
-                 "time" if c == fmt.time_column else "text" for c in fmt.columns]
+        roles = [
+            "phone"
+            if c in fmt.phone_columns
+            else "keep"
+            if c in fmt.keep_columns
+            else "time"
+            if c == fmt.time_column
+            else "text"
+            for c in fmt.columns
+        ]
         return [
             (s, e, role)
             for role, (s, e) in zip(roles, parsed[0], strict=False)
@@ -224,8 +232,36 @@ def test_auto_on_mixed_and_empty_inputs() -> None:
 
 
 # Hypothesis: mutations of real lines, with the bytes that steer the matchers most.
-_SPICE = st.sampled_from([b" ", b"  ", b'"', b"\\", b'\\"', b"[", b"]", b"-", b".", b":", b",", b'""', b"{", b"}",
-                          b"\t", b"0", b"9", b"Z", b"+", b"%", b"\x00", b"\xff", b"=", b"kamailio", b"T", b"e"])
+_SPICE = st.sampled_from(
+    [
+        b" ",
+        b"  ",
+        b'"',
+        b"\\",
+        b'\\"',
+        b"[",
+        b"]",
+        b"-",
+        b".",
+        b":",
+        b",",
+        b'""',
+        b"{",
+        b"}",
+        b"\t",
+        b"0",
+        b"9",
+        b"Z",
+        b"+",
+        b"%",
+        b"\x00",
+        b"\xff",
+        b"=",
+        b"kamailio",
+        b"T",
+        b"e",
+    ]
+)
 
 
 @cache
@@ -269,11 +305,21 @@ def test_arbitrary_bytes(line: bytes) -> None:
 
 
 _JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12) | st.sampled_from(["4930123456", "203.0.113.7", "\\", '"', "\U0001F600"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["ip", "Caller", "x-imei", "msisdn", " mac ", "n", "src.ip", "time", "\x1cxff"]) | st.text(
-            max_size=6), inner, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["4930123456", "203.0.113.7", "\\", '"', "\U0001f600"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["ip", "Caller", "x-imei", "msisdn", " mac ", "n", "src.ip", "time", "\x1cxff"])
+            | st.text(max_size=6),
+            inner,
+            max_size=4,
+        )
+    ),
     max_leaves=12,
 )
 
@@ -283,10 +329,8 @@ _JSON_VALUES = st.recursive(
 def test_json_objects(obj: dict, ascii_only: bool, data) -> None:
     line = json.dumps(obj, ensure_ascii=ascii_only).encode("utf-8")
     check_line(line)
-    try:
+    with contextlib.suppress(TypeError):  # orjson writes no integer beyond 64 bits (json.dumps above does)
         check_line(orjson.dumps(obj))
-    except TypeError:  # orjson writes no integer beyond 64 bits (json.dumps above does)
-        pass
     pos = data.draw(st.integers(0, len(line)))
     check_line(line[:pos] + data.draw(_SPICE) + line[pos:])
 
@@ -294,8 +338,8 @@ def test_json_objects(obj: dict, ascii_only: bool, data) -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        b"{\"a\":" + b"[" * 1023 + b"]" * 1023 + b"}",
-        b"{\"a\":" + b"[" * 1024 + b"]" * 1024 + b"}",
+        b'{"a":' + b"[" * 1023 + b"]" * 1023 + b"}",
+        b'{"a":' + b"[" * 1024 + b"]" * 1024 + b"}",
         b'{"caller":18446744073709551615,"imei":18446744073709551616,"msisdn":-9223372036854775809}',
         b'{"caller":-0,"imei":1e2,"x":1.7976931348623157e308,"y":1.8e308}',
         b'{"a":"\\ud800"}',
@@ -344,3 +388,27 @@ def test_spans_of_a_known_line() -> None:
         (75, 81, "scrub+agent"),
     ]
     assert re.fullmatch(rb"[0-9.]+", line[0:11])
+
+
+def test_the_native_scanners_name_the_regexes_of_fieldtypes() -> None:
+    """spec.py holds its own copy of each regex a native scanner reproduces (so a current cache needs no
+    fieldtypes import); a change on either side must show here."""
+    from pseudolog.formats import fieldtypes, spec
+
+    assert spec._FIXED_REGEXES["quoted"] == fieldtypes.QUOTED
+    for name in ("int", "num", "sd", "clf", "iso", "syslog", "epoch"):
+        assert spec._FIXED_REGEXES[name] == fieldtypes.FIELD_TYPES[name].regex, name
+
+
+def test_a_current_cache_needs_no_pyparsing(tmp_path: Path) -> None:
+    import subprocess
+
+    env = {"XDG_CACHE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    code = (
+        "import sys; from pseudolog.formats.spec import builtin_specs; s = builtin_specs(); "
+        "print(len(s), 'pyparsing' in sys.modules)"
+    )
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.split() == [str(len(builtin_formats())), "True"]
+    assert again.stdout.split() == [str(len(builtin_formats())), "False"]

@@ -94,18 +94,23 @@ impl Cands {
     }
 
     pub fn contains(&self, end: usize) -> bool {
-        self.ranges[..self.n].iter().any(|&(hi, lo)| lo <= end && end <= hi)
+        self.ranges[..self.n]
+            .iter()
+            .any(|&(hi, lo)| lo <= end && end <= hi)
     }
 
     /// Every candidate, in the order Python's backtracking tries them.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.ranges[..self.n].iter().flat_map(|&(hi, lo)| (lo..=hi).rev())
+        self.ranges[..self.n]
+            .iter()
+            .flat_map(|&(hi, lo)| (lo..=hi).rev())
     }
 }
 
 fn digits(line: &[u8], p: usize) -> usize {
-    line.get(p..)
-        .map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
+    line.get(p..).map_or(0, |rest| {
+        rest.iter().take_while(|b| b.is_ascii_digit()).count()
+    })
 }
 
 fn at(line: &[u8], p: usize, pred: impl Fn(u8) -> bool) -> bool {
@@ -189,9 +194,18 @@ fn sd_end(line: &[u8], p: usize) -> Option<usize> {
 
 /// `(?:[.<sep>][0-9]+)?` after `b`, then an optional zone tried first at the longest fraction only: with a
 /// shorter fraction the next byte is a digit, where no zone starts.
-fn fraction_and_zone(line: &[u8], b: usize, seps: &[u8], zone: impl Fn(usize) -> Option<usize>) -> Cands {
+fn fraction_and_zone(
+    line: &[u8],
+    b: usize,
+    seps: &[u8],
+    zone: impl Fn(usize) -> Option<usize>,
+) -> Cands {
     let mut c = Cands::default();
-    let frac = if at(line, b, |x| seps.contains(&x)) { digits(line, b + 1) } else { 0 };
+    let frac = if at(line, b, |x| seps.contains(&x)) {
+        digits(line, b + 1)
+    } else {
+        0
+    };
     let top = if frac > 0 { b + 1 + frac } else { b };
     if let Some(z) = zone(top) {
         c.push(z, z);
@@ -244,7 +258,10 @@ fn syslog(line: &[u8], p: usize) -> Cands {
         q += 1; // ` {1,2}`: a second blank, else the day's digit must be there
     }
     let day = digits(line, q).min(2);
-    let Some(b) = (day > 0).then(|| shape(line, q + day, b" dd:dd:dd")).flatten() else {
+    let Some(b) = (day > 0)
+        .then(|| shape(line, q + day, b" dd:dd:dd"))
+        .flatten()
+    else {
         return Cands::default();
     };
     fraction_and_zone(line, b, b".", |_| None)
@@ -293,7 +310,9 @@ pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> 
                 Cands::default()
             }
         }
-        Scan::Not(s) => Cands::one(run_end.unwrap_or_else(|| memchr(s, &line[p..]).map_or(len, |k| p + k))),
+        Scan::Not(s) => {
+            Cands::one(run_end.unwrap_or_else(|| memchr(s, &line[p..]).map_or(len, |k| p + k)))
+        }
         Scan::Quoted => Cands::one(run_end.unwrap_or_else(|| quoted_end(line, p))),
         Scan::Int | Scan::Num => {
             if at(line, p, |b| b == b'-') {
@@ -332,9 +351,18 @@ mod tests {
     #[test]
     fn times_offer_their_ends_longest_first() {
         assert_eq!(all(Scan::Clf, b"10/Oct/2000:13:55:36 -0700]"), vec![26, 20]);
-        assert_eq!(all(Scan::Clf, b"1/Oct/2000:13:55:36.12+0100"), vec![27, 22, 21, 19]);
-        assert_eq!(all(Scan::Clf, b"100/Oct/2000:13:55:36"), Vec::<usize>::new());
-        assert_eq!(all(Scan::Iso, b"2026-11-21T10:00:00,5+01:00"), vec![27, 21, 19]);
+        assert_eq!(
+            all(Scan::Clf, b"1/Oct/2000:13:55:36.12+0100"),
+            vec![27, 22, 21, 19]
+        );
+        assert_eq!(
+            all(Scan::Clf, b"100/Oct/2000:13:55:36"),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            all(Scan::Iso, b"2026-11-21T10:00:00,5+01:00"),
+            vec![27, 21, 19]
+        );
         assert_eq!(all(Scan::Iso, b"2026-11-21 10:00:00Z"), vec![20, 19]);
         assert_eq!(all(Scan::Iso, b"2026-11-21 10:00:00+0100"), vec![24, 19]);
         assert_eq!(all(Scan::Syslog, b"Nov  1 10:00:00.25 x"), vec![18, 17, 15]);
