@@ -78,7 +78,10 @@ def corpus_lines() -> dict[str, list[bytes]]:
     from pseudolog.synth_formats import corpus_lines as grow
     from pseudolog.synth_formats import corpus_names
 
-    corpora = {name: [line.encode("utf-8") for line in grow(name, 200)] for name in corpus_names()}
+    # Corpus lines come with their terminator; a format reads the line without it (io/framing.py).
+    corpora = {
+        name: [line.encode("utf-8").removesuffix(b"\n") for line in grow(name, 200)] for name in corpus_names()
+    }
     if CORPORA.is_dir():
         for path in sorted(CORPORA.rglob("*")):
             if path.is_file() and path.suffix != ".md" and path.name not in ("LICENSE", "COPYING"):
