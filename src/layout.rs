@@ -180,12 +180,13 @@ impl Pattern {
 
     /// Field spans of a line that fits the pattern (indexed by field), or None. `m` is reusable scratch.
     pub fn match_line(&self, line: &[u8], m: &mut Matcher) -> Option<Vec<(usize, usize)>> {
+        self.matches(line, m).then(|| m.spans.clone())
+    }
+
+    /// Whether the line fits; its field spans are then in `m.spans()`.
+    pub fn matches(&self, line: &[u8], m: &mut Matcher) -> bool {
         m.reset(self.elements.len(), self.fields.len());
-        if m.walk(&self.elements, line, 0, 0) {
-            Some(m.spans.clone())
-        } else {
-            None
-        }
+        m.walk(&self.elements, line, 0, 0)
     }
 }
 
@@ -216,15 +217,24 @@ pub struct Matcher {
     last_run: Vec<Option<(usize, usize)>>,
     /// Per element with `require:` words: the last (start, end of its run of non-spaces, a word found).
     last_required: Vec<Option<(usize, usize, bool)>>,
+    /// The (element, position) pairs of the walks in progress.
+    chain: Vec<(usize, usize)>,
     /// Candidate ends and bytes scanned, for the linear-shape tests.
     pub work: usize,
 }
 
 impl Matcher {
+    /// The field spans of the last successful match, indexed by field.
+    pub fn spans(&self) -> &[(usize, usize)] {
+        &self.spans
+    }
+
     fn reset(&mut self, elements: usize, fields: usize) {
         self.spans.clear();
         self.spans.resize(fields, (0, 0));
-        self.failed.clear();
+        if !self.failed.is_empty() {
+            self.failed.clear();
+        }
         self.last_run.clear();
         self.last_run.resize(elements, None);
         self.last_required.clear();
@@ -272,23 +282,50 @@ impl Matcher {
 
     /// Whether elements[i..] match line[p..] to its end; the first success in Python's order wins.
     fn walk(&mut self, elements: &[Element], line: &[u8], i: usize, p: usize) -> bool {
-        let Some(element) = elements.get(i) else {
-            return p == line.len();
+        // Elements with one candidate end (most) are walked in this loop; only a real choice recurses. On
+        // failure every (element, position) of the walk is remembered: each failed because the rest did.
+        let (mut i, mut p) = (i, p);
+        let base = self.chain.len();
+        let ok = loop {
+            if i == elements.len() {
+                break p == line.len();
+            }
+            if self.has_failed(i, p) {
+                break false;
+            }
+            self.chain.push((i, p));
+            match self.step(elements, line, i, p) {
+                Step::Next(end) => (i, p) = (i + 1, end),
+                Step::Done(ok) => break ok,
+            }
         };
-        if self.has_failed(i, p) {
-            return false;
+        if !ok {
+            for k in base..self.chain.len() {
+                let pair = self.chain[k];
+                self.failed.insert(pair);
+            }
         }
+        self.chain.truncate(base);
+        ok
+    }
+
+    /// Element `i` at `p`: its one end, or the outcome of trying each of its ends with the rest.
+    fn step(&mut self, elements: &[Element], line: &[u8], i: usize, p: usize) -> Step {
         let last = i + 1 == elements.len();
-        let ok = match element {
+        match &elements[i] {
             Element::Lit(text) => {
-                line[p..].starts_with(text) && self.walk(elements, line, i + 1, p + text.len())
+                if line[p..].starts_with(text) {
+                    Step::Next(p + text.len())
+                } else {
+                    Step::Done(false)
+                }
             }
             Element::Spaces => {
                 if line.get(p) != Some(&b' ') {
-                    false
+                    Step::Done(false)
                 } else if self.has_failed(i, p + 1) {
                     // Every longer run was tried from p + 1 already.
-                    self.walk(elements, line, i + 1, p + 1)
+                    Step::Next(p + 1)
                 } else {
                     let end = match self.reuse(i, p, true) {
                         Some(e) => e,
@@ -310,7 +347,7 @@ impl Matcher {
                 require,
             } => {
                 if !require.is_empty() && !self.required(i, line, p, require) {
-                    false
+                    Step::Done(false)
                 } else if *scan == Scan::Any
                     && !last
                     && require.is_empty()
@@ -318,7 +355,7 @@ impl Matcher {
                 {
                     // `.*` from p + 1 tried every end from p + 1 on: only the empty match is new.
                     self.spans[*index] = (p, p);
-                    self.walk(elements, line, i + 1, p)
+                    Step::Next(p)
                 } else {
                     let run_end = match (
                         scan.run_class(line.get(p).copied().unwrap_or(0)),
@@ -337,11 +374,7 @@ impl Matcher {
                     self.try_ends(elements, line, i, p, c, last, Some(*index))
                 }
             }
-        };
-        if !ok {
-            self.failed.insert((i, p));
         }
-        ok
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -354,17 +387,24 @@ impl Matcher {
         c: Cands,
         last: bool,
         field: Option<usize>,
-    ) -> bool {
+    ) -> Step {
         if last {
             // Only an end at the end of the line can finish the match: one check, not one per candidate.
             self.work += 1;
             if !c.contains(line.len()) {
-                return false;
+                return Step::Done(false);
             }
             if let Some(f) = field {
                 self.spans[f] = (p, line.len());
             }
-            return true;
+            return Step::Next(line.len());
+        }
+        if let Some(end) = c.single() {
+            self.work += 1;
+            if let Some(f) = field {
+                self.spans[f] = (p, end);
+            }
+            return Step::Next(end);
         }
         for end in c.iter() {
             self.work += 1;
@@ -372,11 +412,19 @@ impl Matcher {
                 self.spans[f] = (p, end);
             }
             if self.walk(elements, line, i + 1, end) {
-                return true;
+                return Step::Done(true);
             }
         }
-        false
+        Step::Done(false)
     }
+}
+
+/// What one element does at one position.
+enum Step {
+    /// It has this one end: go on with the next element there.
+    Next(usize),
+    /// It settled the walk from here (after trying several ends, or none fit).
+    Done(bool),
 }
 
 /// Does some `require:` word start within the field's run of non-spaces, or right after it? (The Python guard
@@ -408,7 +456,7 @@ impl Format {
     /// Whether the line fits the format (what the Python format's `parse` answers with "not None").
     pub fn fits(&self, line: &[u8], m: &mut Matcher) -> bool {
         match &self.codec {
-            Codec::Patterns(patterns) => patterns.iter().any(|p| p.match_line(line, m).is_some()),
+            Codec::Patterns(patterns) => patterns.iter().any(|p| p.matches(line, m)),
             Codec::Csv(csv) => csv.parse(line).is_some(),
             Codec::Json(json) => json.parse(line).is_some(),
         }

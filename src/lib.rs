@@ -174,9 +174,13 @@ mod py_layout {
             let format = self.get(index)?;
             Ok(py.allow_threads(|| {
                 let mut m = Matcher::default();
-                data.split(|&b| b == b'\n')
-                    .filter(|line| format.fits(line, &mut m))
-                    .count()
+                let mut start = 0;
+                let mut fits = 0;
+                for end in memchr::memchr_iter(b'\n', data).chain(std::iter::once(data.len())) {
+                    fits += usize::from(format.fits(&data[start..end], &mut m));
+                    start = end + 1;
+                }
+                fits
             }))
         }
     }

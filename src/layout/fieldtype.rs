@@ -9,8 +9,18 @@ use memchr::{memchr, memchr2, memchr3};
 
 /// `\s` of a Python bytes regex: ASCII space, \t, \n, \v, \f, \r (not \x1c..\x1f).
 pub fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+    SPACE[usize::from(b)]
 }
+
+const SPACE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = matches!(i as u8, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        i += 1;
+    }
+    t
+};
 
 /// How a field reads, as named by the layout spec (see pseudolog/formats/spec.py).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +97,11 @@ impl Cands {
         debug_assert!(hi >= lo && self.n < 4);
         self.ranges[self.n] = (hi, lo);
         self.n += 1;
+    }
+
+    /// The only candidate, when there is exactly one.
+    pub fn single(&self) -> Option<usize> {
+        (self.n == 1 && self.ranges[0].0 == self.ranges[0].1).then_some(self.ranges[0].0)
     }
 
     pub fn is_empty(&self) -> bool {
