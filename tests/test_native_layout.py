@@ -40,19 +40,37 @@ LOG_FORMATS = (
     '%v:%p %a %{X-Forwarded-For}i %t %D %P %{tid}P %{%Y-%m-%d}t "%r" %s',
     "$remote_addr $request_uri $args",
 )
-# Custom pattern files that reach the corners: fields that may start inside a run of spaces, a `.*` in the
-# middle, numbers before a dot, times before digits, structured data, required words on a quoted field.
+# Custom patterns that reach the corners, each its own format so none hides another: fields that may start
+# inside a run of spaces, a `.*` in the middle, numbers before a dot, times before digits, structured data,
+# required words. (A tab in a .pattern file reaches the pattern as blanks: pyparsing expands tabs.)
 CUSTOM_PATTERNS = (
-    "name: corners\n"
-    "pattern: %{word:a} %{text:t} %{rest:r}\n"
-    'pattern: %{word:a}  "%{qtext:q}" %{num:n}.%{int:i}\n'
-    "pattern: %{rest:r} end %{word:w}\n"
-    "pattern: [%{clf:t}]%{int:n}|%{epoch:e}5 %{iso:i}Z%{syslog:s}.%{sd:sd} %{word:w}\n",
-    "name: corners2\n"
-    "require: q=abc|b c\n"
-    'pattern: %{text:a}"%{qtext:q}" %{message:m}\n'
-    "pattern: %{ip:x}%%%{host:h}\t%{ipport:p} %{sd:sd}\n",
+    "%{word:a} %{text:t} %{rest:r}",
+    '%{word:a}  "%{qtext:q}" %{num:n}.%{int:i}',
+    "%{rest:r} end %{word:w}",
+    "[%{clf:t}]%{int:n}|%{epoch:e}5 %{iso:i}Z%{syslog:s}.%{sd:sd} %{word:w}",
+    '%{text:a}"%{qtext:q}" %{message:m}',
+    "%{ip:x}%%%{host:h} %{ipport:p} %{sd:sd}",
+    "%{qtext:q} %{text:t}",  # never matches: the possessive quoted run only stops at a quote or the end
 )
+CUSTOM_LINES = (
+    b"a   x  rest of it",
+    b"a  b",
+    b'w  "q\\"x y" 12.5.3',
+    b'w  "" -.-',
+    b"x end y end z",
+    b'[10/Oct/2000:13:55:36.5 +0100]5|17000000005 2026-11-21T10:00:00ZNov  1 10:00:00.5.[a b="c\\"]"][d] w',
+    b"[1/Oct/2000:13:55:36]-|1700000000.255 2026-11-21 10:00:00.5ZNov 21 10:00:00.- w",
+    b'x y"abc" m',
+    b'x"b c" {"a":1}',
+    b'1.2.3.4%host [::1]:5060 [x@1 a="b"]',
+    b"1.2.3.4%h  h:1 -",
+    b'a\\" b c',
+)
+
+
+def _custom(i: int, text: str):
+    required = "require: q=abc|b c\n" if "%{qtext:q}" in text and "text:a" in text else ""
+    return load_pattern_file(f"name: corner{i}\n{required}pattern: {text}\n", f"corner{i}")
 
 
 @cache
@@ -60,7 +78,7 @@ def python_formats() -> list:
     """Built-in formats in `auto` order, then the --log-format ones and the custom ones."""
     formats = list(builtin_formats().values())
     formats += [format_from_string(text) for text in LOG_FORMATS]
-    formats += [load_pattern_file(text, "custom") for text in CUSTOM_PATTERNS]
+    formats += [_custom(i, text) for i, text in enumerate(CUSTOM_PATTERNS)]
     return formats
 
 
@@ -79,9 +97,7 @@ def corpus_lines() -> dict[str, list[bytes]]:
     from pseudolog.synth_formats import corpus_names
 
     # Corpus lines come with their terminator; a format reads the line without it (io/framing.py).
-    corpora = {
-        name: [line.encode("utf-8").removesuffix(b"\n") for line in grow(name, 200)] for name in corpus_names()
-    }
+    corpora = {name: [line.encode("utf-8").removesuffix(b"\n") for line in grow(name, 200)] for name in corpus_names()}
     if CORPORA.is_dir():
         for path in sorted(CORPORA.rglob("*")):
             if path.is_file() and path.suffix != ".md" and path.name not in ("LICENSE", "COPYING"):
@@ -90,6 +106,7 @@ def corpus_lines() -> dict[str, list[bytes]]:
 
 
 def sample_lines() -> Iterator[bytes]:
+    yield from CUSTOM_LINES
     for fmt in python_formats():
         for s in fmt.samples:
             yield s.encode("utf-8")
@@ -415,3 +432,10 @@ def test_a_current_cache_needs_no_pyparsing(tmp_path: Path) -> None:
     again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert first.stdout.split() == [str(len(builtin_formats())), "True"]
     assert again.stdout.split() == [str(len(builtin_formats())), "False"]
+
+
+def test_every_corner_pattern_is_reached() -> None:
+    """The corner lines match each corner pattern at least once, so mutations start from matching lines."""
+    corners = [f for f in python_formats() if f.name.startswith("corner") and f.name != "corner6"]
+    for fmt in corners:
+        assert any(fmt.parse(line) is not None for line in CUSTOM_LINES), fmt.name
