@@ -156,6 +156,15 @@ impl Pattern {
                 agent: *agent != 0,
             });
         }
+        // Keep-fields skip every detector, so only a scan that reads digits alone may feed one: a spec that says
+        // otherwise (a hand-edited cache, say) must not open a way round the scan.
+        for e in &out {
+            if let Element::Field { index, scan, .. } = e {
+                if infos[*index].role == Role::Keep && !matches!(scan, Scan::Int | Scan::Num) {
+                    return err("layout spec: a keep-field must read a number".into());
+                }
+            }
+        }
         let mut seen = vec![false; infos.len()];
         for e in &out {
             if let Element::Field { index, .. } = e {
@@ -518,7 +527,8 @@ pub struct Value {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hint {
-    /// A field of a pattern; `time` marks the event time.
+    /// A field of a pattern; `time` marks the event time (kept when it parses). A time-typed field that is not
+    /// the event time is scanned as text, as every other role but Keep (Keep-fields are not returned).
     Field { role: Role, agent: bool, time: bool },
     /// A CSV column's content (inside its quotes; a doubled quote stands for one).
     Csv(crate::csv::ColumnRole),
@@ -686,6 +696,9 @@ mod tests {
         assert!(Pattern::from_spec(&[el("field", "", 1, "any")], &f, -1).is_err());
         assert!(Pattern::from_spec(&[el("lit", "x", -1, "")], &f, -1).is_err());
         assert!(Pattern::from_spec(&[el("field", "", 0, "any")], &f, 3).is_err());
+        let keep = [field("n", "keep")];
+        assert!(Pattern::from_spec(&[el("field", "", 0, "any")], &keep, -1).is_err());
+        assert!(Pattern::from_spec(&[el("field", "", 0, "int")], &keep, -1).is_ok());
     }
 
     #[test]

@@ -156,17 +156,23 @@ def spec_cache_path() -> Path:
 def builtin_specs(cache: Path | None = None) -> dict[str, dict[str, Any]]:
     """Every built-in format's spec, most specific first: read from the JSON cache when it is current, else built
     (pyparsing) and written back. A cache that cannot be written only costs the next start-up the build."""
-    path = cache or spec_cache_path()
     digest = _builtin_digest()
     try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("digest") == digest:
-            return dict(cached["formats"])
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        pass
+        path = cache or spec_cache_path()
+    except RuntimeError:  # no home directory (a bare service account): build every time
+        path = None
+    if path is not None:
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            if cached.get("digest") == digest:
+                return dict(cached["formats"])
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            pass
     from pseudolog.formats.registry import builtin_formats
 
     formats = {name: format_spec(fmt) for name, fmt in builtin_formats().items()}
+    if path is None:
+        return formats
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
