@@ -85,6 +85,27 @@ const KEY_KINDS: &[(&str, Kind)] = &[
     ("sip_instance_id", Kind::Device),
 ];
 
+/// The top-level keys whose value is the event time, in the order jsonlines.py tries them.
+pub const TIME_KEYS: [&str; 9] = [
+    "@timestamp",
+    "timestamp",
+    "time",
+    "ts",
+    "datetime",
+    "date",
+    "event_time",
+    "start_time",
+    "logged_at",
+];
+
+/// A candidate event time: `line[start..end]` is a top-level string's raw content or a number's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeValue {
+    pub start: usize,
+    pub end: usize,
+    pub number: bool,
+}
+
 const SUFFIX_KINDS: &[(&str, Kind)] = &[
     ("_ip", Kind::Ip),
     ("_ipv4", Kind::Ip),
@@ -153,12 +174,21 @@ impl JsonLayout {
     /// Keys (as text), string values (as their key's kind, inherited through arrays) and integers under phone
     /// and IMEI keys; None when the line is not one JSON object. Empty strings are left out.
     pub fn values(&self, line: &[u8]) -> Option<Vec<Value>> {
+        self.read(line).map(|(values, _)| values)
+    }
+
+    /// The values, and the event time candidates in the order JsonLinesFormat.event_time tries them: for each
+    /// of TIME_KEYS present at the top level (its last occurrence, as orjson keeps it) whose value is a string
+    /// or a number. The engine takes the first that parses (a number: when positive).
+    pub fn read(&self, line: &[u8]) -> Option<(Vec<Value>, Vec<TimeValue>)> {
         std::str::from_utf8(line).ok()?;
         let mut r = Reader {
             line,
             p: 0,
             out: Vec::new(),
             layout: self,
+            times: [None; TIME_KEYS.len()],
+            time_key: None,
         };
         r.blanks();
         if line.get(r.p) != Some(&b'{') {
@@ -166,7 +196,7 @@ impl JsonLayout {
         }
         r.document()?;
         r.blanks();
-        (r.p == line.len()).then_some(r.out)
+        (r.p == line.len()).then(|| (r.out, r.times.iter().flatten().copied().collect()))
     }
 }
 
@@ -182,6 +212,10 @@ struct Reader<'a> {
     p: usize,
     out: Vec<Value>,
     layout: &'a JsonLayout,
+    /// Per TIME_KEYS entry: the last top-level value under it, if a string or number.
+    times: [Option<TimeValue>; TIME_KEYS.len()],
+    /// The TIME_KEYS entry the value being read is under (top level only).
+    time_key: Option<usize>,
 }
 
 impl Reader<'_> {
@@ -326,6 +360,10 @@ impl Reader<'_> {
         loop {
             // A value.
             self.blanks();
+            let time_key = self.time_key.take();
+            if let Some(t) = time_key {
+                self.times[t] = None; // a later duplicate replaces an earlier one, whatever it holds
+            }
             match *self.line.get(self.p)? {
                 b'{' => {
                     self.p += 1;
@@ -336,7 +374,7 @@ impl Reader<'_> {
                     if self.eat(b'}') {
                         stack.pop();
                     } else {
-                        kind = self.key()?;
+                        kind = self.key(stack.len())?;
                         continue;
                     }
                 }
@@ -355,6 +393,13 @@ impl Reader<'_> {
                 b'"' => {
                     let ((s, e), _) = self.string(false)?;
                     self.push(s, e, kind, false);
+                    if let Some(t) = time_key {
+                        self.times[t] = Some(TimeValue {
+                            start: s,
+                            end: e,
+                            number: false,
+                        });
+                    }
                 }
                 b't' | b'f' | b'n' => {
                     let word: &[u8] = match self.line[self.p] {
@@ -370,6 +415,13 @@ impl Reader<'_> {
                 _ => {
                     let start = self.p;
                     let (end, int) = self.number()?;
+                    if let Some(t) = time_key {
+                        self.times[t] = Some(TimeValue {
+                            start,
+                            end,
+                            number: true,
+                        });
+                    }
                     if int && matches!(kind, Some(Kind::Phone | Kind::Imei)) {
                         self.push(start, end, kind, true);
                     }
@@ -383,7 +435,7 @@ impl Reader<'_> {
                 match top {
                     Frame::Object => {
                         if self.eat(b',') {
-                            kind = self.key()?;
+                            kind = self.key(stack.len())?;
                             break;
                         }
                         if !self.eat(b'}') {
@@ -407,7 +459,7 @@ impl Reader<'_> {
     }
 
     /// `"key" :` inside an object; the key's range is scanned as text. Returns the kind the key names.
-    fn key(&mut self) -> Option<Option<Kind>> {
+    fn key(&mut self, depth: usize) -> Option<Option<Kind>> {
         self.blanks();
         if self.line.get(self.p) != Some(&b'"') {
             return None;
@@ -416,6 +468,9 @@ impl Reader<'_> {
         self.push(s, e, None, false);
         if !self.eat(b':') {
             return None;
+        }
+        if depth == 1 {
+            self.time_key = TIME_KEYS.iter().position(|k| *k == text);
         }
         Some(self.layout.kind_of(&text))
     }
@@ -461,6 +516,26 @@ mod tests {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn event_time_candidates_in_key_order() {
+        let layout = JsonLayout::default();
+        let line =
+            br#"{"time":1.5,"ts":"x","a":{"date":"no"},"@timestamp":"2026","ts":"y","date":[1]}"#;
+        let (_, times) = layout.read(line).unwrap();
+        let got: Vec<_> = times
+            .iter()
+            .map(|t| (&line[t.start..t.end], t.number))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (&b"2026"[..], false),
+                (&b"1.5"[..], true),
+                (&b"y"[..], false)
+            ]
+        );
     }
 
     #[test]

@@ -151,6 +151,20 @@ mod py_layout {
             Ok(values.map(|v| v.iter().map(|v| (v.start, v.end, v.hint.label())).collect()))
         }
 
+        /// A JSON format's event time candidates: (start, end, is a number), in the order they are tried.
+        fn json_times(
+            &self,
+            index: usize,
+            line: &[u8],
+        ) -> PyResult<Option<Vec<(usize, usize, bool)>>> {
+            let Codec::Json(json) = &self.get(index)?.codec else {
+                return Err(PyValueError::new_err("not a JSON format"));
+            };
+            Ok(json
+                .read(line)
+                .map(|(_, times)| times.iter().map(|t| (t.start, t.end, t.number)).collect()))
+        }
+
         /// `auto` over these lines: (the format settled on or None, whether it settled).
         fn detect(&self, py: Python<'_>, lines: Vec<Vec<u8>>) -> (Option<String>, bool) {
             py.allow_threads(|| {

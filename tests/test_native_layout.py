@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from pseudolog.core.parse import AUTO_LOCK_LINES, AutoFormatStep
 from pseudolog.core.record import Record
 from pseudolog.formats.csvformat import CsvFormat
-from pseudolog.formats.jsonlines import JsonLinesFormat
+from pseudolog.formats.jsonlines import TIME_KEYS, JsonLinesFormat
 from pseudolog.formats.registry import builtin_formats, format_from_string, load_pattern_file
 from pseudolog.formats.spec import builtin_specs, format_spec
 
@@ -178,6 +178,16 @@ def check_line(line: bytes) -> None:
                 finally:
                     sys.setrecursionlimit(limit)
                 mine = [_decoded(line, s, e, label) for s, e, label in got]
+                times = [
+                    (json.loads(line[s:e]) if number else json.loads(b'"' + line[s:e] + b'"'), number)
+                    for s, e, number in lay.json_times(index, line)
+                ]
+                want_times = [
+                    (v, not isinstance(v, str))
+                    for v in map(parsed.get, TIME_KEYS)
+                    if isinstance(v, str) or (isinstance(v, int | float) and not isinstance(v, bool))
+                ]
+                assert times == want_times, line
                 if len(mine) == len(want):
                     assert mine == want, line
                 else:  # a duplicated key: orjson keeps the last; the native side reports every one
@@ -334,7 +344,9 @@ _JSON_VALUES = st.recursive(
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.dictionaries(
-            st.sampled_from(["ip", "Caller", "x-imei", "msisdn", " mac ", "n", "src.ip", "time", "\x1cxff"])
+            st.sampled_from(
+                ["ip", "Caller", "x-imei", "msisdn", " mac ", "n", "src.ip", "time", "\x1cxff", "ts", "date"]
+            )
             | st.text(max_size=6),
             inner,
             max_size=4,
@@ -345,7 +357,13 @@ _JSON_VALUES = st.recursive(
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.dictionaries(st.text(max_size=8), _JSON_VALUES, max_size=5), st.booleans(), st.data())
+@given(
+    st.dictionaries(
+        st.sampled_from(["time", "ts", "@timestamp", "date"]) | st.text(max_size=8), _JSON_VALUES, max_size=5
+    ),
+    st.booleans(),
+    st.data(),
+)
 def test_json_objects(obj: dict, ascii_only: bool, data) -> None:
     line = json.dumps(obj, ensure_ascii=ascii_only).encode("utf-8")
     check_line(line)
@@ -368,6 +386,7 @@ def test_json_objects(obj: dict, ascii_only: bool, data) -> None:
         b'\x0b{"a":1}',
         b' {"a":1}\r\n ',
         b'{"ip":"1","ip":"2"}',
+        b'{"time":"1","x":{"ts":2},"time":[3],"ts":-4,"date":true,"ts":5e0}',
         b'"","0301234567","+4930555123","x","""A"" <1>","P","P","Dial","P,30","2026-11-21 10:15:32","","",46,42,'
         b'"ANSWERED","DOCUMENTATION"',
         b'"","1","2","x","y","P","P","Dial","P","2026-02-29 10:15:32","","",46,4x,"A","D","1","","","1",31',
