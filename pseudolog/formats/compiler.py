@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from pseudolog.errors import FormatError
 from pseudolog.formats.fieldtypes import FIELD_TYPES, QUOTED, QUOTED_WITHOUT_ESCAPES, field_regex
@@ -55,6 +56,9 @@ class CompiledPattern:
     # (regex group, field) for every field that may need rewriting: number fields never do.
     work: tuple[tuple[int, FieldSpec], ...] = ()
     columns: ColumnLayout | None = None
+    # The plain layout spec the native matcher is built from (formats/spec.py); None when `require` came as a
+    # ready regex alternation instead of words.
+    spec: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
 
 def _literal_regex(text: str) -> str:
@@ -63,10 +67,23 @@ def _literal_regex(text: str) -> str:
 
 
 def compile_elements(
-    elements: list[Element], where: str, time_field: str | None = None, required: dict[str, str] | None = None
+    elements: list[Element],
+    where: str,
+    time_field: str | None = None,
+    required: dict[str, str] | dict[str, list[str]] | None = None,
 ) -> CompiledPattern:
-    """One anchored regex. `required` maps a field name to an alternation the field must contain."""
-    required = required or {}
+    """One anchored regex. `required` maps a field name to the words (or a ready regex alternation) the field
+    must contain one of."""
+    words_of: dict[str, list[str]] | None = {}
+    alternations: dict[str, str] = {}
+    for name, words in (required or {}).items():
+        if isinstance(words, str):
+            alternations[name], words_of = words, None
+        else:
+            alternations[name] = "|".join(re.escape(w) for w in words)
+            if words_of is not None:
+                words_of[name] = list(words)
+    required = alternations
     regex_parts: list[str] = []
     fields: list[FieldSpec] = []
     # (regex without its group, field or None for a literal, the literal character after a field)
@@ -106,7 +123,12 @@ def compile_elements(
         raise FormatError(f"{where}: cannot compile pattern ({exc})") from None
     work = tuple((i + 1, spec) for i, spec in enumerate(fields) if spec.role != "keep")
     time_spec = None if time_index is None else fields[time_index]
-    return CompiledPattern(regex, tuple(fields), time_index, work, _column_layout(segments, time_spec))
+    compiled = CompiledPattern(regex, tuple(fields), time_index, work, _column_layout(segments, time_spec))
+    if words_of is None:
+        return compiled
+    from pseudolog.formats.spec import pattern_spec
+
+    return replace(compiled, spec=pattern_spec(elements, compiled, words_of))
 
 
 def _column_layout(

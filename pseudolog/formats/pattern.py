@@ -28,6 +28,12 @@ class PatternFormat:
     def specificity(self) -> int:
         return max(len(p.fields) for p in self.patterns)
 
+    @property
+    def native_specs(self) -> tuple[dict, ...] | None:
+        """The patterns' layout specs (formats/spec.py), or None when one has none."""
+        specs = tuple(p.spec for p in self.patterns)
+        return None if any(s is None for s in specs) else specs
+
     def parse(self, body: bytes) -> Parsed | None:
         for pattern in self.patterns:
             m = pattern.regex.fullmatch(body)

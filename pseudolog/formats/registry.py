@@ -42,15 +42,14 @@ def _single(values: dict[str, list[str]], key: str, where: str) -> str | None:
     return found[0] if found else None
 
 
-def _required_words(values: dict[str, list[str]], where: str) -> dict[str, str]:
-    """`require: program=kamailio|opensips` -> {"program": regex alternation}."""
+def _required_words(values: dict[str, list[str]], where: str) -> dict[str, list[str]]:
+    """`require: program=kamailio|opensips` -> {"program": ["kamailio", "opensips"]}."""
     rules = {}
     for rule in values.get("require", []):
         field_name, sep, words = rule.partition("=")
         if not sep or not words.strip():
             raise FormatError(f"{where}: require expects FIELD=word|word")
-        alternatives = "|".join(re.escape(w.strip()) for w in words.split("|") if w.strip())
-        rules[field_name.strip()] = alternatives
+        rules[field_name.strip()] = [w.strip() for w in words.split("|") if w.strip()]
     return rules
 
 

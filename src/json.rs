@@ -1,0 +1,565 @@
+//! JSON lines (pseudolog/formats/jsonlines.py): which byte ranges of a line are keys and values to scan, and
+//! what kind each value's key names. A line fits when it is one JSON object exactly as orjson reads it (strict
+//! RFC 8259, valid UTF-8, at most 1024 levels of nesting, JSON blanks only around it).
+//!
+//! Ranges are the raw bytes between a string's quotes (escapes as written) and, under a phone or IMEI key, an
+//! integer's digits; the line is never re-encoded. Every occurrence of a duplicated key is reported (orjson
+//! keeps only the last, which the Python codec then writes back; keeping the line means scanning them all).
+
+use memchr::memchr2;
+
+use crate::detect::Kind;
+use crate::layout::{Hint, Value};
+
+/// orjson's nesting limit: 1024 arrays and objects inside each other.
+pub const MAX_DEPTH: usize = 1024;
+
+/// Built-in key names (after `key_name`) and the kind they name.
+const KEY_KINDS: &[(&str, Kind)] = &[
+    ("ip", Kind::Ip),
+    ("ip_address", Kind::Ip),
+    ("ipaddr", Kind::Ip),
+    ("client", Kind::Ip),
+    ("client_ip", Kind::Ip),
+    ("clientip", Kind::Ip),
+    ("remote_ip", Kind::Ip),
+    ("remote_addr", Kind::Ip),
+    ("remoteaddr", Kind::Ip),
+    ("src_ip", Kind::Ip),
+    ("source_ip", Kind::Ip),
+    ("dst_ip", Kind::Ip),
+    ("destination_ip", Kind::Ip),
+    ("peer_ip", Kind::Ip),
+    ("x_forwarded_for", Kind::Ip),
+    ("xff", Kind::Ip),
+    ("received", Kind::Ip),
+    ("contact_ip", Kind::Ip),
+    ("media_ip", Kind::Ip),
+    ("rtp_ip", Kind::Ip),
+    ("public_ip", Kind::Ip),
+    ("caller", Kind::Phone),
+    ("callee", Kind::Phone),
+    ("calling", Kind::Phone),
+    ("called", Kind::Phone),
+    ("msisdn", Kind::Phone),
+    ("phone", Kind::Phone),
+    ("phone_number", Kind::Phone),
+    ("phonenumber", Kind::Phone),
+    ("number", Kind::Phone),
+    ("from_number", Kind::Phone),
+    ("to_number", Kind::Phone),
+    ("caller_id", Kind::Phone),
+    ("callerid", Kind::Phone),
+    ("caller_number", Kind::Phone),
+    ("callee_number", Kind::Phone),
+    ("cli", Kind::Phone),
+    ("clid", Kind::Phone),
+    ("ani", Kind::Phone),
+    ("dnis", Kind::Phone),
+    ("did", Kind::Phone),
+    ("a_number", Kind::Phone),
+    ("b_number", Kind::Phone),
+    ("anumber", Kind::Phone),
+    ("bnumber", Kind::Phone),
+    ("e164", Kind::Phone),
+    ("src_number", Kind::Phone),
+    ("dst_number", Kind::Phone),
+    ("caller_id_number", Kind::Phone),
+    ("destination_number", Kind::Phone),
+    ("mobile", Kind::Phone),
+    ("tel", Kind::Phone),
+    ("telephone", Kind::Phone),
+    ("dialed_number", Kind::Phone),
+    ("mac", Kind::Mac),
+    ("mac_address", Kind::Mac),
+    ("macaddress", Kind::Mac),
+    ("macaddr", Kind::Mac),
+    ("hwaddr", Kind::Mac),
+    ("hw_addr", Kind::Mac),
+    ("device_mac", Kind::Mac),
+    ("imei", Kind::Imei),
+    ("imeisv", Kind::Imei),
+    ("device_imei", Kind::Imei),
+    ("sip_instance", Kind::Device),
+    ("instance_id", Kind::Device),
+    ("sip_instance_id", Kind::Device),
+];
+
+/// The top-level keys whose value is the event time, in the order jsonlines.py tries them.
+pub const TIME_KEYS: [&str; 9] = [
+    "@timestamp",
+    "timestamp",
+    "time",
+    "ts",
+    "datetime",
+    "date",
+    "event_time",
+    "start_time",
+    "logged_at",
+];
+
+/// A candidate event time: `line[start..end]` is a top-level string's raw content or a number's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeValue {
+    pub start: usize,
+    pub end: usize,
+    pub number: bool,
+}
+
+const SUFFIX_KINDS: &[(&str, Kind)] = &[
+    ("_ip", Kind::Ip),
+    ("_ipv4", Kind::Ip),
+    ("_ipv6", Kind::Ip),
+    ("_mac", Kind::Mac),
+    ("_imei", Kind::Imei),
+    ("_msisdn", Kind::Phone),
+    ("_phone", Kind::Phone),
+];
+
+/// Python's `str.isspace`: Unicode White_Space plus the ASCII separators \x1c..\x1f.
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// jsonlines._key_name: stripped, lower case, `-`, `.` and blanks made `_`.
+pub fn key_name(key: &str) -> String {
+    key.trim_matches(py_space)
+        .to_lowercase()
+        .chars()
+        .map(|c| if matches!(c, '-' | '.' | ' ') { '_' } else { c })
+        .collect()
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct JsonLayout {
+    /// `--json-field KEY=KIND` rules, key names normalised; None: the key is plain text.
+    rules: Vec<(String, Option<Kind>)>,
+}
+
+impl JsonLayout {
+    /// Rules as given on the command line: (key, kind name or "text").
+    pub fn new(rules: &[(String, String)]) -> Result<JsonLayout, String> {
+        let mut out = Vec::with_capacity(rules.len());
+        for (key, kind) in rules {
+            let kind = match kind.as_str() {
+                "text" => None,
+                name => Some(
+                    Kind::from_name(name)
+                        .ok_or_else(|| format!("json rule: unknown kind {name:?}"))?,
+                ),
+            };
+            out.push((key_name(key), kind));
+        }
+        Ok(JsonLayout { rules: out })
+    }
+
+    /// The kind a key names: the rules first, then the built-in names, then the suffixes.
+    pub fn kind_of(&self, key: &str) -> Option<Kind> {
+        let name = key_name(key);
+        if let Some((_, kind)) = self.rules.iter().find(|(k, _)| *k == name) {
+            return *kind;
+        }
+        KEY_KINDS
+            .iter()
+            .find(|(k, _)| *k == name)
+            .or_else(|| SUFFIX_KINDS.iter().find(|(s, _)| name.ends_with(s)))
+            .map(|&(_, kind)| kind)
+    }
+
+    /// Whether the line is a JSON object (JsonLinesFormat.parse is not None).
+    pub fn parse(&self, line: &[u8]) -> Option<Vec<Value>> {
+        self.values(line)
+    }
+
+    /// Keys (as text), string values (as their key's kind, inherited through arrays) and integers under phone
+    /// and IMEI keys; None when the line is not one JSON object. Empty strings are left out.
+    pub fn values(&self, line: &[u8]) -> Option<Vec<Value>> {
+        self.read(line).map(|(values, _)| values)
+    }
+
+    /// The values, and the event time candidates in the order JsonLinesFormat.event_time tries them: for each
+    /// of TIME_KEYS present at the top level (its last occurrence, as orjson keeps it) whose value is a string
+    /// or a number. The engine takes the first that parses (a number: when positive).
+    pub fn read(&self, line: &[u8]) -> Option<(Vec<Value>, Vec<TimeValue>)> {
+        std::str::from_utf8(line).ok()?;
+        let mut r = Reader {
+            line,
+            p: 0,
+            out: Vec::new(),
+            layout: self,
+            times: [None; TIME_KEYS.len()],
+            time_key: None,
+        };
+        r.blanks();
+        if line.get(r.p) != Some(&b'{') {
+            return None;
+        }
+        r.document()?;
+        r.blanks();
+        (r.p == line.len()).then(|| (r.out, r.times.iter().flatten().copied().collect()))
+    }
+}
+
+enum Frame {
+    /// An object; the kind its current key names.
+    Object,
+    /// An array of values of this kind.
+    Array(Option<Kind>),
+}
+
+struct Reader<'a> {
+    line: &'a [u8],
+    p: usize,
+    out: Vec<Value>,
+    layout: &'a JsonLayout,
+    /// Per TIME_KEYS entry: the last top-level value under it, if a string or number.
+    times: [Option<TimeValue>; TIME_KEYS.len()],
+    /// The TIME_KEYS entry the value being read is under (top level only).
+    time_key: Option<usize>,
+}
+
+impl Reader<'_> {
+    fn blanks(&mut self) {
+        while matches!(self.line.get(self.p), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.p += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        self.blanks();
+        if self.line.get(self.p) == Some(&b) {
+            self.p += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A string at `p` (on its opening quote): the range of its content and, when `decode`, its text.
+    fn string(&mut self, decode: bool) -> Option<((usize, usize), String)> {
+        let start = self.p + 1;
+        let mut q = start;
+        let mut text = String::new();
+        loop {
+            // Control bytes are refused below; quotes and backslashes are the only other stops.
+            let k = memchr2(b'"', b'\\', &self.line[q..])?;
+            let chunk = &self.line[q..q + k];
+            if chunk.iter().any(|&b| b < 0x20) {
+                return None;
+            }
+            if decode {
+                text.push_str(std::str::from_utf8(chunk).ok()?);
+            }
+            q += k;
+            if self.line[q] == b'"' {
+                self.p = q + 1;
+                return Some(((start, q), text));
+            }
+            let esc = *self.line.get(q + 1)?;
+            q += 2;
+            let c = match esc {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let hi = self.hex4(q)?;
+                    q += 4;
+                    if (0xD800..0xDC00).contains(&hi) {
+                        // A high surrogate must be followed by an escaped low one.
+                        if self.line.get(q..q + 2) != Some(b"\\u") {
+                            return None;
+                        }
+                        let lo = self.hex4(q + 2)?;
+                        if !(0xDC00..0xE000).contains(&lo) {
+                            return None;
+                        }
+                        q += 6;
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?
+                    } else {
+                        char::from_u32(hi)?
+                    }
+                }
+                _ => return None,
+            };
+            if decode {
+                text.push(c);
+            }
+        }
+    }
+
+    fn hex4(&self, q: usize) -> Option<u32> {
+        let s = self.line.get(q..q + 4)?;
+        s.iter()
+            .try_fold(0u32, |n, &b| Some(n * 16 + (b as char).to_digit(16)?))
+    }
+
+    /// A number at `p`: its end and whether Python gets an int from it (orjson: no fraction or exponent, and
+    /// within 64 bits; larger integers become floats).
+    fn number(&mut self) -> Option<(usize, bool)> {
+        let line = self.line;
+        let start = self.p;
+        let mut q = start;
+        if line.get(q) == Some(&b'-') {
+            q += 1;
+        }
+        let digits = |q: usize| line[q..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let int = digits(q);
+        if int == 0 || (int > 1 && line[q] == b'0') {
+            return None;
+        }
+        q += int;
+        let mut integer = true;
+        if line.get(q) == Some(&b'.') {
+            let f = digits(q + 1);
+            if f == 0 {
+                return None;
+            }
+            q += 1 + f;
+            integer = false;
+        }
+        if matches!(line.get(q), Some(b'e' | b'E')) {
+            q += 1;
+            if matches!(line.get(q), Some(b'+' | b'-')) {
+                q += 1;
+            }
+            let e = digits(q);
+            if e == 0 {
+                return None;
+            }
+            q += e;
+            integer = false;
+        }
+        let text = std::str::from_utf8(&line[start..q]).ok()?;
+        let fits = integer && (text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok());
+        if !fits && !text.parse::<f64>().ok()?.is_finite() {
+            return None; // orjson: "number is infinity when parsed as double"
+        }
+        self.p = q;
+        Some((q, fits))
+    }
+
+    fn push(&mut self, start: usize, end: usize, kind: Option<Kind>, number: bool) {
+        if end > start {
+            self.out.push(Value {
+                start,
+                end,
+                hint: Hint::Json { kind, number },
+            });
+        }
+    }
+
+    /// One value (the document's object included) without recursion: a stack of open containers.
+    fn document(&mut self) -> Option<()> {
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut kind: Option<Kind> = None; // what the next value's key names
+        loop {
+            // A value.
+            self.blanks();
+            let time_key = self.time_key.take();
+            if let Some(t) = time_key {
+                self.times[t] = None; // a later duplicate replaces an earlier one, whatever it holds
+            }
+            match *self.line.get(self.p)? {
+                b'{' => {
+                    self.p += 1;
+                    if stack.len() == MAX_DEPTH {
+                        return None;
+                    }
+                    stack.push(Frame::Object);
+                    if self.eat(b'}') {
+                        stack.pop();
+                    } else {
+                        kind = self.key(stack.len())?;
+                        continue;
+                    }
+                }
+                b'[' => {
+                    self.p += 1;
+                    if stack.len() == MAX_DEPTH {
+                        return None;
+                    }
+                    stack.push(Frame::Array(kind));
+                    if self.eat(b']') {
+                        stack.pop();
+                    } else {
+                        continue;
+                    }
+                }
+                b'"' => {
+                    let ((s, e), _) = self.string(false)?;
+                    self.push(s, e, kind, false);
+                    if let Some(t) = time_key {
+                        self.times[t] = Some(TimeValue {
+                            start: s,
+                            end: e,
+                            number: false,
+                        });
+                    }
+                }
+                b't' | b'f' | b'n' => {
+                    let word: &[u8] = match self.line[self.p] {
+                        b't' => b"true",
+                        b'f' => b"false",
+                        _ => b"null",
+                    };
+                    if !self.line[self.p..].starts_with(word) {
+                        return None;
+                    }
+                    self.p += word.len();
+                }
+                _ => {
+                    let start = self.p;
+                    let (end, int) = self.number()?;
+                    if let Some(t) = time_key {
+                        self.times[t] = Some(TimeValue {
+                            start,
+                            end,
+                            number: true,
+                        });
+                    }
+                    if int && matches!(kind, Some(Kind::Phone | Kind::Imei)) {
+                        self.push(start, end, kind, true);
+                    }
+                }
+            }
+            // After a value: close containers, or go on to the next member or element.
+            loop {
+                let Some(top) = stack.last() else {
+                    return Some(());
+                };
+                match top {
+                    Frame::Object => {
+                        if self.eat(b',') {
+                            kind = self.key(stack.len())?;
+                            break;
+                        }
+                        if !self.eat(b'}') {
+                            return None;
+                        }
+                    }
+                    Frame::Array(k) => {
+                        let k = *k;
+                        if self.eat(b',') {
+                            kind = k;
+                            break;
+                        }
+                        if !self.eat(b']') {
+                            return None;
+                        }
+                    }
+                }
+                stack.pop();
+            }
+        }
+    }
+
+    /// `"key" :` inside an object; the key's range is scanned as text. Returns the kind the key names.
+    fn key(&mut self, depth: usize) -> Option<Option<Kind>> {
+        self.blanks();
+        if self.line.get(self.p) != Some(&b'"') {
+            return None;
+        }
+        let ((s, e), text) = self.string(true)?;
+        self.push(s, e, None, false);
+        if !self.eat(b':') {
+            return None;
+        }
+        if depth == 1 {
+            self.time_key = TIME_KEYS.iter().position(|k| *k == text);
+        }
+        Some(self.layout.kind_of(&text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(line: &str) -> Option<Vec<(String, String)>> {
+        let layout = JsonLayout::new(&[
+            ("X-Caller".into(), "phone".into()),
+            ("ip".into(), "text".into()),
+        ])
+        .unwrap();
+        layout.values(line.as_bytes()).map(|v| {
+            v.iter()
+                .map(|v| (line[v.start..v.end].to_string(), v.hint.label()))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn keys_name_their_values_kind() {
+        let got = labels(r#" {"client_ip":"203.0.113.7","caller":4930123456,"n":[{"imei":["1",2]}],"x.caller":"+49","ip":"a"} "#)
+            .unwrap();
+        let want = [
+            ("client_ip", "text"),
+            ("203.0.113.7", "ip"),
+            ("caller", "text"),
+            ("4930123456", "phone+number"),
+            ("n", "text"),
+            ("imei", "text"),
+            ("1", "imei"),
+            ("2", "imei+number"),
+            ("x.caller", "text"),
+            ("+49", "phone"),
+            ("ip", "text"),
+            ("a", "text"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn event_time_candidates_in_key_order() {
+        let layout = JsonLayout::default();
+        let line =
+            br#"{"time":1.5,"ts":"x","a":{"date":"no"},"@timestamp":"2026","ts":"y","date":[1]}"#;
+        let (_, times) = layout.read(line).unwrap();
+        let got: Vec<_> = times
+            .iter()
+            .map(|t| (&line[t.start..t.end], t.number))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (&b"2026"[..], false),
+                (&b"1.5"[..], true),
+                (&b"y"[..], false)
+            ]
+        );
+    }
+
+    #[test]
+    fn only_what_orjson_reads() {
+        for bad in [
+            "[1]",
+            "{\"a\":1,}",
+            "{\"a\":01}",
+            "{\"a\":1e400}",
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":\"\u{1}\"}",
+            "\u{b}{}",
+            "{} x",
+            "{\"a\":tru}",
+        ] {
+            assert_eq!(labels(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            labels("{\"a\":\"\\uD834\\uDD1E\",\"b\":123456789012345678901234567890}")
+                .map(|v| v.len()),
+            Some(3)
+        );
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(labels(&format!("{{\"a\":{}}}", deep(MAX_DEPTH - 1))).is_some());
+        assert!(labels(&format!("{{\"a\":{}}}", deep(MAX_DEPTH))).is_none());
+    }
+}
