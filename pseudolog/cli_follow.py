@@ -62,6 +62,25 @@ def follow(
     backlog: Annotated[
         str | None, typer.Option("--backlog", help="Pipe input held in memory before lines are shed (default 256M).")
     ] = None,
+    journal: Annotated[
+        bool | None, typer.Option("--journal", help="Follow the systemd journal too (exactly once by cursor).")
+    ] = None,
+    journal_unit: Annotated[
+        list[str] | None, typer.Option("--unit", help="Journal: entries of this unit (repeatable; any matches).")
+    ] = None,
+    identifier: Annotated[
+        list[str] | None,
+        typer.Option("--identifier", help="Journal: entries with this syslog identifier (repeatable; any matches)."),
+    ] = None,
+    journal_dir: Annotated[
+        str | None, typer.Option("--journal-dir", help="Journal: read this directory instead of the system journal.")
+    ] = None,
+    journal_format: Annotated[
+        str | None, typer.Option("--journal-format", help="Journal entries as syslog lines (line) or JSON (json).")
+    ] = None,
+    metrics_file: Annotated[
+        str | None, typer.Option("--metrics-file", help="Prometheus text file, rewritten every few seconds.")
+    ] = None,
 ) -> None:
     """Follow log files (or a FIFO or stdin) as a sidecar: pseudonymise, write exactly once, checkpoint."""
     from pseudolog.follow.follower import Follower
@@ -86,6 +105,12 @@ def follow(
         "poll_interval": _number_or_duration(poll_interval),
         "rotate_wait": _number_or_duration(rotate_wait),
         "backlog": backlog,
+        "journal": journal,
+        "unit": journal_unit,
+        "identifier": identifier,
+        "journal_dir": journal_dir,
+        "journal_format": journal_format,
+        "metrics_file": metrics_file,
     }
     follower = Follower(cli, config, dict(os.environ), say)
     spare_the_collector()

@@ -1,0 +1,317 @@
+"""The systemd journal as a source: entries from `journalctl --output=export`, each turned into one line.
+
+Why export and not `--output=json`: export is binary-safe and complete. journalctl's JSON writes a field
+that is not UTF-8 as an array of byte values (a raw number inside would slip past text detectors) and
+replaces fields over 4096 bytes with null unless `--all` is given; export carries every field as it is
+stored, with the cursor and the entry's time, and is simple to read incrementally.
+
+Each entry becomes one line that goes through the same engine call as a line of a file:
+- `line`: `2026-11-21T10:15:32.123456+00:00 HOST IDENTIFIER[PID]: MESSAGE`, rsyslog's file layout (its
+  high-precision timestamp, in UTC), which the `syslog_rfc3164` format reads, so the entry's own time
+  decides its window and retention. Control characters in MESSAGE are written as `#012` like rsyslog does,
+  so one entry is always one line.
+- `json`: one JSON object with every field of the entry, read by the `json_lines` format (its key rules
+  and `--json-field` apply to every field); `__REALTIME_TIMESTAMP` is its time.
+
+Exactly once: the cursor of the last entry handed out is the checkpoint. journalctl is started with
+`--cursor` (not `--after-cursor`): its first entry must be the checkpointed one and is skipped. If it is
+another entry, the checkpointed one is gone (vacuumed), and that first entry is the oldest one kept after
+it; `--after-cursor` would have skipped it silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shutil
+import struct
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
+
+import orjson
+
+from pseudolog.errors import ConfigError, InputError
+from pseudolog.follow.checkpoint import InputState
+from pseudolog.io.framing import LineFramer, Piece
+
+NAME = "journal"  # the source's name in messages and its key in the checkpoint
+FORMATS = ("line", "json")
+QUEUE_ENTRIES = 10000  # entries read ahead of processing; journalctl waits beyond that (nothing is lost)
+CHUNK = 1 << 16
+Warn = Callable[[str], None]
+Entry = list[tuple[bytes, bytes]]
+
+
+class ExportParser:
+    """The journal export format, fed in arbitrary chunks: `NAME=value\\n` for text fields,
+    `NAME\\n` + 64-bit little-endian length + bytes + `\\n` for binary ones, a blank line after each entry."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._fields: Entry = []
+
+    def feed(self, data: bytes) -> list[Entry]:
+        buf = self._buf
+        buf += data
+        entries: list[Entry] = []
+        pos = 0
+        while True:
+            nl = buf.find(b"\n", pos)
+            if nl < 0:
+                break
+            if nl == pos:  # blank line: the entry is complete
+                if self._fields:
+                    entries.append(self._fields)
+                    self._fields = []
+                pos = nl + 1
+                continue
+            eq = buf.find(b"=", pos, nl)
+            if eq >= 0:
+                self._fields.append((bytes(buf[pos:eq]), bytes(buf[eq + 1 : nl])))
+                pos = nl + 1
+                continue
+            if len(buf) < nl + 9:  # a binary field's length is not all here yet
+                break
+            (size,) = struct.unpack_from("<Q", buf, nl + 1)
+            end = nl + 9 + size
+            if len(buf) < end + 1:
+                break
+            if buf[end] != 0x0A:
+                raise ValueError("malformed journal export data (binary field not followed by a newline)")
+            self._fields.append((bytes(buf[pos:nl]), bytes(buf[nl + 9 : end])))
+            pos = end + 1
+        del buf[:pos]
+        return entries
+
+    def finish(self) -> list[Entry]:
+        """At the end of the data: an entry without its blank line still counts."""
+        rest, self._fields = self._fields, []
+        if self._buf.strip():
+            raise ValueError("journal export data ends inside a field")
+        return [rest] if rest else []
+
+
+def first(entry: Entry, *names: bytes) -> bytes | None:
+    for name in names:
+        for key, value in entry:
+            if key == name:
+                return value
+    return None
+
+
+_CONTROL = {c: f"#{c:03o}".encode() for c in (*range(32), 127)}
+
+
+def escape_control(text: bytes) -> bytes:
+    """rsyslog's control character escaping (`\\n` -> `#012`), so a message is one line."""
+    if not any(c < 32 or c == 127 for c in text):
+        return text
+    return b"".join(_CONTROL.get(c, bytes((c,))) for c in text)
+
+
+def realtime_stamp(usec: int) -> bytes:
+    seconds, micro = divmod(usec, 1_000_000)
+    return (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{micro:06d}+00:00").encode()
+
+
+def _word(value: bytes | None, default: bytes) -> bytes:
+    """A header field as one word: the syslog layout separates fields by blanks."""
+    if not value:
+        return default
+    return escape_control(value).replace(b" ", b"_")
+
+
+def to_line(entry: Entry) -> bytes:
+    """`TIMESTAMP HOST IDENTIFIER[PID]: MESSAGE` and a newline."""
+    usec = first(entry, b"__REALTIME_TIMESTAMP")
+    stamp = realtime_stamp(int(usec)) if usec and usec.isdigit() else realtime_stamp(time.time_ns() // 1000)
+    host = _word(first(entry, b"_HOSTNAME"), b"localhost")
+    ident = _word(first(entry, b"SYSLOG_IDENTIFIER", b"_COMM"), b"-")
+    pid = first(entry, b"SYSLOG_PID", b"_PID")
+    tag = ident + b"[" + pid + b"]" if pid and pid.isdigit() else ident
+    message = escape_control(first(entry, b"MESSAGE") or b"")
+    return stamp + b" " + host + b" " + tag + b": " + message + b"\n"
+
+
+def to_json(entry: Entry) -> bytes:
+    """Every field of the entry as a JSON object; a repeated field becomes a list, as in journalctl's JSON.
+    Bytes that are not UTF-8 become U+FFFD: a byte array would hide identifiers from the detectors."""
+    obj: dict[str, str | list[str]] = {}
+    for key, value in entry:
+        name, text = key.decode("utf-8", "replace"), value.decode("utf-8", "replace")
+        held = obj.get(name)
+        if held is None:
+            obj[name] = text
+        elif isinstance(held, list):
+            held.append(text)
+        else:
+            obj[name] = [held, text]
+    return orjson.dumps(obj) + b"\n"
+
+
+RENDER = {"line": to_line, "json": to_json}
+
+
+def check_format(journal_format: str) -> None:
+    if journal_format not in FORMATS:
+        raise ConfigError(f"--journal-format must be line or json, not {journal_format!r}")
+
+
+def journalctl_args(
+    units: Iterable[str], identifiers: Iterable[str], directory: str | None, cursor: str | None
+) -> list[str]:
+    """journalctl following the journal from `cursor` (or its oldest entry). An entry is read when it
+    matches any of the units or any of the identifiers: journalctl's own `-u X -t Y` would need both."""
+    exe = shutil.which("journalctl")
+    if exe is None:
+        raise ConfigError("--journal needs journalctl (Debian package systemd) and it is not on PATH")
+    args = [exe, "--follow", "--no-tail", "--output=export", "--quiet", "--no-pager"]
+    if directory:
+        args.append(f"--directory={directory}")
+    if cursor:
+        args.append(f"--cursor={cursor}")
+    matches: list[str] = []
+    for unit in units:
+        matches += ["+"] if matches else []
+        matches.append(f"_SYSTEMD_UNIT={unit if '.' in unit else unit + '.service'}")
+    for ident in identifiers:
+        matches += ["+"] if matches else []
+        matches.append(f"SYSLOG_IDENTIFIER={ident}")
+    return args + matches
+
+
+class JournalSource:
+    """journalctl in a child process, its export stream parsed by a thread into a bounded queue."""
+
+    checkpointed = True
+    ended = False
+
+    def __init__(
+        self,
+        units: tuple[str, ...],
+        identifiers: tuple[str, ...],
+        directory: str | None,
+        journal_format: str,
+        max_line: int,
+        state: InputState | None,
+        warn: Warn,
+        wake: threading.Event,
+    ) -> None:
+        self.name = NAME
+        self.warn = warn
+        self.wake = wake
+        self.render = RENDER[journal_format]
+        self.framer = LineFramer(max_line)
+        self.cursor = state.cursor if state else None
+        self._expect = self.cursor  # the first entry must be this one, already written
+        self.cursor_lost = False
+        self._queue: queue.Queue[Entry | None] = queue.Queue(QUEUE_ENTRIES)
+        self._error: str | None = None
+        if directory and not os.path.isdir(directory):
+            raise ConfigError(f"--journal-dir {directory} is not a directory")
+        args = journalctl_args(units, identifiers, directory, self.cursor)
+        try:
+            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise InputError(f"cannot start journalctl: {exc.strerror}") from None
+        threading.Thread(target=self._drain, name="read journal", daemon=True).start()
+
+    def _drain(self) -> None:
+        parser = ExportParser()
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        try:
+            while True:
+                chunk = os.read(fd, CHUNK)
+                entries = parser.feed(chunk) if chunk else parser.finish()
+                for entry in entries:
+                    self._queue.put(entry)
+                    self.wake.set()
+                if not chunk:
+                    break
+        except (OSError, ValueError) as exc:
+            self._error = str(exc) if isinstance(exc, ValueError) else exc.strerror
+        self._queue.put(None)  # journalctl ended: the follower reports it
+        self.wake.set()
+
+    def read(self, budget: int) -> list[Piece]:
+        pieces: list[Piece] = []
+        lines: list[bytes] = []
+        size = 0
+        while size < budget:
+            try:
+                entry = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if entry is None:
+                self._ended_unexpectedly()
+            cursor = first(entry, b"__CURSOR")
+            text = cursor.decode("ascii", "replace") if cursor else None
+            if self._expect is not None:
+                expect, self._expect = self._expect, None
+                if text == expect:
+                    continue  # written before the restart
+                self.cursor_lost = True
+                self.warn(
+                    "journal: the checkpointed entry is no longer in the journal (vacuumed, or the filters "
+                    "changed); reading resumes at the oldest entry kept after it"
+                )
+            line = self.render(entry)
+            lines.append(line)
+            size += len(line)
+            if text:
+                self.cursor = text
+        if lines:
+            pieces = self.framer.feed(b"".join(lines))
+        return pieces
+
+    def _ended_unexpectedly(self) -> None:
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        err = self.proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if self.proc.stderr else []
+        why = self._error or (err[-1][:200] if err else f"exit status {self.proc.returncode}")
+        raise InputError(f"journalctl stopped: {why}")
+
+    def state(self) -> InputState:
+        return InputState(cursor=self.cursor)
+
+    def lag(self) -> int:
+        """Entries read from journalctl and not yet written (at most QUEUE_ENTRIES)."""
+        return self._queue.qsize()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+def export_lines(stream: BinaryIO, journal_format: str, name: str) -> Iterator[bytes]:
+    """`run --journal-export`: the lines of an export dump, a read at a time."""
+    parser = ExportParser()
+    render = RENDER[journal_format]
+    try:
+        while True:
+            chunk = stream.read(CHUNK)
+            entries = parser.feed(chunk) if chunk else parser.finish()
+            if entries:
+                yield b"".join(render(entry) for entry in entries)
+            if not chunk:
+                return
+    except ValueError as exc:
+        raise InputError(f"cannot read journal export {name}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read journal export {name}: {exc.strerror}") from None
