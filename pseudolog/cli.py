@@ -135,6 +135,12 @@ def run(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Worker processes for file inputs; output stays in input order.")
     ] = 1,
+    journal_export: Annotated[
+        str | None, typer.Option("--journal-export", help="Read a 'journalctl -o export' dump (a file or -).")
+    ] = None,
+    journal_format: Annotated[
+        str, typer.Option("--journal-format", help="With --journal-export: write syslog lines (line) or JSON (json).")
+    ] = "line",
 ) -> None:
     """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
     from pseudolog.core.engine import Engine
@@ -158,6 +164,11 @@ def run(
     if not 1 <= jobs <= 256:
         raise ConfigError("--jobs must be between 1 and 256")
     files = list(inputs or [])
+    if journal_export is not None:
+        from pseudolog.follow.journal import check_export_run
+
+        options = check_export_run(options, journal_format, files, jobs)
+        check_inputs([journal_export])
     total = check_inputs(files)
     ring = open_keyring(keyring, options.window, key_file, key_fd)
     key = resolve_master_key(key_file, dict(os.environ), key_fd) if ring is None else None
@@ -177,7 +188,11 @@ def run(
     show = progress.wanted(files, total)
     try:
         with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
-            if jobs > 1:
+            if journal_export is not None:
+                from pseudolog.follow.journal import pump_export
+
+                totals = pump_export(engine, journal_export, journal_format, sink, clock)
+            elif jobs > 1:
                 from pseudolog.io.parallel import pump_parallel
 
                 totals = pump_parallel(engine, ring or key.secret, files, sink, clock(), jobs, advance)

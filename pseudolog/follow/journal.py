@@ -22,21 +22,28 @@ it; `--after-cursor` would have skipped it silently.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import queue
 import shutil
 import struct
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import orjson
 
 from pseudolog.errors import ConfigError, InputError
 from pseudolog.follow.checkpoint import InputState
 from pseudolog.io.framing import LineFramer, Piece
+from pseudolog.io.streams import StreamTotals, reading, render_pieces
+
+if TYPE_CHECKING:
+    from pseudolog.config import FilterOptions
+    from pseudolog.core.engine import Engine
 
 NAME = "journal"  # the source's name in messages and its key in the checkpoint
 FORMATS = ("line", "json")
@@ -315,3 +322,37 @@ def export_lines(stream: BinaryIO, journal_format: str, name: str) -> Iterator[b
         raise InputError(f"cannot read journal export {name}: {exc}") from None
     except OSError as exc:
         raise InputError(f"cannot read journal export {name}: {exc.strerror}") from None
+
+
+def check_export_run(options: FilterOptions, journal_format: str, files: list[str], jobs: int) -> FilterOptions:
+    """`run --journal-export`: the options its engine runs with (JSON entries are JSON lines)."""
+    check_format(journal_format)
+    if files:
+        raise ConfigError("--journal-export reads one export dump: give no INPUT files with it")
+    if jobs != 1:
+        raise ConfigError("--journal-export runs with one job")
+    if journal_format == "json":
+        return dataclasses.replace(options, format="json_lines", log_format=None)
+    return dataclasses.replace(options, log_format=None)
+
+
+def pump_export(
+    engine: Engine, name: str, journal_format: str, output: BinaryIO, clock: Callable[[], float]
+) -> StreamTotals:
+    """An export dump through the engine, a read at a time, as `run` does with a file."""
+    totals = StreamTotals()
+    started = time.perf_counter()
+    framer = LineFramer(engine.options.max_line)
+    stream = sys.stdin.buffer if name == "-" else reading(name, open, name, "rb")
+    try:
+        for data in export_lines(stream, journal_format, name):
+            totals.bytes_in += len(data)
+            out = render_pieces(engine, framer.feed(data), clock())
+            if out:
+                output.write(out)
+                output.flush()
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    totals.seconds = time.perf_counter() - started
+    return totals
