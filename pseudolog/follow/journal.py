@@ -22,13 +22,16 @@ it; `--after-cursor` would have skipped it silently.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import os
 import queue
 import shutil
+import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +52,7 @@ NAME = "journal"  # the source's name in messages and its key in the checkpoint
 FORMATS = ("line", "json")
 QUEUE_ENTRIES = 10000  # entries read ahead of processing; journalctl waits beyond that (nothing is lost)
 CHUNK = 1 << 16
+_PR_SET_PDEATHSIG = 1
 Warn = Callable[[str], None]
 Entry = list[tuple[bytes, bytes]]
 
@@ -191,6 +195,12 @@ def journalctl_args(
     return args + matches
 
 
+def _end_with_parent() -> None:
+    """In the child: SIGTERM when pseudolog dies, even by SIGKILL, so no journalctl is left following."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class JournalSource:
     """journalctl in a child process, its export stream parsed by a thread into a bounded queue."""
 
@@ -221,8 +231,15 @@ class JournalSource:
         if directory and not os.path.isdir(directory):
             raise ConfigError(f"--journal-dir {directory} is not a directory")
         args = journalctl_args(units, identifiers, directory, self.cursor)
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(); a pipe nobody reads could fill
         try:
-            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.proc = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                preexec_fn=_end_with_parent,
+            )
         except OSError as exc:
             raise InputError(f"cannot start journalctl: {exc.strerror}") from None
         threading.Thread(target=self._drain, name="read journal", daemon=True).start()
@@ -281,7 +298,8 @@ class JournalSource:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-        err = self.proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if self.proc.stderr else []
+        self._stderr.seek(0)
+        err = self._stderr.read(4096).decode("utf-8", "replace").strip().splitlines()
         why = self._error or (err[-1][:200] if err else f"exit status {self.proc.returncode}")
         raise InputError(f"journalctl stopped: {why}")
 
@@ -300,7 +318,7 @@ class JournalSource:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
+        for stream in (self.proc.stdout, self._stderr):
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()

@@ -133,9 +133,9 @@ def resolve(cli: dict[str, Any], config_path: str | None, fallbacks: dict[str, A
 
 
 def _check(s: FollowSettings) -> None:
+    _check_journal(s)
     if not s.inputs and not s.journal:
         raise ConfigError("follow needs at least one INPUT (a file, a FIFO, or - for standard input) or --journal")
-    _check_journal(s)
     if s.output and s.output_dir:
         raise ConfigError("give either --output or --output-dir, not both")
     options = s.filter_options()  # validates every filter option
