@@ -213,26 +213,37 @@ class JournalWriter(threading.Thread):
             write_journal(self.jdir / f"b{b}.journal", data)
             self.export.append(data)
             i += self.size
-            time.sleep(0.3)
+            time.sleep(1.0)
 
 
 def test_sigkill_at_random_points_leaves_every_entry_exactly_once(pseudolog_bin, key_file, tmp_path):
-    """SIGKILL at random moments while new journal files arrive: after a restart, every entry is in the
-    output exactly once."""
-    first = b"".join(telephony(i) for i in range(6000))
+    """SIGKILL at random moments, each after the follower has started (its first checkpoint is written),
+    while new journal files arrive: after a restart, every entry is in the output exactly once, in order."""
+    first = b"".join(telephony(i) for i in range(20000))
     jdir = journal_dir(tmp_path, first)
-    writer = JournalWriter(jdir, 6000, batches=6, size=1500)
-    total = 6000 + 6 * 1500
+    writer = JournalWriter(jdir, 20000, batches=8, size=2000)
+    total = 20000 + 8 * 2000
     args = ("--format", "syslog_rfc3164")
+    checkpoint = tmp_path / "st" / "checkpoint.json"
+
+    def stamp() -> int:
+        return checkpoint.stat().st_mtime_ns if checkpoint.exists() else 0
+
+    def cursor() -> str | None:
+        return json.loads(checkpoint.read_bytes())["inputs"]["journal"]["cursor"] if checkpoint.exists() else None
+
     rng = random.Random(24)
     writer.start()
-    kills = 0
-    while writer.is_alive() or kills < 4:
+    kills = resumed = 0
+    while writer.is_alive() or kills < 6 or (resumed < 2 and len(out_lines(tmp_path)) < total):
+        before, cursor_before = stamp(), cursor()
         proc = follow_journal(pseudolog_bin, key_file, tmp_path, jdir, *args)
-        time.sleep(rng.uniform(0.2, 0.9))
+        wait_for(lambda before=before: stamp() != before, what="the follower's first checkpoint")
+        time.sleep(rng.uniform(0.0, 2.5))
         proc.kill()
         proc.wait()
         kills += 1
+        resumed += cursor_before is not None and cursor() != cursor_before  # went on from a checkpoint
     writer.join()
     proc = follow_journal(pseudolog_bin, key_file, tmp_path, jdir, *args)
     wait_for(lambda: len(out_lines(tmp_path)) >= total, timeout=120, what="every entry")
@@ -244,6 +255,7 @@ def test_sigkill_at_random_points_leaves_every_entry_exactly_once(pseudolog_bin,
     missing, doubled = Counter(want) - Counter(got), Counter(got) - Counter(want)
     assert not missing and not doubled, (kills, sum(missing.values()), sum(doubled.values()))
     assert got == want  # and in the journal's order
+    assert resumed >= 2, "too few kills fell between a resumed start and the end of the input"
 
 
 def notify_socket(tmp_path: Path) -> tuple[list[str], threading.Event]:
