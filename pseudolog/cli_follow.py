@@ -142,8 +142,12 @@ def unit(
     user: Annotated[str, typer.Option("--user", help="User the service runs as.")] = "pseudolog",
     group: Annotated[str, typer.Option("--group", help="Its group.")] = "pseudolog",
     supplementary_groups: Annotated[
-        str, typer.Option("--supplementary-groups", help="Groups that can read the logs (Debian: adm).")
-    ] = "adm",
+        str | None,
+        typer.Option(
+            "--supplementary-groups",
+            help="Groups that can read the logs (default: adm for files, systemd-journal for the journal).",
+        ),
+    ] = None,
     watchdog: Annotated[str, typer.Option("--watchdog", help="WatchdogSec= for the service.")] = "30s",
     exec_path: Annotated[
         str | None, typer.Option("--exec", help="Path of the pseudolog executable (default: this installation's).")
@@ -152,7 +156,7 @@ def unit(
     """Print a hardened systemd service unit (Type=notify) for 'pseudolog follow --config FILE'."""
     from pseudolog.config import parse_duration
     from pseudolog.follow.settings import read_config_file
-    from pseudolog.follow.unit import UnitSpec, output_write_paths, render_unit
+    from pseudolog.follow.unit import UnitSpec, output_write_paths, reading_groups, render_unit
 
     if os.path.exists(config):
         values = read_config_file(config)
@@ -170,10 +174,14 @@ def unit(
         config=os.path.abspath(config),
         key_file=None if keyring else key_file,
         state_dir=os.path.abspath(values["state_dir"]) if values.get("state_dir") else None,
-        write_paths=output_write_paths(values.get("output"), values.get("output_dir")),
+        write_paths=output_write_paths(values.get("output"), values.get("output_dir"), values.get("metrics_file")),
         user=user,
         group=group,
-        supplementary_groups=supplementary_groups,
+        supplementary_groups=(
+            supplementary_groups
+            if supplementary_groups is not None
+            else reading_groups(bool(values.get("inputs")), values.get("journal") is True)
+        ),
         watchdog_seconds=seconds,
     )
     typer.echo(render_unit(spec), nl=False)

@@ -52,6 +52,17 @@ def verify(unit: Path) -> subprocess.CompletedProcess:
             ["ReadWritePaths=/srv/ship /srv/state"],
             ["LoadCredential=", "StateDirectory="],
         ),
+        (
+            'journal = true\nunit = ["kamailio"]\noutput-dir = "/var/log/pseudolog"\n'
+            'metrics-file = "/srv/metrics/pseudolog.prom"\n',
+            ["SupplementaryGroups=systemd-journal", "LogsDirectory=pseudolog", "ReadWritePaths=/srv/metrics"],
+            ["SupplementaryGroups=adm"],
+        ),
+        (
+            'journal = true\ninputs = ["/var/log/asterisk/full"]\noutput = "/var/log/pseudolog/all.log"\n',
+            ["SupplementaryGroups=adm systemd-journal"],
+            ["ReadWritePaths="],
+        ),
     ],
 )
 def test_unit_verifies_cleanly(pseudolog_bin, tmp_path, config_text, expect, absent):
