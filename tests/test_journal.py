@@ -85,7 +85,7 @@ def journal_dir(tmp_path: Path, export: bytes, name: str = "a") -> Path:
     return d
 
 
-def follow_journal(bin_: str, key_file: Path, tmp_path: Path, jdir: Path, *extra: str, env=None):
+def follow_journal(bin_: str, key_file: Path, tmp_path: Path, jdir: Path, *extra: str, env=None, **kw):
     return start(
         bin_,
         "--journal",
@@ -99,6 +99,7 @@ def follow_journal(bin_: str, key_file: Path, tmp_path: Path, jdir: Path, *extra
         str(tmp_path / "out.log"),
         *extra,
         env=env,
+        **kw,
     )
 
 
@@ -330,7 +331,9 @@ def test_metrics_file_reads_with_the_prometheus_parser(pseudolog_bin, key_file, 
     src.write_bytes(b"".join(f"Nov 21 10:00:{i:02d} h app[1]: from {addr(i)}\n".encode() for i in range(3)))
     prom = tmp_path / "node-exporter" / "pseudolog.prom"
     prom.parent.mkdir()
-    proc = follow_journal(pseudolog_bin, key_file, tmp_path, jdir, "--metrics-file", str(prom), str(src))
+    proc = follow_journal(
+        pseudolog_bin, key_file, tmp_path, jdir, "--metrics-file", str(prom), str(src), umask=0o027  # the unit's
+    )
 
     def counted() -> bool:
         return prom.exists() and metrics(prom).get(("pseudolog_lines_out_total", ())) == 23
@@ -349,6 +352,7 @@ def test_metrics_file_reads_with_the_prometheus_parser(pseudolog_bin, key_file, 
     assert m[("pseudolog_window_seconds", ())] == 86400
     assert abs(m[("pseudolog_last_update_timestamp_seconds", ())] - time.time()) < 60
     assert os.listdir(prom.parent) == ["pseudolog.prom"]  # the temporary file was renamed, not left
+    assert prom.stat().st_mode & 0o777 == 0o644  # node_exporter, another user, reads it
     text = prom.read_text()
     assert not any(phone(i)[1:] in text or addr(i) in text for i in range(20))
 

@@ -87,6 +87,21 @@ def test_unit_verifies_cleanly(pseudolog_bin, tmp_path, config_text, expect, abs
         assert f"\n{directive}" not in text
 
 
+def test_the_journal_example_is_what_unit_makes_of_its_config(pseudolog_bin, tmp_path):
+    """examples/pseudolog-journal.service is the unit for examples/journal.toml, as the README says."""
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    config = examples / "journal.toml"
+    proc = subprocess.run(
+        [pseudolog_bin, "unit", "--config", str(config), "--exec", "/usr/local/bin/pseudolog"],
+        capture_output=True,
+        env=clean_env(),
+        check=True,
+    )
+    made = proc.stdout.decode().replace(str(config), "/etc/pseudolog/follow.toml")
+    assert made == (examples / "pseudolog-journal.service").read_text()
+    assert "\nSupplementaryGroups=systemd-journal\n" in made
+
+
 @needs_analyze
 def test_verify_does_report_a_broken_unit(pseudolog_bin, tmp_path):
     """The check above can fail: the same unit with one misspelt directive draws a warning."""

@@ -106,6 +106,7 @@ def write_atomically(path: str, text: str) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
     try:
+        os.fchmod(fd, 0o644)  # node_exporter runs as another user; the unit's UMask=0027 would hide the file
         write_all(fd, text.encode())
     finally:
         os.close(fd)
