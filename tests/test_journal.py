@@ -407,6 +407,19 @@ def test_journal_user_errors_are_one_line(pseudolog_bin, key_file, tmp_path, arg
     assert proc.returncode == 2
 
 
+def test_without_journalctl_the_error_says_what_to_install(pseudolog_bin, key_file, tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    proc = subprocess.run(
+        [pseudolog_bin, "follow", "--journal", "--key-file", str(key_file), "--state-dir", str(tmp_path / "st")],
+        capture_output=True,
+        env=clean_env(PATH=str(bindir)),
+        timeout=60,
+    )
+    assert_one_line_error(proc, "--journal needs journalctl")
+    assert proc.returncode == 2
+
+
 def test_journal_export_errors_are_one_line(pseudolog_bin, key_file, tmp_path):
     for input_, extra, needle in (
         (b"MESSAGE\n\x05\x00", [], "ends inside a field"),

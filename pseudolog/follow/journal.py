@@ -26,6 +26,7 @@ import ctypes
 import dataclasses
 import os
 import queue
+import re
 import shutil
 import signal
 import struct
@@ -72,6 +73,14 @@ class ExportParser:
         entries: list[Entry] = []
         pos = 0
         while True:
+            if not self._fields:  # fast path: a whole entry of text fields (nearly all of them)
+                end = buf.find(b"\n\n", pos)
+                if end > pos:
+                    lines = bytes(buf[pos:end]).split(b"\n")
+                    if all(b"=" in line for line in lines):  # a binary field's name line has no "="
+                        entries.append([(n, v) for n, _, v in (line.partition(b"=") for line in lines)])
+                        pos = end + 2
+                        continue
             nl = buf.find(b"\n", pos)
             if nl < 0:
                 break
@@ -115,14 +124,12 @@ def first(entry: Entry, *names: bytes) -> bytes | None:
     return None
 
 
-_CONTROL = {c: f"#{c:03o}".encode() for c in (*range(32), 127)}
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 
 
 def escape_control(text: bytes) -> bytes:
     """rsyslog's control character escaping (`\\n` -> `#012`), so a message is one line."""
-    if not any(c < 32 or c == 127 for c in text):
-        return text
-    return b"".join(_CONTROL.get(c, bytes((c,))) for c in text)
+    return _CONTROL.sub(lambda m: b"#%03o" % m.group()[0], text)
 
 
 def realtime_stamp(usec: int) -> bytes:
