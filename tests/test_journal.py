@@ -35,13 +35,13 @@ T0 = int(time.time()) - 3600  # an hour ago: inside a day's window and any reten
 LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 sip1 [a-z]+\[\d+\]: .*\n$")
 
 
-def entry(i: int, ident: str, message: str | bytes, **extra: str) -> bytes:
+def entry(i: int, ident: str, message: str | bytes, boot: str = BOOT, **extra: str) -> bytes:
     """One entry in the journal export format (MESSAGE binary when it holds a newline or is not text)."""
     usec = (T0 + i) * 1_000_000 + 123
     fields = {
         "__REALTIME_TIMESTAMP": str(usec),
         "__MONOTONIC_TIMESTAMP": str((i + 1_000_000) * 1_000_000 + 123),
-        "_BOOT_ID": BOOT,
+        "_BOOT_ID": boot,
         "_HOSTNAME": "sip1",
         "SYSLOG_IDENTIFIER": ident,
         "_PID": str(1000 + len(ident)),
@@ -257,6 +257,30 @@ def test_sigkill_at_random_points_leaves_every_entry_exactly_once(pseudolog_bin,
     assert not missing and not doubled, (kills, sum(missing.values()), sum(doubled.values()))
     assert got == want  # and in the journal's order
     assert resumed >= 2, "too few kills fell between a resumed start and the end of the input"
+
+
+def test_entries_of_an_earlier_boot_are_read_and_a_reboot_loses_nothing(pseudolog_bin, key_file, tmp_path):
+    """journalctl --follow alone shows only the latest boot: the entries of the boot before, and a cursor
+    in it after a reboot, must not be lost (nor the cursor taken for vacuumed)."""
+    other = "0123456789abcdef0123456789abcdef"
+    first = b"".join(entry(i, "kamailio", f"boot one {phone(i)}", boot=other) for i in range(3))
+    first += b"".join(entry(i, "kamailio", f"boot two {phone(i)}") for i in range(3, 5))
+    jdir = journal_dir(tmp_path, first)
+    proc = follow_journal(pseudolog_bin, key_file, tmp_path, jdir)
+    wait_for(lambda: len(out_lines(tmp_path)) >= 5, what="both boots' entries")
+    stop(proc)
+    # pseudolog stopped; the boot ends with more entries, and a new boot begins
+    write_journal(jdir / "b.journal", b"".join(entry(i, "kamailio", f"late {phone(i)}") for i in range(5, 7)))
+    third = "fedcba9876543210fedcba9876543210"
+    boot_three = b"".join(entry(i, "kamailio", f"boot three {phone(i)}", boot=third) for i in range(7, 9))
+    write_journal(jdir / "c.journal", boot_three)
+    proc = follow_journal(pseudolog_bin, key_file, tmp_path, jdir)
+    wait_for(lambda: len(out_lines(tmp_path)) >= 9, what="the entries after the checkpoint")
+    err = stop(proc)
+    assert b"no longer in the journal" not in err
+    got = out_lines(tmp_path)
+    texts = [x.split(b": ", 1)[1].split(b" PHONE-")[0] for x in got]
+    assert texts == [b"boot one"] * 3 + [b"boot two"] * 2 + [b"late"] * 2 + [b"boot three"] * 2
 
 
 def notify_socket(tmp_path: Path) -> tuple[list[str], threading.Event]:

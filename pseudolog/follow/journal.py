@@ -185,23 +185,39 @@ def journalctl_args(
     units: Iterable[str], identifiers: Iterable[str], directory: str | None, cursor: str | None
 ) -> list[str]:
     """journalctl following the journal from `cursor` (or its oldest entry). An entry is read when it
-    matches any of the units or any of the identifiers: journalctl's own `-u X -t Y` would need both."""
+    matches any of the units or any of the identifiers: journalctl's own `-u X -t Y` would need both.
+
+    `--merge`, because `--follow` alone implies `--boot=0`: after a reboot the checkpointed entry and what the
+    last boot logged after it would be out of sight. `--merge` also lifts journalctl's local-only default,
+    so for the system journal the local machine id is matched instead (a directory is read whole)."""
     exe = shutil.which("journalctl")
     if exe is None:
         raise ConfigError("--journal needs journalctl (Debian package systemd) and it is not on PATH")
-    args = [exe, "--follow", "--no-tail", "--output=export", "--quiet", "--no-pager"]
+    args = [exe, "--follow", "--no-tail", "--merge", "--output=export", "--quiet", "--no-pager"]
     if directory:
         args.append(f"--directory={directory}")
     if cursor:
         args.append(f"--cursor={cursor}")
+    local = [] if directory else [f"_MACHINE_ID={machine_id()}"]
+    groups = [f"_SYSTEMD_UNIT={unit if '.' in unit else unit + '.service'}" for unit in units]
+    groups += [f"SYSLOG_IDENTIFIER={ident}" for ident in identifiers]
+    if not groups:
+        return args + local
     matches: list[str] = []
-    for unit in units:
-        matches += ["+"] if matches else []
-        matches.append(f"_SYSTEMD_UNIT={unit if '.' in unit else unit + '.service'}")
-    for ident in identifiers:
-        matches += ["+"] if matches else []
-        matches.append(f"SYSLOG_IDENTIFIER={ident}")
+    for match in groups:
+        matches += [*(["+"] if matches else []), *local, match]
     return args + matches
+
+
+def machine_id() -> str:
+    try:
+        with open("/etc/machine-id", encoding="ascii") as handle:
+            text = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
+        raise ConfigError("--journal reads this machine's journal by /etc/machine-id, which is missing or not valid")
+    return text
 
 
 def _end_with_parent() -> None:
