@@ -410,6 +410,25 @@ def test_retention_uses_the_entry_time(pseudolog_bin, key_file, tmp_path):
         assert b"1 dropped" in err
 
 
+def test_window_files_follow_the_entry_time(pseudolog_bin, key_file, tmp_path):
+    """--output-dir: an entry goes to the window file of its own day, JSON entries too."""
+    midnight = int(time.time()) // 86400 * 86400
+    export = entry(midnight - 1 - T0, "kamailio", f"before {phone(1)}") + entry(midnight + 1 - T0, "kamailio", "after")
+    jdir = journal_dir(tmp_path, export)
+    days = [time.strftime("%Y-%m-%d", time.gmtime(t)) + ".log" for t in (midnight - 1, midnight + 1)]
+    for fmt in ("line", "json"):
+        out = tmp_path / f"out-{fmt}"
+        proc = start(
+            pseudolog_bin,
+            *("--journal", "--journal-dir", str(jdir), "--journal-format", fmt, "--key-file", str(key_file)),
+            *("--state-dir", str(tmp_path / f"st-{fmt}"), "--output-dir", str(out)),
+        )
+        wait_for(lambda out=out: (out / days[1]).exists() and (out / days[1]).stat().st_size, what="the new day")
+        stop(proc)
+        assert sorted(p.name for p in out.iterdir()) == days
+        assert b"before PHONE-" in (out / days[0]).read_bytes() and b"after" in (out / days[1]).read_bytes()
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

@@ -3,6 +3,8 @@ gives the same entries, binary fields included (a newline, a blank line or "=" i
 
 from __future__ import annotations
 
+import os
+import shutil
 import struct
 
 import orjson
@@ -10,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.follow.journal import ExportParser, escape_control, to_json, to_line
+from pseudolog.follow.journal import ExportParser, escape_control, journalctl_args, machine_id, to_json, to_line
 
 NAMES = st.sampled_from([b"MESSAGE", b"_PID", b"SYSLOG_IDENTIFIER", b"CALLER", b"_HOSTNAME", b"X"])
 VALUES = st.binary(max_size=40)
@@ -75,3 +77,18 @@ def test_json_layout_keeps_every_field_and_lists_repeated_ones():
 
 def test_escape_control_matches_rsyslog():
     assert escape_control(b"a\nb\rc\x00\x7f\xc3\xa4") == b"a#012b#015c#000#177\xc3\xa4"
+
+
+@pytest.mark.skipif(not os.path.exists("/etc/machine-id"), reason="no /etc/machine-id on this machine")
+def test_the_system_journal_is_this_machines_in_every_selection():
+    """--merge (a reboot must not hide entries) with this machine's id ANDed into each "+" group."""
+    if shutil.which("journalctl") is None:
+        pytest.skip("journalctl missing (Debian package systemd)")
+    me = f"_MACHINE_ID={machine_id()}"
+    args = journalctl_args(["kamailio"], ["coturn"], None, None)
+    assert "--merge" in args
+    assert args[args.index("--no-pager") + 1 :] == [
+        me, "_SYSTEMD_UNIT=kamailio.service", "+", me, "SYSLOG_IDENTIFIER=coturn"
+    ]
+    assert journalctl_args([], [], None, None)[-1] == me
+    assert not any(a.startswith("_MACHINE_ID") for a in journalctl_args(["x"], [], "/srv/journal", None))
