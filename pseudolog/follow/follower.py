@@ -287,7 +287,10 @@ class Follower:
             fixed = ("inputs", "state_dir", "output", "output_dir", "journal", "unit", "identifier", "journal_dir")
             fixed += ("journal_format", "metrics_file")
             if any(getattr(settings, f) != getattr(self.settings, f) for f in fixed):
-                self.say("reload: inputs, state-dir, output and output-dir change only on restart; kept")
+                self.say(
+                    "reload: inputs, the journal settings, state-dir, output, output-dir and metrics-file change "
+                    "only on restart; kept"
+                )
             options = settings.filter_options()
             if options.window != self.options.window:
                 raise ConfigError("window changes only on restart (the window files and keys depend on it)")

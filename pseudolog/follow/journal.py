@@ -220,10 +220,21 @@ def machine_id() -> str:
     return text
 
 
-def _end_with_parent() -> None:
-    """In the child: SIGTERM when pseudolog dies, even by SIGKILL, so no journalctl is left following."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _end_with_parent_hook() -> Callable[[], None] | None:
+    """For the child: SIGTERM when pseudolog dies, even by SIGKILL, so no journalctl is left following. libc
+    is looked up here, in the parent: the child of a threaded process should do as little as possible."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+
+    return hook
 
 
 class JournalSource:
@@ -253,6 +264,7 @@ class JournalSource:
         self.cursor_lost = False
         self._queue: queue.Queue[Entry | None] = queue.Queue(QUEUE_ENTRIES)
         self._error: str | None = None
+        self._finished = False  # journalctl ended: said after the entries before it are written
         if directory and not os.path.isdir(directory):
             raise ConfigError(f"--journal-dir {directory} is not a directory")
         args = journalctl_args(units, identifiers, directory, self.cursor)
@@ -263,7 +275,7 @@ class JournalSource:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
-                preexec_fn=_end_with_parent,
+                preexec_fn=_end_with_parent_hook(),
             )
         except OSError as exc:
             raise InputError(f"cannot start journalctl: {exc.strerror}") from None
@@ -288,6 +300,8 @@ class JournalSource:
         self.wake.set()
 
     def read(self, budget: int) -> list[Piece]:
+        if self._finished:
+            self._ended_unexpectedly()
         pieces: list[Piece] = []
         lines: list[bytes] = []
         size = 0
@@ -299,7 +313,8 @@ class JournalSource:
             except queue.Empty:
                 break
             if entry is None:
-                self._ended_unexpectedly()
+                self._finished = True
+                break
             cursor = first(entry, b"__CURSOR")
             text = cursor.decode("ascii", "replace") if cursor else None
             if self._expect is not None:
