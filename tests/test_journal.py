@@ -359,15 +359,20 @@ def test_metrics_file_reads_with_the_prometheus_parser(pseudolog_bin, key_file, 
         pseudolog_bin, key_file, tmp_path, jdir, "--metrics-file", str(prom), str(src), umask=0o027  # the unit's
     )
 
-    def counted() -> bool:
-        return prom.exists() and metrics(prom).get(("pseudolog_lines_out_total", ())) == 23
+    def counted(n: int) -> bool:
+        return prom.exists() and metrics(prom).get(("pseudolog_lines_out_total", ())) == n
 
-    wait_for(counted, what="the metrics file with every line counted")
+    wait_for(lambda: counted(23), what="the metrics file with every line counted")
+    # a reload replaces the engines: their counts carry over, and the journal goes on
+    proc.send_signal(signal.SIGHUP)
+    write_journal(jdir / "b.journal", b"".join(telephony(i) for i in range(20, 22)))
+    wait_for(lambda: counted(25), what="the entries after the reload, counted")
     stop(proc)
+    assert len(out_lines(tmp_path)) == 25
     m = metrics(prom)
-    assert m[("pseudolog_lines_in_total", ())] == 23
-    assert m[("pseudolog_identifiers_replaced_total", (("kind", "phone"),))] == 20
-    assert m[("pseudolog_identifiers_replaced_total", (("kind", "ip"),))] == 23
+    assert m[("pseudolog_lines_in_total", ())] == 25
+    assert m[("pseudolog_identifiers_replaced_total", (("kind", "phone"),))] == 22
+    assert m[("pseudolog_identifiers_replaced_total", (("kind", "ip"),))] == 25
     assert m[("pseudolog_lines_dropped_total", (("reason", "retention"),))] == 0
     assert m[("pseudolog_lines_shed_total", ())] == 0 and m[("pseudolog_lines_masked_total", ())] == 0
     assert m[("pseudolog_lag_bytes", ())] == 0 and m[("pseudolog_journal_lag_entries", ())] == 0
