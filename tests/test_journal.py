@@ -145,6 +145,14 @@ def test_entries_become_syslog_lines_without_a_raw_identifier(pseudolog_bin, key
         assert phone(i)[1:].encode() not in text and addr(i).encode() + b":" not in text
     assert text.count(b"PHONE-") == n + 1 and text.count(b"IP-") == n
     assert got == run_export(pseudolog_bin, key_file, dump(jdir), "--format", "syslog_rfc3164")
+    stats = subprocess.run(
+        [pseudolog_bin, "run", "--key-file", str(key_file), "--format", "syslog_rfc3164", "--stats"],
+        input=b"".join(got),
+        capture_output=True,
+        env=clean_env(),
+        check=True,
+    )
+    assert json.loads(stats.stderr)["formats"] == {"syslog_rfc3164": n + 1}  # the layout reads as that format
     scan = subprocess.run([pseudolog_bin, "scan"], input=text, capture_output=True, env=clean_env())
     assert scan.returncode == 0, scan.stdout
 
