@@ -206,6 +206,18 @@ def run(
             "--jobs", "-j", metavar="N", help="Worker processes for file inputs; output stays in input order."
         ),
     ] = 1,
+    journal_export: Annotated[
+        str | None,
+        typer.Option("--journal-export", metavar="PATH", help="Read a 'journalctl -o export' dump (a file or -)."),
+    ] = None,
+    journal_format: Annotated[
+        str,
+        typer.Option(
+            "--journal-format",
+            metavar="line|json",
+            help="With --journal-export: write syslog lines (line) or JSON (json).",
+        ),
+    ] = "line",
 ) -> None:
     """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
     from pseudolog.core.engine import Engine
@@ -231,6 +243,11 @@ def run(
     if append and output in (None, "-"):
         raise ConfigError("-a/--append needs -o/--output FILE")
     files = list(inputs or [])
+    if journal_export is not None:
+        from pseudolog.follow.journal import check_export_run
+
+        options = check_export_run(options, journal_format, files, jobs)
+        check_inputs([journal_export])
     total = check_inputs(files)
     key = _secret(key_file, key_fd, keyring, options.window)
     engine = Engine(options, key.material)
@@ -241,7 +258,11 @@ def run(
     show = progress.wanted(files, total)
     try:
         with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
-            if jobs > 1:
+            if journal_export is not None:
+                from pseudolog.follow.journal import pump_export
+
+                totals = pump_export(engine, journal_export, journal_format, sink, clock)
+            elif jobs > 1:
                 from pseudolog.io.parallel import pump_parallel
 
                 totals = pump_parallel(engine, key.material, files, sink, clock(), jobs, advance)

@@ -106,6 +106,37 @@ def follow(
             "nothing).",
         ),
     ] = False,
+    journal: Annotated[
+        bool | None, typer.Option("--journal", help="Follow the systemd journal too (exactly once by cursor).")
+    ] = None,
+    journal_unit: Annotated[
+        list[str] | None,
+        typer.Option("--unit", metavar="NAME", help="Journal: entries of this unit (repeatable; any matches)."),
+    ] = None,
+    identifier: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--identifier",
+            metavar="NAME",
+            help="Journal: entries with this syslog identifier (repeatable; any matches).",
+        ),
+    ] = None,
+    journal_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--journal-dir", metavar="DIR", help="Journal: read this directory instead of the system journal."
+        ),
+    ] = None,
+    journal_format: Annotated[
+        str | None,
+        typer.Option(
+            "--journal-format", metavar="line|json", help="Journal entries as syslog lines (line) or JSON (json)."
+        ),
+    ] = None,
+    metrics_file: Annotated[
+        str | None,
+        typer.Option("--metrics-file", metavar="PATH", help="Prometheus text file, rewritten every few seconds."),
+    ] = None,
 ) -> None:
     """Follow log files (or a FIFO or stdin) as a sidecar: pseudonymise, write exactly once, checkpoint."""
     from pseudolog.follow.follower import Follower, check_plan
@@ -130,6 +161,12 @@ def follow(
         "poll_interval": poll_interval,
         "rotate_wait": rotate_wait,
         "backlog": backlog,
+        "journal": journal,
+        "unit": journal_unit,
+        "identifier": identifier,
+        "journal_dir": journal_dir,
+        "journal_format": journal_format,
+        "metrics_file": metrics_file,
     }
     if check:
         for text in check_plan(cli, config, dict(os.environ), say):
@@ -159,9 +196,13 @@ def unit(
     user: Annotated[str, typer.Option("--user", metavar="NAME", help="User the service runs as.")] = "pseudolog",
     group: Annotated[str, typer.Option("--group", metavar="NAME", help="Its group.")] = "pseudolog",
     supplementary_groups: Annotated[
-        str,
-        typer.Option("--supplementary-groups", metavar="NAMES", help="Groups that can read the logs (Debian: adm)."),
-    ] = "adm",
+        str | None,
+        typer.Option(
+            "--supplementary-groups",
+            metavar="NAMES",
+            help="Groups that can read the logs (default: adm for files, systemd-journal for the journal).",
+        ),
+    ] = None,
     watchdog: Annotated[
         str, typer.Option("--watchdog", metavar="DURATION", help="WatchdogSec= for the service.")
     ] = "30s",
@@ -181,7 +222,7 @@ def unit(
     """Print a hardened systemd service unit (Type=notify) for 'pseudolog follow --config FILE'."""
     from pseudolog.config import parse_duration
     from pseudolog.follow.settings import read_config_file
-    from pseudolog.follow.unit import UnitSpec, hidden_path_problems, output_write_paths, render_unit
+    from pseudolog.follow.unit import UnitSpec, hidden_path_problems, output_write_paths, reading_groups, render_unit
 
     values = read_config_file(config) if os.path.exists(config) else {}
     exe = exec_path or _this_executable()
@@ -205,10 +246,14 @@ def unit(
         config=os.path.abspath(config),
         key_file=None if keyring else key_file,
         state_dir=os.path.abspath(values["state_dir"]) if values.get("state_dir") else None,
-        write_paths=output_write_paths(values.get("output"), values.get("output_dir")),
+        write_paths=output_write_paths(values.get("output"), values.get("output_dir"), values.get("metrics_file")),
         user=user,
         group=group,
-        supplementary_groups=supplementary_groups,
+        supplementary_groups=(
+            supplementary_groups
+            if supplementary_groups is not None
+            else reading_groups(bool(values.get("inputs")), values.get("journal") is True)
+        ),
         watchdog_seconds=seconds,
     )
     if not os.path.exists(config):  # said after every check, so an error stays the only line

@@ -53,6 +53,17 @@ def verify(unit: Path) -> subprocess.CompletedProcess:
             ["ReadWritePaths=/srv/ship /srv/state"],
             ["LoadCredential=", "StateDirectory="],
         ),
+        (
+            'journal = true\nunit = ["kamailio"]\noutput-dir = "/var/log/pseudolog"\n'
+            'metrics-file = "/srv/metrics/pseudolog.prom"\n',
+            ["SupplementaryGroups=systemd-journal", "LogsDirectory=pseudolog", "ReadWritePaths=/srv/metrics"],
+            ["SupplementaryGroups=adm"],
+        ),
+        (
+            'journal = true\ninputs = ["/var/log/asterisk/full"]\noutput = "/var/log/pseudolog/all.log"\n',
+            ["SupplementaryGroups=adm systemd-journal"],
+            ["ReadWritePaths="],
+        ),
     ],
 )
 def test_unit_verifies_cleanly(pseudolog_bin, tmp_path, config_text, expect, absent):
@@ -75,6 +86,21 @@ def test_unit_verifies_cleanly(pseudolog_bin, tmp_path, config_text, expect, abs
         assert f"\n{directive}\n" in text, directive
     for directive in absent:
         assert f"\n{directive}" not in text
+
+
+def test_the_journal_example_is_what_unit_makes_of_its_config(pseudolog_bin, tmp_path):
+    """examples/pseudolog-journal.service is the unit for examples/journal.toml, as the README says."""
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    config = examples / "journal.toml"
+    proc = subprocess.run(
+        [pseudolog_bin, "unit", "--config", str(config), "--exec", "/usr/local/bin/pseudolog"],
+        capture_output=True,
+        env=clean_env(),
+        check=True,
+    )
+    made = proc.stdout.decode().replace(str(config), "/etc/pseudolog/follow.toml")
+    assert made == (examples / "pseudolog-journal.service").read_text()
+    assert "\nSupplementaryGroups=systemd-journal\n" in made
 
 
 @needs_analyze

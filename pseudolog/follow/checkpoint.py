@@ -39,6 +39,7 @@ class FilePosition:
 class InputState:
     current: FilePosition | None = None
     rotated: list[FilePosition] = field(default_factory=list)  # renamed away, still being drained
+    cursor: str | None = None  # the journal: cursor of the last entry written
 
 
 @dataclass(slots=True)
@@ -65,6 +66,7 @@ class Checkpoint:
             name: InputState(
                 FilePosition(**state["current"]) if state.get("current") else None,
                 [FilePosition(**p) for p in state.get("rotated", [])],
+                state.get("cursor"),
             )
             for name, state in raw.get("inputs", {}).items()
         }

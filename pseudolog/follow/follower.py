@@ -8,6 +8,7 @@ SIGHUP reloads the key and the configuration and reopens the output.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -17,9 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pseudolog.config import FilterOptions
 from pseudolog.core.engine import Engine
 from pseudolog.errors import ConfigError, InputError, OutputError, PseudologError
+from pseudolog.follow import metrics
 from pseudolog.follow.checkpoint import Checkpoint, StateDir
+from pseudolog.follow.journal import NAME as JOURNAL
+from pseudolog.follow.journal import JournalSource
 from pseudolog.follow.notify import Notifier
 from pseudolog.follow.settings import FollowSettings, resolve
 from pseudolog.follow.sinks import FileSink, Sink, StdoutSink, WindowDirSink
@@ -123,7 +128,7 @@ class Follower:
         saved = self.state.load() if self.state else None
         self.wake = threading.Event()
         self.names = [name if name == "-" else os.path.abspath(name) for name in s.inputs]
-        self.sources: list[Source] = [
+        self.sources: list[Source | JournalSource] = [
             open_source(
                 name,
                 s.max_line,
@@ -135,19 +140,43 @@ class Follower:
             )
             for name in self.names
         ]
-        self.engines = [Engine(self.options, secret) for _ in self.sources]
+        if s.journal:
+            self.names.append(JOURNAL)
+            self.sources.append(
+                JournalSource(
+                    s.unit,
+                    s.identifier,
+                    s.journal_dir,
+                    s.journal_format,
+                    s.max_line,
+                    saved.inputs.get(JOURNAL) if saved else None,
+                    self.say,
+                    self.wake,
+                )
+            )
+        self.engines = [Engine(self._options_for(src, self.options), secret) for src in self.sources]
         self._has_pipes = any(not src.checkpointed for src in self.sources)
         self.sink = self._make_sink(saved)
         self.notifier = Notifier(environ)
         self.base: Counter[str] = Counter()  # counts of engines replaced by a reload
         self.stop_requested = self.reload_requested = False
         self.reload_note = ""
+        self._metrics_note = ""
         self._dirty = False
         self._last_checkpoint = self._last_status = self._last_expire = time.monotonic()
+        self._last_metrics = 0.0
         self._lines_at_status = 0
         # Before anything is read: the identities (device, inode) of the inputs as they are now. A crash
         # before the first read, followed by a rotation, then still finds the renamed file by its inode.
         self.checkpoint()
+
+    def _options_for(self, source: Source | JournalSource, options: FilterOptions) -> FilterOptions:
+        """Journal entries in JSON are read as JSON lines whatever --format says (it is for the files)."""
+        if isinstance(source, JournalSource) and self.settings.journal_format == "json":
+            return dataclasses.replace(options, format="json_lines", log_format=None)
+        if isinstance(source, JournalSource):
+            return dataclasses.replace(options, log_format=None)  # an nginx layout never fits a syslog line
+        return options
 
     def _make_sink(self, saved: Checkpoint | None) -> Sink:
         """Outputs are cut back to the checkpoint only when the inputs can be read again from it: lines
@@ -178,6 +207,8 @@ class Follower:
         signal.signal(signal.SIGHUP, self._on_reload)
         try:
             self._expire()
+            self.checkpoint()
+            self._write_metrics()
             self.notifier.ready(self.status_text())
             while not self.stop_requested:
                 if self.reload_requested:
@@ -191,6 +222,7 @@ class Follower:
                     self.wake.wait(self.settings.poll_interval)
             self.notifier.stopping()
             self.checkpoint()
+            self._write_metrics()
         finally:
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
@@ -246,7 +278,44 @@ class Follower:
             self._expire()
         if mono - self._last_status >= self.settings.status_interval:
             self.notifier.status(self.status_text())
+        if mono - self._last_metrics >= metrics.WRITE_EVERY:
+            self._write_metrics()
         self.notifier.feed_watchdog(mono)
+
+    def _write_metrics(self) -> None:
+        path = self.settings.metrics_file
+        self._last_metrics = time.monotonic()
+        if not path:
+            return
+        c = self.counts()
+        journal = self._journal()
+        snapshot = metrics.Snapshot(
+            lines_in=c["lines_in"],
+            lines_out=c["lines_out"],
+            dropped={k.removeprefix("dropped:"): v for k, v in c.items() if k.startswith("dropped:")},
+            masked=c["masked"],
+            shed=c["shed"],
+            replaced={k.removeprefix("replaced:"): v for k, v in c.items() if k.startswith("replaced:")},
+            lag_bytes=sum(src.lag() for src in self.sources if not isinstance(src, JournalSource)),
+            lag_entries=journal.lag() if journal else None,
+            journal_cursor_lost=bool(journal and journal.cursor_lost),
+            seconds_since_checkpoint=time.monotonic() - self._last_checkpoint,
+            window_seconds=self.options.window,
+            retention_seconds=self.options.retention,
+            updated=time.time(),
+        )
+        try:
+            metrics.write_atomically(path, metrics.render(snapshot))
+        except OSError as exc:  # monitoring must not stop the filter; say it once per kind of failure
+            note = f"cannot write metrics file {path}: {exc.strerror}"
+            if note != self._metrics_note:
+                self.say(note)
+                self._metrics_note = note
+        else:
+            self._metrics_note = ""
+
+    def _journal(self) -> JournalSource | None:
+        return next((src for src in self.sources if isinstance(src, JournalSource)), None)
 
     def checkpoint(self) -> None:
         try:
@@ -276,9 +345,13 @@ class Follower:
         self.notifier.reloading()
         try:
             settings = resolve(self._cli, self._config_path, self._fallbacks)
-            fixed = ("inputs", "state_dir", "output", "output_dir")
+            fixed = ("inputs", "state_dir", "output", "output_dir", "journal", "unit", "identifier", "journal_dir")
+            fixed += ("journal_format", "metrics_file")
             if any(getattr(settings, f) != getattr(self.settings, f) for f in fixed):
-                self.say("reload: inputs, state-dir, output and output-dir change only on restart; kept")
+                self.say(
+                    "reload: inputs, the journal settings, state-dir, output, output-dir and metrics-file change "
+                    "only on restart; kept"
+                )
             options = settings.filter_options()
             if options.window != self.options.window:
                 raise ConfigError("window changes only on restart (the window files and keys depend on it)")
@@ -290,7 +363,7 @@ class Follower:
             for engine in self.engines:
                 self.base.update(self._engine_counts(engine))
             self.settings, self.options = settings, options
-            self.engines = [Engine(options, secret) for _ in self.sources]
+            self.engines = [Engine(self._options_for(src, options), secret) for src in self.sources]
             self.reload_note = ""
         self.sink.reopen()
         self.checkpoint()
@@ -298,12 +371,15 @@ class Follower:
 
     @staticmethod
     def _engine_counts(engine: Engine) -> Counter[str]:
-        return Counter(
+        counts = Counter(
             lines_in=engine.lines_in,
             lines_out=engine.lines_out,
             dropped=sum(engine.dropped.values()),
             masked=engine.errors,
         )
+        counts.update({f"dropped:{reason}": n for reason, n in engine.dropped.items()})
+        counts.update({f"replaced:{kind}": n for kind, n in engine.scrubber.replaced.items()})
+        return counts
 
     def counts(self) -> Counter[str]:
         total = Counter(self.base)
@@ -317,11 +393,18 @@ class Follower:
         mono = time.monotonic()
         rate = (c["lines_in"] - self._lines_at_status) / max(mono - self._last_status, 1e-6)
         self._lines_at_status, self._last_status = c["lines_in"], mono
-        lag = sum(src.lag() for src in self.sources)
+        journal = self._journal()
+        lag = sum(src.lag() for src in self.sources if src is not journal)
         behind = "; behind: shedding lines" if c["shed"] else ("; behind" if lag > READ_BUDGET else "")
+        entries = ""
+        if journal is not None:
+            entries = f", {journal.lag()} journal entries"
+            if journal.cursor_lost:
+                entries += "; journal cursor was vacuumed, resumed at the oldest entry kept"
         return (
             f"following {len(self.sources)} input(s): {rate:.0f} lines/s; {c['lines_in']} in, {c['lines_out']} out, "
-            f"{c['dropped']} dropped, {c['masked']} masked, {c['shed']} shed, lag {lag} bytes{behind}{self.reload_note}"
+            f"{c['dropped']} dropped, {c['masked']} masked, {c['shed']} shed, lag {lag} bytes{entries}{behind}"
+            f"{self.reload_note}"
         )
 
     def close(self) -> None:

@@ -49,6 +49,12 @@ class FollowSettings:
     rotate_wait: float = parse_interval(ROTATE_WAIT_DEFAULT, option="--rotate-wait")  # idle time before closing
     backlog: str = BACKLOG_DEFAULT  # pipe input held in memory before whole lines are shed
     status_interval: float = 10.0
+    journal: bool = False  # follow the systemd journal (journalctl), besides or instead of inputs
+    unit: tuple[str, ...] = ()  # journal entries of these units ...
+    identifier: tuple[str, ...] = ()  # ... or with these syslog identifiers; none: every entry
+    journal_dir: str | None = None  # a journal directory instead of the system journal
+    journal_format: str = "line"
+    metrics_file: str | None = None  # Prometheus text format, rewritten every few seconds
 
     def filter_options(self) -> FilterOptions:
         return filter_options(
@@ -70,7 +76,7 @@ class FollowSettings:
 
 
 _NAMES = {f.name: f for f in fields(FollowSettings)}
-_LISTS = ("inputs", "keep", "json_field")
+_LISTS = ("inputs", "keep", "json_field", "unit", "identifier")
 
 
 def read_config_file(path: str) -> dict[str, Any]:
@@ -100,6 +106,10 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: {option} must be a string or a list of strings")
         return tuple(items)
     default = _NAMES[name].default
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {name.replace('_', '-')} must be true or false")
+        return value
     if name == "max_line":
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(f"{where}: {option} must be a whole number of bytes")
@@ -131,20 +141,37 @@ def resolve(cli: dict[str, Any], config_path: str | None, fallbacks: dict[str, A
 
 
 def _check(s: FollowSettings) -> None:
-    if not s.inputs:
-        raise ConfigError("follow needs at least one INPUT (a file, a FIFO, or - for standard input)")
+    _check_journal(s)
+    if not s.inputs and not s.journal:
+        raise ConfigError("follow needs at least one INPUT (a file, a FIFO, or - for standard input) or --journal")
     if s.output and s.output_dir:
         raise ConfigError("give either --output or --output-dir, not both")
     options = s.filter_options()  # validates every filter option
     if s.output_dir and options.window is None:
         raise ConfigError("--output-dir writes one file per window: --window must not be 0 or none")
     s.backlog_bytes  # noqa: B018 - validates
-    needs_state = any(name != "-" for name in s.inputs) or bool(s.output and s.output != "-") or bool(s.output_dir)
+    needs_state = (
+        s.journal or any(name != "-" for name in s.inputs) or bool(s.output and s.output != "-") or bool(s.output_dir)
+    )
     if needs_state and not s.state_dir:
         raise ConfigError("follow needs --state-dir (or $STATE_DIRECTORY) for its checkpoint")
     for name in s.inputs:
         if name != "-" and Path(name).is_dir():
             raise ConfigError(f"input {name} is a directory")
+
+
+def _check_journal(s: FollowSettings) -> None:
+    from pseudolog.follow.journal import check_format
+
+    check_format(s.journal_format)
+    given = [n for n in ("unit", "identifier", "journal_dir") if getattr(s, n)]
+    if given and not s.journal:
+        raise ConfigError(f"--{given[0].replace('_', '-')} selects journal entries: it needs --journal")
+    for name in (*s.unit, *s.identifier):
+        if not name or any(c.isspace() or c in "=+" for c in name):
+            raise ConfigError("--unit and --identifier take a plain name (no blanks, '=' or '+')")
+    if s.metrics_file is not None and (not s.metrics_file or Path(s.metrics_file).is_dir()):
+        raise ConfigError("--metrics-file must name a file, not a directory")
 
 
 def parse_size(text: str, *, option: str) -> int:

@@ -103,14 +103,24 @@ def render_unit(spec: UnitSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def output_write_paths(output: str | None, output_dir: str | None) -> tuple[str, ...]:
+def output_write_paths(output: str | None, output_dir: str | None, metrics_file: str | None = None) -> tuple[str, ...]:
     """What the service must be able to write to for its outputs: a file's directory (logrotate renames
-    inside it and the file may need creating), or the window-file directory."""
+    inside it and the file may need creating), or the window-file directory; and the metrics file's
+    directory (it is replaced by a rename)."""
+    paths: tuple[str, ...] = ()
     if output_dir:
-        return (os.path.abspath(output_dir),)
-    if output and output != "-":
-        return (os.path.dirname(os.path.abspath(output)),)
-    return ()
+        paths = (os.path.abspath(output_dir),)
+    elif output and output != "-":
+        paths = (os.path.dirname(os.path.abspath(output)),)
+    if metrics_file:
+        paths += (os.path.dirname(os.path.abspath(metrics_file)),)
+    return paths
+
+
+def reading_groups(files: bool, journal: bool) -> str:
+    """Only the groups the inputs need: adm reads Debian's log files, systemd-journal the journal."""
+    groups = (["adm"] if files or not journal else []) + (["systemd-journal"] if journal else [])
+    return " ".join(groups)
 
 
 # What the unit's sandbox hides from the service: ProtectHome= and PrivateTmp=.
@@ -121,7 +131,7 @@ HIDDEN = (
     ("/tmp", "PrivateTmp="),
     ("/var/tmp", "PrivateTmp="),
 )
-_CONFIG_PATHS = ("state_dir", "output", "output_dir", "key_file", "keyring")
+_CONFIG_PATHS = ("state_dir", "output", "output_dir", "key_file", "keyring", "metrics_file", "journal_dir")
 
 
 def hidden_by(path: str) -> str | None:

@@ -144,6 +144,9 @@ class JsonLinesFormat:
         return value if isinstance(value, dict) else None
 
     def event_time(self, obj: dict[str, Any], times: TimeParser, now: float) -> float | None:
+        usec = obj.get("__REALTIME_TIMESTAMP")  # a systemd journal entry: microseconds since the epoch
+        if isinstance(usec, str) and usec.isdigit():
+            return int(usec) / 1e6
         for key in TIME_KEYS:
             value = obj.get(key)
             if isinstance(value, str):
