@@ -42,6 +42,8 @@ def test_every_example_is_covered_and_in_the_readme():
         "apache-piped-logger.conf",
         "nginx-syslog.conf",
         "pseudolog.cron",
+        "journal.toml",  # with its unit: tests/test_unit.py
+        "pseudolog-journal.service",
     }
     assert {p.name for p in EXAMPLES.iterdir()} == tested
     for name in tested:
