@@ -32,24 +32,31 @@ impl<K: Hash + Eq, V> BoundedCache<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.young.contains_key(key) {
-            return self.young.get(key);
+        self.get_key_value(key).map(|(_, v)| v)
+    }
+
+    /// The stored key and value for `key` (the key may carry more than it is compared by).
+    pub fn get_key_value<Q>(&mut self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        // Two lookups on a young hit: returning the first one's borrow and inserting otherwise is what
+        // today's borrow checker refuses.
+        if !self.young.contains_key(key) {
+            let (k, v) = self.old.remove_entry(key)?;
+            self.insert(k, v);
         }
-        let (key, value) = self.old.remove_entry(key)?;
-        Some(self.insert_young(key, value))
+        self.young.get_key_value(key)
     }
 
-    pub fn insert(&mut self, key: K, value: V) -> &V {
-        self.insert_young(key, value)
-    }
-
-    fn insert_young(&mut self, key: K, value: V) -> &V {
+    pub fn insert(&mut self, key: K, value: V) {
         if self.young.len() >= self.generation {
             // The new young generation is sized for what the last one held: no rehashing while it fills.
             let fresh = HashMap::with_capacity(self.generation);
             self.old = std::mem::replace(&mut self.young, fresh);
         }
-        self.young.entry(key).or_insert(value)
+        self.young.entry(key).or_insert(value);
     }
 
     pub fn len(&self) -> usize {

@@ -8,7 +8,7 @@
 //! The padded prefixes depend only on the input's bits, never on the output's, so all 32 (IPv4) or 128
 //! (IPv6) PRF blocks are built first and encrypted in one batch, which lets AES-NI pipeline them.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use aes::cipher::{generic_array::GenericArray, BlockEncrypt, KeyInit};
@@ -105,7 +105,7 @@ impl IpcryptPfx {
     }
 
     /// Encrypts an address written as text and appends the encrypted address's text to `out`.
-    pub fn encrypt_text(&self, text: &str, out: &mut String) -> Result<(), NotAnAddress> {
+    pub fn encrypt_text(&self, text: &str, out: &mut Vec<u8>) -> Result<(), NotAnAddress> {
         let ip = parse_address(text).ok_or(NotAnAddress)?;
         write_address(self.encrypt_addr(ip), out);
         Ok(())
@@ -128,7 +128,7 @@ pub fn parse_address(text: &str) -> Option<IpAddr> {
 
 /// Dotted quad, or RFC 5952 text for IPv6: lower-case hex without leading zeros, the longest run of two or
 /// more zero groups (the first of equals) as `::`, and never a dotted tail (Python's `str(IPv6Address)`).
-pub fn write_address(ip: IpAddr, out: &mut String) {
+pub fn write_address(ip: IpAddr, out: &mut Vec<u8>) {
     match ip {
         IpAddr::V4(v4) => {
             let _ = write!(out, "{v4}");
@@ -153,10 +153,10 @@ pub fn write_address(ip: IpAddr, out: &mut String) {
             if best_len < 2 {
                 best_len = 0;
             }
-            let write_groups = |groups: &[u16], out: &mut String| {
+            let write_groups = |groups: &[u16], out: &mut Vec<u8>| {
                 for (j, group) in groups.iter().enumerate() {
                     if j > 0 {
-                        out.push(':');
+                        out.push(b':');
                     }
                     let _ = write!(out, "{group:x}");
                 }
@@ -165,7 +165,7 @@ pub fn write_address(ip: IpAddr, out: &mut String) {
                 write_groups(&groups, out);
             } else {
                 write_groups(&groups[..best_start], out);
-                out.push_str("::");
+                out.extend_from_slice(b"::");
                 write_groups(&groups[best_start + best_len..], out);
             }
         }
@@ -185,9 +185,9 @@ mod tests {
     }
 
     fn encrypt(pfx: &IpcryptPfx, text: &str) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
         pfx.encrypt_text(text, &mut out).unwrap();
-        out
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
@@ -261,9 +261,9 @@ mod tests {
             ("ABCD::0", "abcd::"),
         ];
         for (text, expected) in cases {
-            let mut out = String::new();
+            let mut out = Vec::new();
             write_address(text.parse().unwrap(), &mut out);
-            assert_eq!(out, expected);
+            assert_eq!(out, expected.as_bytes());
         }
     }
 

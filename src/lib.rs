@@ -197,11 +197,11 @@ mod pseudonyms {
         }
 
         fn encrypt(&self, address: &str) -> PyResult<String> {
-            let mut out = String::with_capacity(40);
+            let mut out = Vec::with_capacity(40);
             self.inner
                 .encrypt_text(address, &mut out)
                 .map_err(|_| PyValueError::new_err("not an IP address"))?;
-            Ok(out)
+            Ok(String::from_utf8_lossy(&out).into_owned()) // address text is ASCII
         }
     }
 }
