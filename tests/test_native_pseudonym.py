@@ -59,10 +59,20 @@ def nsn_too_long(normalised: str) -> bool:
     return False
 
 
+def not_plus_digits(normalised: str) -> bool:
+    """EXPECTED DIFFERENCE: a value starting with "+" that is not "+" and ASCII digits. phonenumbers reads
+    `+49 30 123456`, `+49-30-123456` or `+1 800 FLOWERS` too; the native side keeps a country code only for
+    `+<digits>`, the only form a normalised phone number has (normalise_phone gives E.164, `+` and digits, or
+    `<REGION>:<digits>`)."""
+    digits = normalised[1:]
+    return normalised.startswith("+") and not (digits.isascii() and digits.isdigit())
+
+
 def ref_kept_prefix(kind: str, normalised: str, keep: frozenset[str]) -> str | None:
-    """pseudolog/pseudonym.py's former kept_prefix."""
+    """pseudolog/pseudonym.py's former kept_prefix, with the two recorded differences."""
     if kind == "phone" and "phone-country" in keep and normalised.startswith("+"):
-        code = None if nsn_too_long(normalised) else ref_country_code(normalised)
+        unread = nsn_too_long(normalised) or not_plus_digits(normalised)
+        code = None if unread else ref_country_code(normalised)
         return None if code is None else f"+{code}"
     if kind == "mac" and "mac-oui" in keep:
         return normalised[:8].replace(":", "")
@@ -156,6 +166,7 @@ def cases(draw):
 @given(key=keys, case=cases(), keep=keeps)
 @settings(max_examples=1500, deadline=None)
 @example(key=bytes(32), case=("phone", "+4930123456", 0, 3600), keep=frozenset(["phone-country"]))
+@example(key=bytes(32), case=("phone", "+49 30 1234567", None, None), keep=frozenset(["phone-country"]))
 @example(key=bytes(32), case=("mac", "", None, None), keep=frozenset(["mac-oui"]))
 @example(key=bytes(32), case=("mac", "+1:2", None, None), keep=frozenset(["mac-oui"]))
 def test_tokens_equal_an_independent_derivation(key, case, keep):
@@ -236,10 +247,11 @@ def test_kept_country_code_matches_phonenumbers(number):
     assert token.startswith("PHONE-" if code is None else f"PHONE+{code}-")
 
 
-def test_expected_difference_over_long_national_numbers():
-    """See nsn_too_long: recorded so a change on either side shows."""
-    number = "+1124612484331470843"
-    assert nsn_too_long(number) and ref_country_code(number) == 1
+@pytest.mark.parametrize(("number", "python_code"), [("+1124612484331470843", 1), ("+49 30 1234567", 49)])
+def test_expected_differences_in_kept_country_codes(number, python_code):
+    """See nsn_too_long and not_plus_digits: recorded so a change on either side shows."""
+    assert nsn_too_long(number) or not_plus_digits(number)
+    assert ref_country_code(number) == python_code
     token = Pseudonymizer(bytes(32), None, style=Style(frozenset(["phone-country"]))).token("phone", number, None)
     assert token.startswith("PHONE-")
 
