@@ -682,6 +682,12 @@ mod tests {
     }
 
     #[test]
+    fn the_engine_can_move_it_to_a_worker_thread() {
+        fn send_and_sync<T: Send + Sync + Clone>() {}
+        send_and_sync::<Pseudonymizer>();
+    }
+
+    #[test]
     fn the_static_window_and_window_zero_are_cached_apart() {
         let mut p = Pseudonymizer::with_master(&[1u8; 32], Some(60), Style::default(), 16);
         assert_ne!(
