@@ -83,6 +83,11 @@ class Pseudonymizer:
     def __repr__(self) -> str:
         return f"Pseudonymizer(window_length={self.window_length})"
 
+    @property
+    def cached_tokens(self) -> int:
+        """How many tokens the native cache holds (bounded by cache_size)."""
+        return self._native.cached_tokens
+
     def window_of(self, t: float) -> int | None:
         return self._native.window_of(t)
 

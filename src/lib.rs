@@ -129,6 +129,11 @@ mod pseudonyms {
         }
 
         #[getter]
+        fn cached_tokens(&self) -> usize {
+            self.inner.cached_tokens()
+        }
+
+        #[getter]
         fn keyring(&self) -> bool {
             self.inner.is_keyring()
         }

@@ -304,6 +304,11 @@ impl Pseudonymizer {
         self.style
     }
 
+    /// How many tokens the cache holds (at most its size).
+    pub fn cached_tokens(&self) -> usize {
+        self.tokens.len()
+    }
+
     pub fn is_keyring(&self) -> bool {
         matches!(self.roots, Roots::Keyring(_))
     }
