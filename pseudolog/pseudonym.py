@@ -77,8 +77,11 @@ class Pseudonymizer:
             self.style.ip_style,
             cache_size,
         )
-        # The hot path: a bound method of the native object, called once per identifier.
+        # The hot path: a bound method of the native object, called once per identifier. With a master key
+        # no window can lack its key, so `token` is that method itself (no Python frame in between).
         self._token = self._native.token
+        if window_keys is None:
+            self.token = self._token  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         return f"Pseudonymizer(window_length={self.window_length})"
