@@ -1,8 +1,8 @@
-"""Key files and the per-window, per-kind key schedule.
+"""Key files.
 
 A master key (at least 32 random bytes) never touches a line directly: for each window and kind, HKDF-SHA256
-derives a separate key, so a pseudonym for an IP can never equal one for a phone number, and one window's
-key says nothing about another's.
+derives a separate key (the native engine's src/keys.rs), so a pseudonym for an IP can never equal one for a
+phone number, and one window's key says nothing about another's.
 """
 
 from __future__ import annotations
@@ -16,13 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from pseudolog.errors import KeyMaterialError
 
 KEY_BYTES = 32
-SCHEME = b"pseudolog/v1"
 CREDENTIAL_NAME = "pseudolog.key"
 KEY_FILE_ENV = "PSEUDOLOG_KEY_FILE"
 
@@ -37,14 +33,6 @@ class MasterKey:
 
     def __repr__(self) -> str:  # keep key bytes out of tracebacks and debug output
         return f"MasterKey(source={self.source!r}, ephemeral={self.ephemeral})"
-
-
-def derive_kind_key(master: bytes, kind: str, window_start: int | None, window_length: int | None) -> bytes:
-    """HKDF-SHA256(master, salt="pseudolog/v1", info="pseudolog/v1 kind=<kind> window=<start>/<len>")."""
-    static = window_start is None or window_length is None
-    window = b"static" if static else b"%d/%d" % (window_start, window_length)
-    info = SCHEME + b" kind=" + kind.encode("ascii") + b" window=" + window
-    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=SCHEME, info=info).derive(master)
 
 
 MAX_KEY_BYTES = 4096

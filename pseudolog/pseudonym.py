@@ -12,26 +12,25 @@ Styles that keep analytics alive (the letters stay the same keyed MAC; only a pu
     mac-oui        MAC-001565-<letters>      the vendor prefix (OUI)
     imei-tac       IMEI-35209900-<letters>   the type allocation code (device model)
     ip prefix      a valid address from ipcrypt-pfx under a per-window key: one subnet stays one subnet
+
+The scheme runs in the native engine (src/pseudonym.rs, keys.rs, ipcrypt_pfx.rs, cache.rs); this module keeps
+the options' names and checks, and the class the Python engine and `lookup` call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from hashlib import sha256
 
-from pseudolog.cache import BoundedCache
-from pseudolog.ipcrypt_pfx import IpcryptPfx
-from pseudolog.keys import derive_kind_key
+from pseudolog import _core
 
 ALPHABET = "ghjkmnpqrstvwxyz"
-_HEX_TO_ALPHABET = bytes.maketrans(b"0123456789abcdef", ALPHABET.encode())
 TOKEN_BYTES = 8
 PREFIXES = {"ip": "IP", "phone": "PHONE", "mac": "MAC", "imei": "IMEI", "device": "DEV"}
 KINDS = tuple(PREFIXES)
 KEEP_OPTIONS = ("phone-country", "mac-oui", "imei-tac")
 IP_STYLES = ("token", "prefix")
+DEFAULT_CACHE_SIZE = 128_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,134 +48,69 @@ class Style:
             raise ValueError(f"unknown --ip-style {self.ip_style!r}; use token or prefix")
 
 
-@lru_cache(maxsize=65536)
-def _country_code(e164: str) -> int | None:
-    import phonenumbers
-
-    try:
-        return phonenumbers.parse(e164, None).country_code
-    except phonenumbers.NumberParseException:
-        return None
-
-
-def kept_prefix(kind: str, normalised: str, style: Style) -> str | None:
-    """The public part a style keeps of a normalised value, or None."""
-    if kind == "phone" and "phone-country" in style.keep and normalised.startswith("+"):
-        code = _country_code(normalised)
-        return None if code is None else f"+{code}"
-    if kind == "mac" and "mac-oui" in style.keep:
-        return normalised[:8].replace(":", "")
-    if kind == "imei" and "imei-tac" in style.keep:
-        return normalised[:8]
-    return None
-
-
-def encode_token(kind: str, mac: bytes, kept: str | None = None) -> str:
-    letters = mac[:TOKEN_BYTES].hex().translate(_HEX_TO_ALPHABET)
-    if kept is None:
-        return PREFIXES[kind] + "-" + letters
-    joiner = "" if kept.startswith("+") else "-"
-    return f"{PREFIXES[kind]}{joiner}{kept}-{letters}"
-
-
-_IPAD = bytes(b ^ 0x36 for b in range(256))
-_OPAD = bytes(b ^ 0x5C for b in range(256))
-
-
-class PreparedHmac:
-    """HMAC-SHA256 (RFC 2104) with the key's two pad blocks hashed once: each message then costs two hash
-    copies, about 2.5x faster than `hmac.digest`, which rehashes the pads every time. Same bytes as
-    `hmac.digest(key, msg, sha256)` (tests/test_pseudonym_vectors.py)."""
-
-    __slots__ = ("_inner", "_outer")
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) > 64:
-            key = sha256(key).digest()
-        block = key.ljust(64, b"\0")
-        self._inner = sha256(block.translate(_IPAD))
-        self._outer = sha256(block.translate(_OPAD))
-
-    def digest(self, message: bytes) -> bytes:
-        inner = self._inner.copy()
-        inner.update(message)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()
-
-
 def window_start(t: float, length: int | None) -> int | None:
     """UTC-aligned window containing t: floor(t / length) * length; None for one static key."""
-    if length is None:
-        return None
-    return int(t // length) * length
+    return _core.window_start(t, length)
 
 
 class Pseudonymizer:
-    """Tokens for (kind, normalised value, window), with bounded caches of derived keys and tokens."""
+    """Tokens for (kind, normalised value, window), from the native engine's pseudonymizer (derived keys and
+    a bounded token cache live there). With a keyring, `window_keys(start)` gives a window's root key the
+    first time the window is met; it raises (WindowKeyMissing) when the keyring has none, and the line is
+    masked."""
 
     def __init__(
         self,
         master: bytes,
         window_length: int | None,
-        cache_size: int = 128_000,
+        cache_size: int = DEFAULT_CACHE_SIZE,
         style: Style | None = None,
         window_keys: Callable[[int | None], bytes] | None = None,
     ) -> None:
-        self._master = master
-        # With a keyring, each window has its own root key instead of the master key.
-        self._window_keys = window_keys
         self.window_length = window_length
         self.style = style or Style()
-        self._pfx: dict[int | None, IpcryptPfx] = {}
-        self._keys: dict[tuple[str, int | None], bytes] = {}
-        self._hmacs: dict[tuple[str, int | None], PreparedHmac] = {}
-        self._tokens: BoundedCache[tuple[int | None, str, str], str] = BoundedCache(cache_size)
+        self._window_keys = window_keys
+        self._native = _core.Pseudonymizer(
+            None if window_keys is not None else bytes(master),
+            window_length,
+            sorted(self.style.keep),
+            self.style.ip_style,
+            cache_size,
+        )
+        # The hot path: a bound method of the native object, called once per identifier. With a master key
+        # no window can lack its key, so `token` is that method itself (no Python frame in between).
+        self._token = self._native.token
+        if window_keys is None:
+            self.token = self._token  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         return f"Pseudonymizer(window_length={self.window_length})"
 
+    @property
+    def cached_tokens(self) -> int:
+        """How many tokens the native cache holds (bounded by cache_size)."""
+        return self._native.cached_tokens
+
     def window_of(self, t: float) -> int | None:
-        return window_start(t, self.window_length)
+        return self._native.window_of(t)
+
+    def _load_window_key(self, window: int | None) -> None:
+        assert self._window_keys is not None  # only a keyring leaves a window without a key
+        key = self._window_keys(window)  # raises when the keyring has no key for the window
+        if window is None:
+            raise ValueError("a keyring needs a window")
+        self._native.add_window_key(window, key)
 
     def kind_key(self, kind: str, window: int | None) -> bytes:
         try:
-            return self._keys[(kind, window)]
-        except KeyError:
-            root = self._master if self._window_keys is None else self._window_keys(window)
-            key = derive_kind_key(root, kind, window, self.window_length)
-            if len(self._keys) >= 256:
-                self._keys.clear()
-            self._keys[(kind, window)] = key
-            return key
-
-    def _hmac(self, kind: str, window: int | None) -> PreparedHmac:
-        prepared = self._hmacs.get((kind, window))
-        if prepared is None:
-            if len(self._hmacs) >= 256:
-                self._hmacs.clear()
-            prepared = self._hmacs[(kind, window)] = PreparedHmac(self.kind_key(kind, window))
-        return prepared
+            return self._native.kind_key(kind, window)
+        except _core.MissingWindowKey:
+            self._load_window_key(window)
+            return self._native.kind_key(kind, window)
 
     def token(self, kind: str, normalised: str, window: int | None) -> str:
-        cache_key = (window, kind, normalised)
-        hit = self._tokens.young.get(cache_key) or self._tokens.get(cache_key)
-        if hit is not None:
-            return hit
-        if kind == "ip" and self.style.ip_style == "prefix":
-            token = self._prefix_preserving(normalised, window)
-        else:
-            mac = self._hmac(kind, window).digest(normalised.encode("ascii"))
-            kept = kept_prefix(kind, normalised, self.style) if self.style.keep else None
-            token = encode_token(kind, mac, kept)
-        self._tokens.put(cache_key, token)
-        return token
-
-    def _prefix_preserving(self, normalised: str, window: int | None) -> str:
-        cipher = self._pfx.get(window)
-        if cipher is None:
-            cipher = IpcryptPfx(self.kind_key("ip-pfx", window))
-            if len(self._pfx) >= 64:
-                self._pfx.clear()
-            self._pfx[window] = cipher
-        return cipher.encrypt(normalised)
+        try:
+            return self._token(kind, normalised, window)
+        except _core.MissingWindowKey:
+            self._load_window_key(window)
+            return self._token(kind, normalised, window)

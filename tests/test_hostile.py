@@ -157,7 +157,7 @@ def test_distinct_identifiers_keep_caches_bounded(engine_factory):
     engine = engine_factory(format="text")
     for i in range(300_000):
         engine.process(b"client 10.%d.%d.%d port 5060" % (i >> 16, (i >> 8) & 255, i & 255), NOW)
-    assert len(engine.pseudonymizer._tokens) <= 128_000
+    assert engine.pseudonymizer.cached_tokens <= 128_000
     assert engine.scrubber.cached_fields <= 100_000
 
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from pseudolog.ipcrypt_pfx import IpcryptPfx
+from pseudolog import _core
 from pseudolog.lookup import lookup
 from pseudolog.pseudonym import Pseudonymizer, Style
 from pseudolog.scrub import Scrubber
 from tests.conftest import KEY, NOW, examples, texts_from
 
+IpcryptPfx = _core.IpcryptPfx
 PFX = json.loads((Path(__file__).parent / "vectors" / "ipcrypt_pfx.json").read_text())
 
 

@@ -1,0 +1,13 @@
+//! The Python-facing surface: one file per concern, each registering its classes and functions on `_core`.
+//! Nothing outside this folder knows of Python.
+
+use pyo3::prelude::*;
+
+mod layout;
+mod pseudonyms;
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    layout::register(m)?;
+    pseudonyms::register(m)?;
+    Ok(())
+}
