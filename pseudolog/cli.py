@@ -247,6 +247,46 @@ def lookup(
     typer.echo(token)
 
 
+@app.command(no_args_is_help=True)
+def find(
+    args: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="KIND VALUE [KIND VALUE ...] INPUT...",
+            help="Values (KIND: ip, phone, mac, imei, device), then pseudonymised files, .gz/.zst files or "
+            "follow --output-dir directories; standard input when no INPUT.",
+        ),
+    ],
+    key_file: KeyFileOpt = None,
+    key_fd: KeyFdOpt = None,
+    keyring: KeyringOpt = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First time to search; default: the inputs'.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last time to search; default: the inputs'.")] = None,
+    window: WindowOpt = "1d",
+    region: RegionOpt = "DE",
+    keep: KeepOpt = None,
+    ip_style: IpStyleOpt = "token",
+    count: Annotated[bool, typer.Option("--count", help="Print lines per window and kind instead.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="JSON lines: file, line, window, kind (never a value).")] = False,
+) -> None:
+    """Print the lines that hold VALUE's pseudonym in any window (grep -H -n style); exit 0 found, 1 none,
+    2 usage error, 3 some windows not searched (their keyring key was pruned)."""
+    from pseudolog.find import find_command
+
+    options = _filter_options(window, None, region, "auto", None, 1 << 20, keep, ip_style)
+    lo, hi = _time_option(from_, "--from"), _time_option(to, "--to")
+    ring = open_keyring(keyring, options.window, key_file, key_fd)
+    secret: bytes | Keyring
+    if ring is not None:
+        secret = ring
+    else:
+        key = resolve_master_key(key_file, dict(os.environ), key_fd)
+        if key.ephemeral:
+            raise ConfigError("find needs the key the logs were written with: give --key-file, --key-fd or --keyring")
+        secret = key.secret
+    raise typer.Exit(find_command(args, secret, options, lo, hi, count=count, json=json))
+
+
 @app.command()
 def scan(
     inputs: Annotated[list[str] | None, typer.Argument(help="Log files; standard input when none or '-'.")] = None,
