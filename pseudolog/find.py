@@ -52,6 +52,8 @@ STDIN_NAME = "(standard input)"
 HEAD_BYTES = 64 << 10
 CHUNK_SAMPLE_LINES = 8
 MAX_WINDOWS = 100_000
+# At most this many windows are filled in between the first and last time of one chunk.
+MAX_SAMPLED_SPAN = 1000
 COMPRESSED = (".gz", ".zst")
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -429,19 +431,25 @@ class Finder:
                 self._see(self.clock.time_of(line))
 
     def _sample(self, block: bytes) -> None:
-        """The first and last lines of a block with a readable time: the windows it spans."""
-        lines = block.split(b"\n", CHUNK_SAMPLE_LINES)[:CHUNK_SAMPLE_LINES]
-        for line in lines:
-            t = self.clock.time_of(line)
-            if t is not None:
-                self._see(t)
+        """The first and last lines of a block with a readable time: the windows from one to the other (a
+        block's lines are in time order, give or take)."""
+        first = last = None
+        for line in block.split(b"\n", CHUNK_SAMPLE_LINES)[:CHUNK_SAMPLE_LINES]:
+            first = self.clock.time_of(line)
+            if first is not None:
                 break
         tail = block.rstrip(b"\n").rsplit(b"\n", CHUNK_SAMPLE_LINES)[-CHUNK_SAMPLE_LINES:]
         for line in reversed(tail):
-            t = self.clock.time_of(line)
-            if t is not None:
-                self._see(t)
+            last = self.clock.time_of(line)
+            if last is not None:
                 break
+        self._see(first)
+        self._see(last)
+        if first is not None and last is not None and self.window is not None:
+            lo, hi = sorted((first, last))
+            steps = int(hi // self.window - lo // self.window)
+            for step in range(1, min(steps, MAX_SAMPLED_SPAN)):
+                self._see(lo + step * self.window)
 
     # The pass -----------------------------------------------------------------------------------------
 

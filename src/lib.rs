@@ -27,7 +27,8 @@ impl PyTokenSearcher {
             .map(|&code| search::Boundary::from_code(code))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| PyValueError::new_err("unknown boundary code"))?;
-        let inner = search::TokenSearcher::new(&patterns, &bounds).map_err(PyValueError::new_err)?;
+        let inner =
+            search::TokenSearcher::new(&patterns, &bounds).map_err(PyValueError::new_err)?;
         Ok(PyTokenSearcher { inner })
     }
 

@@ -126,9 +126,14 @@ impl TokenSearcher {
     }
 
     fn at_boundary(&self, hay: &[u8], start: usize, end: usize, pattern: usize) -> bool {
-        let before = if start == 0 { None } else { Some(hay[start - 1]) };
+        let before = if start == 0 {
+            None
+        } else {
+            Some(hay[start - 1])
+        };
         let after = hay.get(end).copied();
-        let digit_after_dot = after == Some(b'.') && hay.get(end + 1).is_some_and(u8::is_ascii_digit);
+        let digit_after_dot =
+            after == Some(b'.') && hay.get(end + 1).is_some_and(u8::is_ascii_digit);
         match self.boundaries[pattern] {
             Boundary::Token => true,
             Boundary::Ipv4 => {
@@ -157,7 +162,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn searcher(patterns: &[(&str, Boundary)]) -> TokenSearcher {
-        let bytes: Vec<Vec<u8>> = patterns.iter().map(|(p, _)| p.as_bytes().to_vec()).collect();
+        let bytes: Vec<Vec<u8>> = patterns
+            .iter()
+            .map(|(p, _)| p.as_bytes().to_vec())
+            .collect();
         let bounds: Vec<Boundary> = patterns.iter().map(|(_, b)| *b).collect();
         TokenSearcher::new(&bytes, &bounds).unwrap()
     }
@@ -246,8 +254,14 @@ mod tests {
     #[test]
     fn longer_pattern_failing_does_not_hide_shorter_one() {
         let s = searcher(&[("10.0.0.1", Boundary::Ipv4), ("10.0.0.12", Boundary::Ipv4)]);
-        assert_eq!(hits(&s, "a 10.0.0.1 b"), vec![(0, "a 10.0.0.1 b".into(), vec![0])]);
-        assert_eq!(hits(&s, "a 10.0.0.12 b"), vec![(0, "a 10.0.0.12 b".into(), vec![1])]);
+        assert_eq!(
+            hits(&s, "a 10.0.0.1 b"),
+            vec![(0, "a 10.0.0.1 b".into(), vec![0])]
+        );
+        assert_eq!(
+            hits(&s, "a 10.0.0.12 b"),
+            vec![(0, "a 10.0.0.12 b".into(), vec![1])]
+        );
         assert_eq!(hits(&s, "a 10.0.0.123 b"), vec![]);
     }
 
