@@ -200,7 +200,7 @@ mod tests {
         let s = searcher(&[(A, Boundary::Token)]);
         // What `run` writes: a token glued to the letters around the value it replaced.
         for (text, found) in [
-            (format!("{A}"), true),
+            (A.to_string(), true),
             (format!("PJSIP/{A}-0000001a"), true),
             (format!("sip:{A}@host"), true),
             (format!("\"{A}\""), true),
