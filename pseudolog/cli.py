@@ -268,9 +268,12 @@ def find(
     ip_style: IpStyleOpt = "token",
     count: Annotated[bool, typer.Option("--count", help="Print lines per window and kind instead.")] = False,
     json: Annotated[bool, typer.Option("--json", help="JSON lines: file, line, window, kind (never a value).")] = False,
+    values: Annotated[
+        str | None, typer.Option("--values", help="Read KIND VALUE lines from this file (keeps them out of ps).")
+    ] = None,
 ) -> None:
-    """Print the lines that hold VALUE's pseudonym in any window (grep -H -n style); exit 0 found, 1 none,
-    2 usage error, 3 some windows not searched (their keyring key was pruned)."""
+    """Print the lines that hold VALUE's pseudonym in any window (grep -H -n style); exit 0 found, 1 none
+    found (or an input unreadable), 2 usage error, 3 some windows not searched (their keyring key was pruned)."""
     from pseudolog.find import find_command
 
     options = _filter_options(window, None, region, "auto", None, 1 << 20, keep, ip_style)
@@ -284,7 +287,7 @@ def find(
         if key.ephemeral:
             raise ConfigError("find needs the key the logs were written with: give --key-file, --key-fd or --keyring")
         secret = key.secret
-    raise typer.Exit(find_command(args, secret, options, lo, hi, count=count, json=json))
+    raise typer.Exit(find_command(args, secret, options, lo, hi, count=count, json=json, values_file=values))
 
 
 @app.command()

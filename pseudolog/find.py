@@ -102,10 +102,29 @@ def split_arguments(args: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
             raise ConfigError(f"{args[i].lower()} needs a value after it")
         pairs.append((args[i].lower(), args[i + 1]))
         i += 2
-    if not pairs:
-        kinds = ", ".join(KINDS)
-        raise ConfigError(f"give at least one KIND VALUE before the inputs (KIND: {kinds})")
     return pairs, args[i:]
+
+
+def read_values(path: str) -> list[tuple[str, str]]:
+    """`--values FILE`: one `KIND VALUE` a line (blank lines and `#` comments skipped), so the values stay
+    out of the process list and the shell history."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeError) as exc:
+        raise ConfigError(
+            f"--values: cannot read {path}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}"
+        ) from None
+    pairs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        kind, _, value = line.partition(" ")
+        if kind.lower() not in KINDS or not value.strip():
+            raise ConfigError(f"--values: line {number} of {path} is not KIND VALUE (KIND: {', '.join(KINDS)})")
+        pairs.append((kind.lower(), value.strip()))
+    return pairs
 
 
 def clean_value(kind: str, value: str) -> str:
@@ -543,6 +562,7 @@ def find_command(
     *,
     count: bool = False,
     json: bool = False,
+    values_file: str | None = None,
     out: BinaryIO | None = None,
     say: Callable[[str], None] | None = None,
 ) -> int:
@@ -554,6 +574,12 @@ def find_command(
     speak = say or say_line
     sink = out if out is not None else sys.stdout.buffer
     pairs, inputs = split_arguments(args)
+    if values_file is not None:
+        pairs += read_values(values_file)
+    if not pairs:
+        raise ConfigError(
+            f"give at least one KIND VALUE before the inputs, or --values FILE (KIND: {', '.join(KINDS)})"
+        )
     queries = make_queries(pairs, options.region)
     now = hi if hi is not None else time.time()
     finder = Finder(queries, master, options, lo, hi, now)

@@ -323,3 +323,15 @@ def test_standard_input(pseudolog_bin, key_file, written):
     proc = run(pseudolog_bin, "find", "--key-file", str(key_file), "ip", "2001:db8::1", stdin=path.read_bytes())
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [lines[i] for i in expected({IP6})]
+
+
+def test_values_from_a_file_stay_out_of_the_process_list(pseudolog_bin, key_file, written, tmp_path):
+    path, lines = written()
+    values = tmp_path / "request.txt"
+    values.write_text("# subject-access request 2026-117\nphone +49 30 1234567\n\nip 2001:db8::1\n")
+    proc = find(pseudolog_bin, key_file, "--values", str(values), str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [lines[i] for i in expected({PHONE, IP6})]
+    values.write_text("phone\n")
+    proc = find(pseudolog_bin, key_file, "--values", str(values), str(path))
+    assert proc.returncode == 2 and b"line 1 of" in proc.stderr and len(proc.stderr.splitlines()) == 1
