@@ -8,10 +8,11 @@ so ten values over a week of logs cost one pass over the bytes.
 
 Which windows are searched:
 - `--from`/`--to` given: every window that overlaps them (a bound left out is taken from the inputs).
-- otherwise the span of the inputs' own times: the lines at the start of each input are read for their
-  time before the pass, and the first and last lines of every chunk during it; a window seen there is
-  added to the search from that chunk on. A line whose time cannot be read is searched for the tokens of
-  every window known at that point.
+- otherwise the span of the inputs' own times: the lines at the start of each input file are read for their
+  time before the pass, and the first and last lines of every chunk during it.
+Each chunk is searched for the windows from its first to its last readable time and one window either
+side (lines written out of order across a window's edge), which keeps the automaton small however long
+the span; a chunk whose ends hold no readable time is searched for every window known at that point.
 - window files of `follow --output-dir` (a directory given as INPUT): each file is searched for its own
   window's tokens only, and files outside `--from`/`--to` are not opened.
 
@@ -169,20 +170,26 @@ class TokenTable:
         self.queries = queries
         self.pseudonymizer = pseudonymizer
         self.skipped: set[int] = set()
+        self._gone: set[int] = set()
         self._tokens: dict[int | None, list[tuple[str, Query]]] = {}
         self._searchers: dict[frozenset[int | None], tuple[TokenSearcher, list[list[tuple[int | None, Query]]]]] = {}
 
-    def add(self, window: int | None) -> bool:
-        """Derive a window's tokens; False when its key is gone (the window is then skipped)."""
+    def add(self, window: int | None, quiet: bool = False) -> bool:
+        """Derive a window's tokens; False when its key is gone. Such a window is reported as skipped unless
+        `quiet` (a neighbour window searched only in case a line is out of order)."""
         if window in self._tokens:
             return True
-        if window is not None and window in self.skipped:
+        if window is not None and window in self._gone:
+            if not quiet:
+                self.skipped.add(window)
             return False
         try:
             tokens = [(self.pseudonymizer.token(q.kind, q.normalised, window), q) for q in self.queries]
         except WindowKeyMissing:
             assert window is not None
-            self.skipped.add(window)
+            self._gone.add(window)
+            if not quiet:
+                self.skipped.add(window)
             return False
         self._tokens[window] = tokens
         return True
@@ -425,7 +432,7 @@ class Finder:
 
     # The default span ---------------------------------------------------------------------------------
 
-    def _see(self, t: float | None) -> None:
+    def _see(self, t: float | None, quiet: bool = False) -> None:
         """A time read from the inputs: its window joins the search (within --from/--to)."""
         if t is None or self.window is None:
             return
@@ -433,14 +440,15 @@ class Finder:
         assert start is not None
         if (self.lo is not None and start < self.lo) or (self.hi is not None and start > self.hi):
             return
-        self._dated = True
-        self.table.add(start)
+        if not quiet:
+            self._dated = True
+        self.table.add(start, quiet)
 
     def _read_heads(self, sources: list[Source]) -> None:
-        """Before the pass: the times of the first lines of each input (stdin excepted: it is read once)."""
+        """Before the pass: the times of the first lines of each input file."""
         for source in sources:
-            if source.path == STDIN:
-                continue
+            if source.path == STDIN or not stat.S_ISREG(os.stat(source.path).st_mode):
+                continue  # a pipe is read once, by the search
             head = b""
             for data in read_chunks(source, HEAD_BYTES):
                 head = data
@@ -449,9 +457,10 @@ class Finder:
             for line in head.split(b"\n")[:-1] or head.split(b"\n"):
                 self._see(self.clock.time_of(line))
 
-    def _sample(self, block: bytes) -> None:
-        """The first and last lines of a block with a readable time: the windows from one to the other (a
-        block's lines are in time order, give or take)."""
+    def _sample(self, block: bytes) -> set[int | None] | None:
+        """The windows a block's lines can be in: from the first to the last line with a readable time (a
+        block's lines are in time order, give or take), and one window either side for lines written out of
+        order across a window's edge. None when no time can be read at either end."""
         first = last = None
         for line in block.split(b"\n", CHUNK_SAMPLE_LINES)[:CHUNK_SAMPLE_LINES]:
             first = self.clock.time_of(line)
@@ -462,13 +471,17 @@ class Finder:
             last = self.clock.time_of(line)
             if last is not None:
                 break
-        self._see(first)
-        self._see(last)
-        if first is not None and last is not None and self.window is not None:
-            lo, hi = sorted((first, last))
-            steps = int(hi // self.window - lo // self.window)
-            for step in range(1, min(steps, MAX_SAMPLED_SPAN)):
-                self._see(lo + step * self.window)
+        if first is None or last is None or self.window is None:
+            return None
+        lo, hi = sorted((first, last))
+        steps = min(int(hi // self.window - lo // self.window), MAX_SAMPLED_SPAN)
+        for step in range(steps + 1):
+            self._see(lo + step * self.window)
+        self._see(lo - self.window, quiet=True)
+        self._see(lo + (steps + 1) * self.window, quiet=True)
+        start = window_start(lo, self.window)
+        assert start is not None
+        return {start + step * self.window for step in range(-1, steps + 2)}
 
     # The pass -----------------------------------------------------------------------------------------
 
@@ -481,9 +494,10 @@ class Finder:
         base = 0
         for block in complete_lines(read_chunks(source)):
             if not source.window_file:
-                if self.window is not None and (self.lo is None or self.hi is None):
-                    self._sample(block)
-                windows = self.table.windows
+                # The block's own windows keep the automaton small; a block without a readable time is
+                # searched for every window known so far.
+                sampled = self._sample(block) if self.window is not None else None
+                windows = self.table.windows if sampled is None else sampled
             held = self.table.searcher(windows)
             if held is None:
                 base += block.count(b"\n")
