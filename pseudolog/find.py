@@ -296,7 +296,7 @@ def _window_files(directory: str, window: int | None, lo: int | None, hi: int | 
         start = window_file_start(base)
         if start is None:
             continue
-        if window_file_name(start, window) != base:
+        if window_file_name(start, window) != base or start % window:
             raise ConfigError(
                 f"{directory} holds window files of another window length than --window (e.g. {entry}); "
                 "give the --window that follow used"
@@ -447,8 +447,11 @@ class Finder:
     def _read_heads(self, sources: list[Source]) -> None:
         """Before the pass: the times of the first lines of each input file."""
         for source in sources:
-            if source.path == STDIN or not stat.S_ISREG(os.stat(source.path).st_mode):
-                continue  # a pipe is read once, by the search
+            try:
+                if source.path == STDIN or not stat.S_ISREG(os.stat(source.path).st_mode):
+                    continue  # a pipe is read once, by the search
+            except OSError as exc:
+                raise InputError(f"cannot read input {source.name}: {exc.strerror}") from None
             head = b""
             for data in read_chunks(source, HEAD_BYTES):
                 head = data

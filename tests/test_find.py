@@ -336,3 +336,12 @@ def test_values_from_a_file_stay_out_of_the_process_list(pseudolog_bin, key_file
     values.write_text("phone\n")
     proc = find(pseudolog_bin, key_file, "--values", str(values), str(path))
     assert proc.returncode == 2 and b"line 1 of" in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_window_files_of_another_window_length_are_refused(pseudolog_bin, key_file, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "2026-11-22.log").write_bytes(b"x\n")  # day 20779 since 1970: odd, no 2-day window starts there
+    for window in ("1h", "2d"):
+        proc = find(pseudolog_bin, key_file, "--window", window, "ip", "192.0.2.1", str(out))
+        assert proc.returncode == 2 and b"another window length" in proc.stderr, proc.stderr
