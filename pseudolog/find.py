@@ -166,9 +166,10 @@ def window_label(start: int | None, length: int | None) -> str:
 class TokenTable:
     """The tokens of every query in each window asked for, and searchers over sets of windows."""
 
-    def __init__(self, queries: list[Query], pseudonymizer: Pseudonymizer) -> None:
+    def __init__(self, queries: list[Query], pseudonymizer: Pseudonymizer, prefix_style: bool = False) -> None:
         self.queries = queries
         self.pseudonymizer = pseudonymizer
+        self.prefix_style = prefix_style  # IP tokens are addresses (--ip-style prefix)
         self.skipped: set[int] = set()
         self._gone: set[int] = set()
         self._tokens: dict[int | None, list[tuple[str, Query]]] = {}
@@ -221,7 +222,7 @@ class TokenTable:
         return held
 
     def _boundary(self, token: str, query: Query) -> int:
-        if query.kind == "ip" and self.pseudonymizer.style.ip_style == "prefix":
+        if query.kind == "ip" and self.prefix_style:
             return _BOUNDARY_IPV6 if ":" in token else _BOUNDARY_IPV4
         return _BOUNDARY_TOKEN
 
@@ -401,7 +402,7 @@ class Finder:
             pseudonymizer = Pseudonymizer(b"", options.window, style=style, window_keys=master.key_for)
         else:
             pseudonymizer = Pseudonymizer(master, options.window, style=style)
-        self.table = TokenTable(queries, pseudonymizer)
+        self.table = TokenTable(queries, pseudonymizer, options.ip_style == "prefix")
         self.lo = window_start(lo, self.window) if lo is not None else None
         self.hi = window_start(hi, self.window) if hi is not None else None
         self.clock = LineClock(options, now)
