@@ -319,11 +319,10 @@ def open_source(source: Source) -> BinaryIO:
     except OSError as exc:
         raise InputError(f"cannot read input {source.name}: {exc.strerror}") from None
     try:
-        magic = raw.read(4)
-        raw.seek(0)
+        magic = raw.peek(4)[:4]  # peek, not seek: a FIFO or `<(zcat ...)` cannot go back
     except OSError as exc:
         raw.close()
-        raise InputError(f"cannot read input {source.name}: {exc.strerror}") from None
+        raise InputError(f"cannot read input {source.name}: {exc.strerror or 'read error'}") from None
     if magic.startswith(_GZIP_MAGIC):
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     if magic == _ZSTD_MAGIC:

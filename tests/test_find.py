@@ -345,3 +345,13 @@ def test_window_files_of_another_window_length_are_refused(pseudolog_bin, key_fi
     for window in ("1h", "2d"):
         proc = find(pseudolog_bin, key_file, "--window", window, "ip", "192.0.2.1", str(out))
         assert proc.returncode == 2 and b"another window length" in proc.stderr, proc.stderr
+
+
+def test_a_pipe_is_read_once_compressed_or_not(pseudolog_bin, key_file, written):
+    """`<(zcat ...)`-style inputs: told gzip from plain by peeking, never by seeking back."""
+    path, lines = written()
+    script = f'"{pseudolog_bin}" find --key-file "{key_file}" ip 192.0.2.1 <(gzip -c "{path}") <(cat "{path}")'
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60)
+    no_secret(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert [row.split(b":", 2)[2] for row in proc.stdout.splitlines()] == [lines[i] for i in expected({IP4})] * 2
