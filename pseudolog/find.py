@@ -10,15 +10,15 @@ Which windows are searched:
 - `--from`/`--to` given: every window that overlaps them (a bound left out is taken from the inputs).
 - otherwise the span of the inputs' own times: the lines at the start of each input file are read for their
   time before the pass, and the first and last lines of every chunk during it.
-Each chunk is searched for the windows from its first to its last readable time and one window either
-side (lines written out of order across a window's edge), which keeps the automaton small however long
-the span; a chunk whose ends hold no readable time is searched for every window known at that point.
+- each chunk is searched for the windows from its first to its last readable time and one window either
+  side (lines written out of order across a window's edge), which keeps the automaton small however long
+  the span; a chunk whose ends hold no readable time is searched for every window known at that point.
 - window files of `follow --output-dir` (a directory given as INPUT): each file is searched for its own
   window's tokens only, and files outside `--from`/`--to` are not opened.
 
 A window whose keyring key is gone (pruned: crypto-shredded) cannot be searched; it is reported, never
 guessed. Nothing here ever prints a value or key material: the hits name the file, line, window, kind and
-the value's position on the command line.
+the value's place among those asked for.
 """
 
 from __future__ import annotations
