@@ -7,7 +7,8 @@ multi-pattern automaton in the native core (`pseudolog._core.TokenSearcher`), fe
 so ten values over a week of logs cost one pass over the bytes.
 
 Which windows are searched:
-- `--from`/`--to` given: every window that overlaps them (a bound left out is taken from the inputs).
+- `--from` and `--to` given: every window that overlaps them, for every line (a bound left out is taken
+  from the inputs, as below).
 - otherwise the span of the inputs' own times: the lines at the start of each input file are read for their
   time before the pass, and the first and last lines of every chunk during it.
 - each chunk is searched for the windows from its first to its last readable time and one window either
@@ -408,6 +409,7 @@ class Finder:
         self.prefix_style = options.ip_style == "prefix"
         self.result = FindResult()
         self._dated = False
+        self._fixed = self.window is None or (self.lo is not None and self.hi is not None)
         if self.window is None:
             self.table.add(None)
             self._dated = True
@@ -497,9 +499,10 @@ class Finder:
         base = 0
         for block in complete_lines(read_chunks(source)):
             if not source.window_file:
-                # The block's own windows keep the automaton small; a block without a readable time is
-                # searched for every window known so far.
-                sampled = self._sample(block) if self.window is not None else None
+                # --from and --to: every window between them, for every line. Otherwise the block's own
+                # windows keep the automaton small; a block without a readable time is searched for every
+                # window known so far.
+                sampled = None if self._fixed else self._sample(block)
                 windows = self.table.windows if sampled is None else sampled
             held = self.table.searcher(windows)
             if held is None:

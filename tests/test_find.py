@@ -355,3 +355,19 @@ def test_a_pipe_is_read_once_compressed_or_not(pseudolog_bin, key_file, written)
     no_secret(proc)
     assert proc.returncode == 0, proc.stderr
     assert [row.split(b":", 2)[2] for row in proc.stdout.splitlines()] == [lines[i] for i in expected({IP4})] * 2
+
+
+def test_from_and_to_search_every_window_for_every_line(pseudolog_bin, key_file, tmp_path):
+    """A line without a time got the window of run's --now: --from/--to that cover it find it, even in a
+    block whose other lines are dated days earlier."""
+    src = tmp_path / "raw.log"
+    src.write_bytes(b"2026-11-21T10:00:00Z call ok\nno time here, caller=+49301234567\n2026-11-21T10:00:05Z bye\n")
+    out = tmp_path / "p.log"
+    run(pseudolog_bin, "run", "--key-file", str(key_file), "--now", "2026-11-25T10:00:00Z", "-o", str(out), str(src))
+    wanted = out.read_bytes().splitlines()[1]
+    proc = find(
+        pseudolog_bin, key_file, "--from", "2026-11-20", "--to", "2026-11-26", "phone", "+4930 1234567", str(out)
+    )
+    assert (proc.returncode, proc.stdout) == (0, wanted + b"\n")
+    # From the lines' own times alone, only 2026-11-21 (and its neighbours) is searched.
+    assert find(pseudolog_bin, key_file, "phone", "+4930 1234567", str(out)).returncode == 1
