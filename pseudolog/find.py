@@ -53,6 +53,7 @@ STDIN_NAME = "(standard input)"
 # Lines read at the start of each input for the default span, and at each end of a chunk during the pass.
 HEAD_BYTES = 64 << 10
 CHUNK_SAMPLE_LINES = 8
+SAMPLE_TAIL_BYTES = 16 << 10
 MAX_WINDOWS = 100_000
 # At most this many windows are filled in between the first and last time of one chunk.
 MAX_SAMPLED_SPAN = 1000
@@ -378,7 +379,7 @@ def complete_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
         if cut < 0:
             carry += data
             continue
-        yield carry + data[: cut + 1]
+        yield b"".join((carry, memoryview(data)[: cut + 1]))  # one copy, not a slice and a concatenation
         carry = data[cut + 1 :]
     if carry:
         yield carry
@@ -471,7 +472,7 @@ class Finder:
             first = self.clock.time_of(line)
             if first is not None:
                 break
-        tail = block.rstrip(b"\n").rsplit(b"\n", CHUNK_SAMPLE_LINES)[-CHUNK_SAMPLE_LINES:]
+        tail = block[-SAMPLE_TAIL_BYTES:].rstrip(b"\n").rsplit(b"\n", CHUNK_SAMPLE_LINES)[-CHUNK_SAMPLE_LINES:]
         for line in reversed(tail):
             last = self.clock.time_of(line)
             if last is not None:
