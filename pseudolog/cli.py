@@ -362,6 +362,54 @@ def lookup(
     typer.echo(token)
 
 
+@app.command(no_args_is_help=True)
+def find(
+    args: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="KIND VALUE [KIND VALUE ...] INPUT...",
+            help="Values (KIND: ip, phone, mac, imei, device), then pseudonymised files, .gz/.zst files or "
+            "follow --output-dir directories; standard input when no INPUT.",
+        ),
+    ],
+    key_file: KeyFileOpt = None,
+    key_fd: KeyFdOpt = None,
+    keyring: KeyringOpt = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", metavar="TIMESTAMP", help="First time to search; default: the inputs'.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="TIMESTAMP", help="Last time to search; default: the inputs'.")
+    ] = None,
+    window: WindowOpt = DEFAULT_WINDOW,
+    region: RegionOpt = DEFAULT_REGION,
+    keep: KeepOpt = None,
+    ip_style: IpStyleOpt = "token",
+    count: Annotated[bool, typer.Option("--count", help="Print lines per window and kind instead.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="JSON lines: file, line, window, kind (never a value).")] = False,
+    values: Annotated[
+        str | None,
+        typer.Option("--values", metavar="PATH", help="Read KIND VALUE lines from this file (keeps them out of ps)."),
+    ] = None,
+) -> None:
+    """Print the lines that hold VALUE's pseudonym in any window (grep -H -n style); exit 0 found, 1 none
+    found, 2 usage error, 3 an input unreadable, 5 some windows not searched (their keyring key was pruned)."""
+    from pseudolog.config import filter_options
+    from pseudolog.find import find_command
+
+    options = filter_options(window=window, region=region, keep=keep or (), ip_style=ip_style)
+    lo, hi = _time_option(from_, "--from"), _time_option(to, "--to")
+    secret = _secret(
+        key_file,
+        key_fd,
+        keyring,
+        options.window,
+        "find needs the key the logs were written with: give --key-file, --key-fd or --keyring",
+    )
+    code = find_command(args, secret.material, options, lo, hi, count=count, json=json, values_file=values)
+    raise typer.Exit(code)
+
+
 @app.command()
 def scan(
     inputs: InputsArg = None,

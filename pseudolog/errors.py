@@ -6,19 +6,21 @@ Exit codes (the table in the README and `pseudolog --help`):
 """
 
 EXIT_OK = 0  # success; `scan`: no raw identifier found
-EXIT_FOUND = 1  # `scan` only: raw identifiers found
+EXIT_FOUND = 1  # `scan`: raw identifiers found; `find`: no line matched (like grep)
 EXIT_USAGE = 2  # a bad option, config file, format or key
 EXIT_IO = 3  # an input cannot be read, or an output cannot be written
 EXIT_INTERNAL = 4  # an internal failure (a bug: please report it)
+EXIT_WINDOWS_SKIPPED = 5  # `find`: some windows were not searched, their keys are gone (crypto-shredding)
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
 EXIT_BROKEN_PIPE = 141  # the reader of standard output went away (128 + SIGPIPE, as for any unix filter)
 
 EXIT_CODES = (
     (EXIT_OK, "success (scan: no raw identifier found)"),
-    (EXIT_FOUND, "scan: raw identifiers found"),
+    (EXIT_FOUND, "scan: raw identifiers found; find: no line matched"),
     (EXIT_USAGE, "usage error: a bad option, config file, format or key"),
     (EXIT_IO, "an input cannot be read or an output cannot be written"),
     (EXIT_INTERNAL, "internal failure (please report it)"),
+    (EXIT_WINDOWS_SKIPPED, "find: some windows not searched, their keys were pruned"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
     (EXIT_BROKEN_PIPE, "the reader of the output went away (SIGPIPE, e.g. | head)"),
 )

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod layout;
 pub mod pseudonym;
 mod py;
+pub mod search;
 
 use pyo3::prelude::*;
 

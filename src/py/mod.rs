@@ -5,9 +5,11 @@ use pyo3::prelude::*;
 
 mod layout;
 mod pseudonyms;
+mod search;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     layout::register(m)?;
     pseudonyms::register(m)?;
+    search::register(m)?;
     Ok(())
 }
