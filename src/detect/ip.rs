@@ -696,6 +696,14 @@ mod tests {
         assert_eq!(out.len(), 32_768);
         out.clear();
 
+        // The 64 MiB line of addresses, scaled down to 4 MiB (the same shape, quicker unoptimised).
+        let block = [&b"x".repeat(4090)[..], b" 198.51.100.23 2001:db8::7 "].concat();
+        let line = block.repeat((4 << 20) / block.len());
+        find_ipv4(&line, false, &mut out);
+        find_ipv6(&line, &mut out);
+        assert_eq!(out.len(), 2 * ((4 << 20) / block.len()));
+        out.clear();
+
         for line in [
             b"1".repeat(200_000),
             b"1.".repeat(100_000),
