@@ -783,7 +783,7 @@ mod tests {
         #[test]
         fn addresses_between_separators_are_found(
             octets in prop::array::uniform4(0u8..=255),
-            groups in prop::array::uniform8(0u16..=0xffff),
+            groups in prop::array::uniform8(prop_oneof![Just(0u16), Just(0xffff), any::<u16>()]),
             left in prop::sample::select(vec![" ", "(", "[", "=", "\"", "@", ",", ""]),
             right in prop::sample::select(vec![" ", ")", "]", ";", "\"", ",", ":5060", ""]),
         ) {
@@ -798,7 +798,10 @@ mod tests {
             let mut out = Vec::new();
             find_ipv6(text.as_bytes(), &mut out);
             let want = normalise_ipv6(v6.as_bytes());
-            if v6.contains("::") || !right.starts_with(':') {
+            // A port glued to a compressed address reads as one more group (`2001:db8::1:5060` is an address):
+            // the one case where the text does not say where the address ends. A bare `::` is no finding (as in
+            // `a :: b`, `std::string`).
+            if v6 != "::" && !(v6.contains("::") && right.starts_with(':')) {
                 prop_assert_eq!(out.len(), 1, "{}", text);
                 prop_assert_eq!(Some(out[0].normalised.clone()), want);
             }
