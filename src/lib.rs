@@ -8,26 +8,31 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    // detect::ip and detect::device
-    m.add_function(wrap_pyfunction!(ip_device::find_ipv4, m)?)?;
-    m.add_function(wrap_pyfunction!(ip_device::find_ipv6, m)?)?;
-    m.add_function(wrap_pyfunction!(ip_device::find_mac, m)?)?;
-    m.add_function(wrap_pyfunction!(ip_device::find_imei, m)?)?;
-    m.add_function(wrap_pyfunction!(ip_device::whole_address, m)?)?;
-    m.add_function(wrap_pyfunction!(ip_device::normalise_ip, m)?)?;
-    m.add_function(wrap_pyfunction!(ip_device::normalise_ipv6, m)?)?;
-    m.add_function(wrap_pyfunction!(ip_device::normalise_mac, m)?)?;
-    m.add_function(wrap_pyfunction!(ip_device::normalise_imei, m)?)?;
+    ip_device::register(m)?; // detect::ip and detect::device
     Ok(())
 }
 
-// detect::ip and detect::device: the detectors and normalisers, for the differential tests and `lookup`.
+// detect::ip and detect::device: the detectors and normalisers, for the differential tests and `lookup`
+// (`_core.find_ipv4(text, in_agent=False) -> [(start, end, kind, normalised)]`, ...; normalisers -> str | None).
 mod ip_device {
     use crate::detect::{device, ip, Found};
     use pyo3::prelude::*;
     use pyo3::types::{PyBytes, PyString};
 
     type Finding = (usize, usize, &'static str, String);
+
+    pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add_function(wrap_pyfunction!(find_ipv4, m)?)?;
+        m.add_function(wrap_pyfunction!(find_ipv6, m)?)?;
+        m.add_function(wrap_pyfunction!(find_mac, m)?)?;
+        m.add_function(wrap_pyfunction!(find_imei, m)?)?;
+        m.add_function(wrap_pyfunction!(whole_address, m)?)?;
+        m.add_function(wrap_pyfunction!(normalise_ip, m)?)?;
+        m.add_function(wrap_pyfunction!(normalise_ipv6, m)?)?;
+        m.add_function(wrap_pyfunction!(normalise_mac, m)?)?;
+        m.add_function(wrap_pyfunction!(normalise_imei, m)?)?;
+        Ok(())
+    }
 
     fn findings(text: &[u8], find: impl FnOnce(&[u8], &mut Vec<Found>)) -> Vec<Finding> {
         let mut out = Vec::new();
