@@ -1,6 +1,10 @@
 //! Identifier detectors, one module per kind. Each appends what it finds in a byte string to `out`;
 //! overlaps between detectors are settled later by the scrubber, in priority order.
 
+pub mod device;
+pub mod ip;
+pub mod scan;
+
 /// What an identifier is; it picks the token's prefix and the per-kind key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

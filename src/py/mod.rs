@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod ip_device;
 mod layout;
 mod pseudonyms;
 mod search;
@@ -11,5 +12,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     layout::register(m)?;
     pseudonyms::register(m)?;
     search::register(m)?;
+    ip_device::register(m)?;
     Ok(())
 }
