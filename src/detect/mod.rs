@@ -1,6 +1,13 @@
 //! Identifier detectors, one module per kind. Each appends what it finds in a byte string to `out`;
 //! overlaps between detectors are settled later by the scrubber, in priority order.
 
+// detect::phone, detect::sip, detect::context
+pub mod context;
+mod device_stub;
+pub mod phone;
+pub mod phone_rules;
+pub mod sip;
+
 /// What an identifier is; it picks the token's prefix and the per-kind key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
