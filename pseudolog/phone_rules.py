@@ -63,7 +63,7 @@ def region_spec() -> str:
 
 
 @lru_cache(maxsize=64)
-def native_region(region: str):  # noqa: ANN201 - the native type has no stub
+def native_region(region: str):  # the native type has no stub
     """The engine's compiled rules for `region` (an ISO country code), built once per region."""
     from pseudolog import _core
 

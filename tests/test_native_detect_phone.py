@@ -90,7 +90,8 @@ NUMBER_PIECES = [
     "&",
     ";",
 ]
-URI_PIECES = NUMBER_PIECES + [
+URI_PIECES = [
+    *NUMBER_PIECES,
     "sip:",
     "sips:",
     "SIP:",
@@ -106,7 +107,8 @@ URI_PIECES = NUMBER_PIECES + [
     '"',
     "'",
 ]
-KEY_PIECES = NUMBER_PIECES + [
+KEY_PIECES = [
+    *NUMBER_PIECES,
     "to=",
     "from=",
     "caller: ",
@@ -132,7 +134,8 @@ KEY_PIECES = NUMBER_PIECES + [
     "'",
     "_",
 ]
-SIP_PIECES = NUMBER_PIECES + [
+SIP_PIECES = [
+    *NUMBER_PIECES,
     '"',
     '""',
     "<",

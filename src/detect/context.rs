@@ -286,7 +286,10 @@ fn uri_user_end(text: &[u8], pos: usize) -> Option<usize> {
     } else if text.len() >= i + 3 && (&text[i..i + 3] == b"%2B" || &text[i..i + 3] == b"%2b") {
         i += 3;
     }
-    if !text.get(i).is_some_and(|&c| c.is_ascii_digit() || c == b'(') {
+    if !text
+        .get(i)
+        .is_some_and(|&c| c.is_ascii_digit() || c == b'(')
+    {
         return None;
     }
     i += 1;
@@ -323,7 +326,9 @@ fn uri_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
                     let run = rest
                         .iter()
                         .take(65)
-                        .take_while(|&&c| !(c == b'@' || is_space(c) || matches!(c, b'>' | b'"' | b'\'')))
+                        .take_while(|&&c| {
+                            !(c == b'@' || is_space(c) || matches!(c, b'>' | b'"' | b'\''))
+                        })
                         .count();
                     if run <= 64 && rest.get(run) == Some(&b'@') {
                         return Some((user, end));
@@ -373,10 +378,13 @@ fn uri_users(text: &[u8]) -> Vec<(usize, usize)> {
             let mut i = at + 1;
             if text.get(i) == Some(&b'+') {
                 i += 1;
-            } else if text.len() >= i + 3 && (&text[i..i + 3] == b"%2B" || &text[i..i + 3] == b"%2b") {
+            } else if text.len() >= i + 3
+                && (&text[i..i + 3] == b"%2B" || &text[i..i + 3] == b"%2b")
+            {
                 i += 3;
             }
-            text.get(i).is_some_and(|&c| c.is_ascii_digit() || c == b'(')
+            text.get(i)
+                .is_some_and(|&c| c.is_ascii_digit() || c == b'(')
         };
         if !hint {
             pos = at + 1;
@@ -414,7 +422,13 @@ fn phone_context_at(text: &[u8], pos: usize) -> Option<Vec<u8>> {
         {
             let ctx = &text[at + PARAM.len() + 1..];
             let len = ctx.iter().take_while(|&&c| is_uri_char(c)).count();
-            return Some(ctx[..len].iter().copied().filter(u8::is_ascii_digit).collect());
+            return Some(
+                ctx[..len]
+                    .iter()
+                    .copied()
+                    .filter(u8::is_ascii_digit)
+                    .collect(),
+            );
         }
         match text.get(at) {
             Some(&c) if !(c == b'@' || c == b'>' || c == b'"' || c == b'\'' || is_space(c)) => {}
@@ -438,7 +452,8 @@ pub fn uri_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
         }
         let mut norm = context_number(value, region);
         if let Some(prefix) = phone_context_at(text, end) {
-            if !(value.starts_with(b"+") || value.starts_with(b"%2B") || value.starts_with(b"%2b")) {
+            if !(value.starts_with(b"+") || value.starts_with(b"%2B") || value.starts_with(b"%2b"))
+            {
                 let local: String = value
                     .iter()
                     .filter(|c| c.is_ascii_digit())
@@ -460,8 +475,8 @@ pub fn uri_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 }
 
 const EXTENSIONS: [&[u8]; 16] = [
-    b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"html", b"json", b"bin", b"ld",
-    b"tar", b"zip", b"rom", b"cnf.xml",
+    b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"html", b"json", b"bin",
+    b"ld", b"tar", b"zip", b"rom", b"cnf.xml",
 ];
 
 fn is_name_char(c: u8) -> bool {
@@ -547,7 +562,8 @@ pub fn provisioning_gate(text: &[u8]) -> bool {
     ];
     memchr::memchr_iter(b'.', text).any(|dot| {
         GATE.iter().any(|ext| {
-            text.len() > dot + ext.len() && text[dot + 1..dot + 1 + ext.len()].eq_ignore_ascii_case(ext)
+            text.len() > dot + ext.len()
+                && text[dot + 1..dot + 1 + ext.len()].eq_ignore_ascii_case(ext)
         })
     })
 }
@@ -585,19 +601,42 @@ mod tests {
             .collect()
     }
 
+    type Case = (
+        &'static [u8],
+        &'static [(&'static str, &'static str, &'static str)],
+    );
+
     #[test]
     fn rules_find() {
-        let cases: &[(&[u8], &[(&str, &str, &str)])] = &[
-            (b"INVITE sip:030123456@host SIP/2.0", &[("030123456", "phone", "+4930123456")]),
+        let cases: &[Case] = &[
+            (
+                b"INVITE sip:030123456@host SIP/2.0",
+                &[("030123456", "phone", "+4930123456")],
+            ),
             (
                 b"tel:1234567;phone-context=+4930",
                 &[("1234567", "phone", "+49301234567")],
             ),
-            (b"from=0301234567 to=12", &[("0301234567", "phone", "+49301234567")]),
-            (b"mac=001565ABCDEF", &[("001565ABCDEF", "mac", "00:15:65:ab:cd:ef")]),
-            (b"imei=490154203237518", &[("490154203237518", "imei", "49015420323751")]),
-            (b"GET /001565abcdef.cfg", &[("001565abcdef", "mac", "00:15:65:ab:cd:ef")]),
-            (b"GET /SEP001565ABCDEF.cnf.xml", &[("001565ABCDEF", "mac", "00:15:65:ab:cd:ef")]),
+            (
+                b"from=0301234567 to=12",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"mac=001565ABCDEF",
+                &[("001565ABCDEF", "mac", "00:15:65:ab:cd:ef")],
+            ),
+            (
+                b"imei=490154203237518",
+                &[("490154203237518", "imei", "49015420323751")],
+            ),
+            (
+                b"GET /001565abcdef.cfg",
+                &[("001565abcdef", "mac", "00:15:65:ab:cd:ef")],
+            ),
+            (
+                b"GET /SEP001565ABCDEF.cnf.xml",
+                &[("001565ABCDEF", "mac", "00:15:65:ab:cd:ef")],
+            ),
             (b"number=1234567.89", &[]),
             (b"GET /000000000028.cfg", &[]),
         ];

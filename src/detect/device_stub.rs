@@ -55,7 +55,7 @@ fn luhn_ok(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The 14-digit core of an IMEI (15 digits, Luhn-checked) or IMEISV (16 digits), or None. The URN form

@@ -205,7 +205,10 @@ pub fn plain_e164(raw: &[u8], region: &Region) -> Option<String> {
 
 /// What Python's `str.strip()` drops from ASCII text.
 fn is_py_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1f')
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1f'
+    )
 }
 
 /// E.164 for a number as written (international or national), or None if it has no digits. Numbers no rule
@@ -340,9 +343,7 @@ pub fn is_context_number(value: &[u8]) -> bool {
         && rest.iter().enumerate().all(|(k, &c)| {
             is_digit(c)
                 || (matches!(c, b'-' | b'(' | b')' | b'/')
-                    && rest
-                        .get(k + 1)
-                        .is_some_and(|&d| is_digit(d) || d == b'('))
+                    && rest.get(k + 1).is_some_and(|&d| is_digit(d) || d == b'('))
         })
 }
 
@@ -385,16 +386,33 @@ mod tests {
             .collect()
     }
 
+    type Case = (&'static [u8], &'static [(&'static str, &'static str)]);
+
     #[test]
     fn international_found() {
-        let cases: &[(&[u8], &[(&str, &str)])] = &[
-            (b"call +49 30 1234567", &[("+49 30 1234567", "+49301234567")]),
-            (b"call 0049301234567 now", &[("0049301234567", "+49301234567")]),
+        let cases: &[Case] = &[
+            (
+                b"call +49 30 1234567",
+                &[("+49 30 1234567", "+49301234567")],
+            ),
+            (
+                b"call 0049301234567 now",
+                &[("0049301234567", "+49301234567")],
+            ),
             (b"to=%2B4930123456&x=1", &[("%2B4930123456", "+4930123456")]),
-            (b"+49 (0)30 1234567 ok", &[("+49 (0)30 1234567", "+49301234567")]),
-            (b"+49 30 123 4567 200 OK", &[("+49 30 123 4567", "+49301234567")]),
+            (
+                b"+49 (0)30 1234567 ok",
+                &[("+49 (0)30 1234567", "+49301234567")],
+            ),
+            (
+                b"+49 30 123 4567 200 OK",
+                &[("+49 30 123 4567", "+49301234567")],
+            ),
             (b"+1 212 555 1234", &[("+1 212 555 1234", "+12125551234")]),
-            (b"x 00456/120.0.0.0 0.0.0.0S y", &[("00456/120.0.0.0", "+456120000")]),
+            (
+                b"x 00456/120.0.0.0 0.0.0.0S y",
+                &[("00456/120.0.0.0", "+456120000")],
+            ),
             (b"0049 301234 5abc", &[("0049 301234", "+49301234")]),
         ];
         for (text, want) in cases {

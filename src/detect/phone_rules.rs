@@ -96,10 +96,9 @@ impl Meta {
         if self.local_lengths.contains(&n) {
             return Length::LocalOnly;
         }
-        let (Some(&min), Some(&max)) = (
-            self.possible_lengths.first(),
-            self.possible_lengths.last(),
-        ) else {
+        let (Some(&min), Some(&max)) =
+            (self.possible_lengths.first(), self.possible_lengths.last())
+        else {
             return Length::Invalid;
         };
         if n == min || (n > min && n <= max && self.possible_lengths[1..].contains(&n)) {
@@ -160,7 +159,10 @@ fn lengths(field: &str) -> Result<Vec<usize>, String> {
     }
     let mut out = field
         .split(',')
-        .map(|n| n.parse::<usize>().map_err(|e| format!("bad length {n:?}: {e}")))
+        .map(|n| {
+            n.parse::<usize>()
+                .map_err(|e| format!("bad length {n:?}: {e}"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     out.sort_unstable();
     Ok(out)
@@ -190,7 +192,8 @@ impl PhoneRules {
                         transform_rule: python_template(rule),
                         possible_lengths: lengths(possible)
                             .map_err(|e| format!("line {}: {e}", n + 1))?,
-                        local_lengths: lengths(local).map_err(|e| format!("line {}: {e}", n + 1))?,
+                        local_lengths: lengths(local)
+                            .map_err(|e| format!("line {}: {e}", n + 1))?,
                         national_pattern: pattern.to_string(),
                         idd_re: OnceLock::new(),
                         prefix_re: OnceLock::new(),
@@ -327,7 +330,11 @@ fn viable_part(text: &str) -> Option<&str> {
     }
     let body = &pb[pb.iter().position(|&c| c != b'+').unwrap_or(pb.len())..];
     let digits = body.iter().filter(|c| c.is_ascii_digit()).count();
-    if digits < 3 || !body.iter().all(|&c| c.is_ascii_digit() || is_punctuation(c)) {
+    if digits < 3
+        || !body
+            .iter()
+            .all(|&c| c.is_ascii_digit() || is_punctuation(c))
+    {
         return None; // not viable, or letters / an extension this port does not read
     }
     // The `x` that phonenumbers takes for punctuation also starts extensions (`1234 x 56`): not read here.
@@ -364,7 +371,9 @@ fn extract_country_code(
         let digits = digits_only(number);
         match meta.and_then(Meta::idd).and_then(|re| re.find(&digits)) {
             // No calling code starts with 0, so a 0 after the prefix means it was none.
-            Some(m) if !digits[m.end()..].starts_with('0') => (false, digits[m.end()..].to_string()),
+            Some(m) if !digits[m.end()..].starts_with('0') => {
+                (false, digits[m.end()..].to_string())
+            }
             _ => (true, digits),
         }
     };

@@ -43,7 +43,11 @@ fn is_uuid(b: &[u8], any_case: bool) -> bool {
     b.len() == 36
         && b.iter().enumerate().all(|(i, &c)| match i {
             8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_digit() || matches!(c, b'a'..=b'f') || (any_case && matches!(c, b'A'..=b'F')),
+            _ => {
+                c.is_ascii_digit()
+                    || matches!(c, b'a'..=b'f')
+                    || (any_case && matches!(c, b'A'..=b'F'))
+            }
         })
 }
 
@@ -115,7 +119,11 @@ fn display_name_at(text: &[u8], quote: usize) -> Option<(usize, usize, usize)> {
     let ok = if body_start > v {
         middle_ok(len - 2)
     } else {
-        middle_ok(len - 2) || (body.starts_with(b"00") && len >= 4 && middle_ok(len - 4) && body[2].is_ascii_digit())
+        middle_ok(len - 2)
+            || (body.starts_with(b"00")
+                && len >= 4
+                && middle_ok(len - 4)
+                && body[2].is_ascii_digit())
     };
     if !ok {
         return None;
@@ -174,7 +182,15 @@ fn bracketed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 }
 
 const TECHNOLOGIES: [&[u8]; 9] = [
-    b"pjsip", b"sip", b"iax2", b"dahdi", b"local", b"skype", b"webrtc", b"verto.rtc", b"loopback",
+    b"pjsip",
+    b"sip",
+    b"iax2",
+    b"dahdi",
+    b"local",
+    b"skype",
+    b"webrtc",
+    b"verto.rtc",
+    b"loopback",
 ];
 
 fn is_segment_char(c: u8) -> bool {
@@ -205,7 +221,10 @@ fn channel_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
     }
     i += 1;
     if text.get(i).is_some_and(u8::is_ascii_alphabetic) {
-        let segment = text[i..].iter().take_while(|&&c| is_segment_char(c)).count();
+        let segment = text[i..]
+            .iter()
+            .take_while(|&&c| is_segment_char(c))
+            .count();
         i += segment;
         if text.get(i) != Some(&b'/') {
             return None;
@@ -227,7 +246,19 @@ fn channel_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
             is_space(c)
                 || matches!(
                     c,
-                    b'@' | b'-' | b',' | b';' | b':' | b')' | b'(' | b'/' | b'\'' | b'"' | b']' | b'|' | b'&' | b'>'
+                    b'@' | b'-'
+                        | b','
+                        | b';'
+                        | b':'
+                        | b')'
+                        | b'('
+                        | b'/'
+                        | b'\''
+                        | b'"'
+                        | b']'
+                        | b'|'
+                        | b'&'
+                        | b'>'
                 )
         }
     };
@@ -269,7 +300,10 @@ fn users_at_host(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             }
             let before_ok = start == 0
                 || !(text[start - 1].is_ascii_alphanumeric()
-                    || matches!(text[start - 1], b'_' | b'.' | b':' | b'/' | b'+' | b'-' | b'%'));
+                    || matches!(
+                        text[start - 1],
+                        b'_' | b'.' | b':' | b'/' | b'+' | b'-' | b'%'
+                    ));
             let after_ok = text
                 .get(at + 1)
                 .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'[' || c == b':');
@@ -333,8 +367,17 @@ fn turn_users(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 }
 
 const NUMBER_WORDS: [&[u8]; 11] = [
-    b"extension", b"exten", b"number", b"callerid", b"caller", b"callee", b"from", b"to", b"did",
-    b"dialed", b"dialled",
+    b"extension",
+    b"exten",
+    b"number",
+    b"callerid",
+    b"caller",
+    b"callee",
+    b"from",
+    b"to",
+    b"did",
+    b"dialed",
+    b"dialled",
 ];
 
 /// Where a quoted value starts that follows a number word and blanks, and starts like a number.
@@ -415,9 +458,14 @@ mod tests {
             .collect()
     }
 
+    type Case = (
+        &'static [u8],
+        &'static [(&'static str, &'static str, &'static str)],
+    );
+
     #[test]
     fn rules_find() {
-        let cases: &[(&[u8], &[(&str, &str, &str)])] = &[
+        let cases: &[Case] = &[
             (
                 b"+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"",
                 &[(
@@ -426,13 +474,34 @@ mod tests {
                     "urn:uuid:00000000-0000-1000-8000-aabbccddeeff",
                 )],
             ),
-            (b"From: \"0301234567\" <sip:x@y>", &[("0301234567", "phone", "+49301234567")]),
-            (b"\"Alice\" <0301234567>", &[("0301234567", "phone", "+49301234567")]),
-            (b"Dial(PJSIP/0301234567-0000001a)", &[("0301234567", "phone", "+49301234567")]),
-            (b"SIP/trunk/0301234567,30", &[("0301234567", "phone", "+49301234567")]),
-            (b"[011448708752617@192.168.2.51]", &[("011448708752617", "phone", "+4911448708752617")]),
-            (b"user <1702970778:905330202827>", &[("905330202827", "phone", "+905330202827")]),
-            (b"to extension '0301234567'", &[("0301234567", "phone", "+49301234567")]),
+            (
+                b"From: \"0301234567\" <sip:x@y>",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"\"Alice\" <0301234567>",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"Dial(PJSIP/0301234567-0000001a)",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"SIP/trunk/0301234567,30",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"[011448708752617@192.168.2.51]",
+                &[("011448708752617", "phone", "+4911448708752617")],
+            ),
+            (
+                b"user <1702970778:905330202827>",
+                &[("905330202827", "phone", "+905330202827")],
+            ),
+            (
+                b"to extension '0301234567'",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
         ];
         for (text, want) in cases {
             let want: Vec<(String, &str, String)> = want
