@@ -11,6 +11,8 @@ use super::device_stub::{is_plausible_bare_mac, normalise_imei, normalise_mac};
 use super::phone::{context_number, is_context_number, normalise_phone, scan_after_mark};
 use super::phone_rules::Region;
 use super::{Found, Kind};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 pub const PHONE_KEYS: &str = "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid\
 |callerid|caller_id|calleridnum|callerid_num|cid_num|connectedlinenum|src|dst|did|dialed|dialled\
@@ -29,35 +31,39 @@ enum KeyKind {
     Imei,
 }
 
-fn key_kind(key: &[u8]) -> Option<KeyKind> {
-    let has = |keys: &str| keys.split('|').any(|k| k.as_bytes() == key);
-    if has(PHONE_KEYS) {
-        Some(KeyKind::Phone)
-    } else if has(MAC_KEYS) {
-        Some(KeyKind::Mac)
-    } else if has(IMEI_KEYS) {
-        Some(KeyKind::Imei)
-    } else {
-        None
-    }
+/// The key sets as looked up per separator: every key with its kind, the longest key's length, and which
+/// bytes end a key (either case, `_KEY_ENDS`).
+struct Keys {
+    kinds: HashMap<&'static [u8], KeyKind>,
+    longest: usize,
+    ends: [bool; 256],
 }
 
-fn longest_key() -> usize {
-    [PHONE_KEYS, MAC_KEYS, IMEI_KEYS]
-        .iter()
-        .flat_map(|keys| keys.split('|'))
-        .map(str::len)
-        .max()
-        .unwrap_or(0)
-}
-
-/// A key's last byte, either case (`_KEY_ENDS`).
-fn is_key_end(c: u8) -> bool {
-    let c = c.to_ascii_lowercase();
-    [PHONE_KEYS, MAC_KEYS, IMEI_KEYS]
-        .iter()
-        .flat_map(|keys| keys.split('|'))
-        .any(|k| k.as_bytes().last() == Some(&c))
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut kinds = HashMap::new();
+        let mut ends = [false; 256];
+        // Phone keys first: a key in two lists is read as Python reads it, phone before MAC before IMEI.
+        for (list, kind) in [
+            (IMEI_KEYS, KeyKind::Imei),
+            (MAC_KEYS, KeyKind::Mac),
+            (PHONE_KEYS, KeyKind::Phone),
+        ] {
+            for key in list.split('|') {
+                kinds.insert(key.as_bytes(), kind);
+                let last = *key.as_bytes().last().expect("no empty key");
+                ends[usize::from(last)] = true;
+                ends[usize::from(last.to_ascii_uppercase())] = true;
+            }
+        }
+        let longest = kinds.keys().map(|k| k.len()).max().unwrap_or(0);
+        Keys {
+            kinds,
+            longest,
+            ends,
+        }
+    })
 }
 
 fn is_key_char(c: u8) -> bool {
@@ -86,12 +92,13 @@ pub(crate) fn run_before(
 /// (lower-case key, where it starts, where its value starts) for every value that starts like a number, MAC
 /// or IMEI after a word that may be a key (`keyed_values`).
 fn keyed_values(text: &[u8]) -> Vec<(Vec<u8>, usize, usize)> {
-    let longest = longest_key();
+    let keys = keys();
+    let longest = keys.longest;
     let mut out = Vec::new();
     for sep in memchr::memchr2_iter(b'=', b':', text) {
         let before_ok = sep > 0 && {
             let c = text[sep - 1];
-            is_key_end(c) || matches!(c, b' ' | b'\t' | b'"' | b'\'')
+            keys.ends[usize::from(c)] || matches!(c, b' ' | b'\t' | b'"' | b'\'')
         };
         if !before_ok {
             continue;
@@ -226,7 +233,7 @@ fn keyed_number(text: &[u8], start: usize, region: &Region) -> Option<Found> {
 /// Numbers after phone keys, MACs after device keys, IMEIs after IMEI keys.
 pub fn keyed_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
     for (key, key_start, pos) in keyed_values(text) {
-        match key_kind(&key) {
+        match keys().kinds.get(key.as_slice()).copied() {
             Some(KeyKind::Phone) => {
                 if key == b"tel" && text[key_start..pos].eq_ignore_ascii_case(b"tel:") {
                     continue; // a tel: URI, read by the URI rule with its phone-context
