@@ -490,6 +490,31 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn every_pattern_of_the_spec_compiles() {
+        let r = rules();
+        for meta in &r.metas {
+            assert_eq!(
+                meta.idd().is_some(),
+                !meta.international_prefix.is_empty(),
+                "{}",
+                meta.id
+            );
+            assert_eq!(
+                meta.prefix_for_parsing().is_some(),
+                !meta.prefix_for_parsing.is_empty(),
+                "{}",
+                meta.id
+            );
+            assert_eq!(
+                meta.national().is_some(),
+                !meta.national_pattern.is_empty(),
+                "{}",
+                meta.id
+            );
+        }
+    }
+
+    #[test]
     fn templates_convert() {
         assert_eq!(python_template("9\\1"), "9${1}");
         assert_eq!(python_template("\\2"), "${2}");

@@ -516,6 +516,41 @@ mod tests {
         );
     }
 
+    /// `PSEUDOLOG_BENCH_FILE=corpus.log cargo test --release -- --ignored --nocapture bench_`: MB/s of the three
+    /// detectors over a file's lines (a measurement, never an assertion).
+    #[test]
+    #[ignore]
+    fn bench_detectors_on_file() {
+        let Ok(path) = std::env::var("PSEUDOLOG_BENCH_FILE") else {
+            return;
+        };
+        let data = std::fs::read(path).expect("bench file");
+        let region = Region::new(rules(), "DE");
+        // CPU time of this thread (Linux), not wall time: the machine is shared.
+        let cpu = || -> f64 {
+            std::fs::read_to_string("/proc/thread-self/schedstat")
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+                .map_or(0.0, |ns| ns / 1e9)
+        };
+        let started = cpu();
+        let mut found = 0;
+        for _ in 0..5 {
+            for line in data.split(|&c| c == b'\n') {
+                let mut out = Vec::new();
+                super::super::phone::find_international(line, &region, &mut out);
+                find_sip(line, &region, &mut out);
+                super::super::context::find_context(line, &region, &mut out);
+                found += out.len();
+            }
+        }
+        let secs = cpu() - started;
+        println!(
+            "{:.1} MB/s, {found} findings",
+            5.0 * data.len() as f64 / secs / 1e6
+        );
+    }
+
     #[test]
     fn hostile_repetitions() {
         for unit in [
