@@ -443,6 +443,7 @@ pub fn find_sip(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 mod tests {
     use super::super::phone_rules::tests::rules;
     use super::*;
+    use proptest::prelude::*;
 
     fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
         let mut out = Vec::new();
@@ -549,6 +550,90 @@ mod tests {
             "{:.1} MB/s, {found} findings",
             5.0 * data.len() as f64 / secs / 1e6
         );
+    }
+
+    /// Lines put together from the look-alikes the rules must tell apart.
+    fn pieces() -> impl Strategy<Value = Vec<u8>> {
+        let pieces = prop::sample::select(vec![
+            "0",
+            "00",
+            "1",
+            "49",
+            "0301234567",
+            "+",
+            "%2B",
+            "%20",
+            "(",
+            ")",
+            "/",
+            ".",
+            "-",
+            " ",
+            "\"",
+            "'",
+            "<",
+            ">",
+            "@",
+            "@host",
+            "sip:",
+            "tel:",
+            "SIP/",
+            "PJSIP/",
+            "sofia/int/",
+            "user ",
+            "1702970778:",
+            "to=",
+            "from: ",
+            "mac=",
+            "imei=",
+            "001565abcdef",
+            ".cfg",
+            "to ",
+            "extension ",
+            ";phone-context=+4930",
+            "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-aabbccddeeff>",
+        ]);
+        prop::collection::vec(pieces, 0..30).prop_map(|parts| parts.concat().into_bytes())
+    }
+
+    fn all_rules(text: &[u8]) -> Vec<Found> {
+        let region = Region::new(rules(), "DE");
+        let mut out = Vec::new();
+        super::super::phone::find_international(text, &region, &mut out);
+        find_sip(text, &region, &mut out);
+        super::super::context::find_context(text, &region, &mut out);
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn findings_are_well_formed(text in pieces()) {
+            for f in all_rules(&text) {
+                prop_assert!(f.start < f.end && f.end <= text.len());
+                match f.kind {
+                    Kind::Phone => prop_assert!(
+                        f.normalised.starts_with('+') || f.normalised.starts_with("DE:")
+                    ),
+                    Kind::Mac => prop_assert_eq!(f.normalised.len(), 17),
+                    Kind::Imei => prop_assert_eq!(f.normalised.len(), 14),
+                    Kind::Device => prop_assert!(f.normalised.starts_with("urn:uuid:")),
+                    Kind::Ip => prop_assert!(false, "no IP rule here"),
+                }
+            }
+        }
+
+        #[test]
+        fn the_same_line_gives_the_same_findings(text in pieces()) {
+            prop_assert_eq!(all_rules(&text), all_rules(&text));
+        }
+
+        #[test]
+        fn a_number_in_a_sip_uri_does_not_survive(digits in "[1-9][0-9]{6,10}", pre in "[a-z ]{0,6}") {
+            let text = format!("{pre}<sip:0{digits}@host>");
+            let found = all_rules(text.as_bytes());
+            let start = pre.len() + 5;
+            prop_assert!(found.iter().any(|f| f.start == start && f.end == start + 1 + digits.len()));
+        }
     }
 
     #[test]
