@@ -623,6 +623,13 @@ mod tests {
         }
 
         #[test]
+        fn any_bytes_are_read_without_panic(text in prop::collection::vec(any::<u8>(), 0..300)) {
+            for f in all_rules(&text) {
+                prop_assert!(f.start < f.end && f.end <= text.len());
+            }
+        }
+
+        #[test]
         fn the_same_line_gives_the_same_findings(text in pieces()) {
             prop_assert_eq!(all_rules(&text), all_rules(&text));
         }
