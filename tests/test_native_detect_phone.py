@@ -348,3 +348,41 @@ def test_normalise_device():
         "urn:uuid:x",
     ]:
         assert _core.normalise_device(text) == py_sip.normalise_device(text)
+
+
+# Text no detector hands the normaliser, only a person typing a value for `lookup`: the engine reads ASCII digits
+# and phone punctuation (what every rule finds), and leaves phonenumbers' vanity letters, extensions and non-ASCII
+# digits alone. (raw, region) -> (native, Python). Detector-shaped text has no such difference (the tests above).
+LOOKUP_ONLY_DIFFERENCES = {
+    # Vanity letters: phonenumbers maps them to digits; the engine keeps the digits it sees (fallback form).
+    ("030-CALL-NOW", "DE"): ("DE:030", "+49302255669"),
+    ("0800 ABC", "DE"): ("DE:0800", "+49800222"),
+    ("+1 800 FLOWERS", "DE"): ("+1800", "+18003569377"),
+    # An extension after a number phonenumbers must parse in full (the parenthesis): the engine does not cut it.
+    ("+44 (0)20 7946 0000 ext 12", "DE"): ("+440207946000012", "+442079460000"),
+    # Non-ASCII digits: no digits for the engine; Python's fallback form even keeps the full-width digits.
+    ("０３０ １２３４５６７", "DE"): (None, "+49301234567"),
+    ("+４９ ３０ １２３４５６７", "DE"): (None, "+４９３０１２３４５６７"),
+}
+
+
+@pytest.mark.parametrize(("raw", "region"), sorted(LOOKUP_ONLY_DIFFERENCES))
+def test_lookup_only_differences(raw, region):
+    native, python = LOOKUP_ONLY_DIFFERENCES[(raw, region)]
+    assert _core.normalise_phone(native_region(region), raw) == native
+    assert py_phone.normalise_phone(raw, region) == python
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+49 30 1234567 ext. 5",
+        "030 1234567 x12",
+        "(030) 1234567",
+        "tel:+49-30-1234567",
+        "1-800-FLOWERS",
+        "030 1234567#",
+    ],
+)
+def test_lookup_forms_that_agree(raw):
+    assert _core.normalise_phone(native_region("DE"), raw) == py_phone.normalise_phone(raw, "DE")
