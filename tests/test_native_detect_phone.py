@@ -17,14 +17,13 @@ from pseudolog.detect import context as py_context
 from pseudolog.detect import phone as py_phone
 from pseudolog.detect import sip as py_sip
 from pseudolog.phone_rules import native_region
-from tests.conftest import texts_from
+from tests.conftest import CORPORA, texts_from
 
 _core = pytest.importorskip("pseudolog._core")
 if not hasattr(_core, "PhoneRegion"):
     pytest.skip("the native module was built without the phone detectors", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = Path("/work/shared/corpora")
 REGIONS = ["DE", "US", "GB", "FR", "AT", "CH", "NL"]
 # Regions whose trunk prefix needs phonenumbers' transform rules or has none: the engine's full parse path.
 HARD_REGIONS = ["IT", "AR", "BR", "MX", "RU", "IE", "IN", "TR", "ES", "PL", "JP", "AU"]
