@@ -552,8 +552,10 @@ pub fn provisioning_macs(text: &[u8], _region: &Region, out: &mut Vec<Found>) {
 
 /// `URI_GATE`: `sip` in any case, or `tel:`.
 pub fn uri_gate(text: &[u8]) -> bool {
-    text.windows(3).any(|w| w.eq_ignore_ascii_case(b"sip"))
-        || text.windows(4).any(|w| w.eq_ignore_ascii_case(b"tel:"))
+    memchr::memchr2_iter(b'p', b'P', text)
+        .any(|p| p >= 2 && text[p - 2..p].eq_ignore_ascii_case(b"si"))
+        || memchr::memchr_iter(b':', text)
+            .any(|c| c >= 3 && text[c - 3..c].eq_ignore_ascii_case(b"tel"))
 }
 
 /// `KEYED_GATE`.

@@ -272,18 +272,22 @@ pub struct Region {
     pub rules: Arc<PhoneRules>,
     /// As the user gave it: it names the fallback form of numbers no rule reads (`DE:1234`).
     pub code: String,
+    /// The region's record, looked up once (None for a code the metadata does not know).
+    meta: Option<usize>,
 }
 
 impl Region {
     pub fn new(rules: Arc<PhoneRules>, code: &str) -> Region {
+        let meta = rules.by_id.get(&code.to_ascii_uppercase()).copied();
         Region {
             rules,
             code: code.to_string(),
+            meta,
         }
     }
 
     pub fn meta(&self) -> Option<&Meta> {
-        self.rules.region(&self.code)
+        self.meta.map(|i| &self.rules.metas[i])
     }
 }
 
