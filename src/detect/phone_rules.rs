@@ -3,6 +3,10 @@
 //! `parse` + `is_possible_number` + `format_number(E164)` give, for the text shapes the detectors hand it
 //! (ASCII: `+`, digits and phone punctuation). Letters, extensions (`ext. 12`) and RFC 3966 parameters are
 //! not read here: such text gives `None` (the caller's fallback form), where Python might parse it.
+//!
+//! The engine is built with the spec Python hands it (`pseudolog.phone_rules.region_spec()`), once:
+//! `Region::new(Arc::new(PhoneRules::from_spec(spec)?), "DE")`; the detectors take `&Region`. Regexes of a
+//! record are compiled on first use and shared by every thread (`Region` is `Send + Sync`, cheap to clone).
 
 use regex::Regex;
 use std::collections::HashMap;
