@@ -1,9 +1,14 @@
 //! Identifier detectors, one module per kind. Each appends what it finds in a byte string to `out`;
 //! overlaps between detectors are settled later by the scrubber, in priority order.
 
+pub mod context;
 pub mod device;
+mod device_stub;
 pub mod ip;
+pub mod phone;
+pub mod phone_rules;
 pub mod scan;
+pub mod sip;
 
 /// What an identifier is; it picks the token's prefix and the per-kind key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

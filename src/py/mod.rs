@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod ip_device;
 mod layout;
+mod phone;
 mod pseudonyms;
 mod search;
 
@@ -13,5 +14,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pseudonyms::register(m)?;
     search::register(m)?;
     ip_device::register(m)?;
+    phone::register(m)?;
     Ok(())
 }

@@ -1,0 +1,75 @@
+"""The numbering rules the native engine applies, extracted from `phonenumbers`' metadata at start-up.
+
+The engine normalises phone numbers to E.164 without calling back into Python: it applies the same steps as
+`phonenumbers.parse` + `is_possible_number` + `format_number(E164)` (country code, international and trunk
+prefixes, possible lengths, national number pattern) to a compiled spec. The spec is plain text, one metadata
+record a line, so the engine needs no parser crate and the metadata is always the one Python has installed:
+
+    M <TAB> id <TAB> country code <TAB> international prefix <TAB> national prefix <TAB>
+      national prefix for parsing <TAB> transform rule <TAB> possible lengths <TAB> local-only lengths <TAB>
+      national number pattern
+    C <TAB> country code <TAB> main region id
+
+`id` is a region code (`DE`) or `001+<code>` for a non-geographic calling code (`001+800`). An absent value is
+an empty field; lengths are comma-separated.
+
+Why not the Rust `phonenumber` crate (0.3.10, metadata 9.0.33): on 100,000 generated numbers for DE, US, GB, FR,
+AT, CH and NL its `parse` + E.164 disagreed with Python's on 16 % (leading zeros of the national number dropped:
+`+440112` became `+44112`; numbers Python parses refused), it has no public `is_possible_number`, and its
+metadata is a release apart from the installed phonenumbers'. This spec is the installed metadata itself.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneMetadata
+
+NON_GEO = "001"
+
+
+def _record(ident: str, metadata: PhoneMetadata) -> str:
+    general = metadata.general_desc
+    fields = (
+        "M",
+        ident,
+        str(metadata.country_code),
+        metadata.international_prefix or "",
+        metadata.national_prefix or "",
+        metadata.national_prefix_for_parsing or "",
+        metadata.national_prefix_transform_rule or "",
+        ",".join(map(str, general.possible_length or ())),
+        ",".join(map(str, general.possible_length_local_only or ())),
+        general.national_number_pattern or "",
+    )
+    for field in fields:
+        if "\t" in field or "\n" in field:
+            raise ValueError(f"phonenumbers metadata for {ident} holds a tab or newline")
+    return "\t".join(fields)
+
+
+@lru_cache(maxsize=1)
+def region_spec() -> str:
+    """The spec for every region and non-geographic calling code phonenumbers knows."""
+    lines = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        metadata = PhoneMetadata.metadata_for_region(region, None)
+        if metadata is not None:
+            lines.append(_record(region, metadata))
+    for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        metadata = PhoneMetadata.metadata_for_nongeo_region(code, None)
+        if metadata is not None:
+            lines.append(_record(f"{NON_GEO}+{code}", metadata))
+    for code, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
+        main = regions[0]
+        lines.append(f"C\t{code}\t{NON_GEO}+{code}" if main == NON_GEO else f"C\t{code}\t{main}")
+    return "\n".join(lines) + "\n"
+
+
+@lru_cache(maxsize=64)
+def native_region(region: str):  # the native type has no stub
+    """The engine's compiled rules for `region` (an ISO country code), built once per region."""
+    from pseudolog import _core
+
+    return _core.PhoneRegion(region_spec(), region)

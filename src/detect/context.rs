@@ -1,0 +1,688 @@
+//! Identifiers recognised by where they stand rather than by their shape alone (a port of
+//! pseudolog/detect/context.py):
+//! - the user part of `sip:`, `sips:` and `tel:` URIs when numeric (RFC 3966 `phone-context` applied);
+//! - `key=value` / `key: value` pairs whose key names a number, a device (MAC) or an IMEI;
+//! - provisioning file names that embed a MAC: `/001565abcdef.cfg`, `SEP001565ABCDEF.cnf.xml`.
+//!
+//! Every rule starts from a separator byte found with memchr (`:` for URIs, `=`/`:` for keys, `/`/`=` for
+//! file names) and reads a bounded window around it, so a line costs time linear in its length.
+
+use super::device_stub::{is_plausible_bare_mac, normalise_imei, normalise_mac};
+use super::phone::{context_number, is_context_number, normalise_phone, scan_after_mark};
+use super::phone_rules::Region;
+use super::{Found, Kind};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub const PHONE_KEYS: &str = "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid\
+|callerid|caller_id|calleridnum|callerid_num|cid_num|connectedlinenum|src|dst|did|dialed|dialled\
+|destination|dest|fromuser|touser|from_user|to_user|ruri_user|rpid|pai|diversion|redirect|e164|cgpn|cdpn\
+|a_number|b_number|anumber|bnumber|caller_number|callee_number|caller_id_number|destination_number\
+|accountid|src_user|dst_user|effective_caller_id_number|origination_caller_id_number|callee_id_number\
+|sip_from_user|sip_to_user|sip_req_user|rdnis|ani2|subscriber|calling_number|called_number";
+pub const MAC_KEYS: &str =
+    "mac|macaddr|mac_addr|mac_address|macaddress|hwaddr|hw_addr|sn|devid|dev_id|deviceid|device_id";
+pub const IMEI_KEYS: &str = "imei|imeisv|device_imei";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Phone,
+    Mac,
+    Imei,
+}
+
+/// The key sets as looked up per separator: every key with its kind, the longest key's length, and which
+/// bytes end a key (either case, `_KEY_ENDS`).
+struct Keys {
+    kinds: HashMap<&'static [u8], KeyKind>,
+    longest: usize,
+    ends: [bool; 256],
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut kinds = HashMap::new();
+        let mut ends = [false; 256];
+        // Phone keys first: a key in two lists is read as Python reads it, phone before MAC before IMEI.
+        for (list, kind) in [
+            (IMEI_KEYS, KeyKind::Imei),
+            (MAC_KEYS, KeyKind::Mac),
+            (PHONE_KEYS, KeyKind::Phone),
+        ] {
+            for key in list.split('|') {
+                kinds.insert(key.as_bytes(), kind);
+                let last = *key.as_bytes().last().expect("no empty key");
+                ends[usize::from(last)] = true;
+                ends[usize::from(last.to_ascii_uppercase())] = true;
+            }
+        }
+        let longest = kinds.keys().map(|k| k.len()).max().unwrap_or(0);
+        Keys {
+            kinds,
+            longest,
+            ends,
+        }
+    })
+}
+
+fn is_key_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// The whole run of bytes `is_in` ends at `end`, lower case, and where it starts; None when it is empty or
+/// longer than `longest` (`run_before`).
+pub(crate) fn run_before(
+    text: &[u8],
+    end: usize,
+    is_in: fn(u8) -> bool,
+    longest: usize,
+) -> Option<(Vec<u8>, usize)> {
+    let floor = end.saturating_sub(longest + 1);
+    let mut start = end;
+    while start > floor && is_in(text[start - 1]) {
+        start -= 1;
+    }
+    if start == end || end - start > longest {
+        return None;
+    }
+    Some((text[start..end].to_ascii_lowercase(), start))
+}
+
+/// (lower-case key, where it starts, where its value starts) for every value that starts like a number, MAC
+/// or IMEI after a word that may be a key (`keyed_values`).
+fn keyed_values(text: &[u8]) -> Vec<(Vec<u8>, usize, usize)> {
+    let keys = keys();
+    let longest = keys.longest;
+    let mut out = Vec::new();
+    for sep in memchr::memchr2_iter(b'=', b':', text) {
+        let before_ok = sep > 0 && {
+            let c = text[sep - 1];
+            keys.ends[usize::from(c)] || matches!(c, b' ' | b'\t' | b'"' | b'\'')
+        };
+        if !before_ok {
+            continue;
+        }
+        let mut pos = sep + 1;
+        while pos < text.len() && matches!(text[pos], b' ' | b'\t') {
+            pos += 1;
+        }
+        if pos < text.len() && matches!(text[pos], b'"' | b'\'') {
+            pos += 1;
+        }
+        if !text
+            .get(pos)
+            .is_some_and(|&c| c.is_ascii_hexdigit() || matches!(c, b'+' | b'(' | b'%'))
+        {
+            continue;
+        }
+        // The key: blanks and one quote back from the separator, then a run of word bytes.
+        let mut end = sep;
+        while end > 0 && matches!(text[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        if end > 0 && matches!(text[end - 1], b'"' | b'\'') {
+            end -= 1;
+        }
+        if let Some((key, key_start)) = run_before(text, end, is_key_char, longest) {
+            out.push((key, key_start, pos));
+        }
+    }
+    out
+}
+
+fn hex_run(text: &[u8], pos: usize, max: usize) -> usize {
+    text[pos.min(text.len())..]
+        .iter()
+        .take(max)
+        .take_while(|c| c.is_ascii_hexdigit())
+        .count()
+}
+
+/// `MAC_VALUE_AT.match(text, pos)`: 12 hex, six pairs joined by `:`/`-`, or three Cisco quads; not followed
+/// by a letter or digit.
+fn mac_value_at(text: &[u8], pos: usize) -> Option<usize> {
+    let free_after = |end: usize| !text.get(end).is_some_and(u8::is_ascii_alphanumeric);
+    if hex_run(text, pos, 12) == 12 && free_after(pos + 12) {
+        return Some(pos + 12);
+    }
+    let pairs = (0..6).all(|k| {
+        let at = pos + 3 * k;
+        hex_run(text, at, 2) == 2 && (k == 0 || matches!(text[at - 1], b':' | b'-'))
+    });
+    if pairs && free_after(pos + 17) {
+        return Some(pos + 17);
+    }
+    let quads = (0..3).all(|k| {
+        let at = pos + 5 * k;
+        hex_run(text, at, 4) == 4 && (k == 0 || text[at - 1] == b'.')
+    });
+    if quads && free_after(pos + 14) {
+        return Some(pos + 14);
+    }
+    None
+}
+
+fn digits_at(text: &[u8], pos: usize, max: usize) -> usize {
+    text[pos.min(text.len())..]
+        .iter()
+        .take(max)
+        .take_while(|c| c.is_ascii_digit())
+        .count()
+}
+
+/// `IMEI_VALUE_AT.match(text, pos)`: 14-16 digits, or grouped 2-6-6-1(2); not followed by a digit.
+fn imei_value_at(text: &[u8], pos: usize) -> Option<usize> {
+    let run = digits_at(text, pos, 17);
+    if (14..=16).contains(&run) {
+        return Some(pos + run);
+    }
+    let grouped = digits_at(text, pos, 3) == 2
+        && text.get(pos + 2) == Some(&b'-')
+        && digits_at(text, pos + 3, 7) == 6
+        && text.get(pos + 9) == Some(&b'-')
+        && digits_at(text, pos + 10, 7) == 6
+        && text.get(pos + 16) == Some(&b'-');
+    if grouped {
+        let last = digits_at(text, pos + 17, 3);
+        if (1..=2).contains(&last) {
+            return Some(pos + 17 + last);
+        }
+    }
+    None
+}
+
+fn decimal_point_at(text: &[u8], i: usize) -> bool {
+    text[i] == b'.' && text.get(i + 1).is_some_and(u8::is_ascii_digit)
+}
+
+/// Where the separator before the number's last digit group stands, or None for a single group.
+fn before_last_group(text: &[u8], pos: usize, end: usize) -> Option<usize> {
+    let mut j = end;
+    while j > pos && text[j - 1].is_ascii_digit() {
+        j -= 1;
+    }
+    let cut = if j > pos + 1 && matches!(text[j - 1], b'-' | b'/' | b' ') {
+        j - 1
+    } else if j > pos + 3 && &text[j - 3..j] == b"%20" {
+        j - 3
+    } else {
+        return None;
+    };
+    text[cut - 1].is_ascii_digit().then_some(cut)
+}
+
+/// The number after a phone key, measured by the phone module's shape rule.
+fn keyed_number(text: &[u8], start: usize, region: &Region) -> Option<Found> {
+    let (mut end, _) = scan_after_mark(text, start)?;
+    if end < text.len() && decimal_point_at(text, end) {
+        // `number=1234567.89` is no number; in `from=030123456/192.0.2.1` the last group belongs to an address.
+        end = before_last_group(text, start, end)?;
+    } else if end < text.len() && is_key_char(text[end]) {
+        return None; // `to=12abc`: the value runs on
+    }
+    let norm = context_number(&text[start..end], region)?;
+    Some(Found {
+        start,
+        end,
+        kind: Kind::Phone,
+        normalised: norm,
+    })
+}
+
+/// Numbers after phone keys, MACs after device keys, IMEIs after IMEI keys.
+pub fn keyed_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    for (key, key_start, pos) in keyed_values(text) {
+        match keys().kinds.get(key.as_slice()).copied() {
+            Some(KeyKind::Phone) => {
+                if key == b"tel" && text[key_start..pos].eq_ignore_ascii_case(b"tel:") {
+                    continue; // a tel: URI, read by the URI rule with its phone-context
+                }
+                out.extend(keyed_number(text, pos, region));
+            }
+            Some(KeyKind::Mac) => {
+                let Some(end) = mac_value_at(text, pos) else {
+                    continue;
+                };
+                let value = &text[pos..end];
+                let mac = if value.len() == 12 && !is_plausible_bare_mac(value) {
+                    None
+                } else {
+                    normalise_mac(value)
+                };
+                if let Some(mac) = mac {
+                    out.push(Found {
+                        start: pos,
+                        end,
+                        kind: Kind::Mac,
+                        normalised: mac,
+                    });
+                }
+            }
+            Some(KeyKind::Imei) => {
+                let Some(end) = imei_value_at(text, pos) else {
+                    continue;
+                };
+                if let Some(imei) = normalise_imei(&text[pos..end]) {
+                    out.push(Found {
+                        start: pos,
+                        end,
+                        kind: Kind::Imei,
+                        normalised: imei,
+                    });
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
+}
+
+fn is_uri_char(c: u8) -> bool {
+    c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'(' | b')')
+}
+
+/// The user part `(?:\+|%2[Bb])?[0-9(][0-9\-.()]*` from `pos`: its end, or None.
+fn uri_user_end(text: &[u8], pos: usize) -> Option<usize> {
+    let mut i = pos;
+    if text.get(i) == Some(&b'+') {
+        i += 1;
+    } else if text.len() >= i + 3 && (&text[i..i + 3] == b"%2B" || &text[i..i + 3] == b"%2b") {
+        i += 3;
+    }
+    if !text
+        .get(i)
+        .is_some_and(|&c| c.is_ascii_digit() || c == b'(')
+    {
+        return None;
+    }
+    i += 1;
+    while i < text.len() && is_uri_char(text[i]) {
+        i += 1;
+    }
+    Some(i)
+}
+
+/// `URI_USER_RE.match(text, start)`: (user part start, end) of a `sip:`/`sips:` URI whose user part is
+/// followed by `@` (maybe after parameters) or of a `tel:` URI.
+fn uri_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
+    if start > 0 && text[start - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let scheme = |lit: &[u8]| {
+        text.len() >= start + lit.len() && text[start..start + lit.len()].eq_ignore_ascii_case(lit)
+    };
+    let sip_len = if scheme(b"sips:") {
+        Some(5)
+    } else if scheme(b"sip:") {
+        Some(4)
+    } else {
+        None
+    };
+    if let Some(len) = sip_len {
+        let user = start + len;
+        if let Some(end) = uri_user_end(text, user) {
+            // `(?=[;:][^@\s>"']{0,64}@|@)`: the user part's maximal run is followed by this or nothing is.
+            match text.get(end) {
+                Some(b'@') => return Some((user, end)),
+                Some(b';' | b':') => {
+                    let rest = &text[end + 1..];
+                    let run = rest
+                        .iter()
+                        .take(65)
+                        .take_while(|&&c| {
+                            !(c == b'@' || is_space(c) || matches!(c, b'>' | b'"' | b'\''))
+                        })
+                        .count();
+                    if run <= 64 && rest.get(run) == Some(&b'@') {
+                        return Some((user, end));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if scheme(b"tel:") {
+        let user = start + 4;
+        let greedy = uri_user_end(text, user)?;
+        // The shortest the group can be: the mark and its first character.
+        let mark = if text[user] == b'+' {
+            1
+        } else if text[user] == b'%' {
+            3
+        } else {
+            0
+        };
+        // `(?![0-9A-Za-z])`, backtracking from the longest run to the shortest.
+        let mut end = greedy;
+        loop {
+            if !text.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+                return Some((user, end));
+            }
+            if end == user + mark + 1 {
+                return None;
+            }
+            end -= 1;
+        }
+    }
+    None
+}
+
+/// `hinted_matches(text, URI_USER_RE, _SCHEME_COLON, (4, 3))`: the URI rule tried where a scheme's colon can
+/// stand (a colon after `p`, `s` or `l`, before what starts a user part).
+fn uri_users(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let Some(off) = memchr::memchr(b':', &text[pos..]) else {
+            break;
+        };
+        let at = pos + off;
+        let hint = at > 0 && matches!(text[at - 1], b'P' | b'p' | b'S' | b's' | b'L' | b'l') && {
+            let mut i = at + 1;
+            if text.get(i) == Some(&b'+') {
+                i += 1;
+            } else if text.len() >= i + 3
+                && (&text[i..i + 3] == b"%2B" || &text[i..i + 3] == b"%2b")
+            {
+                i += 3;
+            }
+            text.get(i)
+                .is_some_and(|&c| c.is_ascii_digit() || c == b'(')
+        };
+        if !hint {
+            pos = at + 1;
+            continue;
+        }
+        let mut matched = None;
+        for back in [4, 3] {
+            if at >= back && at - back >= pos {
+                if let Some(m) = uri_user_at(text, at - back) {
+                    matched = Some(m);
+                    break;
+                }
+            }
+        }
+        match matched {
+            Some((user, end)) => {
+                out.push((user, end));
+                pos = end;
+            }
+            None => pos = at + 1,
+        }
+    }
+    out
+}
+
+/// `PHONE_CONTEXT_RE.match(text, pos)`: the digits of a `;phone-context=+...` within 64 bytes.
+fn phone_context_at(text: &[u8], pos: usize) -> Option<Vec<u8>> {
+    const PARAM: &[u8] = b";phone-context=";
+    for k in 0..=64 {
+        let at = pos + k;
+        if text.len() >= at + PARAM.len() + 2
+            && text[at..at + PARAM.len()].eq_ignore_ascii_case(PARAM)
+            && text[at + PARAM.len()] == b'+'
+            && text[at + PARAM.len() + 1].is_ascii_digit()
+        {
+            let ctx = &text[at + PARAM.len() + 1..];
+            let len = ctx.iter().take_while(|&&c| is_uri_char(c)).count();
+            return Some(
+                ctx[..len]
+                    .iter()
+                    .copied()
+                    .filter(u8::is_ascii_digit)
+                    .collect(),
+            );
+        }
+        match text.get(at) {
+            Some(&c) if !(c == b'@' || c == b'>' || c == b'"' || c == b'\'' || is_space(c)) => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Numeric user parts of `sip:`, `sips:` and `tel:` URIs.
+pub fn uri_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    for (user, greedy) in uri_users(text) {
+        let mut end = greedy;
+        while end > user && matches!(text[end - 1], b'.' | b'-' | b'(') {
+            end -= 1;
+        }
+        let value = &text[user..end];
+        let undotted: Vec<u8> = value.iter().copied().filter(|&c| c != b'.').collect();
+        if !is_context_number(&undotted) {
+            continue;
+        }
+        let mut norm = context_number(value, region);
+        if let Some(prefix) = phone_context_at(text, end) {
+            if !(value.starts_with(b"+") || value.starts_with(b"%2B") || value.starts_with(b"%2b"))
+            {
+                let local: String = value
+                    .iter()
+                    .filter(|c| c.is_ascii_digit())
+                    .map(|&c| char::from(c))
+                    .collect();
+                let prefix = String::from_utf8(prefix).unwrap_or_default();
+                norm = normalise_phone(&format!("+{prefix}{local}"), region);
+            }
+        }
+        if let Some(norm) = norm {
+            out.push(Found {
+                start: user,
+                end,
+                kind: Kind::Phone,
+                normalised: norm,
+            });
+        }
+    }
+}
+
+const EXTENSIONS: [&[u8]; 16] = [
+    b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"html", b"json", b"bin",
+    b"ld", b"tar", b"zip", b"rom", b"cnf.xml",
+];
+
+fn is_name_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// A provisioning file's extension at `dot` (the `.`), not followed by a letter or digit.
+fn extension_at(text: &[u8], dot: usize) -> bool {
+    EXTENSIONS.iter().any(|ext| {
+        let at = dot + 1;
+        text.len() >= at + ext.len()
+            && text[at..at + ext.len()].eq_ignore_ascii_case(ext)
+            && !text
+                .get(at + ext.len())
+                .is_some_and(u8::is_ascii_alphanumeric)
+    })
+}
+
+/// `PROVISIONING_MAC_RE` from the `/` or `=` at `lead`: where its 12 hex digits start. Matches never hold
+/// another `/` or `=`, so each lead is tried on its own.
+fn provisioning_mac_at(text: &[u8], lead: usize) -> Option<usize> {
+    for k in 0..=16 {
+        let v = lead + 1 + k;
+        if k > 0 && !is_name_char(text.get(v - 1).copied()?) {
+            return None; // the lazy prefix cannot grow past this byte
+        }
+        if k > 0 && text[v - 1].is_ascii_hexdigit() {
+            continue; // `(?<![0-9A-Fa-f])`
+        }
+        if hex_run(text, v, 13) != 12 {
+            continue;
+        }
+        let hex_end = v + 12;
+        for j in 0..=24 {
+            let dot = hex_end + j;
+            match text.get(dot) {
+                Some(b'.') if extension_at(text, dot) => return Some(v),
+                Some(&c) if is_name_char(c) || c == b'.' => {}
+                _ => break,
+            }
+        }
+    }
+    None
+}
+
+/// MACs embedded in provisioning file names.
+pub fn provisioning_macs(text: &[u8], _region: &Region, out: &mut Vec<Found>) {
+    for lead in memchr::memchr2_iter(b'/', b'=', text) {
+        let Some(v) = provisioning_mac_at(text, lead) else {
+            continue;
+        };
+        let value = &text[v..v + 12];
+        if value.iter().all(u8::is_ascii_alphabetic) || !is_plausible_bare_mac(value) {
+            continue;
+        }
+        if let Some(mac) = normalise_mac(value) {
+            out.push(Found {
+                start: v,
+                end: v + 12,
+                kind: Kind::Mac,
+                normalised: mac,
+            });
+        }
+    }
+}
+
+/// `URI_GATE`: `sip` in any case, or `tel:`.
+pub fn uri_gate(text: &[u8]) -> bool {
+    memchr::memchr2_iter(b'p', b'P', text)
+        .any(|p| p >= 2 && text[p - 2..p].eq_ignore_ascii_case(b"si"))
+        || memchr::memchr_iter(b':', text)
+            .any(|c| c >= 3 && text[c - 3..c].eq_ignore_ascii_case(b"tel"))
+}
+
+/// `KEYED_GATE`.
+pub fn keyed_gate(text: &[u8]) -> bool {
+    memchr::memchr2(b'=', b':', text).is_some()
+}
+
+/// `PROVISIONING_GATE`: a dot before one of the extensions (its first bytes suffice).
+pub fn provisioning_gate(text: &[u8]) -> bool {
+    const GATE: [&[u8]; 14] = [
+        b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"json", b"bin", b"ld",
+        b"tar", b"zip", b"rom",
+    ];
+    memchr::memchr_iter(b'.', text).any(|dot| {
+        GATE.iter().any(|ext| {
+            text.len() > dot + ext.len()
+                && text[dot + 1..dot + 1 + ext.len()].eq_ignore_ascii_case(ext)
+        })
+    })
+}
+
+/// Every rule whose gate says it can match, in order.
+pub fn find_context(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    if uri_gate(text) {
+        uri_numbers(text, region, out);
+    }
+    if keyed_gate(text) {
+        keyed_numbers(text, region, out);
+    }
+    if provisioning_gate(text) {
+        provisioning_macs(text, region, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::phone_rules::tests::rules;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
+        let mut out = Vec::new();
+        find_context(text, &Region::new(rules(), "DE"), &mut out);
+        out.into_iter()
+            .map(|f| {
+                (
+                    String::from_utf8_lossy(&text[f.start..f.end]).into_owned(),
+                    f.kind.name(),
+                    f.normalised,
+                )
+            })
+            .collect()
+    }
+
+    type Case = (
+        &'static [u8],
+        &'static [(&'static str, &'static str, &'static str)],
+    );
+
+    #[test]
+    fn rules_find() {
+        let cases: &[Case] = &[
+            (
+                b"INVITE sip:030123456@host SIP/2.0",
+                &[("030123456", "phone", "+4930123456")],
+            ),
+            (
+                b"tel:1234567;phone-context=+4930",
+                &[("1234567", "phone", "+49301234567")],
+            ),
+            (
+                b"from=0301234567 to=12",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"mac=001565ABCDEF",
+                &[("001565ABCDEF", "mac", "00:15:65:ab:cd:ef")],
+            ),
+            (
+                b"imei=490154203237518",
+                &[("490154203237518", "imei", "49015420323751")],
+            ),
+            (
+                b"GET /001565abcdef.cfg",
+                &[("001565abcdef", "mac", "00:15:65:ab:cd:ef")],
+            ),
+            (
+                b"GET /SEP001565ABCDEF.cnf.xml",
+                &[("001565ABCDEF", "mac", "00:15:65:ab:cd:ef")],
+            ),
+            (b"number=1234567.89", &[]),
+            (b"GET /000000000028.cfg", &[]),
+        ];
+        for (text, want) in cases {
+            let want: Vec<(String, &str, String)> = want
+                .iter()
+                .map(|(a, k, n)| (a.to_string(), *k, n.to_string()))
+                .collect();
+            assert_eq!(found(text), want, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn hostile_repetitions() {
+        for unit in [
+            &b"sip:"[..],
+            b"sip:1",
+            b"tel:1-",
+            b"to=",
+            b"to=1 ",
+            b"/001565abcdef",
+            b"=:",
+            b"\"",
+        ] {
+            let line = unit.repeat(100_000);
+            let out = found(&line);
+            assert!(out.len() <= line.len());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn keyed_numbers_are_found(key in "(from|to|caller|msisdn)", digits in "[1-9][0-9]{6,9}") {
+            let text = format!("{key}=0{digits} x");
+            let out = found(text.as_bytes());
+            let want = format!("0{digits}");
+            prop_assert!(out.iter().any(|(span, kind, _)| *span == want && *kind == "phone"));
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! Phone numbers: E.164 with `+`, `00` or URL-encoded `%2B`, with visual separators; national numbers where
+//! context says phone (context.rs, sip.rs). Normalised to E.164 with the rules of `phone_rules`, so
+//! `+49 30 1234567`, `0049301234567` and `030 1234567` (region DE) are one subscriber.
+//!
+//! Where a number written with spaces ends is decided by its shape, not by validity: digits join across
+//! `-`, `.`, `/` and parentheses; across a single space (or `%20`) only while the group before it has at most
+//! 4 digits and fewer than 11 digits are collected. At most 15 digits (E.164). A port of
+//! pseudolog/detect/phone.py; every scan from a mark reads at most 15 digits and their separators, so a line
+//! costs time linear in its length.
+
+use super::phone_rules::{parse_e164, Meta, Region};
+use super::{Found, Kind};
+
+pub const MIN_INTERNATIONAL_DIGITS: usize = 7;
+pub const MAX_DIGITS: usize = 15;
+/// A national number in a phone context needs this many digits; shorter ones are internal extensions.
+pub const MIN_CONTEXT_DIGITS: usize = 6;
+
+fn is_digit(c: u8) -> bool {
+    c.is_ascii_digit()
+}
+
+/// The digits from `pos`, counted up to one more than E.164 allows (a longer run is no number, however long).
+fn digit_run(text: &[u8], pos: usize) -> usize {
+    text[pos.min(text.len())..]
+        .iter()
+        .take(MAX_DIGITS + 1)
+        .take_while(|c| is_digit(**c))
+        .count()
+}
+
+fn starts_with_ci(text: &[u8], at: usize, lit: &[u8]) -> bool {
+    text.len() >= at + lit.len() && text[at..at + lit.len()].eq_ignore_ascii_case(lit)
+}
+
+/// From `pos` (just after the mark), (end, digit count) of the number, or None. Without `dots`, a dot ends
+/// the number (so `src=192.168.1.10` stays an address).
+pub fn scan_number(text: &[u8], pos: usize, dots: bool) -> Option<(usize, usize)> {
+    let run = digit_run(text, pos);
+    if run > 0 {
+        if run > MAX_DIGITS {
+            return None; // one run of more than 15 digits: not a phone number
+        }
+        let end = pos + run;
+        // A blank (or `%20`) joins only a group of at most four digits.
+        if end == text.len()
+            || !matches!(text[end], b'-' | b'.' | b'/' | b'(' | b' ' | b'%')
+            || (run > 4 && matches!(text[end], b' ' | b'%'))
+        {
+            return Some((end, run));
+        }
+    }
+    scan_groups(text, pos, dots)
+}
+
+/// A number where context says one stands, maybe led by `+` or `%2B`: `scan_number` with dots ending it.
+pub fn scan_after_mark(text: &[u8], start: usize) -> Option<(usize, usize)> {
+    let mut pos = start;
+    if text.get(pos) == Some(&b'+') {
+        pos += 1;
+    } else if starts_with_ci(text, pos, b"%2B") {
+        pos += 3;
+    }
+    match text.get(pos) {
+        Some(&c) if is_digit(c) || c == b'(' => scan_number(text, pos, false),
+        _ => None,
+    }
+}
+
+fn digit_or_paren(text: &[u8], i: usize) -> bool {
+    text.get(i).is_some_and(|&c| is_digit(c) || c == b'(')
+}
+
+/// `scan_number` group by group, for numbers written with separators.
+pub fn scan_groups(text: &[u8], pos: usize, dots: bool) -> Option<(usize, usize)> {
+    let n = text.len();
+    let mut total = 0;
+    let mut i = pos;
+    let mut end = pos;
+    while i < n {
+        let paren = text[i] == b'('; // as in "+49 (0)30 ..." or "(030)"
+        let j = if paren { i + 1 } else { i };
+        let digits = digit_run(text, j);
+        let mut k = j + digits;
+        if digits == 0 || (paren && text.get(k) != Some(&b')')) {
+            break;
+        }
+        if paren {
+            k += 1;
+        }
+        if total + digits > MAX_DIGITS {
+            if total == 0 {
+                return None;
+            }
+            break; // joining the next group would outgrow E.164: the number ends before it
+        }
+        total += digits;
+        end = k;
+        i = k;
+        if i >= n {
+            break;
+        }
+        let c = text[i];
+        if paren && (is_digit(c) || c == b'(') {
+            continue;
+        }
+        let separator = c == b'-' || c == b'/' || (dots && c == b'.');
+        if separator && digit_or_paren(text, i + 1) {
+            i += 1;
+            continue;
+        }
+        if c == b'(' {
+            continue;
+        }
+        let blank = if c == b' ' {
+            1
+        } else if text[i..].starts_with(b"%20") {
+            3
+        } else {
+            0
+        };
+        if blank > 0 && digits <= 4 && total < 11 && digit_or_paren(text, i + blank) {
+            i += blank;
+            continue;
+        }
+        break;
+    }
+    if end < n && is_digit(text[end]) {
+        return None;
+    }
+    Some((end, total))
+}
+
+/// The numbering record for a region whose trunk prefix handling is simple enough to apply by hand
+/// (`_region_rules`): no transform rule, the prefix for parsing is the plain-digit trunk prefix.
+fn simple_rules(meta: Option<&Meta>) -> Option<&Meta> {
+    let meta = meta?;
+    // Non-geographic calling codes have no region record in Python (`metadata_for_region("001")` is None).
+    if meta.id.starts_with("001") || meta.has_transform_rule() {
+        return None;
+    }
+    let prefix = &meta.national_prefix;
+    if meta.prefix_for_parsing_text() != prefix || !prefix.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(meta)
+}
+
+/// E.164 for the common cases without a full parse, or None to let the full parse decide (`fast_e164`).
+pub fn fast_e164(digits: &str, international: bool, region: &Region) -> Option<String> {
+    if international {
+        if digits.starts_with('0') {
+            return None; // no country code starts with 0
+        }
+        for size in 1..=3 {
+            let code: u32 = digits[..size.min(digits.len())].parse().unwrap_or(0);
+            let Some(main) = region.rules.for_code(code) else {
+                continue;
+            };
+            let rules = simple_rules(Some(main))?;
+            let national = &digits[size.min(digits.len())..];
+            let prefix = rules.national_prefix.as_str();
+            if (!prefix.is_empty() && national.starts_with(prefix)) || national.starts_with('0') {
+                return None;
+            }
+            return rules
+                .possible_lengths
+                .contains(&national.len())
+                .then(|| format!("+{digits}"));
+        }
+        return None;
+    }
+    let rules = simple_rules(region.meta())?;
+    let prefix = rules.national_prefix.as_str();
+    if prefix.is_empty() {
+        return None;
+    }
+    let national = digits.strip_prefix(prefix)?;
+    // phonenumbers strips the trunk prefix when what remains fits the region's number pattern.
+    if national.starts_with('0')
+        || !rules.possible_lengths.contains(&national.len())
+        || !rules.matches_national(national)
+    {
+        return None;
+    }
+    Some(format!("+{}{national}", rules.country_code))
+}
+
+/// What `normalise_phone` gives for the plain forms (`0301234567`, `+49301234567`, `%2B49...`), or None.
+pub fn plain_e164(raw: &[u8], region: &Region) -> Option<String> {
+    let (body, international) = if let Some(body) = raw.strip_prefix(b"+") {
+        (body, true)
+    } else if raw.starts_with(b"%2B") || raw.starts_with(b"%2b") {
+        (&raw[3..], true)
+    } else if raw.first() == Some(&b'0') && raw.get(1) != Some(&b'0') {
+        (raw, false)
+    } else {
+        return None;
+    };
+    if body.is_empty() || !body.iter().all(|c| is_digit(*c)) {
+        return None;
+    }
+    fast_e164(std::str::from_utf8(body).ok()?, international, region)
+}
+
+/// What Python's `str.strip()` drops from ASCII text.
+fn is_py_space(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1f'
+    )
+}
+
+/// E.164 for a number as written (international or national), or None if it has no digits. Numbers no rule
+/// reads still get a stable form (`+` and digits, or the region and digits), so they are pseudonymised, never
+/// passed through. `lookup` normalises a user-given value through this.
+pub fn normalise_phone(raw: &str, region: &Region) -> Option<String> {
+    let mut text = raw.trim_matches(is_py_space).replace("%20", " ");
+    if text.len() >= 3 && text.as_bytes()[..3].eq_ignore_ascii_case(b"%2B") {
+        text = format!("+{}", &text[3..]);
+    }
+    let mut digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    if text.starts_with("00") && !text.starts_with("000") {
+        text = format!("+{}", &text[2..]);
+        digits = digits[2..].to_string();
+    }
+    let rules = &region.rules;
+    if text.starts_with('+') {
+        if !text.contains('(') {
+            if let Some(fast) = fast_e164(&digits, true, region) {
+                return Some(fast);
+            }
+        }
+        return parse_e164(rules, &text, None).or_else(|| Some(format!("+{digits}")));
+    }
+    if digits.starts_with('0') {
+        if let Some(fast) = fast_e164(&digits, false, region) {
+            return Some(fast);
+        }
+        return parse_e164(rules, &text, Some(&region.code))
+            .or_else(|| Some(format!("{}:{digits}", region.code)));
+    }
+    // No prefix. Nationally dialled numbers carry the trunk prefix 0, so a long number without it is an
+    // international one written without "+" (common in SIP); a short one is read in the region.
+    if digits.len() >= 10 {
+        let e164 = fast_e164(&digits, true, region)
+            .or_else(|| parse_e164(rules, &format!("+{digits}"), None));
+        if e164.is_some() {
+            return e164;
+        }
+    }
+    parse_e164(rules, &digits, Some(&region.code))
+        .or_else(|| Some(format!("{}:{digits}", region.code)))
+}
+
+/// `normalise_phone` for number text as found (ASCII), the plain forms first.
+pub fn e164_of(raw: &[u8], region: &Region) -> Option<String> {
+    plain_e164(raw, region).or_else(|| normalise_phone(std::str::from_utf8(raw).ok()?, region))
+}
+
+pub fn digit_count(text: &[u8]) -> usize {
+    text.iter().filter(|c| is_digit(**c)).count()
+}
+
+/// The mark at `i` (`+`, `%2B`, or `00` not inside a word, number or dotted run), followed by a digit 1-9
+/// maybe in parentheses: its length, or None.
+fn mark_at(text: &[u8], i: usize) -> Option<usize> {
+    let len = match text[i] {
+        b'+' => 1,
+        b'%' if starts_with_ci(text, i, b"%2B") && text[i + 1] == b'2' => 3,
+        b'0' if text.get(i + 1) == Some(&b'0')
+            && (i == 0 || !(text[i - 1].is_ascii_alphanumeric() || text[i - 1] == b'.')) =>
+        {
+            2
+        }
+        _ => return None,
+    };
+    let mut j = i + len;
+    if text.get(j) == Some(&b'(') {
+        j += 1;
+    }
+    matches!(text.get(j), Some(b'1'..=b'9')).then_some(len)
+}
+
+/// Numbers introduced by `+`, `%2B` or `00`, anywhere in a line.
+pub fn find_international(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let n = text.len();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr3(b'+', b'%', b'0', &text[i..]) {
+        let start = i + off;
+        let Some(len) = mark_at(text, start) else {
+            i = start + 1;
+            continue;
+        };
+        let pos = start + len;
+        // Marks are found where the last one ends (its mark, not its number), as Python's finditer does.
+        i = pos;
+        let Some((mut end, mut digits)) = scan_number(text, pos, true) else {
+            continue;
+        };
+        if len == 2 && end < n && text[end].is_ascii_alphabetic() {
+            // A `00` run that runs into a word is no number; when it got there across a blank, the number
+            // ends at that blank.
+            let body = &text[pos..end];
+            let space = memchr::memrchr(b' ', body).map(|b| pos + b);
+            let encoded = memchr::memmem::rfind(body, b"%20").map(|b| pos + b);
+            let Some(blank) = space.max(encoded) else {
+                continue;
+            };
+            end = blank;
+            digits = digit_count(&text[pos..blank]);
+        }
+        if digits < MIN_INTERNATIONAL_DIGITS {
+            continue;
+        }
+        if let Some(norm) = e164_of(&text[start..end], region) {
+            out.push(Found {
+                start,
+                end,
+                kind: Kind::Phone,
+                normalised: norm,
+            });
+        }
+    }
+}
+
+/// `(?:\+|%2[Bb])?[0-9](?:[0-9]|[-()/](?=[0-9(]))*` matches all of `value`.
+pub fn is_context_number(value: &[u8]) -> bool {
+    let body = if let Some(rest) = value.strip_prefix(b"+") {
+        rest
+    } else if value.starts_with(b"%2B") || value.starts_with(b"%2b") {
+        &value[3..]
+    } else {
+        value
+    };
+    let Some((&first, rest)) = body.split_first() else {
+        return false;
+    };
+    is_digit(first)
+        && rest.iter().enumerate().all(|(k, &c)| {
+            is_digit(c)
+                || (matches!(c, b'-' | b'(' | b')' | b'/')
+                    && rest.get(k + 1).is_some_and(|&d| is_digit(d) || d == b'('))
+        })
+}
+
+/// Normalised phone for a value that context says is a number (URI user part, `to=`), or None.
+pub fn context_number(value: &[u8], region: &Region) -> Option<String> {
+    let digits = digit_count(value);
+    if value.first() == Some(&b'+') || starts_with_ci(value, 0, b"%2B") {
+        if digits < MIN_INTERNATIONAL_DIGITS - 2 {
+            return None;
+        }
+    } else if digits < MIN_CONTEXT_DIGITS {
+        return None;
+    }
+    if digits > MAX_DIGITS + 2 {
+        return None;
+    }
+    e164_of(value, region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::phone_rules::tests::rules;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn de() -> Region {
+        Region::new(rules(), "DE")
+    }
+
+    fn spans(text: &[u8]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        find_international(text, &de(), &mut out);
+        out.into_iter()
+            .map(|f| {
+                (
+                    String::from_utf8_lossy(&text[f.start..f.end]).into_owned(),
+                    f.normalised,
+                )
+            })
+            .collect()
+    }
+
+    type Case = (&'static [u8], &'static [(&'static str, &'static str)]);
+
+    #[test]
+    fn international_found() {
+        let cases: &[Case] = &[
+            (
+                b"call +49 30 1234567",
+                &[("+49 30 1234567", "+49301234567")],
+            ),
+            (
+                b"call 0049301234567 now",
+                &[("0049301234567", "+49301234567")],
+            ),
+            (b"to=%2B4930123456&x=1", &[("%2B4930123456", "+4930123456")]),
+            (
+                b"+49 (0)30 1234567 ok",
+                &[("+49 (0)30 1234567", "+49301234567")],
+            ),
+            (
+                b"+49 30 123 4567 200 OK",
+                &[("+49 30 123 4567", "+49301234567")],
+            ),
+            (b"+1 212 555 1234", &[("+1 212 555 1234", "+12125551234")]),
+            (
+                b"x 00456/120.0.0.0 0.0.0.0S y",
+                &[("00456/120.0.0.0", "+456120000")],
+            ),
+            (b"0049 301234 5abc", &[("0049 301234", "+49301234")]),
+        ];
+        for (text, want) in cases {
+            let want: Vec<(String, String)> = want
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect();
+            assert_eq!(spans(text), want, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn international_decoys() {
+        for text in [
+            &b"offset +0100"[..],
+            b"+12345",
+            b"session 001000000000000008",
+            b"00491511234567890123",
+            b"0049ab12345678",
+            b"0049301234567abc",
+            b"0049 30%201234567x",
+            b"bytes 0012345",
+            b"2026-11-21T10:00:00+01:00",
+        ] {
+            assert_eq!(spans(text), vec![], "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn one_subscriber_one_normal_form() {
+        for written in [
+            "+49 30 1234567",
+            "0049301234567",
+            "030 1234567",
+            "030/1234567",
+            "+49 (0)30 1234567",
+            "%2B49301234567",
+        ] {
+            assert_eq!(
+                normalise_phone(written, &de()).as_deref(),
+                Some("+49301234567")
+            );
+        }
+        let ie = Region::new(rules(), "IE");
+        assert_eq!(
+            normalise_phone("01 234 5678", &ie).as_deref(),
+            Some("+35312345678")
+        );
+        assert_eq!(
+            normalise_phone("918888888888", &de()).as_deref(),
+            Some("+918888888888")
+        );
+    }
+
+    #[test]
+    fn hostile_repetitions_are_read_once() {
+        let line = b"+49 30 1234567 ".repeat(100_000);
+        let found = spans(&line);
+        assert_eq!(found.len(), 100_000);
+        assert!(found.iter().all(|(_, n)| n == "+49301234567"));
+        for unit in [&b"1 "[..], b"+", b"00", b"%2B", b"(", b"+(", b"0 0", b"9-"] {
+            let line = unit.repeat(200_000);
+            let mut out = Vec::new();
+            find_international(&line, &de(), &mut out);
+            assert!(out.len() <= line.len());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn scan_never_takes_more_than_e164(text in "[0-9 ()+./%2B-]{0,60}") {
+            let b = text.as_bytes();
+            for pos in 0..b.len() {
+                if let Some((end, digits)) = scan_number(b, pos, true) {
+                    prop_assert!(digits <= MAX_DIGITS);
+                    prop_assert!(end <= b.len());
+                    prop_assert_eq!(digits, digit_count(&b[pos..end]));
+                }
+            }
+        }
+
+        #[test]
+        fn normalised_forms_are_fixed_points(digits in "[1-9][0-9]{6,13}") {
+            let region = de();
+            if let Some(norm) = normalise_phone(&format!("+{digits}"), &region) {
+                prop_assert_eq!(normalise_phone(&norm, &region), Some(norm.clone()));
+            }
+        }
+
+        #[test]
+        fn found_numbers_survive_nowhere(prefix in "[a-z =]{0,8}", digits in "[1-9][0-9]{8,11}") {
+            let text = format!("{prefix}+49{digits} x");
+            let mut out = Vec::new();
+            find_international(text.as_bytes(), &de(), &mut out);
+            let mark = prefix.len();
+            prop_assert!(out.iter().any(|f| f.start == mark && f.end == mark + 3 + digits.len()));
+        }
+    }
+}

@@ -1,0 +1,696 @@
+//! Identifiers in SIP, PBX and media-relay logs, found by the shapes those programs write (a port of
+//! pseudolog/detect/sip.py):
+//! - `+sip.instance="<urn:uuid:...>"`: a device's permanent id (kind `device`);
+//! - a number as a display name or in angle brackets: `"0301234567" <sip:...>`, `"Alice" <0301234567>`;
+//! - channel names and dial strings: `PJSIP/0301234567-0000001a`, `SIP/trunk/0301234567`,
+//!   `sofia/internal/79739980@host`; `number@host` without a scheme;
+//! - TURN REST usernames `expiry:userid`;
+//! - quoted values after words that name a number: `to extension '0301234567'`.
+//!
+//! Each rule starts at a byte found with memchr (`"`, `<`, `/`, `@`, `'`) or a literal, and reads a bounded
+//! window around it, so a line costs time linear in its length.
+
+use super::context::run_before;
+use super::phone::{context_number, scan_after_mark};
+use super::phone_rules::Region;
+use super::{Found, Kind};
+use memchr::memmem;
+use std::sync::OnceLock;
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
+}
+
+fn digits_at(text: &[u8], pos: usize, max: usize) -> usize {
+    text[pos.min(text.len())..]
+        .iter()
+        .take(max)
+        .take_while(|c| c.is_ascii_digit())
+        .count()
+}
+
+/// `urn:uuid:<lower-case uuid>` for a SIP instance id given as URN, `<urn:...>` or bare UUID.
+pub fn normalise_device(text: &str) -> Option<String> {
+    let value = text
+        .trim_matches(|c: char| c.is_whitespace())
+        .trim_matches(['<', '>', '"'])
+        .to_lowercase();
+    let value = value.strip_prefix("urn:uuid:").unwrap_or(&value);
+    is_uuid(value.as_bytes(), false).then(|| format!("urn:uuid:{value}"))
+}
+
+/// 8-4-4-4-12 hex digits (lower case only unless `any_case`).
+fn is_uuid(b: &[u8], any_case: bool) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => {
+                c.is_ascii_digit()
+                    || matches!(c, b'a'..=b'f')
+                    || (any_case && matches!(c, b'A'..=b'F'))
+            }
+        })
+}
+
+fn push_phone(text: &[u8], start: usize, end: usize, region: &Region, out: &mut Vec<Found>) {
+    if let Some(norm) = context_number(&text[start..end], region) {
+        out.push(Found {
+            start,
+            end,
+            kind: Kind::Phone,
+            normalised: norm,
+        });
+    }
+}
+
+/// `(?i:sip\.instance)="?<?(?i:urn:uuid:)` + a UUID not followed by a hex digit.
+fn instances(text: &[u8], out: &mut Vec<Found>) {
+    const NAME: &[u8] = b"sip.instance=";
+    let lower = text.to_ascii_lowercase();
+    for at in memmem::find_iter(&lower, NAME) {
+        let mut v = at + NAME.len();
+        if text.get(v) == Some(&b'"') {
+            v += 1;
+        }
+        if text.get(v) == Some(&b'<') {
+            v += 1;
+        }
+        if !lower[v.min(lower.len())..].starts_with(b"urn:uuid:") {
+            continue;
+        }
+        v += 9;
+        let Some(uuid) = text.get(v..v + 36) else {
+            continue;
+        };
+        if is_uuid(uuid, true) && !text.get(v + 36).is_some_and(u8::is_ascii_hexdigit) {
+            out.push(Found {
+                start: v,
+                end: v + 36,
+                kind: Kind::Device,
+                normalised: format!("urn:uuid:{}", String::from_utf8_lossy(uuid).to_lowercase()),
+            });
+        }
+    }
+}
+
+/// `"{1,2}((?:\+|00)?[0-9][0-9 \-().]{4,30}[0-9])"{1,2}\s*<`: the number's span.
+fn display_name_at(text: &[u8], quote: usize) -> Option<(usize, usize, usize)> {
+    let v = if text.get(quote + 1) == Some(&b'"') {
+        quote + 2
+    } else {
+        quote + 1
+    };
+    let in_class = |c: u8| c.is_ascii_digit() || matches!(c, b' ' | b'-' | b'(' | b')' | b'.');
+    let body_start = if text.get(v) == Some(&b'+') { v + 1 } else { v };
+    // The class holds no quote, so the number ends at the first byte outside it, which must be a quote.
+    let len = text[body_start.min(text.len())..]
+        .iter()
+        .take(36)
+        .take_while(|&&c| in_class(c))
+        .count();
+    let end = body_start + len;
+    if text.get(end) != Some(&b'"') || len < 2 {
+        return None;
+    }
+    let body = &text[body_start..end];
+    if !body[0].is_ascii_digit() || !body[len - 1].is_ascii_digit() {
+        return None;
+    }
+    let middle_ok = |m: usize| (4..=30).contains(&m);
+    let ok = if body_start > v {
+        middle_ok(len - 2)
+    } else {
+        middle_ok(len - 2)
+            || (body.starts_with(b"00")
+                && len >= 4
+                && middle_ok(len - 4)
+                && body[2].is_ascii_digit())
+    };
+    if !ok {
+        return None;
+    }
+    let mut after = end + 1;
+    if text.get(after) == Some(&b'"') {
+        after += 1;
+    }
+    while after < text.len() && is_space(text[after]) {
+        after += 1;
+    }
+    (text.get(after) == Some(&b'<')).then_some((v, end, after + 1))
+}
+
+/// `<(\+?[0-9][0-9\-. ()]{4,30}[0-9])>`: the number's span.
+fn angle_number_at(text: &[u8], lt: usize) -> Option<(usize, usize, usize)> {
+    let v = lt + 1;
+    let in_class = |c: u8| c.is_ascii_digit() || matches!(c, b' ' | b'-' | b'(' | b')' | b'.');
+    let body_start = if text.get(v) == Some(&b'+') { v + 1 } else { v };
+    let len = text[body_start.min(text.len())..]
+        .iter()
+        .take(33)
+        .take_while(|&&c| in_class(c))
+        .count();
+    let end = body_start + len;
+    if text.get(end) != Some(&b'>') || !(6..=32).contains(&len) {
+        return None;
+    }
+    let body = &text[body_start..end];
+    (body[0].is_ascii_digit() && body[len - 1].is_ascii_digit()).then_some((v, end, end + 1))
+}
+
+fn bracketed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let mut pos = 0;
+    while let Some(off) = memchr::memchr(b'"', &text[pos..]) {
+        let quote = pos + off;
+        match display_name_at(text, quote) {
+            Some((v, end, next)) => {
+                push_phone(text, v, end, region, out);
+                pos = next;
+            }
+            None => pos = quote + 1,
+        }
+    }
+    let mut pos = 0;
+    while let Some(off) = memchr::memchr(b'<', &text[pos..]) {
+        let lt = pos + off;
+        match angle_number_at(text, lt) {
+            Some((v, end, next)) => {
+                push_phone(text, v, end, region, out);
+                pos = next;
+            }
+            None => pos = lt + 1,
+        }
+    }
+}
+
+const TECHNOLOGIES: [&[u8]; 9] = [
+    b"pjsip",
+    b"sip",
+    b"iax2",
+    b"dahdi",
+    b"local",
+    b"skype",
+    b"webrtc",
+    b"verto.rtc",
+    b"loopback",
+];
+
+fn is_segment_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')
+}
+
+/// `CHANNEL_RE` at `start`: the number's span.
+fn channel_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
+    let ci = |at: usize, lit: &[u8]| {
+        text.len() >= at + lit.len() && text[at..at + lit.len()].eq_ignore_ascii_case(lit)
+    };
+    let mut i = if let Some(tech) = TECHNOLOGIES.iter().find(|t| ci(start, t)) {
+        start + tech.len()
+    } else if ci(start, b"sofia/") {
+        let profile = text[start + 6..]
+            .iter()
+            .take_while(|&&c| is_segment_char(c))
+            .count();
+        if profile == 0 {
+            return None;
+        }
+        start + 6 + profile
+    } else {
+        return None;
+    };
+    if text.get(i) != Some(&b'/') {
+        return None;
+    }
+    i += 1;
+    if text.get(i).is_some_and(u8::is_ascii_alphabetic) {
+        let segment = text[i..]
+            .iter()
+            .take_while(|&&c| is_segment_char(c))
+            .count();
+        i += segment;
+        if text.get(i) != Some(&b'/') {
+            return None;
+        }
+        i += 1;
+    }
+    let v = i;
+    if text.get(i) == Some(&b'+') {
+        i += 1;
+    }
+    let run = digits_at(text, i, 18);
+    if !(6..=17).contains(&run) {
+        return None;
+    }
+    let end = i + run;
+    let follows_ok = match text.get(end) {
+        None => true,
+        Some(&c) => {
+            is_space(c)
+                || matches!(
+                    c,
+                    b'@' | b'-'
+                        | b','
+                        | b';'
+                        | b':'
+                        | b')'
+                        | b'('
+                        | b'/'
+                        | b'\''
+                        | b'"'
+                        | b']'
+                        | b'|'
+                        | b'&'
+                        | b'>'
+                )
+        }
+    };
+    follows_ok.then_some((v, end))
+}
+
+fn channels(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let mut pos = 0;
+    while pos < text.len() {
+        let c = text[pos].to_ascii_lowercase();
+        let may_start = matches!(c, b'p' | b's' | b'i' | b'd' | b'l' | b'w' | b'v')
+            && (pos == 0 || !text[pos - 1].is_ascii_alphanumeric());
+        if may_start {
+            if let Some((v, end)) = channel_at(text, pos) {
+                push_phone(text, v, end, region, out);
+                pos = end;
+                continue;
+            }
+        }
+        pos += 1;
+    }
+}
+
+/// `number@host` without a scheme: tried once per `@`, at the start of the digit run before it.
+fn users_at_host(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let mut pos = 0;
+    while let Some(off) = memchr::memchr(b'@', &text[pos..]) {
+        let at = pos + off;
+        let floor = pos.max(at.saturating_sub(17));
+        let digits = text[floor..at]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if (6..=16).contains(&digits) {
+            let mut start = at - digits;
+            if start > pos && text[start - 1] == b'+' {
+                start -= 1;
+            }
+            let before_ok = start == 0
+                || !(text[start - 1].is_ascii_alphanumeric()
+                    || matches!(
+                        text[start - 1],
+                        b'_' | b'.' | b':' | b'/' | b'+' | b'-' | b'%'
+                    ));
+            let after_ok = text
+                .get(at + 1)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'[' || c == b':');
+            if before_ok && after_ok {
+                push_phone(text, start, at, region, out);
+            }
+        }
+        pos = at + 1;
+    }
+}
+
+/// `(?i:user(?:name)?)[ =:]*<?[0-9]{9,11}:(\+?[0-9]{6,16})(?=[>\s,;&"']|\Z)`.
+fn turn_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
+    let mut i = start + 4;
+    if text.len() >= i + 4 && text[i..i + 4].eq_ignore_ascii_case(b"name") {
+        i += 4;
+    }
+    while i < text.len() && matches!(text[i], b' ' | b'=' | b':') {
+        i += 1;
+    }
+    if text.get(i) == Some(&b'<') {
+        i += 1;
+    }
+    let expiry = digits_at(text, i, 12);
+    if !(9..=11).contains(&expiry) || text.get(i + expiry) != Some(&b':') {
+        return None;
+    }
+    let v = i + expiry + 1;
+    let mut j = v;
+    if text.get(j) == Some(&b'+') {
+        j += 1;
+    }
+    let run = digits_at(text, j, 17);
+    if !(6..=16).contains(&run) {
+        return None;
+    }
+    let end = j + run;
+    let follows_ok = match text.get(end) {
+        None => true,
+        Some(&c) => is_space(c) || matches!(c, b'>' | b',' | b';' | b'&' | b'"' | b'\''),
+    };
+    follows_ok.then_some((v, end))
+}
+
+fn turn_users(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let mut pos = 0;
+    while pos + 4 <= text.len() {
+        let Some(off) = memchr::memchr2(b'u', b'U', &text[pos..]) else {
+            break;
+        };
+        let at = pos + off;
+        if text.len() >= at + 4 && text[at..at + 4].eq_ignore_ascii_case(b"user") {
+            if let Some((v, end)) = turn_user_at(text, at) {
+                push_phone(text, v, end, region, out);
+                pos = end;
+                continue;
+            }
+        }
+        pos = at + 1;
+    }
+}
+
+const NUMBER_WORDS: [&[u8]; 11] = [
+    b"extension",
+    b"exten",
+    b"number",
+    b"callerid",
+    b"caller",
+    b"callee",
+    b"from",
+    b"to",
+    b"did",
+    b"dialed",
+    b"dialled",
+];
+
+/// Where a quoted value starts that follows a number word and blanks, and starts like a number.
+fn quotes_after_number_words(text: &[u8]) -> Vec<usize> {
+    let longest = NUMBER_WORDS.iter().map(|w| w.len()).max().unwrap_or(0);
+    let mut out = Vec::new();
+    for quote in memchr::memchr2_iter(b'"', b'\'', text) {
+        if quote == 0 || !is_space(text[quote - 1]) {
+            continue;
+        }
+        let mut i = quote + 1;
+        if text.get(i) == Some(&b'+') {
+            i += 1;
+        } else if text.len() >= i + 3 && (&text[i..i + 3] == b"%2B" || &text[i..i + 3] == b"%2b") {
+            i += 3;
+        }
+        if text.get(i) == Some(&b'(') {
+            i += 1;
+        }
+        if !text.get(i).is_some_and(u8::is_ascii_digit) {
+            continue;
+        }
+        let mut end = quote;
+        while end > 0 && is_space(text[end - 1]) {
+            end -= 1;
+        }
+        if let Some((word, _)) = run_before(text, end, |c| c.is_ascii_alphabetic(), longest) {
+            if NUMBER_WORDS.contains(&word.as_slice()) {
+                out.push(quote + 1);
+            }
+        }
+    }
+    out
+}
+
+fn quoted_after_word(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    for start in quotes_after_number_words(text) {
+        if let Some((end, _)) = scan_after_mark(text, start) {
+            if matches!(text.get(end), Some(b'\'' | b'"')) {
+                push_phone(text, start, end, region, out);
+            }
+        }
+    }
+}
+
+/// Every rule, in Python's order, each where the bytes it needs are in the text. The gates of the rules
+/// whose matches imply them (`<`, `/`, `@`, quotes) are left out; the case-sensitive `nstance` and `ser`
+/// gates are kept, as they decide findings (`sip.INSTANCE` in mixed case is skipped by Python too).
+pub fn find_sip(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    // The gates' searchers are built once (building one costs more than searching a line).
+    static GATES: OnceLock<[memmem::Finder<'static>; 4]> = OnceLock::new();
+    let [nstance, nstance_upper, ser, ser_upper] = GATES.get_or_init(|| {
+        [
+            memmem::Finder::new(b"nstance"),
+            memmem::Finder::new(b"NSTANCE"),
+            memmem::Finder::new(b"ser"),
+            memmem::Finder::new(b"SER"),
+        ]
+    });
+    if nstance.find(text).is_some() || nstance_upper.find(text).is_some() {
+        instances(text, out);
+    }
+    bracketed(text, region, out);
+    channels(text, region, out);
+    users_at_host(text, region, out);
+    if ser.find(text).is_some() || ser_upper.find(text).is_some() {
+        turn_users(text, region, out);
+    }
+    quoted_after_word(text, region, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::phone_rules::tests::rules;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
+        let mut out = Vec::new();
+        find_sip(text, &Region::new(rules(), "DE"), &mut out);
+        out.into_iter()
+            .map(|f| {
+                (
+                    String::from_utf8_lossy(&text[f.start..f.end]).into_owned(),
+                    f.kind.name(),
+                    f.normalised,
+                )
+            })
+            .collect()
+    }
+
+    type Case = (
+        &'static [u8],
+        &'static [(&'static str, &'static str, &'static str)],
+    );
+
+    #[test]
+    fn rules_find() {
+        let cases: &[Case] = &[
+            (
+                b"+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"",
+                &[(
+                    "00000000-0000-1000-8000-AABBCCDDEEFF",
+                    "device",
+                    "urn:uuid:00000000-0000-1000-8000-aabbccddeeff",
+                )],
+            ),
+            (
+                b"From: \"0301234567\" <sip:x@y>",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"\"Alice\" <0301234567>",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"Dial(PJSIP/0301234567-0000001a)",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"SIP/trunk/0301234567,30",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+            (
+                b"[011448708752617@192.168.2.51]",
+                &[("011448708752617", "phone", "+4911448708752617")],
+            ),
+            (
+                b"user <1702970778:905330202827>",
+                &[("905330202827", "phone", "+905330202827")],
+            ),
+            (
+                b"to extension '0301234567'",
+                &[("0301234567", "phone", "+49301234567")],
+            ),
+        ];
+        for (text, want) in cases {
+            let want: Vec<(String, &str, String)> = want
+                .iter()
+                .map(|(a, k, n)| (a.to_string(), *k, n.to_string()))
+                .collect();
+            assert_eq!(found(text), want, "{}", String::from_utf8_lossy(text));
+        }
+        assert_eq!(
+            normalise_device("<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>").as_deref(),
+            Some("urn:uuid:00000000-0000-1000-8000-aabbccddeeff")
+        );
+    }
+
+    /// `PSEUDOLOG_BENCH_FILE=corpus.log cargo test --release -- --ignored --nocapture bench_`: MB/s of the three
+    /// detectors over a file's lines (a measurement, never an assertion).
+    #[test]
+    #[ignore]
+    fn bench_detectors_on_file() {
+        let Ok(path) = std::env::var("PSEUDOLOG_BENCH_FILE") else {
+            return;
+        };
+        let data = std::fs::read(path).expect("bench file");
+        let region = Region::new(rules(), "DE");
+        // CPU time of this thread (Linux), not wall time: the machine is shared.
+        let cpu = || -> f64 {
+            std::fs::read_to_string("/proc/thread-self/schedstat")
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+                .map_or(0.0, |ns| ns / 1e9)
+        };
+        type Rule = fn(&[u8], &Region, &mut Vec<Found>);
+        let rules: [(&str, Rule); 6] = [
+            ("international", super::super::phone::find_international),
+            ("sip", find_sip),
+            ("context", super::super::context::find_context),
+            ("  uri", super::super::context::uri_numbers),
+            ("  keyed", super::super::context::keyed_numbers),
+            ("  provisioning", super::super::context::provisioning_macs),
+        ];
+        let mut total = 0.0;
+        for (name, rule) in rules {
+            let started = cpu();
+            let part = name.starts_with(' ');
+            let mut found = 0;
+            for _ in 0..5 {
+                for line in data.split(|&c| c == b'\n') {
+                    let mut out = Vec::new();
+                    rule(line, &region, &mut out);
+                    found += out.len();
+                }
+            }
+            let secs = cpu() - started;
+            if !part {
+                total += secs;
+            }
+            println!(
+                "{name}: {:.1} MB/s, {found} findings",
+                5.0 * data.len() as f64 / secs / 1e6
+            );
+        }
+        println!(
+            "all three: {:.1} MB/s",
+            5.0 * data.len() as f64 / total / 1e6
+        );
+    }
+
+    /// Lines put together from the look-alikes the rules must tell apart.
+    fn pieces() -> impl Strategy<Value = Vec<u8>> {
+        let pieces = prop::sample::select(vec![
+            "0",
+            "00",
+            "1",
+            "49",
+            "0301234567",
+            "+",
+            "%2B",
+            "%20",
+            "(",
+            ")",
+            "/",
+            ".",
+            "-",
+            " ",
+            "\"",
+            "'",
+            "<",
+            ">",
+            "@",
+            "@host",
+            "sip:",
+            "tel:",
+            "SIP/",
+            "PJSIP/",
+            "sofia/int/",
+            "user ",
+            "1702970778:",
+            "to=",
+            "from: ",
+            "mac=",
+            "imei=",
+            "001565abcdef",
+            ".cfg",
+            "to ",
+            "extension ",
+            ";phone-context=+4930",
+            "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-aabbccddeeff>",
+        ]);
+        prop::collection::vec(pieces, 0..30).prop_map(|parts| parts.concat().into_bytes())
+    }
+
+    fn all_rules(text: &[u8]) -> Vec<Found> {
+        let region = Region::new(rules(), "DE");
+        let mut out = Vec::new();
+        super::super::phone::find_international(text, &region, &mut out);
+        find_sip(text, &region, &mut out);
+        super::super::context::find_context(text, &region, &mut out);
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn findings_are_well_formed(text in pieces()) {
+            for f in all_rules(&text) {
+                prop_assert!(f.start < f.end && f.end <= text.len());
+                match f.kind {
+                    Kind::Phone => prop_assert!(
+                        f.normalised.starts_with('+') || f.normalised.starts_with("DE:")
+                    ),
+                    Kind::Mac => prop_assert_eq!(f.normalised.len(), 17),
+                    Kind::Imei => prop_assert_eq!(f.normalised.len(), 14),
+                    Kind::Device => prop_assert!(f.normalised.starts_with("urn:uuid:")),
+                    Kind::Ip => prop_assert!(false, "no IP rule here"),
+                }
+            }
+        }
+
+        #[test]
+        fn any_bytes_are_read_without_panic(text in prop::collection::vec(any::<u8>(), 0..300)) {
+            for f in all_rules(&text) {
+                prop_assert!(f.start < f.end && f.end <= text.len());
+            }
+        }
+
+        #[test]
+        fn the_same_line_gives_the_same_findings(text in pieces()) {
+            prop_assert_eq!(all_rules(&text), all_rules(&text));
+        }
+
+        #[test]
+        fn a_number_in_a_sip_uri_does_not_survive(digits in "[1-9][0-9]{6,10}", pre in "[a-z ]{0,6}") {
+            let text = format!("{pre}<sip:0{digits}@host>");
+            let found = all_rules(text.as_bytes());
+            let start = pre.len() + 5;
+            prop_assert!(found.iter().any(|f| f.start == start && f.end == start + 1 + digits.len()));
+        }
+    }
+
+    #[test]
+    fn hostile_repetitions() {
+        for unit in [
+            &b"sip:"[..],
+            b"<",
+            b"\"",
+            b"'",
+            b"\"\"1",
+            b"<1",
+            b"SIP/",
+            b"SIP/a/",
+            b"1@",
+            b"user:",
+            b"to '",
+            b"sip.instance=",
+        ] {
+            let line = unit.repeat(100_000);
+            let out = found(&line);
+            assert!(out.len() <= line.len());
+        }
+    }
+}
