@@ -1,0 +1,885 @@
+//! Settling findings and rendering: the port of pseudolog/scrub.py's logic around the detectors.
+//!
+//! Detectors run in priority order (context first: it knows the kind best; then MAC, IPv6, IPv4, phone, IMEI).
+//! A finding that overlaps one already claimed is dropped, except that one strictly containing every claim it
+//! overlaps replaces them (the longest identifier wins); a partial overlap marks the text for another round,
+//! which reads the fragments left beside the tokens. Everything here is linear in the text and
+//! O(log n) per finding: claims live in a map ordered by start (the Python claim list compared every finding
+//! with every claim), and border runs are scanned once from their end (Python's `[...]*\Z` search retried
+//! from every start).
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use memchr::memchr_iter;
+
+use crate::detect::{Found, Kind};
+
+/// A partial overlap is filtered again until nothing changes; this many rounds at most.
+const MAX_ROUNDS: usize = 4;
+/// Texts longer than this are neither remembered by skeleton nor cached: they seldom repeat.
+pub const SKELETON_MAX: usize = 512;
+const SKELETONS_HELD: usize = 4096;
+/// What fail-closed masking writes in place of a digit/hex run.
+pub const MASK: &[u8] = b"MASKED";
+
+/// How many identifiers of each kind were replaced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    by_kind: [u64; Kind::ALL.len()],
+}
+
+impl Counts {
+    pub fn add(&mut self, kind: Kind) {
+        self.by_kind[kind as usize] += 1;
+    }
+
+    pub fn get(&self, kind: Kind) -> u64 {
+        self.by_kind[kind as usize]
+    }
+
+    pub fn total(&self) -> u64 {
+        self.by_kind.iter().sum()
+    }
+
+    pub fn merge(&mut self, other: &Counts) {
+        for (mine, theirs) in self.by_kind.iter_mut().zip(other.by_kind) {
+            *mine += theirs;
+        }
+    }
+
+    /// The kinds with a non-zero count, in `Kind::ALL` order.
+    pub fn iter(&self) -> impl Iterator<Item = (Kind, u64)> + '_ {
+        Kind::ALL
+            .into_iter()
+            .map(|k| (k, self.get(k)))
+            .filter(|&(_, n)| n > 0)
+    }
+}
+
+/// One identifier detector. `find` appends its findings over `text`; the triggers are cheap superset tests
+/// (a detector whose trigger fails on a text finds nothing in it), by default always true.
+pub trait Detector: Send + Sync {
+    /// `in_agent`: the text is a user agent, where dotted quads after a product token are versions.
+    fn find(&self, text: &[u8], in_agent: bool, out: &mut Vec<Found>);
+
+    fn triggered(&self, _text: &[u8]) -> bool {
+        true
+    }
+
+    /// The trigger on the text's skeleton (every digit written as 0): must hold wherever `triggered` holds
+    /// on a text with that skeleton.
+    fn triggered_on_skeleton(&self, _skeleton: &[u8]) -> bool {
+        true
+    }
+}
+
+/// Writes the token for (kind, normalised value); the window and key are the tokeniser's business.
+pub trait Tokeniser {
+    fn write_token(&mut self, kind: Kind, normalised: &str, out: &mut Vec<u8>);
+}
+
+impl<F: FnMut(Kind, &str) -> String> Tokeniser for F {
+    fn write_token(&mut self, kind: Kind, normalised: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(self(kind, normalised).as_bytes());
+    }
+}
+
+/// The prefilter: text it rejects holds no identifier and skips every detector (scrub.py's MAYBE_IDENTIFIER
+/// and its skeleton form). Must stay a superset of what the detectors find.
+pub struct Prefilter {
+    pub maybe: Box<dyn Fn(&[u8]) -> bool + Send + Sync>,
+    pub maybe_on_skeleton: Box<dyn Fn(&[u8]) -> bool + Send + Sync>,
+}
+
+impl Default for Prefilter {
+    /// Lets everything through (for tests and until the detectors bring their own).
+    fn default() -> Self {
+        Prefilter {
+            maybe: Box::new(|_| true),
+            maybe_on_skeleton: Box::new(|_| true),
+        }
+    }
+}
+
+/// The findings claimed so far: disjoint, non-empty spans keyed by start.
+#[derive(Default)]
+pub struct Claims {
+    by_start: BTreeMap<usize, Found>,
+    conflict: bool,
+}
+
+impl Claims {
+    /// Adds a finding unless it overlaps one already claimed; one that contains every claim it overlaps (and
+    /// is longer) replaces them. Returns true for a partial overlap (the finding is dropped and may leave a
+    /// fragment). Empty findings name nothing and are ignored.
+    ///
+    /// As claims are disjoint, the ones a span overlaps are consecutive, and all lie inside it exactly when
+    /// the last one does and no earlier one reaches past its start: two lookups decide, removals are paid for
+    /// by the insertions that made them.
+    pub fn claim(&mut self, found: Found) -> bool {
+        let (s, e) = (found.start, found.end);
+        if s >= e {
+            return false;
+        }
+        let last = self
+            .by_start
+            .range(..e)
+            .next_back()
+            .map(|(&ls, t)| (ls, t.end));
+        match last {
+            Some((ls, le)) if le > s => {
+                if ls < s || le > e {
+                    if ls <= s && le >= e {
+                        return false; // inside a claim: nothing to add
+                    }
+                    self.conflict = true;
+                    return true;
+                }
+                if let Some((_, before)) = self.by_start.range(..s).next_back() {
+                    if before.end > s {
+                        self.conflict = true;
+                        return true;
+                    }
+                }
+                if ls == s && le == e {
+                    return false; // the same span: the earlier (higher priority) claim stays
+                }
+                while let Some((&k, _)) = self.by_start.range(s..e).next() {
+                    self.by_start.remove(&k);
+                }
+                self.by_start.insert(s, found);
+            }
+            _ => {
+                self.by_start.insert(s, found);
+            }
+        }
+        false
+    }
+
+    /// The claims in order of position, and whether any two findings overlapped partially.
+    pub fn into_sorted(self) -> (Vec<Found>, bool) {
+        (self.by_start.into_values().collect(), self.conflict)
+    }
+}
+
+/// Settles findings given in priority order: (claims in order of position, whether a partial overlap occurred).
+pub fn settle(findings: impl IntoIterator<Item = Found>) -> (Vec<Found>, bool) {
+    let mut claims = Claims::default();
+    for f in findings {
+        claims.claim(f);
+    }
+    claims.into_sorted()
+}
+
+fn is_hex(c: u8) -> bool {
+    c.is_ascii_hexdigit()
+}
+
+fn is_hex_letter(c: u8) -> bool {
+    matches!(c, b'a'..=b'f' | b'A'..=b'F')
+}
+
+fn is_non_hex_letter(c: u8) -> bool {
+    c.is_ascii_alphabetic() && !is_hex_letter(c)
+}
+
+/// After a dot at i-1: a word (`.cfg`, `.example`), not the rest of an identifier.
+fn word_follows(text: &[u8], mut i: usize) -> bool {
+    while i < text.len() && is_hex_letter(text[i]) {
+        i += 1;
+    }
+    i < text.len() && is_non_hex_letter(text[i])
+}
+
+/// After a colon at i-1: more than a port: a hex letter, a colon, or hex digits followed by `:`, `%` or `.`.
+fn colon_group_follows(text: &[u8], mut i: usize) -> bool {
+    if i < text.len() && (is_hex_letter(text[i]) || text[i] == b':') {
+        return true;
+    }
+    while i < text.len() && is_hex(text[i]) {
+        i += 1;
+    }
+    i < text.len() && matches!(text[i], b':' | b'%' | b'.')
+}
+
+/// Whether a replaced span stands against characters that could extend an identifier (`4b8::<ip>`, `12<ip>`,
+/// `<ip>.5`): then what is left beside the tokens is read once more. Each scan stops at the first byte that
+/// decides, so the work is bounded by the text (a scan that runs over the next finding returns at it).
+pub fn touches_identifier_chars(text: &[u8], found: &[Found]) -> bool {
+    let n = text.len();
+    found.iter().any(|f| {
+        if f.start > 0 {
+            let c = text[f.start - 1];
+            if is_hex(c)
+                || c == b'.'
+                || c == b'%'
+                || (c == b':'
+                    && f.start > 1
+                    && (is_hex(text[f.start - 2]) || text[f.start - 2] == b':'))
+            {
+                return true;
+            }
+        }
+        if f.end < n {
+            let c = text[f.end];
+            if is_hex(c) || c == b'%' || (c == b':' && colon_group_follows(text, f.end + 1)) {
+                return true;
+            }
+            if c == b'.' && !word_follows(text, f.end + 1) {
+                return true;
+            }
+        }
+        false
+    })
+}
+
+/// Whether the text holds a percent-escape of a character identifiers are made of (`%2E`, `%3A`, `%40`, ...).
+fn has_relevant_escape(text: &[u8]) -> bool {
+    memchr_iter(b'%', text).any(|i| match (text.get(i + 1), text.get(i + 2)) {
+        (Some(b'2'), Some(c)) => matches!(c, b'D' | b'd' | b'E' | b'e'),
+        (Some(b'3'), Some(c)) => c.is_ascii_digit() || matches!(c, b'A' | b'a' | b'B' | b'b'),
+        (Some(b'4'), Some(b'0')) => true,
+        (Some(b'5'), Some(c)) => matches!(c, b'B' | b'b' | b'D' | b'd'),
+        _ => false,
+    })
+}
+
+fn hex_value(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// The text with %XX escapes decoded, and for each decoded byte (and the end) the offset it came from.
+pub fn percent_decoded(text: &[u8]) -> (Vec<u8>, Vec<usize>) {
+    let mut out = Vec::with_capacity(text.len());
+    let mut offsets = Vec::with_capacity(text.len() + 1);
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] == b'%' {
+            if let (Some(hi), Some(lo)) = (
+                text.get(i + 1).copied().and_then(hex_value),
+                text.get(i + 2).copied().and_then(hex_value),
+            ) {
+                out.push(hi << 4 | lo);
+                offsets.push(i);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(text[i]);
+        offsets.push(i);
+        i += 1;
+    }
+    offsets.push(text.len());
+    (out, offsets)
+}
+
+/// The fail-closed fallback: every run of hex digits with separators (`[0-9A-Fa-f][0-9A-Fa-f:.-]*[0-9A-Fa-f]`)
+/// or single digit that holds a digit becomes MASKED. One pass: a run that cannot match is separators only
+/// after its first byte, so no byte is read more than twice.
+pub fn mask_into(text: &[u8], out: &mut Vec<u8>) {
+    let is_sep = |c: u8| matches!(c, b':' | b'.' | b'-');
+    let mut i = 0;
+    let mut copied = 0;
+    while i < text.len() {
+        if !is_hex(text[i]) {
+            i += 1;
+            continue;
+        }
+        // The regex's first branch: the longest run of hex and separators, backed off to its last hex digit.
+        let mut j = i + 1;
+        let mut last_hex = i;
+        while j < text.len() && (is_hex(text[j]) || is_sep(text[j])) {
+            if is_hex(text[j]) {
+                last_hex = j;
+            }
+            j += 1;
+        }
+        let end = if last_hex > i {
+            last_hex + 1
+        } else if text[i].is_ascii_digit() {
+            i + 1
+        } else {
+            i += 1;
+            continue;
+        };
+        if text[i..end].iter().any(u8::is_ascii_digit) {
+            out.extend_from_slice(&text[copied..i]);
+            out.extend_from_slice(MASK);
+            copied = end;
+        }
+        i = end;
+    }
+    out.extend_from_slice(&text[copied..]);
+}
+
+pub fn mask_line(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    mask_into(text, &mut out);
+    out
+}
+
+fn is_border(c: u8) -> bool {
+    is_hex(c) || b":.+-%()/[]".contains(&c)
+}
+
+/// (leading run, middle, trailing run) of identifier characters where they touch an unsafe cut (empty
+/// otherwise). The trailing run is the longest suffix of border bytes, found scanning back from the end once.
+pub fn split_border_runs(
+    data: &[u8],
+    head: bool,
+    tail: bool,
+) -> (Range<usize>, Range<usize>, Range<usize>) {
+    let mut start = 0;
+    if head {
+        start = data
+            .iter()
+            .position(|&c| !is_border(c))
+            .unwrap_or(data.len());
+    }
+    let mut end = data.len();
+    if tail {
+        end = data[start..]
+            .iter()
+            .rposition(|&c| !is_border(c))
+            .map_or(start, |p| start + p + 1);
+    }
+    (0..start, start..end, end..data.len())
+}
+
+/// The text with each finding (sorted, disjoint) replaced by its token, and where every token stands in the
+/// result: the ones written by earlier rounds (`tokens`, which no finding overlaps) moved by the length changes
+/// before them, and the new ones, in order.
+pub fn replace(
+    text: &[u8],
+    found: &[Found],
+    tokens: &[Range<usize>],
+    tokeniser: &mut impl Tokeniser,
+) -> (Vec<u8>, Vec<Range<usize>>) {
+    let mut out = Vec::with_capacity(text.len() + found.len() * 16);
+    let mut spans = Vec::with_capacity(tokens.len() + found.len());
+    let mut earlier = tokens.iter().peekable();
+    let mut pos = 0;
+    for f in found {
+        while let Some(t) = earlier.next_if(|t| t.start < f.start) {
+            let shift = out.len() as isize - pos as isize;
+            spans.push(shifted(t, shift));
+        }
+        out.extend_from_slice(&text[pos..f.start]);
+        let at = out.len();
+        tokeniser.write_token(f.kind, &f.normalised, &mut out);
+        spans.push(at..out.len());
+        pos = f.end;
+    }
+    let shift = out.len() as isize - pos as isize;
+    spans.extend(earlier.map(|t| shifted(t, shift)));
+    out.extend_from_slice(&text[pos..]);
+    (out, spans)
+}
+
+fn shifted(t: &Range<usize>, shift: isize) -> Range<usize> {
+    (t.start as isize + shift) as usize..(t.end as isize + shift) as usize
+}
+
+/// Drops the findings that overlap a token written by an earlier round. Both lists are sorted and disjoint:
+/// one merge walk.
+fn without_tokens(found: Vec<Found>, tokens: &[Range<usize>]) -> Vec<Found> {
+    let mut j = 0;
+    found
+        .into_iter()
+        .filter(|f| {
+            while j < tokens.len() && tokens[j].end <= f.start {
+                j += 1;
+            }
+            !(j < tokens.len() && tokens[j].start < f.end)
+        })
+        .collect()
+}
+
+/// Which detectors a skeleton selects (bit i: detector i); None when the prefilter rejects it.
+type Selected = Option<u64>;
+
+/// Finds identifiers with the detectors in priority order and swaps in tokens.
+pub struct Scrubber {
+    detectors: Vec<Box<dyn Detector>>,
+    prefilter: Prefilter,
+    by_skeleton: HashMap<Vec<u8>, Selected>,
+}
+
+impl Scrubber {
+    /// `detectors` in priority order (at most 64).
+    pub fn new(detectors: Vec<Box<dyn Detector>>, prefilter: Prefilter) -> Scrubber {
+        assert!(detectors.len() <= 64, "at most 64 detectors");
+        Scrubber {
+            detectors,
+            prefilter,
+            by_skeleton: HashMap::new(),
+        }
+    }
+
+    fn all(&self) -> u64 {
+        if self.detectors.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.detectors.len()) - 1
+        }
+    }
+
+    fn triggered(&self, text: &[u8]) -> u64 {
+        let mut bits = 0;
+        for (i, d) in self.detectors.iter().enumerate() {
+            if d.triggered(text) {
+                bits |= 1 << i;
+            }
+        }
+        bits & self.all()
+    }
+
+    fn select(&mut self, text: &[u8]) -> Selected {
+        if text.len() > SKELETON_MAX {
+            return (self.prefilter.maybe)(text).then(|| self.triggered(text));
+        }
+        // Texts that differ only in their digits meet the same triggers: decided once per skeleton.
+        let skeleton: Vec<u8> = text
+            .iter()
+            .map(|&c| if c.is_ascii_digit() { b'0' } else { c })
+            .collect();
+        if let Some(&hit) = self.by_skeleton.get(&skeleton) {
+            return hit;
+        }
+        let selected = (self.prefilter.maybe_on_skeleton)(&skeleton).then(|| {
+            let mut bits = 0;
+            for (i, d) in self.detectors.iter().enumerate() {
+                if d.triggered_on_skeleton(&skeleton) {
+                    bits |= 1 << i;
+                }
+            }
+            bits
+        });
+        if self.by_skeleton.len() >= SKELETONS_HELD {
+            self.by_skeleton.clear();
+        }
+        self.by_skeleton.insert(skeleton, selected);
+        selected
+    }
+
+    /// All identifiers in `text`, non-overlapping, in order of position, and whether two overlapped partially.
+    pub fn find(&mut self, text: &[u8], in_agent: bool) -> (Vec<Found>, bool) {
+        match self.select(text) {
+            None => (Vec::new(), false),
+            Some(bits) => self.detect(text, in_agent, bits),
+        }
+    }
+
+    /// The findings of the selected detectors over the text, and of every triggered detector over its
+    /// percent-decoded view (`198%2E51%2E100%2E23`), moved back to the text's offsets.
+    fn detect(&self, text: &[u8], in_agent: bool, selected: u64) -> (Vec<Found>, bool) {
+        let mut claims = Claims::default();
+        let mut found = Vec::new();
+        for (i, d) in self.detectors.iter().enumerate() {
+            if selected & (1 << i) != 0 {
+                d.find(text, in_agent, &mut found);
+                for f in found.drain(..) {
+                    claims.claim(f);
+                }
+            }
+        }
+        if has_relevant_escape(text) {
+            let (decoded, offsets) = percent_decoded(text);
+            for d in &self.detectors {
+                if d.triggered(&decoded) {
+                    d.find(&decoded, in_agent, &mut found);
+                    for mut f in found.drain(..) {
+                        f.start = offsets[f.start];
+                        f.end = offsets[f.end];
+                        claims.claim(f);
+                    }
+                }
+            }
+        }
+        claims.into_sorted()
+    }
+
+    /// `text` with every identifier replaced by its token, counted in `counts`. Read again while a partial
+    /// overlap or a neighbouring identifier character leaves work (at most MAX_ROUNDS); a later round never
+    /// reads a token an earlier one wrote (with prefix-preserving IP tokens it would be read as an address).
+    pub fn scrub<'t>(
+        &mut self,
+        text: &'t [u8],
+        in_agent: bool,
+        tokeniser: &mut impl Tokeniser,
+        counts: &mut Counts,
+    ) -> Cow<'t, [u8]> {
+        let mut current: Cow<'t, [u8]> = Cow::Borrowed(text);
+        let mut tokens: Vec<Range<usize>> = Vec::new();
+        for _ in 0..MAX_ROUNDS {
+            let (mut found, conflict) = self.find(&current, in_agent);
+            if !tokens.is_empty() {
+                found = without_tokens(found, &tokens);
+            }
+            if found.is_empty() {
+                break;
+            }
+            let again = conflict || touches_identifier_chars(&current, &found);
+            let (out, spans) = replace(&current, &found, &tokens, tokeniser);
+            for f in &found {
+                counts.add(f.kind);
+            }
+            current = Cow::Owned(out);
+            tokens = spans;
+            if !again {
+                break;
+            }
+        }
+        current
+    }
+
+    /// A segment of an over-long line: the digit/hex runs at an unsafe cut masked whole, the rest scrubbed.
+    pub fn scrub_segment(
+        &mut self,
+        data: &[u8],
+        mask_head: bool,
+        mask_tail: bool,
+        tokeniser: &mut impl Tokeniser,
+        counts: &mut Counts,
+        out: &mut Vec<u8>,
+    ) {
+        let (head, middle, tail) = split_border_runs(data, mask_head, mask_tail);
+        mask_into(&data[head], out);
+        let scrubbed = self.scrub(&data[middle], false, tokeniser, counts);
+        out.extend_from_slice(&scrubbed);
+        mask_into(&data[tail], out);
+    }
+}
+
+/// A stand-in detector for tests and the differential test: maximal runs of bytes from `set`, at least `min`
+/// long, normalised as their Latin-1 text.
+pub struct ByteRuns {
+    pub kind: Kind,
+    pub set: Vec<u8>,
+    pub min: usize,
+}
+
+impl Detector for ByteRuns {
+    fn find(&self, text: &[u8], _in_agent: bool, out: &mut Vec<Found>) {
+        let mut i = 0;
+        while i < text.len() {
+            if !self.set.contains(&text[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < text.len() && self.set.contains(&text[i]) {
+                i += 1;
+            }
+            if i - start >= self.min {
+                let normalised = text[start..i].iter().map(|&c| c as char).collect();
+                out.push(Found {
+                    start,
+                    end: i,
+                    kind: self.kind,
+                    normalised,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn f(start: usize, end: usize, kind: Kind) -> Found {
+        Found {
+            start,
+            end,
+            kind,
+            normalised: format!("{start}-{end}"),
+        }
+    }
+
+    fn spans(found: &[Found]) -> Vec<(usize, usize)> {
+        found.iter().map(|f| (f.start, f.end)).collect()
+    }
+
+    fn fake_token(kind: Kind, normalised: &str) -> String {
+        format!("<{}:{}>", kind.name(), normalised)
+    }
+
+    /// The Python claim rule, quadratic, as the reference.
+    fn reference_claim(taken: &mut Vec<Found>, found: Found) -> bool {
+        if found.start >= found.end {
+            return false;
+        }
+        let (s, e) = (found.start, found.end);
+        let over: Vec<usize> = (0..taken.len())
+            .filter(|&i| taken[i].start < e && s < taken[i].end)
+            .collect();
+        if over.is_empty() {
+            taken.push(found);
+            return false;
+        }
+        if over
+            .iter()
+            .any(|&i| taken[i].start <= s && e <= taken[i].end)
+        {
+            return false;
+        }
+        if over.iter().all(|&i| {
+            s <= taken[i].start && taken[i].end <= e && e - s > taken[i].end - taken[i].start
+        }) {
+            for &i in over.iter().rev() {
+                taken.remove(i);
+            }
+            taken.push(found);
+            return false;
+        }
+        true
+    }
+
+    #[test]
+    fn priority_overlap_and_containment() {
+        let cases: &[(&[(usize, usize)], &[(usize, usize)], bool)] = &[
+            (&[(0, 5), (3, 8)], &[(0, 5)], true), // partial overlap: later dropped, conflict
+            (&[(0, 5), (1, 4)], &[(0, 5)], false), // inside: dropped quietly
+            (&[(1, 4), (0, 5)], &[(0, 5)], false), // contains: the longest wins
+            (&[(0, 2), (3, 5), (0, 6)], &[(0, 6)], false), // contains both
+            (&[(0, 2), (3, 7), (0, 6)], &[(0, 2), (3, 7)], true),
+            (&[(0, 3), (3, 6)], &[(0, 3), (3, 6)], false), // adjacent spans both stay
+            (&[(2, 4), (2, 4)], &[(2, 4)], false),         // the same span: the first stays
+            (&[(2, 2), (0, 4)], &[(0, 4)], false),         // empty findings are ignored
+        ];
+        for (input, expected, conflict) in cases {
+            let (got, c) = settle(input.iter().map(|&(s, e)| f(s, e, Kind::Ip)));
+            assert_eq!(spans(&got), *expected, "{input:?}");
+            assert_eq!(c, *conflict, "{input:?}");
+        }
+        // The claim that stays keeps its kind: priority order decides on equal spans.
+        let (got, _) = settle([f(0, 4, Kind::Phone), f(0, 4, Kind::Ip)]);
+        assert_eq!(got[0].kind, Kind::Phone);
+    }
+
+    #[test]
+    fn mask_table() {
+        assert_eq!(
+            mask_line(b"a 192.0.2.1 b 2001:db8::1 c deadbeef 15"),
+            b"a MASKED b MASKED c deadbeef MASKED"
+        );
+        assert_eq!(mask_line(b"a:::: 7 b- x9y"), b"a:::: MASKED b- xMASKEDy");
+        assert_eq!(mask_line(b""), b"");
+    }
+
+    #[test]
+    fn border_runs() {
+        let data = b"12:ab middle 9.9.9";
+        assert_eq!(split_border_runs(data, true, true), (0..5, 5..13, 13..18));
+        assert_eq!(split_border_runs(data, false, false), (0..0, 0..18, 18..18));
+        assert_eq!(split_border_runs(b"1234", true, true), (0..4, 4..4, 4..4));
+        assert_eq!(split_border_runs(b"1234", false, true), (0..0, 0..0, 0..4));
+    }
+
+    #[test]
+    fn percent_view_offsets() {
+        let (decoded, offsets) = percent_decoded(b"a%2Eb%zz%4");
+        assert_eq!(decoded, b"a.b%zz%4");
+        assert_eq!(offsets, vec![0, 1, 4, 5, 6, 7, 8, 9, 10]);
+        assert!(has_relevant_escape(b"1%2e2"));
+        assert!(!has_relevant_escape(b"1%2B2%4"));
+    }
+
+    fn fake_scrubber() -> Scrubber {
+        Scrubber::new(
+            vec![
+                Box::new(ByteRuns {
+                    kind: Kind::Mac,
+                    set: b"0123456789abcdef:".to_vec(),
+                    min: 5,
+                }),
+                Box::new(ByteRuns {
+                    kind: Kind::Ip,
+                    set: b"0123456789.".to_vec(),
+                    min: 4,
+                }),
+            ],
+            Prefilter::default(),
+        )
+    }
+
+    #[test]
+    fn scrub_rounds_and_counts() {
+        let mut s = fake_scrubber();
+        let mut counts = Counts::default();
+        let out = s.scrub(b"x 1.2.3.4 y", false, &mut fake_token, &mut counts);
+        assert_eq!(&*out, b"x <ip:1.2.3.4> y");
+        assert_eq!(counts.get(Kind::Ip), 1);
+        // Nothing found: the input comes back borrowed.
+        assert!(matches!(
+            s.scrub(b"nothing", false, &mut fake_token, &mut counts),
+            Cow::Borrowed(_)
+        ));
+        // A percent-encoded address is found through the decoded view and replaced whole.
+        let out = s.scrub(
+            b"q=198%2E51%2E100%2E23&",
+            false,
+            &mut fake_token,
+            &mut Counts::default(),
+        );
+        assert_eq!(&*out, b"q=<ip:198.51.100.23>&");
+    }
+
+    #[test]
+    fn segment_masks_border_runs() {
+        let mut s = fake_scrubber();
+        let mut out = Vec::new();
+        s.scrub_segment(
+            b"12:34 a 1.2.3.4 b 5.6",
+            true,
+            true,
+            &mut fake_token,
+            &mut Counts::default(),
+            &mut out,
+        );
+        assert_eq!(out, b"MASKED a <ip:1.2.3.4> b MASKED");
+    }
+
+    #[test]
+    fn many_adjacent_findings_settle_to_as_many_tokens() {
+        // n adjacent one-byte findings, given twice and in reverse: exactly n replacements.
+        let n = 10_000;
+        let text = vec![b'7'; n];
+        let all: Vec<Found> = (0..n)
+            .rev()
+            .chain(0..n)
+            .map(|i| f(i, i + 1, Kind::Phone))
+            .collect();
+        let (found, conflict) = settle(all);
+        assert_eq!(found.len(), n);
+        assert!(!conflict);
+        let mut calls = 0;
+        let (out, spans) = replace(&text, &found, &[], &mut |_: Kind, _: &str| {
+            calls += 1;
+            "T".to_string()
+        });
+        assert_eq!(calls, n);
+        assert_eq!(out, vec![b'T'; n]);
+        assert_eq!(spans.len(), n);
+    }
+
+    /// The hostile-line case: 4M findings over a 64 MiB buffer. Slow in a debug build: run with
+    /// `cargo test --release -- --ignored`.
+    #[test]
+    #[ignore]
+    fn four_million_findings_on_64_mib() {
+        let unit = b"ab 198.51.100.23 +4930123456 "; // two identifiers per 29 bytes
+        let units = (64 << 20) / unit.len();
+        let mut text = Vec::with_capacity(units * unit.len());
+        for _ in 0..units {
+            text.extend_from_slice(unit);
+        }
+        let mut s = Scrubber::new(
+            vec![
+                Box::new(ByteRuns {
+                    kind: Kind::Phone,
+                    set: b"+0123456789".to_vec(),
+                    min: 8,
+                }),
+                Box::new(ByteRuns {
+                    kind: Kind::Ip,
+                    set: b"0123456789.".to_vec(),
+                    min: 7,
+                }),
+            ],
+            Prefilter::default(),
+        );
+        let mut counts = Counts::default();
+        let started = std::time::Instant::now();
+        let out = s.scrub(
+            &text,
+            false,
+            &mut |k: Kind, _: &str| k.name().to_uppercase(),
+            &mut counts,
+        );
+        eprintln!(
+            "{} findings on {} bytes: {:?}",
+            counts.total(),
+            text.len(),
+            started.elapsed()
+        );
+        assert_eq!(counts.get(Kind::Ip), units as u64);
+        assert_eq!(counts.get(Kind::Phone), units as u64);
+        assert!(counts.total() >= 4_000_000);
+        assert_eq!(out.len(), units * b"ab IP PHONE ".len());
+        assert!(out.starts_with(b"ab IP PHONE ab IP PHONE "));
+    }
+
+    fn arb_findings() -> impl Strategy<Value = Vec<(usize, usize, u8)>> {
+        prop::collection::vec((0usize..60, 1usize..12, 0u8..5), 0..40)
+            .prop_map(|v| v.into_iter().map(|(s, l, k)| (s, s + l, k)).collect())
+    }
+
+    proptest! {
+        #[test]
+        fn claims_agree_with_the_quadratic_rule(raw in arb_findings()) {
+            let mut reference = Vec::new();
+            let mut claims = Claims::default();
+            for &(s, e, k) in &raw {
+                let found = f(s, e, Kind::ALL[k as usize]);
+                let a = reference_claim(&mut reference, found.clone());
+                let b = claims.claim(found);
+                prop_assert_eq!(a, b);
+            }
+            reference.sort_by_key(|f| f.start);
+            let (got, _) = claims.into_sorted();
+            prop_assert_eq!(got, reference);
+        }
+
+        #[test]
+        fn rendering_changes_only_the_findings(text in prop::collection::vec(any::<u8>(), 0..80), raw in arb_findings()) {
+            let raw: Vec<_> = raw.into_iter().filter(|&(_, e, _)| e <= text.len()).collect();
+            let (found, _) = settle(raw.iter().map(|&(s, e, k)| f(s, e, Kind::ALL[k as usize])));
+            for w in found.windows(2) {
+                prop_assert!(w[0].end <= w[1].start);
+            }
+            let (out, spans) = replace(&text, &found, &[], &mut fake_token);
+            prop_assert_eq!(spans.len(), found.len());
+            // Between the tokens stands exactly the text between the findings.
+            let mut pos = 0;
+            let mut opos = 0;
+            for (fd, sp) in found.iter().zip(&spans) {
+                prop_assert_eq!(&out[opos..sp.start], &text[pos..fd.start]);
+                let token = fake_token(fd.kind, &fd.normalised);
+                prop_assert_eq!(&out[sp.clone()], token.as_bytes());
+                pos = fd.end;
+                opos = sp.end;
+            }
+            prop_assert_eq!(&out[opos..], &text[pos..]);
+            if found.is_empty() {
+                prop_assert_eq!(out, text);
+            }
+            let mut counts = Counts::default();
+            for fd in &found {
+                counts.add(fd.kind);
+            }
+            prop_assert_eq!(counts.total() as usize, found.len());
+        }
+
+        #[test]
+        fn mask_leaves_no_digit(text in prop::collection::vec(any::<u8>(), 0..80)) {
+            let out = mask_line(&text);
+            let stripped = String::from_utf8_lossy(&out).replace("MASKED", "");
+            prop_assert!(!stripped.bytes().any(|c| c.is_ascii_digit()));
+        }
+
+        #[test]
+        fn border_runs_partition(text in prop::collection::vec(any::<u8>(), 0..40), h: bool, t: bool) {
+            let (a, b, c) = split_border_runs(&text, h, t);
+            prop_assert_eq!(a.end, b.start);
+            prop_assert_eq!(b.end, c.start);
+            prop_assert_eq!(c.end, text.len());
+            prop_assert!(text[a].iter().all(|&x| is_border(x)));
+            prop_assert!(text[c].iter().all(|&x| is_border(x)));
+        }
+    }
+}
