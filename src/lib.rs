@@ -17,7 +17,9 @@ mod py_scrub {
     use pyo3::types::PyBytes;
 
     use crate::detect::{Found, Kind};
+    use crate::framing::{LineFramer, Piece};
     use crate::scrub::{self, ByteRuns, Counts, Detector, Prefilter, Scrubber};
+    use crate::timeparse::{TimeForm, TimeParser};
 
     fn kind(name: &str) -> PyResult<Kind> {
         Kind::from_name(name).ok_or_else(|| PyValueError::new_err("unknown kind"))
@@ -136,7 +138,97 @@ mod py_scrub {
         )
     }
 
+    /// Timestamps read with one parser (so its memo is used): (form, text, now) -> epoch or None.
+    #[pyfunction]
+    fn parse_times(items: Vec<(String, Vec<u8>, f64)>) -> PyResult<Vec<Option<f64>>> {
+        let mut parser = TimeParser::default();
+        items
+            .into_iter()
+            .map(|(form, text, now)| {
+                let form = TimeForm::from_name(&form)
+                    .ok_or_else(|| PyValueError::new_err("unknown time form"))?;
+                Ok(parser.parse(form, &text, now))
+            })
+            .collect()
+    }
+
+    /// The event times of free-text lines, read with one parser.
+    #[pyfunction]
+    fn sniff_times(lines: Vec<Vec<u8>>, now: f64) -> Vec<Option<f64>> {
+        let mut parser = TimeParser::default();
+        lines.iter().map(|line| parser.sniff(line, now)).collect()
+    }
+
+    /// Frames `chunks` (then finishes): per whole line or segment, (bytes, segment, last, mask_head,
+    /// mask_tail, context).
+    #[pyfunction]
+    #[allow(clippy::type_complexity)]
+    fn frame<'py>(
+        py: Python<'py>,
+        chunks: Vec<Vec<u8>>,
+        max_line: usize,
+    ) -> PyResult<
+        Vec<(
+            Bound<'py, PyBytes>,
+            bool,
+            bool,
+            bool,
+            bool,
+            Bound<'py, PyBytes>,
+        )>,
+    > {
+        if max_line == 0 {
+            return Err(PyValueError::new_err("max_line must be positive"));
+        }
+        let mut framer = LineFramer::new(max_line);
+        let mut shape = Vec::new();
+        let mut pieces = Vec::new();
+        for i in 0..=chunks.len() {
+            pieces.clear();
+            match chunks.get(i) {
+                Some(chunk) => framer.feed(chunk, &mut pieces),
+                None => framer.finish(&mut pieces),
+            }
+            let buf = framer.buffer();
+            for piece in &pieces {
+                match piece {
+                    Piece::Lines(range) => {
+                        let data = &buf[range.clone()];
+                        for line in data.split_inclusive(|&c| c == b'\n') {
+                            shape.push((
+                                PyBytes::new(py, line),
+                                false,
+                                true,
+                                false,
+                                false,
+                                PyBytes::new(py, b""),
+                            ));
+                        }
+                    }
+                    Piece::Segment {
+                        range,
+                        context,
+                        last,
+                        mask_head,
+                        mask_tail,
+                    } => shape.push((
+                        PyBytes::new(py, &buf[range.clone()]),
+                        true,
+                        *last,
+                        *mask_head,
+                        *mask_tail,
+                        PyBytes::new(py, &buf[context.clone()]),
+                    )),
+                }
+            }
+        }
+        Ok(shape)
+    }
+
     pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add_function(wrap_pyfunction!(parse_times, m)?)?;
+        m.add_function(wrap_pyfunction!(sniff_times, m)?)?;
+        m.add_function(wrap_pyfunction!(frame, m)?)?;
         m.add_function(wrap_pyfunction!(settle, m)?)?;
         m.add_function(wrap_pyfunction!(scrub_fake, m)?)?;
         m.add_function(wrap_pyfunction!(mask_line, m)?)?;

@@ -89,9 +89,12 @@ impl<F: FnMut(Kind, &str) -> String> Tokeniser for F {
 /// The prefilter: text it rejects holds no identifier and skips every detector (scrub.py's MAYBE_IDENTIFIER
 /// and its skeleton form). Must stay a superset of what the detectors find.
 pub struct Prefilter {
-    pub maybe: Box<dyn Fn(&[u8]) -> bool + Send + Sync>,
-    pub maybe_on_skeleton: Box<dyn Fn(&[u8]) -> bool + Send + Sync>,
+    pub maybe: TextTest,
+    pub maybe_on_skeleton: TextTest,
 }
+
+/// A yes/no question about a text (a prefilter).
+pub type TextTest = Box<dyn Fn(&[u8]) -> bool + Send + Sync>;
 
 impl Default for Prefilter {
     /// Lets everything through (for tests and until the detectors bring their own).
@@ -641,7 +644,8 @@ mod tests {
 
     #[test]
     fn priority_overlap_and_containment() {
-        let cases: &[(&[(usize, usize)], &[(usize, usize)], bool)] = &[
+        type Spans = &'static [(usize, usize)];
+        let cases: &[(Spans, Spans, bool)] = &[
             (&[(0, 5), (3, 8)], &[(0, 5)], true), // partial overlap: later dropped, conflict
             (&[(0, 5), (1, 4)], &[(0, 5)], false), // inside: dropped quietly
             (&[(1, 4), (0, 5)], &[(0, 5)], false), // contains: the longest wins
