@@ -514,10 +514,31 @@ impl Scrubber {
         tokeniser: &mut impl Tokeniser,
         counts: &mut Counts,
     ) -> Cow<'t, [u8]> {
+        self.scrub_from(text, 0, in_agent, tokeniser, counts)
+    }
+
+    /// `scrub` of `text[skip..]`, with `text[..skip]` read as context but never changed: findings that end
+    /// inside it are left alone (the previous segment settled them); one that reaches across `skip` is replaced
+    /// from `skip` on, with the token of the whole value. Returns the whole text; its first `skip` bytes are as
+    /// they came.
+    fn scrub_from<'t>(
+        &mut self,
+        text: &'t [u8],
+        skip: usize,
+        in_agent: bool,
+        tokeniser: &mut impl Tokeniser,
+        counts: &mut Counts,
+    ) -> Cow<'t, [u8]> {
         let mut current: Cow<'t, [u8]> = Cow::Borrowed(text);
         let mut tokens: Vec<Range<usize>> = Vec::new();
         for _ in 0..MAX_ROUNDS {
             let (mut found, conflict) = self.find(&current, in_agent);
+            if skip > 0 {
+                found.retain(|f| f.end > skip);
+                for f in &mut found {
+                    f.start = f.start.max(skip);
+                }
+            }
             if !tokens.is_empty() {
                 found = without_tokens(found, &tokens);
             }
@@ -548,11 +569,34 @@ impl Scrubber {
         counts: &mut Counts,
         out: &mut Vec<u8>,
     ) {
-        let (head, middle, tail) = split_border_runs(data, mask_head, mask_tail);
-        mask_into(&data[head], out);
-        let scrubbed = self.scrub(&data[middle], false, tokeniser, counts);
-        out.extend_from_slice(&scrubbed);
-        mask_into(&data[tail], out);
+        self.scrub_segment_in_context(data, 0, mask_head, mask_tail, tokeniser, counts, out);
+    }
+
+    /// `scrub_segment` of `data[context..]`, reading `data[..context]` (the bytes of the same line before the
+    /// segment, `framing::Piece::Segment::context`) so that a value whose context word stood before the cut is
+    /// still found (issue 22, shape 8). After an unsafe cut the head run is masked and the context is not read.
+    #[allow(clippy::too_many_arguments)]
+    pub fn scrub_segment_in_context(
+        &mut self,
+        data: &[u8],
+        context: usize,
+        mask_head: bool,
+        mask_tail: bool,
+        tokeniser: &mut impl Tokeniser,
+        counts: &mut Counts,
+        out: &mut Vec<u8>,
+    ) {
+        let segment = &data[context..];
+        let (head, middle, tail) = split_border_runs(segment, mask_head, mask_tail);
+        mask_into(&segment[head], out);
+        let (text, skip) = if mask_head {
+            (&segment[middle.clone()], 0)
+        } else {
+            (&data[..context + middle.end], context)
+        };
+        let scrubbed = self.scrub_from(text, skip, false, tokeniser, counts);
+        out.extend_from_slice(&scrubbed[skip..]);
+        mask_into(&segment[tail], out);
     }
 }
 
@@ -691,6 +735,77 @@ mod tests {
         assert_eq!(offsets, vec![0, 1, 4, 5, 6, 7, 8, 9, 10]);
         assert!(has_relevant_escape(b"1%2e2"));
         assert!(!has_relevant_escape(b"1%2B2%4"));
+    }
+
+    /// A context rule's stand-in: the digits after `caller `.
+    struct Caller;
+
+    impl Detector for Caller {
+        fn find(&self, text: &[u8], _in_agent: bool, out: &mut Vec<Found>) {
+            for (i, w) in text.windows(7).enumerate() {
+                if w == b"caller " {
+                    let start = i + 7;
+                    let n = text[start..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
+                    if n > 0 {
+                        let normalised =
+                            String::from_utf8_lossy(&text[start..start + n]).into_owned();
+                        out.push(Found {
+                            start,
+                            end: start + n,
+                            kind: Kind::Phone,
+                            normalised,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn segment_reads_its_context() {
+        let mut s = Scrubber::new(
+            vec![
+                Box::new(Caller),
+                Box::new(ByteRuns {
+                    kind: Kind::Ip,
+                    set: b"0123456789.".to_vec(),
+                    min: 7,
+                }),
+            ],
+            Prefilter::default(),
+        );
+        let run = |s: &mut Scrubber, data: &[u8], context: usize, head: bool| {
+            let mut out = Vec::new();
+            let mut counts = Counts::default();
+            s.scrub_segment_in_context(
+                data,
+                context,
+                head,
+                false,
+                &mut fake_token,
+                &mut counts,
+                &mut out,
+            );
+            (String::from_utf8(out).unwrap(), counts.total())
+        };
+        let data = b"1.2.3.4 caller 301234 x";
+        // The context word before the cut still applies; what the context holds is left to its own segment.
+        assert_eq!(
+            run(&mut s, data, 15, false),
+            ("<phone:301234> x".into(), 1)
+        );
+        // Without the context the bare number is not found (what Python did).
+        assert_eq!(run(&mut s, &data[15..], 0, false), ("301234 x".into(), 0));
+        // An identifier reaching across the border is replaced from the border on, with the whole value's token.
+        assert_eq!(
+            run(&mut s, data, 4, false),
+            ("<ip:1.2.3.4> caller <phone:301234> x".into(), 2)
+        );
+        // After an unsafe cut the head run is masked and the context is not read.
+        assert_eq!(run(&mut s, data, 15, true), ("MASKED x".into(), 0));
     }
 
     fn fake_scrubber() -> Scrubber {
@@ -867,6 +982,28 @@ mod tests {
                 counts.add(fd.kind);
             }
             prop_assert_eq!(counts.total() as usize, found.len());
+        }
+
+        #[test]
+        fn context_is_never_changed_and_empty_context_is_a_plain_segment(
+            text in prop::collection::vec(prop::sample::select(b"12.:ab %2E3xy ".to_vec()), 0..60),
+            cut in 0usize..60,
+            tail: bool,
+        ) {
+            let cut = cut.min(text.len());
+            let mut s = fake_scrubber();
+            let mut with_context = Vec::new();
+            let mut counts = Counts::default();
+            s.scrub_segment_in_context(&text, cut, false, tail, &mut fake_token, &mut counts, &mut with_context);
+            // The context is not part of the output, and a segment without one is what scrub_segment gives.
+            let mut plain = Vec::new();
+            s.scrub_segment(&text[cut..], false, tail, &mut fake_token, &mut Counts::default(), &mut plain);
+            let mut none = Vec::new();
+            s.scrub_segment_in_context(&text[cut..], 0, false, tail, &mut fake_token, &mut Counts::default(), &mut none);
+            prop_assert_eq!(&none, &plain);
+            if text[cut..].iter().all(|c| !c.is_ascii_hexdigit()) {
+                prop_assert_eq!(&with_context, &text[cut..].to_vec());
+            }
         }
 
         #[test]
