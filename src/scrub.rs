@@ -106,73 +106,201 @@ impl Default for Prefilter {
     }
 }
 
-/// The findings claimed so far: disjoint, non-empty spans keyed by start.
-#[derive(Default)]
+/// The findings claimed so far: disjoint, non-empty spans, in order of position. Held as a sorted vector
+/// while findings come in batches that are themselves in order and disjoint (what a detector yields): then a
+/// batch is merged in one pass. Findings claimed one by one, or a batch out of order, go through a map keyed
+/// by start (O(log n) each).
 pub struct Claims {
-    by_start: BTreeMap<usize, Found>,
+    state: State,
     conflict: bool,
 }
 
+enum State {
+    Sorted(Vec<Found>),
+    Map(BTreeMap<usize, Found>),
+}
+
+impl Default for Claims {
+    fn default() -> Self {
+        Claims {
+            state: State::Sorted(Vec::new()),
+            conflict: false,
+        }
+    }
+}
+
+/// How a finding fares against the claims it overlaps (consecutive, as claims are disjoint), given the first
+/// and last of them and how many there are.
+#[derive(PartialEq, Eq)]
+enum Verdict {
+    /// Inside (or the same as) one claim: nothing to add.
+    Inside,
+    /// Contains every claim it overlaps and is longer: replaces them (the longest identifier wins).
+    Replaces,
+    /// A partial overlap: dropped, and the text is read again for the fragment it may leave.
+    Conflict,
+}
+
+fn verdict(found: &Found, first: (usize, usize), last: (usize, usize), single: bool) -> Verdict {
+    if single && first.0 <= found.start && found.end <= first.1 {
+        Verdict::Inside
+    } else if found.start <= first.0 && last.1 <= found.end {
+        Verdict::Replaces
+    } else {
+        Verdict::Conflict
+    }
+}
+
 impl Claims {
+    fn map(&mut self) -> &mut BTreeMap<usize, Found> {
+        if let State::Sorted(v) = &mut self.state {
+            self.state = State::Map(
+                std::mem::take(v)
+                    .into_iter()
+                    .map(|f| (f.start, f))
+                    .collect(),
+            );
+        }
+        match &mut self.state {
+            State::Map(m) => m,
+            State::Sorted(_) => unreachable!(),
+        }
+    }
+
     /// Adds a finding unless it overlaps one already claimed; one that contains every claim it overlaps (and
     /// is longer) replaces them. Returns true for a partial overlap (the finding is dropped and may leave a
     /// fragment). Empty findings name nothing and are ignored.
     ///
-    /// As claims are disjoint, the ones a span overlaps are consecutive, and all lie inside it exactly when
-    /// the last one does and no earlier one reaches past its start: two lookups decide, removals are paid for
-    /// by the insertions that made them.
+    /// The claims a span overlaps are consecutive: the last one (the greatest start before its end) and the one
+    /// before its start decide; removals are paid for by the insertions that made them.
     pub fn claim(&mut self, found: Found) -> bool {
         let (s, e) = (found.start, found.end);
         if s >= e {
             return false;
         }
-        let last = self
-            .by_start
+        let map = self.map();
+        let Some((ls, le)) = map
             .range(..e)
             .next_back()
-            .map(|(&ls, t)| (ls, t.end));
-        match last {
-            Some((ls, le)) if le > s => {
-                if ls < s || le > e {
-                    if ls <= s && le >= e {
-                        return false; // inside a claim: nothing to add
-                    }
-                    self.conflict = true;
-                    return true;
+            .map(|(&ls, t)| (ls, t.end))
+            .filter(|&(_, le)| le > s)
+        else {
+            map.insert(s, found);
+            return false;
+        };
+        let first = match map.range(..s).next_back() {
+            Some((&fs, t)) if t.end > s => (fs, t.end),
+            _ => map
+                .range(s..e)
+                .next()
+                .map(|(&fs, t)| (fs, t.end))
+                .unwrap_or((ls, le)),
+        };
+        match verdict(&found, first, (ls, le), first == (ls, le)) {
+            Verdict::Inside => false,
+            Verdict::Replaces => {
+                while let Some((&k, _)) = map.range(s..e).next() {
+                    map.remove(&k);
                 }
-                if let Some((_, before)) = self.by_start.range(..s).next_back() {
-                    if before.end > s {
-                        self.conflict = true;
-                        return true;
-                    }
-                }
-                if ls == s && le == e {
-                    return false; // the same span: the earlier (higher priority) claim stays
-                }
-                while let Some((&k, _)) = self.by_start.range(s..e).next() {
-                    self.by_start.remove(&k);
-                }
-                self.by_start.insert(s, found);
+                map.insert(s, found);
+                false
             }
-            _ => {
-                self.by_start.insert(s, found);
+            Verdict::Conflict => {
+                self.conflict = true;
+                true
             }
         }
-        false
+    }
+
+    /// Claims a batch of findings as if one by one in the order given. A batch in order of position and
+    /// disjoint (a detector's findings) is merged in one pass: no finding of it overlaps another, so each is
+    /// judged against the earlier claims alone. A batch out of order, or small beside the claims held, is
+    /// claimed one by one.
+    pub fn claim_batch(&mut self, batch: &mut Vec<Found>) {
+        batch.retain(|f| f.start < f.end);
+        let held = match &self.state {
+            State::Sorted(v) => v.len(),
+            State::Map(m) => m.len(),
+        };
+        let in_order = batch.windows(2).all(|w| w[0].end <= w[1].start);
+        // A merge costs the claims held plus the batch: worth it unless the batch is small beside them.
+        if !in_order || batch.len() * 16 < held {
+            for f in batch.drain(..) {
+                self.claim(f);
+            }
+            return;
+        }
+        let old = match &mut self.state {
+            State::Sorted(v) => std::mem::take(v),
+            State::Map(m) => std::mem::take(m).into_values().collect(),
+        };
+        let mut removed = vec![false; old.len()];
+        let mut added = Vec::with_capacity(batch.len());
+        let mut i = 0;
+        for f in batch.drain(..) {
+            while i < old.len() && old[i].end <= f.start {
+                i += 1;
+            }
+            let mut j = i;
+            while j < old.len() && old[j].start < f.end {
+                j += 1;
+            }
+            if i == j {
+                added.push(f);
+                continue;
+            }
+            let span = |t: &Found| (t.start, t.end);
+            match verdict(&f, span(&old[i]), span(&old[j - 1]), j - i == 1) {
+                Verdict::Inside => {}
+                Verdict::Replaces => {
+                    removed[i..j].fill(true);
+                    added.push(f);
+                    i = j;
+                }
+                Verdict::Conflict => self.conflict = true,
+            }
+        }
+        // Two sorted, disjoint sequences: merge them by position.
+        let mut merged = Vec::with_capacity(old.len() + added.len());
+        let mut kept = old
+            .into_iter()
+            .zip(removed)
+            .filter(|(_, r)| !r)
+            .map(|(f, _)| f)
+            .peekable();
+        for f in added {
+            while let Some(k) = kept.next_if(|k| k.start < f.start) {
+                merged.push(k);
+            }
+            merged.push(f);
+        }
+        merged.extend(kept);
+        self.state = State::Sorted(merged);
     }
 
     /// The claims in order of position, and whether any two findings overlapped partially.
     pub fn into_sorted(self) -> (Vec<Found>, bool) {
-        (self.by_start.into_values().collect(), self.conflict)
+        let found = match self.state {
+            State::Sorted(v) => v,
+            State::Map(m) => m.into_values().collect(),
+        };
+        (found, self.conflict)
     }
 }
 
 /// Settles findings given in priority order: (claims in order of position, whether a partial overlap occurred).
+/// The findings are taken in runs that are in order and disjoint (one detector's findings after another's),
+/// each merged in one pass.
 pub fn settle(findings: impl IntoIterator<Item = Found>) -> (Vec<Found>, bool) {
     let mut claims = Claims::default();
-    for f in findings {
-        claims.claim(f);
+    let mut run: Vec<Found> = Vec::new();
+    for f in findings.into_iter().filter(|f| f.start < f.end) {
+        if run.last().is_some_and(|last| f.start < last.end) {
+            claims.claim_batch(&mut run);
+        }
+        run.push(f);
     }
+    claims.claim_batch(&mut run);
     claims.into_sorted()
 }
 
@@ -483,9 +611,7 @@ impl Scrubber {
         for (i, d) in self.detectors.iter().enumerate() {
             if selected & (1 << i) != 0 {
                 d.find(text, in_agent, &mut found);
-                for f in found.drain(..) {
-                    claims.claim(f);
-                }
+                claims.claim_batch(&mut found);
             }
         }
         if has_relevant_escape(text) {
@@ -493,11 +619,11 @@ impl Scrubber {
             for d in &self.detectors {
                 if d.triggered(&decoded) {
                     d.find(&decoded, in_agent, &mut found);
-                    for mut f in found.drain(..) {
+                    for f in &mut found {
                         f.start = offsets[f.start];
                         f.end = offsets[f.end];
-                        claims.claim(f);
                     }
+                    claims.claim_batch(&mut found);
                 }
             }
         }
@@ -610,14 +736,18 @@ pub struct ByteRuns {
 
 impl Detector for ByteRuns {
     fn find(&self, text: &[u8], _in_agent: bool, out: &mut Vec<Found>) {
+        let mut member = [false; 256];
+        for &c in &self.set {
+            member[usize::from(c)] = true;
+        }
         let mut i = 0;
         while i < text.len() {
-            if !self.set.contains(&text[i]) {
+            if !member[usize::from(text[i])] {
                 i += 1;
                 continue;
             }
             let start = i;
-            while i < text.len() && self.set.contains(&text[i]) {
+            while i < text.len() && member[usize::from(text[i])] {
                 i += 1;
             }
             if i - start >= self.min {
@@ -793,10 +923,7 @@ mod tests {
         };
         let data = b"1.2.3.4 caller 301234 x";
         // The context word before the cut still applies; what the context holds is left to its own segment.
-        assert_eq!(
-            run(&mut s, data, 15, false),
-            ("<phone:301234> x".into(), 1)
-        );
+        assert_eq!(run(&mut s, data, 15, false), ("<phone:301234> x".into(), 1));
         // Without the context the bare number is not found (what Python did).
         assert_eq!(run(&mut s, &data[15..], 0, false), ("301234 x".into(), 0));
         // An identifier reaching across the border is replaced from the border on, with the whole value's token.
@@ -951,7 +1078,54 @@ mod tests {
             }
             reference.sort_by_key(|f| f.start);
             let (got, _) = claims.into_sorted();
+            prop_assert_eq!(&got, &reference);
+            // settle() takes the same findings in runs: the same claims.
+            let (settled, _) = settle(raw.iter().map(|&(s, e, k)| f(s, e, Kind::ALL[k as usize])));
+            prop_assert_eq!(settled, reference);
+        }
+
+        #[test]
+        fn settle_in_runs_agrees(runs in prop::collection::vec((0usize..200, 1usize..6, 1usize..4, 0u8..5), 0..30)) {
+            // Long in-order runs (a detector's shape) between short out-of-order bits: both paths of claim_batch.
+            let mut raw = Vec::new();
+            for (start, len, step, k) in runs {
+                for i in 0..len * 4 {
+                    raw.push((start + i * step, start + i * step + step.min(2), k));
+                }
+            }
+            let mut reference = Vec::new();
+            let mut conflict = false;
+            for &(s, e, k) in &raw {
+                conflict |= reference_claim(&mut reference, f(s, e, Kind::ALL[k as usize]));
+            }
+            reference.sort_by_key(|f| f.start);
+            let (settled, c) = settle(raw.iter().map(|&(s, e, k)| f(s, e, Kind::ALL[k as usize])));
+            prop_assert_eq!(settled, reference);
+            prop_assert_eq!(c, conflict);
+        }
+
+        #[test]
+        fn batches_agree_with_the_quadratic_rule(batches in prop::collection::vec((arb_findings(), any::<bool>()), 0..5)) {
+            let mut reference = Vec::new();
+            let mut claims = Claims::default();
+            let mut conflict = false;
+            for (raw, sort) in batches {
+                let mut batch: Vec<Found> = raw.iter().map(|&(s, e, k)| f(s, e, Kind::ALL[k as usize])).collect();
+                if sort {
+                    // A detector's shape: in order and disjoint.
+                    batch.sort_by_key(|f| f.start);
+                    let mut end = 0;
+                    batch.retain(|f| { let keep = f.start >= end; if keep { end = f.end; } keep });
+                }
+                for found in &batch {
+                    conflict |= reference_claim(&mut reference, found.clone());
+                }
+                claims.claim_batch(&mut batch);
+            }
+            reference.sort_by_key(|f| f.start);
+            let (got, c) = claims.into_sorted();
             prop_assert_eq!(got, reference);
+            prop_assert_eq!(c, conflict);
         }
 
         #[test]
