@@ -15,8 +15,9 @@
 //! fall between a context word and its value (`caller 3012345`: the keyed rule needs `caller`). So every
 //! segment after a line's first carries `context`: up to [`CONTEXT_CARRY`] bytes of the same line just before
 //! it, kept in the buffer for that purpose. The scrubber reads `buffer[context.start..range.end]` and keeps only
-//! the findings that end inside `range` (see `scrub::Scrubber::scrub_after_context`); findings wholly inside the
-//! context were settled with the previous segment.
+//! the findings that end inside `range` (`scrub::Scrubber::scrub_segment_in_context`); findings wholly inside
+//! the context were settled with the previous segment. After an unsafe cut the context is not read: the run at
+//! the cut is masked on both sides instead.
 
 use std::ops::Range;
 
@@ -391,6 +392,45 @@ mod tests {
             assert!(framer.pending() <= 4096);
             assert!(framer.buffer().len() <= 4096 + 1000 + CONTEXT_CARRY);
         }
+    }
+
+    /// The hostile shape: a 64 MiB line without a newline, read in 64 KiB chunks, cut at --max-line 65536.
+    /// Memory stays bounded by the limit, every byte comes out once, every cut is safe (the blanks allow it).
+    #[test]
+    fn a_64_mib_line_streams_in_bounded_segments() {
+        let block = [vec![b'x'; 4090], b" 198.51.100.23 ".to_vec()]
+            .concat()
+            .repeat(4);
+        let repeats = (64 << 20) / block.len();
+        let mut framer = LineFramer::new(65536);
+        let mut out = Vec::new();
+        let (mut emitted, mut segments) = (0, 0);
+        for i in 0..=repeats {
+            out.clear();
+            if i < repeats {
+                framer.feed(&block, &mut out);
+            } else {
+                framer.finish(&mut out);
+            }
+            assert!(framer.buffer().len() <= 65536 + block.len() + CONTEXT_CARRY);
+            for piece in &out {
+                let Piece::Segment {
+                    range,
+                    mask_head,
+                    mask_tail,
+                    ..
+                } = piece
+                else {
+                    panic!("a segment")
+                };
+                assert!(range.len() <= 65536 && !mask_head && !mask_tail);
+                assert!(framer.buffer()[range.clone()].ends_with(b" ") || i == repeats);
+                emitted += range.len();
+                segments += 1;
+            }
+        }
+        assert_eq!(emitted, repeats * block.len());
+        assert!(segments >= (64 << 20) / 65536);
     }
 
     proptest! {

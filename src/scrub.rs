@@ -840,6 +840,12 @@ mod tests {
     }
 
     #[test]
+    fn scrubber_can_move_to_a_worker_thread() {
+        fn send_and_sync<T: Send + Sync>() {}
+        send_and_sync::<Scrubber>();
+    }
+
+    #[test]
     fn mask_table() {
         assert_eq!(
             mask_line(b"a 192.0.2.1 b 2001:db8::1 c deadbeef 15"),
