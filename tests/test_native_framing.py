@@ -124,3 +124,21 @@ def test_window_end_blank():
     assert original[0][0].endswith(b"30 ")
     native = _core.frame([line], max_line)
     assert native[0][0] == b"x" * 20 + b" "
+
+
+def _real_files():
+    from pathlib import Path
+
+    from tests.conftest import CORPORA
+
+    skip = {"LICENSE", "COPYING", "README.txt", "README.md"}
+    files = sorted(p for p in CORPORA.rglob("*") if p.is_file() and p.name not in skip) if CORPORA.is_dir() else []
+    return files + sorted((Path(__file__).resolve().parents[1] / "fuzz" / "regressions").glob("*"))
+
+
+@pytest.mark.parametrize("path", _real_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_real_files_frame_alike(path):
+    """The public corpora (skipped when absent) and the fuzz regressions, at limits that cut their long lines."""
+    data = path.read_bytes()
+    for max_line, size in ((64, 1000), (256, 4096), (4096, 65536)):
+        check([data[i : i + size] for i in range(0, len(data), size)], max_line)

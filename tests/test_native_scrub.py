@@ -180,3 +180,35 @@ def test_table_and_hostile_shapes(line):
     detectors = [("mac", b"0123456789abcdef:", 5), ("ip", b"0123456789.", 4), ("phone", b"+0123456789 ", 6)]
     assert _core.mask_line(line) == mask_line(line)
     assert _core.scrub_fake(line, detectors) == py_scrub(line, detectors)
+
+
+def _real_files():
+    from pathlib import Path
+
+    from tests.conftest import CORPORA
+
+    skip = {"LICENSE", "COPYING", "README.txt", "README.md"}
+    files = sorted(p for p in CORPORA.rglob("*") if p.is_file() and p.name not in skip) if CORPORA.is_dir() else []
+    return files + sorted((Path(__file__).resolve().parents[1] / "fuzz" / "regressions").glob("*"))
+
+
+# Stand-ins shaped like the real kinds, so real lines give overlaps, fragments and percent-encoded values.
+REAL_DETECTORS = [
+    ("phone", b"+0123456789", 8),
+    ("mac", b"0123456789abcdefABCDEF:-", 12),
+    ("ip", b"0123456789abcdef:", 6),
+    ("ip", b"0123456789.", 7),
+    ("imei", b"0123456789", 14),
+]
+
+
+@pytest.mark.parametrize("path", _real_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_real_lines_scrub_alike(path):
+    """Every line of the public corpora (skipped when absent) and of the fuzz regressions."""
+    py = py_scrubber(REAL_DETECTORS)
+    for line in path.read_bytes().split(b"\n"):
+        out, kinds = py._scrub(line, None, False)
+        counts: dict[str, int] = {}
+        for k in kinds:
+            counts[k] = counts.get(k, 0) + 1
+        assert _core.scrub_fake(line, REAL_DETECTORS) == (out, counts)

@@ -173,3 +173,32 @@ def test_syslog_in_year_9999_skips_the_year_after():
     assert _core.parse_times([("syslog", b"Jun  1 00:00:00", now)]) == [now]
     with pytest.raises(ValueError):
         TimeParser().parse("syslog", b"Jun  1 00:00:00", now)
+
+
+def _real_files():
+    from pathlib import Path
+
+    from tests.conftest import CORPORA
+
+    skip = {"LICENSE", "COPYING", "README.txt", "README.md"}
+    files = sorted(p for p in CORPORA.rglob("*") if p.is_file() and p.name not in skip) if CORPORA.is_dir() else []
+    return files + sorted((Path(__file__).resolve().parents[1] / "fuzz" / "regressions").glob("*"))
+
+
+@pytest.mark.parametrize("path", _real_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_real_lines_sniff_alike(path):
+    """Every line of the public corpora (skipped when absent) and of the fuzz regressions, sniffed by one parser
+    on each side (so the memos are used), at two reference times."""
+    lines = path.read_bytes().split(b"\n")
+    for now in (1795262400.0, 1767225600.0):
+        parser = TimeParser()
+        expected = []
+        for line in lines:
+            try:
+                expected.append(parser.sniff(line, now))
+            except ValueError:
+                expected.append(RAISED)
+        got = _core.sniff_times(lines, now)
+        assert [g for g, e in zip(got, expected, strict=True) if e is not RAISED] == [
+            e for e in expected if e is not RAISED
+        ]
