@@ -536,6 +536,8 @@ pub struct Scrubber {
     detectors: Vec<Box<dyn Detector>>,
     prefilter: Prefilter,
     by_skeleton: HashMap<Vec<u8>, Selected>,
+    /// The skeleton of the text at hand, built in place (a cache hit allocates nothing).
+    skeleton: Vec<u8>,
 }
 
 impl Scrubber {
@@ -546,6 +548,7 @@ impl Scrubber {
             detectors,
             prefilter,
             by_skeleton: HashMap::new(),
+            skeleton: Vec::with_capacity(SKELETON_MAX),
         }
     }
 
@@ -572,11 +575,14 @@ impl Scrubber {
             return (self.prefilter.maybe)(text).then(|| self.triggered(text));
         }
         // Texts that differ only in their digits meet the same triggers: decided once per skeleton.
-        let skeleton: Vec<u8> = text
-            .iter()
-            .map(|&c| if c.is_ascii_digit() { b'0' } else { c })
-            .collect();
-        if let Some(&hit) = self.by_skeleton.get(&skeleton) {
+        let mut skeleton = std::mem::take(&mut self.skeleton);
+        skeleton.clear();
+        skeleton.extend(
+            text.iter()
+                .map(|&c| if c.is_ascii_digit() { b'0' } else { c }),
+        );
+        if let Some(&hit) = self.by_skeleton.get(skeleton.as_slice()) {
+            self.skeleton = skeleton;
             return hit;
         }
         let selected = (self.prefilter.maybe_on_skeleton)(&skeleton).then(|| {
@@ -591,7 +597,8 @@ impl Scrubber {
         if self.by_skeleton.len() >= SKELETONS_HELD {
             self.by_skeleton.clear();
         }
-        self.by_skeleton.insert(skeleton, selected);
+        self.by_skeleton.insert(skeleton.clone(), selected);
+        self.skeleton = skeleton;
         selected
     }
 
@@ -767,6 +774,8 @@ impl Detector for ByteRuns {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     fn f(start: usize, end: usize, kind: Kind) -> Found {
         Found {
@@ -979,6 +988,48 @@ mod tests {
             &mut Counts::default(),
         );
         assert_eq!(&*out, b"q=<ip:198.51.100.23>&");
+    }
+
+    /// Counts the bytes it is given: the detectors' total work.
+    struct Counting(ByteRuns, Arc<AtomicUsize>);
+
+    impl Detector for Counting {
+        fn find(&self, text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
+            self.1.fetch_add(text.len(), Ordering::Relaxed);
+            self.0.find(text, in_agent, out);
+        }
+    }
+
+    #[test]
+    fn detectors_read_each_text_a_bounded_number_of_times() {
+        // Partial overlaps everywhere (every MAC-ish run cuts into an address-ish run) and percent escapes:
+        // however many findings, each detector reads at most MAX_ROUNDS texts and their decoded views, each no
+        // longer than the longest text of the rounds. No finding makes anything read again.
+        let unit = b"ab:12:9.9.9.9%2E1 ";
+        for n in [1usize, 10, 1000] {
+            let text = unit.repeat(n);
+            let read = Arc::new(AtomicUsize::new(0));
+            let runs = |kind, set: &[u8], min| ByteRuns {
+                kind,
+                set: set.to_vec(),
+                min,
+            };
+            let mut s = Scrubber::new(
+                vec![
+                    Box::new(Counting(
+                        runs(Kind::Mac, b"0123456789abcdef:", 5),
+                        read.clone(),
+                    )),
+                    Box::new(Counting(runs(Kind::Ip, b"0123456789.", 4), read.clone())),
+                ],
+                Prefilter::default(),
+            );
+            let mut counts = Counts::default();
+            let out = s.scrub(&text, false, &mut fake_token, &mut counts);
+            assert!(counts.total() as usize >= 2 * n);
+            let longest = out.len().max(text.len());
+            assert!(read.load(Ordering::Relaxed) <= MAX_ROUNDS * 2 * 2 * longest);
+        }
     }
 
     #[test]
