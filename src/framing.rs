@@ -433,6 +433,34 @@ mod tests {
         assert!(segments >= (64 << 20) / 65536);
     }
 
+    /// Throughput, for the report only (nothing asserted on time): `cargo test --release -- --ignored
+    /// --nocapture framing_throughput`.
+    #[test]
+    #[ignore]
+    fn framing_throughput() {
+        let line = b"198.51.100.7 - - [21/Nov/2026:11:00:00 +0000] \"GET /index.html HTTP/1.1\" 200 512 \"-\" \"curl/8\"\n";
+        let data = line.repeat((256 << 20) / line.len());
+        let mut framer = LineFramer::new(65536);
+        let mut out = Vec::new();
+        let mut lines = 0;
+        let started = std::time::Instant::now();
+        for chunk in data.chunks(64 << 10) {
+            out.clear();
+            framer.feed(chunk, &mut out);
+            for p in &out {
+                if let Piece::Lines(r) = p {
+                    lines += memchr_iter(b'\n', &framer.buffer()[r.clone()]).count();
+                }
+            }
+        }
+        let took = started.elapsed();
+        eprintln!(
+            "{lines} lines, {} MiB in {took:?}: {:.0} MiB/s",
+            data.len() >> 20,
+            (data.len() >> 20) as f64 / took.as_secs_f64()
+        );
+    }
+
     proptest! {
         #[test]
         fn framing_does_not_depend_on_read_sizes(

@@ -134,10 +134,9 @@ impl<'a> Scan<'a> {
                 if n == 0 {
                     return Some(0.0); // not a fraction: left for what follows to refuse
                 }
-                let digits =
-                    std::str::from_utf8(&self.text[self.pos + 1..self.pos + 1 + n]).ok()?;
+                let digits = &self.text[self.pos + 1..self.pos + 1 + n];
                 self.pos += 1 + n;
-                format!("0.{digits}").parse().ok()
+                Some(decimal_fraction(digits))
             }
             _ => Some(0.0),
         }
@@ -165,6 +164,24 @@ impl<'a> Scan<'a> {
     fn at_end(&self) -> bool {
         self.pos == self.text.len()
     }
+}
+
+/// `0.<digits>` as the nearest f64 (what Python's `float(b"0." + digits)` gives). Up to 15 digits the
+/// numerator and 10^n are exact and one IEEE division rounds correctly; longer ones go through the parser.
+fn decimal_fraction(digits: &[u8]) -> f64 {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    if digits.len() <= 15 {
+        let n = digits
+            .iter()
+            .fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'));
+        return n as f64 / POWERS[digits.len()];
+    }
+    let text: String = std::iter::once("0.")
+        .chain(std::str::from_utf8(digits))
+        .collect();
+    text.parse().unwrap_or(0.0)
 }
 
 fn is_leap(year: i64) -> bool {
@@ -836,7 +853,58 @@ mod tests {
         assert_eq!(year_of(at("2025-01-01T00:00:00Z")), 2025);
     }
 
+    /// Throughput, for the report only (nothing asserted on time).
+    #[test]
+    #[ignore]
+    fn sniff_throughput() {
+        let lines: Vec<Vec<u8>> = (0..1_000_000u32)
+            .map(|i| {
+                format!(
+                    "<34>1 2026-11-21T{:02}:{:02}:{:02}.{:03}Z host app - - msg {i}",
+                    i / 3600 % 24,
+                    i / 60 % 60,
+                    i % 60,
+                    i % 1000
+                )
+                .into_bytes()
+            })
+            .collect();
+        let mut parser = TimeParser::default();
+        let started = std::time::Instant::now();
+        let found = lines
+            .iter()
+            .filter(|l| parser.sniff(l, 1795262400.0).is_some())
+            .count();
+        eprintln!(
+            "{found} of {} lines sniffed in {:?}",
+            lines.len(),
+            started.elapsed()
+        );
+        let started = std::time::Instant::now();
+        let direct = lines
+            .iter()
+            .filter(|l| sniff_start(l).and_then(|(_, r)| parse_iso(&l[r])).is_some())
+            .count();
+        eprintln!(
+            "{direct} parsed without the memo in {:?}",
+            started.elapsed()
+        );
+        // One second's time text over and over (a busy log): memo hits.
+        let text = &lines[0][6..30];
+        let started = std::time::Instant::now();
+        let hits = (0..1_000_000)
+            .filter(|_| parser.parse(TimeForm::Iso, text, 0.0).is_some())
+            .count();
+        eprintln!("{hits} memo hits in {:?}", started.elapsed());
+    }
+
     proptest! {
+        #[test]
+        fn fractions_round_like_the_parser(digits in "[0-9]{1,30}") {
+            let parsed: f64 = format!("0.{digits}").parse().unwrap();
+            prop_assert_eq!(decimal_fraction(digits.as_bytes()), parsed);
+        }
+
         #[test]
         fn iso_round_trips_every_valid_date(days in 0i64..2_900_000, secs in 0u32..86400, frac in 0u32..1000) {
             let t = (days - 719_162) * 86400 + i64::from(secs); // from 0001-01-01
