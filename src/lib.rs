@@ -18,7 +18,7 @@ mod py_scrub {
 
     use crate::detect::{Found, Kind};
     use crate::framing::{LineFramer, Piece};
-    use crate::scrub::{self, ByteRuns, Counts, Detector, Prefilter, Scrubber};
+    use crate::scrub::{self, ByteRuns, Counts, Detector, Prefilter, Scrubber, WithTrigger};
     use crate::timeparse::{TimeForm, TimeParser};
 
     fn kind(name: &str) -> PyResult<Kind> {
@@ -74,9 +74,12 @@ mod py_scrub {
     }
 
     /// The whole scrub (rounds, percent-decoded view, border masking) with `ByteRuns` detectors given as
-    /// (kind, byte set, minimum length) in priority order, and fake tokens.
+    /// (kind, byte set, minimum length) in priority order, and fake tokens. With `triggers`, detector i runs only
+    /// where literal i occurs (`WithTrigger`), and with `prefilter` the text or its skeleton must hold that
+    /// literal for any detector to run.
     #[pyfunction]
-    #[pyo3(signature = (text, detectors, in_agent=false, mask_head=false, mask_tail=false))]
+    #[pyo3(signature = (text, detectors, in_agent=false, mask_head=false, mask_tail=false, triggers=None, prefilter=None))]
+    #[allow(clippy::too_many_arguments)]
     fn scrub_fake<'py>(
         py: Python<'py>,
         text: &[u8],
@@ -84,16 +87,34 @@ mod py_scrub {
         in_agent: bool,
         mask_head: bool,
         mask_tail: bool,
+        triggers: Option<Vec<Vec<u8>>>,
+        prefilter: Option<Vec<u8>>,
     ) -> PyResult<(Bound<'py, PyBytes>, HashMap<&'static str, u64>)> {
         let mut boxed: Vec<Box<dyn Detector>> = Vec::new();
-        for (k, set, min) in detectors {
-            boxed.push(Box::new(ByteRuns {
+        for (i, (k, set, min)) in detectors.into_iter().enumerate() {
+            let inner = ByteRuns {
                 kind: kind(&k)?,
                 set,
                 min,
-            }));
+            };
+            let literal = triggers
+                .as_ref()
+                .and_then(|t| t.get(i))
+                .cloned()
+                .unwrap_or_default();
+            boxed.push(Box::new(WithTrigger { inner, literal }));
         }
-        let mut scrubber = Scrubber::new(boxed, Prefilter::default());
+        let prefilter = match prefilter {
+            None => Prefilter::default(),
+            Some(literal) => {
+                let again = literal.clone();
+                Prefilter {
+                    maybe: Box::new(move |t| memchr::memmem::find(t, &literal).is_some()),
+                    maybe_on_skeleton: Box::new(move |t| memchr::memmem::find(t, &again).is_some()),
+                }
+            }
+        };
+        let mut scrubber = Scrubber::new(boxed, prefilter);
         let mut counts = Counts::default();
         let out = if mask_head || mask_tail {
             let mut out = Vec::new();

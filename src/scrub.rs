@@ -770,6 +770,27 @@ impl Detector for ByteRuns {
     }
 }
 
+/// A stand-in trigger for tests: a detector that can only find something where `literal` occurs (an empty
+/// literal always does), on the text and on its skeleton alike.
+pub struct WithTrigger<D> {
+    pub inner: D,
+    pub literal: Vec<u8>,
+}
+
+impl<D: Detector> Detector for WithTrigger<D> {
+    fn find(&self, text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
+        self.inner.find(text, in_agent, out);
+    }
+
+    fn triggered(&self, text: &[u8]) -> bool {
+        memchr::memmem::find(text, &self.literal).is_some()
+    }
+
+    fn triggered_on_skeleton(&self, skeleton: &[u8]) -> bool {
+        self.triggered(skeleton)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

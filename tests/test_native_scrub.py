@@ -61,13 +61,14 @@ def run_detector(kind: str, charset: bytes, least: int):
     return detect
 
 
-def py_scrubber(detectors: list[tuple[str, bytes, int]]) -> Scrubber:
+def py_scrubber(detectors: list[tuple[str, bytes, int]], triggers: list[bytes] | None = None) -> Scrubber:
     s = Scrubber(Pseudonymizer(bytes(32), 86400), "DE")
     s.pseudonymizer = FAKE_PSEUDONYMIZER
     funcs = [run_detector(*d) for d in detectors]
-    s._detectors = tuple((ANY, f) for f in funcs)
+    regexes = [re.compile(re.escape(t)) for t in triggers] if triggers else [ANY for _ in funcs]
+    s._detectors = tuple(zip(regexes, funcs, strict=True))
     s._agent_detectors = s._detectors
-    s._skeleton_triggers = tuple(ANY for _ in funcs)
+    s._skeleton_triggers = tuple(regexes)
     s._by_skeleton, s._selections = {}, {}
     return s
 
@@ -145,6 +146,28 @@ detector_lists = st.lists(st.tuples(st.sampled_from(KINDS), charsets, st.integer
 def test_scrub_rounds_agree(text, detectors):
     """Priority, overlaps, the percent-decoded view, and the rounds that read fragments beside tokens."""
     assert _core.scrub_fake(text, detectors) == py_scrub(text, detectors)
+
+
+@given(
+    st.tuples(texts, st.integers(1, 40)).map(lambda t: t[0] * t[1]),
+    detector_lists,
+    st.data(),
+    st.sampled_from([b"", b":", b"1", b"%", b"g"]),
+)
+@settings(max_examples=800, deadline=None)
+def test_triggers_prefilter_and_skeletons_agree(text, detectors, data, maybe):
+    """Detectors chosen by their triggers on the text's skeleton (short texts) or the text (over 512 bytes), all
+    of them on the percent-decoded view; nothing at all where the prefilter fails."""
+    literals = [b"", b":", b".", b"%", b"a:", b"1.", b"7", b"%2E"]
+    triggers = [data.draw(st.sampled_from(literals)) for _ in detectors]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scrub, "MAYBE_IDENTIFIER", re.compile(re.escape(maybe)))
+        patch.setattr(scrub, "MAYBE_ON_SKELETON", re.compile(re.escape(maybe)))
+        out, kinds = py_scrubber(detectors, triggers)._scrub(text, None, False)
+    counts: dict[str, int] = {}
+    for k in kinds:
+        counts[k] = counts.get(k, 0) + 1
+    assert _core.scrub_fake(text, detectors, triggers=triggers, prefilter=maybe) == (out, counts)
 
 
 @given(texts, detector_lists, st.booleans(), st.booleans())
