@@ -3,10 +3,17 @@
 //! Detectors run in priority order (context first: it knows the kind best; then MAC, IPv6, IPv4, phone, IMEI).
 //! A finding that overlaps one already claimed is dropped, except that one strictly containing every claim it
 //! overlaps replaces them (the longest identifier wins); a partial overlap marks the text for another round,
-//! which reads the fragments left beside the tokens. Everything here is linear in the text and
-//! O(log n) per finding: claims live in a map ordered by start (the Python claim list compared every finding
-//! with every claim), and border runs are scanned once from their end (Python's `[...]*\Z` search retried
-//! from every start).
+//! which reads the fragments left beside the tokens (at most four rounds).
+//!
+//! Everything here is linear in the text and in the number of findings: the Python claim list compared every
+//! finding with every claim; here claims are a sorted vector into which each detector's findings (in order and
+//! disjoint) are merged in one pass, with a start-ordered map for findings that come out of order (O(log n)
+//! each). Border runs are scanned once from their end (Python's `[...]*\Z` search retried from every start);
+//! findings that overlap earlier tokens are dropped in one merge walk.
+//!
+//! The detectors, the prefilter and the tokeniser are given from outside ([`Detector`], [`Prefilter`],
+//! [`Tokeniser`]), so this module is tested with stand-ins and the differential test feeds the same stand-ins to
+//! scrub.py.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
