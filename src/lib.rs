@@ -5,13 +5,16 @@ pub mod cache;
 pub mod country_codes;
 pub mod csv;
 pub mod detect;
+pub mod framing;
 pub mod ipcrypt_pfx;
 pub mod json;
 pub mod keys;
 pub mod layout;
 pub mod pseudonym;
 mod py;
+pub mod scrub;
 pub mod search;
+pub mod timeparse;
 
 use pyo3::prelude::*;
 

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod framing_scrub;
 mod ip_device;
 mod layout;
 mod phone;
@@ -15,5 +16,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     search::register(m)?;
     ip_device::register(m)?;
     phone::register(m)?;
+    framing_scrub::register(m)?;
     Ok(())
 }

@@ -1,0 +1,248 @@
+//! framing, timeparse, scrub: the framer, the time parsers and the settling of findings, for the differential tests.
+
+use std::collections::HashMap;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::detect::{Found, Kind};
+use crate::framing::{LineFramer, Piece};
+use crate::scrub::{self, ByteRuns, Counts, Detector, Prefilter, Scrubber, WithTrigger};
+use crate::timeparse::{TimeForm, TimeParser};
+
+fn kind(name: &str) -> PyResult<Kind> {
+    Kind::from_name(name).ok_or_else(|| PyValueError::new_err("unknown kind"))
+}
+
+/// The deterministic stand-in for the pseudonymiser the differential tests use on both sides:
+/// `<KIND:length:hash>`, the hash a 31-multiplier fold of the value's code points.
+pub fn fake_token(kind: Kind, normalised: &str) -> String {
+    let hash = normalised
+        .chars()
+        .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(c as u32));
+    format!(
+        "<{}:{}:{:x}>",
+        kind.name().to_uppercase(),
+        normalised.chars().count(),
+        hash
+    )
+}
+
+fn counts_dict(counts: &Counts) -> HashMap<&'static str, u64> {
+    counts.iter().map(|(k, n)| (k.name(), n)).collect()
+}
+
+/// One round of settling: findings in priority order -> (rendered text with fake tokens, counts, whether
+/// the text must be read again).
+#[pyfunction]
+fn settle<'py>(
+    py: Python<'py>,
+    text: &[u8],
+    findings: Vec<(usize, usize, String, String)>,
+) -> PyResult<(Bound<'py, PyBytes>, HashMap<&'static str, u64>, bool)> {
+    let mut claims = scrub::Claims::default();
+    for (start, end, k, normalised) in findings {
+        if start > end || end > text.len() {
+            return Err(PyValueError::new_err("span outside the text"));
+        }
+        claims.claim(Found {
+            start,
+            end,
+            kind: kind(&k)?,
+            normalised,
+        });
+    }
+    let (found, conflict) = claims.into_sorted();
+    let again = conflict || scrub::touches_identifier_chars(text, &found);
+    let (out, _) = scrub::replace(text, &found, &[], &mut fake_token);
+    let mut counts = Counts::default();
+    for f in &found {
+        counts.add(f.kind);
+    }
+    Ok((PyBytes::new(py, &out), counts_dict(&counts), again))
+}
+
+/// The whole scrub (rounds, percent-decoded view, border masking) with `ByteRuns` detectors given as
+/// (kind, byte set, minimum length) in priority order, and fake tokens. With `triggers`, detector i runs only
+/// where literal i occurs (`WithTrigger`), and with `prefilter` the text or its skeleton must hold that
+/// literal for any detector to run.
+#[pyfunction]
+#[pyo3(signature = (text, detectors, in_agent=false, mask_head=false, mask_tail=false, triggers=None, prefilter=None))]
+#[allow(clippy::too_many_arguments)]
+fn scrub_fake<'py>(
+    py: Python<'py>,
+    text: &[u8],
+    detectors: Vec<(String, Vec<u8>, usize)>,
+    in_agent: bool,
+    mask_head: bool,
+    mask_tail: bool,
+    triggers: Option<Vec<Vec<u8>>>,
+    prefilter: Option<Vec<u8>>,
+) -> PyResult<(Bound<'py, PyBytes>, HashMap<&'static str, u64>)> {
+    let mut boxed: Vec<Box<dyn Detector>> = Vec::new();
+    for (i, (k, set, min)) in detectors.into_iter().enumerate() {
+        let inner = ByteRuns {
+            kind: kind(&k)?,
+            set,
+            min,
+        };
+        let literal = triggers
+            .as_ref()
+            .and_then(|t| t.get(i))
+            .cloned()
+            .unwrap_or_default();
+        boxed.push(Box::new(WithTrigger { inner, literal }));
+    }
+    let prefilter = match prefilter {
+        None => Prefilter::default(),
+        Some(literal) => {
+            let again = literal.clone();
+            Prefilter {
+                maybe: Box::new(move |t| memchr::memmem::find(t, &literal).is_some()),
+                maybe_on_skeleton: Box::new(move |t| memchr::memmem::find(t, &again).is_some()),
+            }
+        }
+    };
+    let mut scrubber = Scrubber::new(boxed, prefilter);
+    let mut counts = Counts::default();
+    let out = if mask_head || mask_tail {
+        let mut out = Vec::new();
+        scrubber.scrub_segment(
+            text,
+            mask_head,
+            mask_tail,
+            &mut fake_token,
+            &mut counts,
+            &mut out,
+        );
+        out
+    } else {
+        scrubber
+            .scrub(text, in_agent, &mut fake_token, &mut counts)
+            .into_owned()
+    };
+    Ok((PyBytes::new(py, &out), counts_dict(&counts)))
+}
+
+#[pyfunction]
+fn mask_line<'py>(py: Python<'py>, text: &[u8]) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, &scrub::mask_line(text))
+}
+
+#[pyfunction]
+fn split_border_runs<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    head: bool,
+    tail: bool,
+) -> (
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+) {
+    let (a, b, c) = scrub::split_border_runs(data, head, tail);
+    (
+        PyBytes::new(py, &data[a]),
+        PyBytes::new(py, &data[b]),
+        PyBytes::new(py, &data[c]),
+    )
+}
+
+/// Timestamps read with one parser (so its memo is used): (form, text, now) -> epoch or None.
+#[pyfunction]
+fn parse_times(items: Vec<(String, Vec<u8>, f64)>) -> PyResult<Vec<Option<f64>>> {
+    let mut parser = TimeParser::default();
+    items
+        .into_iter()
+        .map(|(form, text, now)| {
+            let form = TimeForm::from_name(&form)
+                .ok_or_else(|| PyValueError::new_err("unknown time form"))?;
+            Ok(parser.parse(form, &text, now))
+        })
+        .collect()
+}
+
+/// The event times of free-text lines, read with one parser.
+#[pyfunction]
+fn sniff_times(lines: Vec<Vec<u8>>, now: f64) -> Vec<Option<f64>> {
+    let mut parser = TimeParser::default();
+    lines.iter().map(|line| parser.sniff(line, now)).collect()
+}
+
+/// Frames `chunks` (then finishes): per whole line or segment, (bytes, segment, last, mask_head,
+/// mask_tail, context).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn frame<'py>(
+    py: Python<'py>,
+    chunks: Vec<Vec<u8>>,
+    max_line: usize,
+) -> PyResult<
+    Vec<(
+        Bound<'py, PyBytes>,
+        bool,
+        bool,
+        bool,
+        bool,
+        Bound<'py, PyBytes>,
+    )>,
+> {
+    if max_line == 0 {
+        return Err(PyValueError::new_err("max_line must be positive"));
+    }
+    let mut framer = LineFramer::new(max_line);
+    let mut shape = Vec::new();
+    let mut pieces = Vec::new();
+    for i in 0..=chunks.len() {
+        pieces.clear();
+        match chunks.get(i) {
+            Some(chunk) => framer.feed(chunk, &mut pieces),
+            None => framer.finish(&mut pieces),
+        }
+        let buf = framer.buffer();
+        for piece in &pieces {
+            match piece {
+                Piece::Lines(range) => {
+                    let data = &buf[range.clone()];
+                    for line in data.split_inclusive(|&c| c == b'\n') {
+                        shape.push((
+                            PyBytes::new(py, line),
+                            false,
+                            true,
+                            false,
+                            false,
+                            PyBytes::new(py, b""),
+                        ));
+                    }
+                }
+                Piece::Segment {
+                    range,
+                    context,
+                    last,
+                    mask_head,
+                    mask_tail,
+                } => shape.push((
+                    PyBytes::new(py, &buf[range.clone()]),
+                    true,
+                    *last,
+                    *mask_head,
+                    *mask_tail,
+                    PyBytes::new(py, &buf[context.clone()]),
+                )),
+            }
+        }
+    }
+    Ok(shape)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(parse_times, m)?)?;
+    m.add_function(wrap_pyfunction!(sniff_times, m)?)?;
+    m.add_function(wrap_pyfunction!(frame, m)?)?;
+    m.add_function(wrap_pyfunction!(settle, m)?)?;
+    m.add_function(wrap_pyfunction!(scrub_fake, m)?)?;
+    m.add_function(wrap_pyfunction!(mask_line, m)?)?;
+    m.add_function(wrap_pyfunction!(split_border_runs, m)?)?;
+    Ok(())
+}
