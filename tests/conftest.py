@@ -9,6 +9,13 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
+try:  # the tests import pseudolog from this tree: its native core must be built into it
+    from pseudolog import _core  # noqa: F401
+except ImportError:
+    raise pytest.UsageError(
+        "pseudolog's native core is not built in this tree: install with pip install -e '.[test]' (README)"
+    ) from None
+
 from pseudolog.config import FilterOptions
 from pseudolog.core.engine import Engine
 
