@@ -376,14 +376,7 @@ mod tests {
     fn spans(text: &[u8]) -> Vec<(String, String)> {
         let mut out = Vec::new();
         find_international(text, &de(), &mut out);
-        out.into_iter()
-            .map(|f| {
-                (
-                    String::from_utf8_lossy(&text[f.start..f.end]).into_owned(),
-                    f.normalised,
-                )
-            })
-            .collect()
+        crate::detect::testing::spans(text, out)
     }
 
     type Case = (&'static [u8], &'static [(&'static str, &'static str)]);
