@@ -556,6 +556,7 @@ fn read(
         }
         Codec::Json(json) => {
             let (values, candidates) = json.read(body)?;
+            let journal = journal_time(body, &values);
             let actions = values
                 .into_iter()
                 .map(|v| {
@@ -571,7 +572,7 @@ fn read(
                 .collect();
             Some(Parsed {
                 actions,
-                time: json_time(body, &candidates, now, times),
+                time: journal.or_else(|| json_time(body, &candidates, now, times)),
                 time_span: None,
             })
         }
@@ -604,4 +605,35 @@ fn json_time(
         }
     }
     None
+}
+
+/// A systemd journal entry's `__REALTIME_TIMESTAMP` (microseconds since the epoch, as a string of digits): the
+/// last occurrence of the key whose value is the string right after it.
+fn journal_time(body: &[u8], values: &[crate::layout::Value]) -> Option<f64> {
+    const KEY: &[u8] = b"__REALTIME_TIMESTAMP";
+    let mut found = None;
+    for (i, v) in values.iter().enumerate() {
+        if &body[v.start..v.end] != KEY {
+            continue;
+        }
+        let mut p = v.end + 1;
+        while body
+            .get(p)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b':'))
+        {
+            p += 1;
+        }
+        if body.get(p) != Some(&b'"') {
+            found = None;
+            continue;
+        }
+        found = values
+            .get(i + 1)
+            .filter(|next| next.start == p + 1)
+            .map(|next| &body[next.start..next.end])
+            .filter(|digits| all_digits(digits))
+            .and_then(|digits| std::str::from_utf8(digits).ok()?.parse::<u64>().ok())
+            .map(|usec| usec as f64 / 1e6);
+    }
+    found
 }

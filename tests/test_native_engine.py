@@ -211,3 +211,43 @@ def test_counts_merge_and_unmatched() -> None:
 @pytest.mark.skipif(os.environ.get("PSEUDOLOG_NATIVE_ENGINE_SLOW") is None, reason="set to run")
 def test_many_lines() -> None:
     assert_same(FilterOptions(), _corpus("nginx") * 50)
+
+
+@pytest.mark.parametrize("corpus", ["nginx", "kamailio", "sip_syslog", "asterisk_full", "json_lines", "cdr_csv"])
+def test_retention_drops_old_lines(corpus: str) -> None:
+    """--retention 7d with a --now a year after the corpus: its timed lines are dropped alike."""
+    assert_same(FilterOptions(retention=7 * 86400), _corpus(corpus), now=NOW + 365 * 86400)
+
+
+_JSON_LINES = [
+    b'{"ip": "192.0.2.1", "msg": "call from +49 30 1234567"}',
+    b'{"caller":4930123456,"imei":490154203237518,"n":-5,"ok":true,"x":1.5e3}',
+    b'{"user":"4915112345678","device":"490154203237518","note":"192.0.2.9"}',
+    b'{"msg":"a\\u0031 192.0.2.1 \\"q\\"","ts":"2025-12-30T10:00:00Z"}',
+    b'{"nested":{"client_ip":["192.0.2.1","2001:db8::2"],"list":[{"mac":"00:1a:2b:3c:4d:5e"}]}}',
+    b'{"__REALTIME_TIMESTAMP":"1767000000000000","MESSAGE":"from 198.51.100.7"}',
+    b'{"timestamp":1767000000123,"src_ip":"10.0.0.1"}',
+    b'{"a":"no identifiers here"}',
+    b"[1, 2, 3]",
+    b'{"unterminated": "192.0.2.1"',
+]
+
+
+@pytest.mark.parametrize("option_set", ["defaults", "json-field", "retention"])
+def test_json_lines_by_hand(option_set: str) -> None:
+    data = b"\n".join(_JSON_LINES * 3) + b"\n"
+    assert_same(_options(option_set), data)
+    assert_same(FilterOptions(format="json_lines", json_fields=(("user", "phone"),)), data)
+
+
+def test_json_duplicate_keys_keep_every_occurrence() -> None:
+    """Recorded difference: Python reads a duplicated key as orjson does (the last wins) and writes the object
+    back without the earlier occurrence, losing it; the native engine keeps the line and replaces every
+    occurrence (one more `ip` counted)."""
+    line = b'{"a": "192.0.2.1", "a": "198.51.100.2"}\n'
+    py_out, _, py_counts = python_run(FilterOptions(), KEY, line, NOW)
+    rs_out, _, rs_counts = native_run(FilterOptions(), KEY, line, NOW)
+    assert py_out.count(b'"a"') == 1 and rs_out.count(b'"a"') == 2
+    assert json.loads(py_out)["a"] == json.loads(rs_out)["a"]  # the last occurrence: the same token
+    assert b"192.0.2.1" not in rs_out and b"198.51.100.2" not in rs_out
+    assert rs_counts["replaced"]["ip"] == py_counts["replaced"]["ip"] + 1

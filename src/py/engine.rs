@@ -81,15 +81,21 @@ fn config(d: &Bound<'_, PyDict>) -> PyResult<Config> {
     };
     let on_error: String = get(d, "on_error", "mask".to_string())?;
     if on_error != "mask" && on_error != "drop" {
-        return Err(PyValueError::new_err("engine config: on_error is mask or drop"));
+        return Err(PyValueError::new_err(
+            "engine config: on_error is mask or drop",
+        ));
     }
     let window: Option<i64> = get(d, "window", None)?;
     if window.is_some_and(|w| w <= 0) {
-        return Err(PyValueError::new_err("engine config: window must be positive"));
+        return Err(PyValueError::new_err(
+            "engine config: window must be positive",
+        ));
     }
     let max_line: usize = get(d, "max_line", 1 << 20)?;
     if max_line == 0 {
-        return Err(PyValueError::new_err("engine config: max_line must be positive"));
+        return Err(PyValueError::new_err(
+            "engine config: max_line must be positive",
+        ));
     }
     Ok(Config {
         formats,
