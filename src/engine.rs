@@ -637,3 +637,176 @@ fn journal_time(body: &[u8], values: &[crate::layout::Value]) -> Option<f64> {
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::phone_rules::tests::rules;
+
+    fn engine(formats: FormatChoice, max_line: usize) -> Engine {
+        Engine::new(Config {
+            formats,
+            payload_formats: Vec::new(),
+            region: Region::new(rules(), "DE"),
+            window: Some(86400),
+            retention: None,
+            drop_on_error: false,
+            max_line,
+            keep: Vec::new(),
+            ip_style: "token".into(),
+            keys: Keys::Master(vec![7; 32]),
+            cache_size: 1 << 16,
+            field_cache: 1 << 12,
+        })
+        .expect("engine builds")
+    }
+
+    use crate::detect::phone_rules::Region;
+
+    fn run(e: &mut Engine, data: &[u8]) -> (Vec<u8>, Vec<Run>) {
+        let mut out = Vec::new();
+        let mut runs = e.feed(data, 1.7e9, &mut out);
+        runs.extend(e.finish(1.7e9, &mut out));
+        (out, runs)
+    }
+
+    /// The hostile lines of issue 21, each with an identifier that must not survive.
+    fn hostile() -> Vec<(Vec<u8>, &'static [u8])> {
+        let mut deadbeef = b"GET /?from=198.51.100.77 ".to_vec();
+        deadbeef.extend(b"deadbeef".repeat(130_000));
+        deadbeef.extend(b"zz".repeat(5_000));
+        deadbeef.push(b'\n');
+        let mut xff = b"X-Forwarded-For: ".to_vec();
+        for i in 0..32_000u32 {
+            xff.extend(format!("10.{}.{}.{}, ", i >> 16, (i >> 8) & 255, i & 255).as_bytes());
+        }
+        xff.push(b'\n');
+        let mut phones = b"+49 30 1234567 ".repeat(100_000);
+        phones.push(b'\n');
+        vec![
+            (deadbeef, b"198.51.100.77"),
+            (xff, b"10.0.1.2,"),
+            (phones, b"1234567"),
+        ]
+    }
+
+    #[test]
+    fn hostile_lines_pass_whole_and_in_segments_without_raw_identifiers() {
+        for max_line in [1 << 24, 1 << 16] {
+            for (line, raw) in hostile() {
+                let mut e = engine(FormatChoice::Text, max_line);
+                let (out, runs) = run(&mut e, &line);
+                assert!(memchr::memmem::find(&out, raw).is_none(), "{max_line}");
+                assert_eq!(runs.iter().map(|r| r.1).sum::<usize>(), out.len());
+                assert_eq!(e.counts().lines_in, 1);
+                assert_eq!(e.counts().lines_out, 1);
+                assert!(out.ends_with(b"\n"));
+            }
+        }
+    }
+
+    #[test]
+    fn lines_keep_their_terminators_and_invalid_utf8() {
+        let mut e = engine(FormatChoice::Text, 1 << 20);
+        let (out, runs) = run(&mut e, b"a 192.0.2.1\r\nb \xff\xfe\n\nlast 192.0.2.1");
+        let lines: Vec<&[u8]> = out.split(|&c| c == b'\n').collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[0].ends_with(b"\r") && lines[0].starts_with(b"a IP-"));
+        assert_eq!(lines[1], b"b \xff\xfe");
+        assert_eq!(lines[2], b"");
+        assert!(lines[3].starts_with(b"last IP-"));
+        // One run from the feed, one from finish (the unterminated last line), both in one window.
+        assert!(runs.iter().all(|r| r.0 == Some(1_699_920_000)));
+        assert_eq!(runs.iter().map(|r| r.1).sum::<usize>(), out.len());
+        assert_eq!(e.counts().replaced.get(crate::detect::Kind::Ip), 2);
+        assert_eq!(e.counts().formats["text"], 4);
+    }
+
+    #[test]
+    fn a_keyring_without_the_window_masks_the_line() {
+        let mut e = Engine::new(Config {
+            keys: Keys::Keyring(Default::default()),
+            ..config_text()
+        })
+        .unwrap();
+        let (out, _) = run(&mut e, b"from 192.0.2.1 port 5060\n");
+        assert_eq!(out, b"from MASKED port MASKED\n");
+        assert_eq!(e.counts().missing_window_keys, 1);
+        assert_eq!(e.counts().formats["masked"], 1);
+        let mut e = Engine::new(Config {
+            keys: Keys::Keyring(Default::default()),
+            drop_on_error: true,
+            ..config_text()
+        })
+        .unwrap();
+        let (out, _) = run(&mut e, b"from 192.0.2.1\n");
+        assert!(out.is_empty());
+        assert_eq!(e.counts().dropped["error"], 1);
+    }
+
+    fn config_text() -> Config {
+        Config {
+            formats: FormatChoice::Text,
+            payload_formats: Vec::new(),
+            region: Region::new(rules(), "DE"),
+            window: Some(86400),
+            retention: None,
+            drop_on_error: false,
+            max_line: 1 << 20,
+            keep: Vec::new(),
+            ip_style: "token".into(),
+            keys: Keys::Master(vec![7; 32]),
+            cache_size: 1 << 16,
+            field_cache: 1 << 12,
+        }
+    }
+
+    #[test]
+    fn the_engine_is_send() {
+        fn send<T: Send>() {}
+        send::<Engine>();
+    }
+
+    /// Measurement only (`cargo test --release -- --ignored --nocapture measure`): seconds per MB of hostile
+    /// lines of 1, 4, 16 and 64 MB through the whole engine (max_line 1 MiB, so the long ones are segmented).
+    #[test]
+    #[ignore]
+    fn measure_hostile_seconds_per_mb() {
+        for mb in [1usize, 4, 16, 64] {
+            let size = mb << 20;
+            let mut mixed = Vec::with_capacity(size + 64);
+            let mut i = 0u32;
+            while mixed.len() < size {
+                mixed.extend(
+                    format!(
+                        "10.{}.{}.{} +49 30 {:07} ",
+                        (i >> 16) & 255,
+                        (i >> 8) & 255,
+                        i & 255,
+                        i
+                    )
+                    .as_bytes(),
+                );
+                i += 1;
+            }
+            mixed.push(b'\n');
+            let mut deadbeef = b"GET /".to_vec();
+            deadbeef.extend(b"deadbeef".repeat(size / 8));
+            deadbeef.extend(b"zz\n");
+            for (name, line) in [("mixed", &mixed), ("deadbeef", &deadbeef)] {
+                for max_line in [1usize << 20, 1 << 27] {
+                    let mut e = engine(FormatChoice::Text, max_line);
+                    let t = std::time::Instant::now();
+                    let (out, _) = run(&mut e, line);
+                    let s = t.elapsed().as_secs_f64();
+                    println!(
+                        "{name} {mb} MB max_line {max_line}: {:.3} s, {:.4} s/MB, out {} bytes",
+                        s,
+                        s / mb as f64,
+                        out.len()
+                    );
+                }
+            }
+        }
+    }
+}

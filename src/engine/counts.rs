@@ -60,8 +60,10 @@ mod tests {
 
     #[test]
     fn merge_adds_every_field() {
-        let mut a = Counts::default();
-        a.lines_in = 2;
+        let mut a = Counts {
+            lines_in: 2,
+            ..Counts::default()
+        };
         a.wrote("nginx");
         a.drop_line("retention");
         a.replaced.add(Kind::Ip);

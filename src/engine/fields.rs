@@ -34,6 +34,7 @@ pub enum Action {
 
 /// Scrubbed value and the kinds it replaced.
 type Cached = (Vec<u8>, scrub::Counts);
+type FieldCache = BoundedCache<Vec<u8>, Cached>;
 
 /// Which values a cache holds: plain fields, user agents, or values of a named kind.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -67,7 +68,7 @@ pub struct Fields {
     pub pseudonymizer: Pseudonymizer,
     region: Region,
     size: usize,
-    caches: Vec<(Option<i64>, CacheRole, BoundedCache<Vec<u8>, Cached>)>,
+    caches: Vec<(Option<i64>, CacheRole, FieldCache)>,
 }
 
 /// Python's `bytes.strip()`: ASCII whitespace including \x0b.
