@@ -5,9 +5,11 @@ Recorded differences (where the Python behaviour is a bug or an encoding choice,
 - JSON lines with a replaced value: Python re-encodes the whole object with orjson (compact, escapes
   normalised); the native engine rewrites the values in place and keeps the rest of the line byte for byte. Such
   lines are compared as parsed JSON (`_same_json`).
+- Duplicated JSON keys: Python keeps the last (orjson) and writes the object back without the others; the
+  native engine keeps the line and replaces every occurrence (`test_json_duplicate_keys_keep_every_occurrence`).
 - Segments of over-long lines: the native framer reads up to 256 bytes before a segment as context and judges a
-  blank at a window's end by the byte after it (issue 22); Python reads neither. Corpora with lines over
-  --max-line are compared on their counts and on "no raw identifier survives" instead (`test_long_lines`).
+  blank at a window's end by the byte after it (issue 22); Python reads neither. On the lines tried here both
+  wrote the same bytes; `test_long_lines_cut_between_blanks` holds only the counts and "nothing raw survives".
 """
 
 from __future__ import annotations
