@@ -50,6 +50,10 @@ OPTION_SETS: dict[str, dict[str, Any]] = {
     "max-line": {"max_line": 4096},
     "json-field": {"json_fields": (("user", "phone"), ("device", "imei"), ("note", "text"))},
     "drop-on-error": {"on_error": "drop"},
+    "log-format": {
+        "log_format": '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+        '"$http_referer" "$http_user_agent"'
+    },
 }
 
 
