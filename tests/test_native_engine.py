@@ -152,14 +152,14 @@ def _corpus_files() -> list[Path]:
 
 
 @pytest.mark.skipif(not CORPORA.is_dir(), reason="shared corpora absent")
-@pytest.mark.parametrize("option_set", ["defaults", "text", "keep"])
+@pytest.mark.parametrize("option_set", sorted(OPTION_SETS))
 def test_shared_corpora(option_set: str) -> None:
     for path in _corpus_files():
         data = path.read_bytes()[: 1 << 20]
         assert_same(_options(option_set), data)
 
 
-@pytest.mark.parametrize("option_set", ["defaults", "text"])
+@pytest.mark.parametrize("option_set", sorted(OPTION_SETS))
 def test_fuzz_regressions(option_set: str) -> None:
     for path in sorted(REGRESSIONS.iterdir()):
         assert_same(_options(option_set), path.read_bytes())
@@ -214,6 +214,7 @@ def test_hypothesis_lines(lines: list[list[bytes]]) -> None:
     data = b"\n".join(b"".join(parts) for parts in lines)
     assert_same(FilterOptions(), data)
     assert_same(FilterOptions(format="text"), data)
+    assert_same(FilterOptions(keep=frozenset({"phone-country", "mac-oui", "imei-tac"}), ip_style="prefix"), data)
 
 
 @pytest.mark.parametrize("corpus", ["nginx", "kamailio"])
