@@ -767,6 +767,43 @@ mod tests {
         send::<Engine>();
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Nothing survives: addresses and numbers between words, in any chunking, come out as tokens only, and
+        /// the output is the same however the input was cut into chunks.
+        #[test]
+        fn nothing_survives_any_chunking(
+            items in proptest::collection::vec((0u8..3, 1u32..200_000, 0usize..4), 1..40),
+            cut in 1usize..200,
+        ) {
+            let mut data = Vec::new();
+            let mut raw: Vec<Vec<u8>> = Vec::new();
+            for (i, &(shape, n, words)) in items.iter().enumerate() {
+                let value = match shape {
+                    0 => format!("10.{}.{}.{}", n >> 16, (n >> 8) & 255, n & 255),
+                    1 => format!("+49 30 {:07}", 1_000_000 + n),
+                    _ => format!("2001:db8::{:x}", n & 0xffff),
+                };
+                data.extend(b"word ".repeat(words));
+                data.extend(value.as_bytes());
+                data.extend(if i % 3 == 0 { &b"\n"[..] } else { &b" , "[..] });
+                raw.push(value.into_bytes());
+            }
+            let mut whole = engine(FormatChoice::Text, 1 << 20);
+            let (out, _) = run(&mut whole, &data);
+            for r in &raw {
+                proptest::prop_assert!(memchr::memmem::find(&out, r).is_none());
+            }
+            let mut pieces = engine(FormatChoice::Text, 1 << 20);
+            let mut chunked = Vec::new();
+            for chunk in data.chunks(cut) {
+                pieces.feed(chunk, 1.7e9, &mut chunked);
+            }
+            pieces.finish(1.7e9, &mut chunked);
+            proptest::prop_assert_eq!(chunked, out);
+        }
+    }
+
     /// Measurement only (`cargo test --release -- --ignored --nocapture measure`): seconds per MB of hostile
     /// lines of 1, 4, 16 and 64 MB through the whole engine (max_line 1 MiB, so the long ones are segmented).
     #[test]
