@@ -7,7 +7,7 @@
 //! Every rule starts from a separator byte found with memchr (`:` for URIs, `=`/`:` for keys, `/`/`=` for
 //! file names) and reads a bounded window around it, so a line costs time linear in its length.
 
-use super::device_stub::{is_plausible_bare_mac, normalise_imei, normalise_mac};
+use super::device::{is_plausible_bare_mac, normalise_imei, normalise_mac};
 use super::phone::{context_number, is_context_number, normalise_phone, scan_after_mark};
 use super::phone_rules::Region;
 use super::{Found, Kind};

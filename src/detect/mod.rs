@@ -3,7 +3,6 @@
 
 pub mod context;
 pub mod device;
-mod device_stub;
 pub mod ip;
 pub mod phone;
 pub mod phone_rules;
