@@ -51,6 +51,8 @@ _DEVICE_BEFORE = re.compile(
     rb"(?i:mac|devid|dev_id|device|deviceid|hwaddr|sn|serial|ether|lladdr|hw)[\s\"'=:_-]{0,3}$|(?i:sep)$|/$"
 )
 _DEVICE_AFTER = re.compile(rb"^(?i:\.cfg|\.xml|\.cnf|\.boot|-?\.?phone)")
+_REPORTING_BODIES = {b"01", b"10", b"30", b"33", b"35", b"44", b"45", b"49", b"50", b"51", b"52", b"53", b"54", b"86",
+                      b"91", b"98", b"99"}
 _IMEI = re.compile(
     rb"(?<![0-9])(?:[0-9]{15,16}|[0-9]{2}-[0-9]{6}-[0-9]{6}-[0-9]{1,2}|[0-9]{8}-[0-9]{6}-[0-9]{1,2})(?![0-9])"
 )
@@ -59,10 +61,10 @@ _IMEI = re.compile(
 # A number body: digits with the separators people write (`-`, `.`, `/`, blanks, `(0)`, form-encoded `+`), up to
 # 40 bytes; the digits are counted afterwards.
 _BODY = rb"\(?[0-9](?:[0-9]|[-./ ()+](?=[ (]?[0-9])){5,40}"
-_MARKED = re.compile(rb"(?:(?<![\w+])\+|(?<![0-9A-Za-z])00(?=[1-9])|(?i:tel:|sips?:))" + _BODY)
+_MARKED = re.compile(rb"(?:(?<![\w+.])\+(?=\(?[1-9])|(?<![0-9A-Za-z.:,_-])00(?=[1-9])|(?i:tel:|sips?:))" + _BODY)
 _KEYED = re.compile(rb"(?<![A-Za-z0-9_])([A-Za-z][A-Za-z0-9_.-]{0,40})(?:\"\s*:\s*\"?|\s*[=:]\s*[\"']?|=\"|\s+)" + _BODY)
 _QUOTED_DISPLAY = re.compile(rb"\"(\+?[0-9][0-9 ]{5,20})\"\s*<")
-_SLASHED = re.compile(rb"(?<![0-9./:-])0[1-9][0-9]{1,4} ?/ ?[0-9]{2,4}(?:[ -]?[0-9]{1,5}){1,3}(?![0-9])")
+_SLASHED = re.compile(rb"(?<![0-9./:-])0[1-9][0-9]{1,4} ?/ ?[0-9]{2,4}(?:[ -]?[0-9]{1,5}){1,3}(?![0-9:])")
 _AT_HOST = re.compile(rb"(?<![0-9A-Za-z.])\+?[0-9]{6,15}(?=@[A-Za-z0-9\[])")
 _PATH_NUMBER = re.compile(
     rb"/(?i:numbers?|subscribers?|msisdns?|phones?|callers?|callees?|lines?|extensions?|dids?|users?|"
@@ -138,6 +140,8 @@ def _ipv4_ok(text: bytes) -> bool:
 def _ipv6_candidates(run: bytes, glued: bool) -> list[tuple[int, int]]:
     """(start, end) of the longest valid IPv6 address in a run, trying a bounded set of trims. A run glued to a
     word (`src:2001:db8::1`, `IPv6:2001:db8::25`) does not start an address with that word's tail."""
+    if b"::" not in run and run.count(b":") > 8:
+        return []  # a fingerprint or a hex dump (`8c:e3:aa:...`), not an address
     starts = [] if glued and not run.startswith(b":") else [0]
     pos = 0
     for _ in range(8):
@@ -208,6 +212,8 @@ class Auditor:
             return pos + 2 * lo
 
         def add(start: int, end: int, kind: str, score: float) -> None:
+            if kind == "phone" and text[end : end + 1].isalpha():
+                score = min(score, 0.3)  # glued to a word: a hex id or a token, not a number
             out.append(Candidate(to_raw(start), to_raw(end - 1) + 1, kind, score, text[start:end]))
 
         phone_format = bool(_PHONE_FORMAT_HINT.search(text))
@@ -217,7 +223,8 @@ class Auditor:
         for m in _IMEI.finditer(text):
             digits = _digits(m.group())
             if len(digits) == 15 and _luhn(digits):
-                add(m.start(), m.end(), "imei", 0.9)
+                # a GSMA reporting body's prefix makes it an IMEI; a Luhn-valid thread id is one in ten
+                add(m.start(), m.end(), "imei", 0.9 if digits[:2] in _REPORTING_BODIES else 0.4)
             elif len(digits) == 16:
                 before = text[max(0, m.start() - 12) : m.start()].lower()
                 if b"imei" in before:
