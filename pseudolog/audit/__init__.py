@@ -51,8 +51,25 @@ _DEVICE_BEFORE = re.compile(
     rb"(?i:mac|devid|dev_id|device|deviceid|hwaddr|sn|serial|ether|lladdr|hw)[\s\"'=:_-]{0,3}$|(?i:sep)$|/$"
 )
 _DEVICE_AFTER = re.compile(rb"^(?i:\.cfg|\.xml|\.cnf|\.boot|-?\.?phone)")
-_REPORTING_BODIES = {b"01", b"10", b"30", b"33", b"35", b"44", b"45", b"49", b"50", b"51", b"52", b"53", b"54", b"86",
-                      b"91", b"98", b"99"}
+_REPORTING_BODIES = {
+    b"01",
+    b"10",
+    b"30",
+    b"33",
+    b"35",
+    b"44",
+    b"45",
+    b"49",
+    b"50",
+    b"51",
+    b"52",
+    b"53",
+    b"54",
+    b"86",
+    b"91",
+    b"98",
+    b"99",
+}
 _IMEI = re.compile(
     rb"(?<![0-9])(?:[0-9]{15,16}|[0-9]{2}-[0-9]{6}-[0-9]{6}-[0-9]{1,2}|[0-9]{8}-[0-9]{6}-[0-9]{1,2})(?![0-9])"
 )
@@ -62,7 +79,9 @@ _IMEI = re.compile(
 # 40 bytes; the digits are counted afterwards.
 _BODY = rb"\(?[0-9](?:[0-9]|[-./ ()+](?=[ (]?[0-9])){5,40}"
 _MARKED = re.compile(rb"(?:(?<![\w+.])\+(?=\(?[1-9])|(?<![0-9A-Za-z.:,_-])00(?=[1-9])|(?i:tel:|sips?:))" + _BODY)
-_KEYED = re.compile(rb"(?<![A-Za-z0-9_])([A-Za-z][A-Za-z0-9_.-]{0,40})(?:\"\s*:\s*\"?|\s*[=:]\s*[\"']?|=\"|\s+)" + _BODY)
+_KEYED = re.compile(
+    rb"(?<![A-Za-z0-9_])([A-Za-z][A-Za-z0-9_.-]{0,40})(?:\"\s*:\s*\"?|\s*[=:]\s*[\"']?|=\"|\s+)" + _BODY
+)
 _QUOTED_DISPLAY = re.compile(rb"\"(\+?[0-9][0-9 ]{5,20})\"\s*<")
 _SLASHED = re.compile(rb"(?<![0-9./:-])0[1-9][0-9]{1,4} ?/ ?[0-9]{2,4}(?:[ -]?[0-9]{1,5}){1,3}(?![0-9:])")
 _AT_HOST = re.compile(rb"(?<![0-9A-Za-z.])\+?[0-9]{6,15}(?=@[A-Za-z0-9\[])")
@@ -287,7 +306,11 @@ def _best_of_overlaps(found: list[Candidate]) -> list[Candidate]:
     for c in found:
         if kept and c.start < kept[-1].end:
             last = kept[-1]
-            if (c.score, _KIND_RANK[c.kind], c.end - c.start) > (last.score, _KIND_RANK[last.kind], last.end - last.start):
+            if (c.score, _KIND_RANK[c.kind], c.end - c.start) > (
+                last.score,
+                _KIND_RANK[last.kind],
+                last.end - last.start,
+            ):
                 kept[-1] = c
             continue
         kept.append(c)
