@@ -159,8 +159,8 @@ def _ipv4_ok(text: bytes) -> bool:
 def _ipv6_candidates(run: bytes, glued: bool) -> list[tuple[int, int]]:
     """(start, end) of the longest valid IPv6 address in a run, trying a bounded set of trims. A run glued to a
     word (`src:2001:db8::1`, `IPv6:2001:db8::25`) does not start an address with that word's tail."""
-    if b"::" not in run and run.count(b":") > 8:
-        return []  # a fingerprint or a hex dump (`8c:e3:aa:...`), not an address
+    if b"::" not in run and not 7 <= run.count(b":") <= 8:
+        return []  # a time (`2026:10:15:32`), a fingerprint or a hex dump (`8c:e3:aa:...`), not an address
     starts = [] if glued and not run.startswith(b":") else [0]
     pos = 0
     for _ in range(8):
