@@ -88,7 +88,7 @@ def _unshare_ok() -> str | None:
 
 @pytest.fixture(scope="module")
 def server_run(request, pseudolog_bin):
-    """server -> (raw lines, output lines, injected) for one run of the server's driver."""
+    """server -> (raw lines, output lines, injected, line counts per log) for one run of the server's driver."""
     results: dict[str, tuple] = {}
     workdirs: list[str] = []
 
@@ -118,6 +118,7 @@ def server_run(request, pseudolog_bin):
         key.chmod(0o600)
         raw_lines: list[bytes] = []
         out_lines: list[bytes] = []
+        counts: list[tuple[str, int, int]] = []
         for log in json.loads((Path(work) / "logs.json").read_text()):
             path = Path(work) / log
             raw = path.read_bytes()
@@ -127,11 +128,11 @@ def server_run(request, pseudolog_bin):
                 timeout=120,
             )
             assert run.returncode == 0, run.stderr[-500:]
-            assert run.stdout.count(b"\n") == raw.count(b"\n"), f"{log}: line count changed"
+            counts.append((log, raw.count(b"\n"), run.stdout.count(b"\n")))
             raw_lines += raw.splitlines()
             out_lines += run.stdout.splitlines()
         injected = json.loads((Path(work) / "injected.json").read_text())
-        results[name] = (raw_lines, out_lines, injected)
+        results[name] = (raw_lines, out_lines, injected, counts)
         return results[name]
 
     yield get
@@ -178,7 +179,7 @@ def _present(raw_lines: list[bytes], items: list[dict]) -> list[dict]:
 
 @pytest.mark.parametrize(("server", "form"), list(_cases("leak", LEAKS)))
 def test_no_injected_identifier_is_left(server_run, server, form):
-    raw_lines, out_lines, injected = server_run(server)
+    raw_lines, out_lines, injected, _ = server_run(server)
     items = _present(raw_lines, [i for i in injected if i["form"] == form])
     assert items, f"{server} did not log any {form} value: the set-up is broken"
     out = b"\n".join(out_lines)
@@ -188,7 +189,7 @@ def test_no_injected_identifier_is_left(server_run, server, form):
 
 @pytest.mark.parametrize(("server", "form"), list(_cases("token", {**LEAKS, **SPLIT})))
 def test_one_pseudonym_per_identifier(server_run, server, form):
-    raw_lines, out_lines, injected = server_run(server)
+    raw_lines, out_lines, injected, _ = server_run(server)
     items = _present(raw_lines, [i for i in injected if i["form"] == form])
     assert items, f"{server} did not log any {form} value: the set-up is broken"
     wrong = 0
@@ -205,7 +206,7 @@ def test_one_pseudonym_per_identifier(server_run, server, form):
 @pytest.mark.parametrize("server", list(SERVERS))
 def test_the_auditor_flags_every_raw_log(server_run, server):
     """`scan`'s auditor finds identifiers in each server's raw log (it must never be blind to a real log)."""
-    raw_lines, _, _ = server_run(server)
+    raw_lines, _, _, _ = server_run(server)
     assert list(Scanner().scan_bytes(b"\n".join(raw_lines)))
 
 
@@ -219,7 +220,38 @@ def test_the_auditor_flags_every_raw_log(server_run, server):
     ],
 )
 def test_versions_beside_identifiers_survive(server_run, server):
-    raw_lines, out_lines, _ = server_run(server)
+    raw_lines, out_lines, _, _ = server_run(server)
     pairs = [(raw, out) for raw, out in zip(raw_lines, out_lines, strict=True) if DECOYS[server] in raw]
     assert pairs, f"{server} did not log the version"
     assert all(DECOYS[server] in out for _, out in pairs)
+
+
+@pytest.mark.parametrize("server", list(SERVERS))
+def test_line_counts_are_kept(server_run, server):
+    *_, counts = server_run(server)
+    assert counts and all(raw > 0 and raw == out for _, raw, out in counts), counts
+
+
+# What `scan` (the independent auditor) still finds in pseudolog's output of each server: it must agree with the
+# injected-identifier checks above, so it finds exactly the servers with known leaks.
+SCAN_LEAKS = {
+    "nginx": "shapes 1 and 5",
+    "haproxy": "shapes 1 and 5",
+    "squid": "shapes 1 and 5",
+    "kamailio": "shapes 4 and 6",
+}
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        pytest.param(
+            s, marks=[pytest.mark.xfail(strict=True, reason=f"issue 22 {SCAN_LEAKS[s]}")] if s in SCAN_LEAKS else []
+        )
+        for s in SERVERS
+    ],
+)
+def test_the_auditor_finds_nothing_in_the_output(server_run, server):
+    _, out_lines, _, _ = server_run(server)
+    found = list(Scanner().scan_bytes(b"\n".join(out_lines)))
+    assert not found, f"scan found {len(found)} raw identifier(s) in {server}'s pseudolog output"
