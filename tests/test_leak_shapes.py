@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 
+from pseudolog.audit import Auditor
 from pseudolog.scan import Scanner
 
 NOW = "2026-11-21T12:00:00Z"
@@ -294,3 +295,13 @@ def test_shape8_json_number_after_a_megabyte(pseudolog_bin, key_file):
     line = b"q" * 1048557 + b' {"to": "0407654321"} ' + b"Z" * 3000
     (out,) = run_lines(pseudolog_bin, key_file, [line])
     assert b"0407654321" not in out
+
+
+@pytest.mark.parametrize(("line", "kept"), [pytest.param(d[1], d[2], id=d[0]) for d in DECOYS])
+def test_scan_ranks_the_decoy_low(line, kept):
+    """A version is a candidate at low rank only: it never counts for scan's exit code."""
+    data = line.encode()
+    start = data.index(kept.encode())
+    end = start + len(kept)
+    near = [c for c in Auditor().candidates(data) if c.start < end and start < c.end]
+    assert all(c.score < 0.5 for c in near)

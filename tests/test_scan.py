@@ -188,3 +188,17 @@ def test_key_from_a_file_descriptor(pseudolog_bin, key_file):
     os.close(read_end)
     same = run(pseudolog_bin, "run", "--key-file", str(key_file), stdin=b"x 192.0.2.1\n")
     assert proc.returncode == 0 and proc.stdout == same.stdout and proc.stderr == b""
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        (b"GET /x?ip=2001%3Adb8%3A%3A7 HTTP/1.1", "ip"),
+        (b"GET /x?to=%2B4930123456&x=1", "phone"),
+        (b"GET /x?mac=00%3A15%3A65%3Aab%3Acd%3Aef", "mac"),
+        (b"GET /x?q=tel%3A004930123456", "phone"),
+        (b'{"msg":"imei%3D352099001761481"}', "imei"),
+    ],
+)
+def test_percent_encoded_identifiers_are_found(line, kind):
+    assert [c.kind for c in Auditor().candidates(line) if c.score >= 0.5] == [kind]
