@@ -363,12 +363,17 @@ def scan(
 ) -> None:
     """Audit logs for raw identifiers with a detector independent of 'run' (line, column, kind, score, shape).
     Exit 0: none found; 1: some found; 3: an input could not be read (the others are still scanned)."""
+    from pseudolog.formats.registry import format_from_string, get_format
     from pseudolog.io.streams import check_inputs
     from pseudolog.scan import Scanner
 
     # The auditor reads every line as free text, whatever its format: --format, --log-format and --region are
     # accepted (they are checked, so scripts that pass them keep working) but do not narrow what it looks for.
     FilterOptions(window=None, region=parse_region(region), format=format, log_format=log_format, max_line=max_line)
+    if log_format:
+        format_from_string(log_format)
+    elif format not in ("auto", "text"):
+        get_format(format)
     if not 0.0 <= min_score <= 1.0:
         raise ConfigError("--min-score must be between 0 and 1")
     files = list(inputs or [])

@@ -202,3 +202,10 @@ def test_key_from_a_file_descriptor(pseudolog_bin, key_file):
 )
 def test_percent_encoded_identifiers_are_found(line, kind):
     assert [c.kind for c in Auditor().candidates(line) if c.score >= 0.5] == [kind]
+
+
+def test_scan_checks_the_format_options_it_accepts(pseudolog_bin):
+    """--format is accepted for compatibility and checked: a typo is a usage error, not a silent no-op."""
+    assert run(pseudolog_bin, "scan", "--format", "bogus", stdin=b"x\n").returncode == 2
+    assert run(pseudolog_bin, "scan", "--format", "nginx_main", stdin=b"x\n").returncode == 0
+    assert run(pseudolog_bin, "scan", "--min-score", "2", stdin=b"x\n").returncode == 2
