@@ -114,9 +114,20 @@ def doc_v6() -> str:
 
 
 # --- HTTP clients (nginx, haproxy, squid) -----------------------------------------------------------------------
+def v6_sources(count: int) -> list[str]:
+    """IPv6 client addresses of a documentation prefix, added to loopback inside the namespace."""
+    sources = []
+    for _ in range(count):
+        src = f"2001:db8:10::{RNG.randrange(1, 0xFFFF):x}"
+        sh("ip", "-6", "addr", "add", f"{src}/128", "dev", "lo", "nodad")
+        sources.append(src)
+    return sources
+
+
 def http_requests(port: int, proxy: int | None = None, sources: int = 6, per_source: int = 2) -> None:
-    for s in range(sources):
-        src = inject("client", "ip", f"127.{10 + s}.{RNG.randrange(256)}.{RNG.randrange(1, 255)}")
+    v4 = [f"127.{10 + s}.{RNG.randrange(256)}.{RNG.randrange(1, 255)}" for s in range(sources)]
+    for src in [*v4, *v6_sources(2)]:
+        inject("client" if ":" not in src else "client-v6", "ip", src)
         for _ in range(per_source):
             n1, n2, n3 = mobile(), "30" + digits(8), mobile()
             m, i, a4, a4b = mac(), imei(), doc_v4("198.18"), doc_v4("198.19")
@@ -135,12 +146,13 @@ def http_requests(port: int, proxy: int | None = None, sources: int = 6, per_sou
                 f"/prov/{inject('path-mac-file', 'mac', mac12)}.cfg",
                 f"/api/v1/numbers/{inject('rest-number', 'phone', '0' + n3)}/forwarding",
             ]
+            server = "[::1]" if ":" in src else "127.0.0.1"
             for path in paths:
-                base = f"http://127.0.0.1:{port}"
+                base = f"http://{server}:{port}"
                 cmd = ["curl", "-s", "-o", "/dev/null", "--max-time", "5", "--interface", src]
                 cmd += ["-H", f"X-Forwarded-For: {xff}", "-A", "Yealink SIP-T46S 66.86.0.15"]
                 if proxy is not None:
-                    cmd += ["-x", f"http://127.0.0.1:{proxy}"]
+                    cmd += ["-x", f"http://{server}:{proxy}"]
                 sh(*cmd, base + path)
 
 
@@ -161,7 +173,7 @@ http {{
     access_log {WORK}/access.log main;
     client_body_temp_path {WORK}/tmp; proxy_temp_path {WORK}/tmp; fastcgi_temp_path {WORK}/tmp;
     uwsgi_temp_path {WORK}/tmp; scgi_temp_path {WORK}/tmp;
-    server {{ listen 127.0.0.1:8080; location / {{ return 200 "ok\\n"; }} }}
+    server {{ listen 127.0.0.1:8080; listen [::1]:8080; location / {{ return 200 "ok\\n"; }} }}
 }}
 """
     )
@@ -194,6 +206,7 @@ defaults
     timeout server 5s
 frontend web
     bind 127.0.0.1:8081
+    bind [::1]:8081
     capture request header X-Forwarded-For len 80
     http-request return status 200 content-type text/plain string ok
 """
@@ -201,7 +214,7 @@ frontend web
     proc = start("haproxy", "-db", "-f", str(WORK / "haproxy.cfg"), log="haproxy.out")
     wait_for("haproxy", lambda: listening(8081), proc)
     http_requests(8081)
-    expected = 6 * 2 * 3
+    expected = 8 * 2 * 3
     wait_for(
         "haproxy log lines",
         lambda: (WORK / "haproxy.log").exists() and (WORK / "haproxy.log").read_bytes().count(b"HTTP/1.1") >= expected,
@@ -215,6 +228,7 @@ def squid() -> list[str]:
     os.chmod(logs, 0o777)
     (WORK / "squid.conf").write_text(
         f"""http_port 127.0.0.1:3128
+http_port [::1]:3128
 acl all_src src all
 http_access allow all_src
 cache_effective_user proxy

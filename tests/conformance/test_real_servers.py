@@ -35,8 +35,8 @@ TOKEN = re.compile(rb"(?:IP|PHONE|MAC|IMEI|DEV)(?:\+[0-9]{1,4}|-[0-9a-f]{6}|-[0-
 
 # server -> (programs it needs, Debian package names, the forms its log writes)
 HTTP_FORMS = (
-    "client", "query-plus-escaped", "query-00", "query-mac", "query-imei", "query-ip", "pct-ip", "path-mac-file",
-    "rest-number",
+    "client", "client-v6", "query-plus-escaped", "query-00", "query-mac", "query-imei", "query-ip", "pct-ip",
+    "path-mac-file", "rest-number",
 )  # fmt: skip
 SERVERS = {
     "nginx": (("nginx", "curl"), "nginx-light curl", (*HTTP_FORMS, "xff-v4", "xff-v6")),
