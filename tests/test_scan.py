@@ -8,11 +8,13 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pseudolog.audit import Auditor, shape_of
 from pseudolog.scan import Scanner
 from pseudolog.synth_formats import corpus_lines, corpus_names
-from tests.conftest import CORPORA
+from tests.conftest import CORPORA, examples
 
 RAW = (
     b'203.0.113.7 - - [21/Nov/2026:10:15:32 +0100] "GET /c?to=%2B49301234567 HTTP/1.1" 200 5 "-" '
@@ -209,3 +211,41 @@ def test_scan_checks_the_format_options_it_accepts(pseudolog_bin):
     assert run(pseudolog_bin, "scan", "--format", "bogus", stdin=b"x\n").returncode == 2
     assert run(pseudolog_bin, "scan", "--format", "nginx_main", stdin=b"x\n").returncode == 0
     assert run(pseudolog_bin, "scan", "--min-score", "2", stdin=b"x\n").returncode == 2
+
+
+# -- properties: pseudonyms in any context are never flagged; a raw identifier beside them always is ------------
+LETTERS = "ghjkmnpqrstvwxyz"
+_letters = st.text(alphabet=LETTERS, min_size=16, max_size=16)
+_token = st.one_of(
+    st.builds(lambda p, s: f"{p}-{s}", st.sampled_from(["IP", "PHONE", "MAC", "IMEI", "DEV"]), _letters),
+    st.builds(lambda c, s: f"PHONE+{c}-{s}", st.sampled_from(["1", "49", "353", "1242"]), _letters),
+    st.builds(lambda o, s: f"MAC-{o}-{s}", st.sampled_from(["001565", "0004f2", "c074ad"]), _letters),
+    st.builds(lambda t, s: f"IMEI-{t}-{s}", st.sampled_from(["35209900", "49015420", "86012345"]), _letters),
+)
+_glue = st.sampled_from(
+    [" ", "", ":", ":5060", "@", "sip:", "tel:", "<sip:", ">", '"', "=", "to=", "from=", "%20", "%2B", "/", ";", ",",
+     "[", "]", "(", ")", " SW 1.0.11.23 ", " Chrome/120.0.6099.109 ", " 200 512 ", "\t"]
+)  # fmt: skip
+
+
+@settings(max_examples=examples(400))
+@given(st.lists(st.tuples(_glue, _token), min_size=1, max_size=8), _glue)
+def test_pseudonyms_in_any_context_are_never_flagged(pieces, tail):
+    line = ("".join(g + t for g, t in pieces) + tail).encode()
+    assert [c for c in Auditor().candidates(line) if c.score >= 0.5] == []
+
+
+_raw = st.sampled_from(
+    [("192.0.2.44", "ip"), ("2001:db8::44", "ip"), ("+4930123456", "phone"), ("00:15:65:ab:cd:ef", "mac"),
+     ("490154203237518", "imei")]
+)  # fmt: skip
+
+
+@settings(max_examples=examples(400))
+@given(st.lists(st.tuples(_glue, _token), max_size=4), _raw, st.lists(st.tuples(_glue, _token), max_size=4))
+def test_a_raw_identifier_between_pseudonyms_is_flagged(before, raw, after):
+    value, kind = raw
+    head = "".join(g + t for g, t in before) + " "
+    line = (head + value + " " + "".join(g + t for g, t in after)).encode()
+    found = [(c.kind, line[c.start : c.end]) for c in Auditor().candidates(line) if c.score >= 0.5]
+    assert found == [(kind, value.encode())]

@@ -318,7 +318,20 @@ def _best_of_overlaps(found: list[Candidate]) -> list[Candidate]:
 
 
 def _trim(text: bytes, start: int, end: int) -> int:
-    """End of a number body without trailing separators."""
+    """End of a number body without trailing separators, cut where its blanks stop grouping one number: digits
+    join across a blank only while the group before it has at most 4 digits and fewer than 11 digits are
+    collected (`+49 30 123 4567 200 OK` is a number and a status code)."""
+    digits = group = 0
+    for pos in range(start, end):
+        ch = text[pos]
+        if 48 <= ch <= 57:
+            digits += 1
+            group += 1
+        elif ch == 32:
+            if group > 4 or digits >= 11:
+                end = pos
+                break
+            group = 0
     while end > start and text[end - 1] in b"-./ (+":
         end -= 1
     if text[start:end].count(b"(") < text[start:end].count(b")"):
