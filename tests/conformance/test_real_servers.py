@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -106,13 +107,21 @@ def server_run(request, pseudolog_bin):
         workdirs.append(work)
         os.chmod(work, 0o755)  # squid's workers run as 'proxy'
         env = {**os.environ, "PATH": os.environ.get("PATH", "") + ":/usr/sbin:/sbin"}
-        proc = subprocess.run(
+        # Its own session, so that if the driver hangs, it and every server it started go by its process group.
+        driver = subprocess.Popen(
             ["unshare", "--net", sys.executable, str(HERE / "driver.py"), name, work],
-            capture_output=True,
-            timeout=180,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=env,
+            start_new_session=True,
         )
-        assert proc.returncode == 0, f"{name} driver failed: {proc.stderr.decode(errors='replace')[-1500:]}"
+        try:
+            _, err = driver.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            os.killpg(driver.pid, signal.SIGKILL)
+            driver.communicate()
+            pytest.fail(f"{name}: the driver did not finish within 180 s")
+        assert driver.returncode == 0, f"{name} driver failed: {err.decode(errors='replace')[-1500:]}"
         key = Path(work) / "pseudolog.key"
         key.write_bytes(KEY)
         key.chmod(0o600)
