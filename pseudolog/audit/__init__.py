@@ -78,7 +78,9 @@ _IMEI = re.compile(
 # A number body: digits with the separators people write (`-`, `.`, `/`, blanks, `(0)`, form-encoded `+`), up to
 # 40 bytes; the digits are counted afterwards.
 _BODY = rb"\(?[0-9](?:[0-9]|[-./ ()+](?=[ (]?[0-9])){5,40}"
-_MARKED = re.compile(rb"(?:(?<![\w+.])\+(?=\(?[1-9])|(?<![0-9A-Za-z.:,_-])00(?=[1-9])|(?i:tel:|sips?:))" + _BODY)
+_MARKED = re.compile(
+    rb"(?:(?<![\w+.])\+(?=\(?[1-9])|(?<![0-9A-Za-z.:,_-])00(?=[1-9])|[Tt][Ee][Ll]:|[Ss][Ii][Pp][Ss]?:)" + _BODY
+)
 _KEYED = re.compile(
     rb"(?<![A-Za-z0-9_])([A-Za-z][A-Za-z0-9_.-]{0,40})(?:\"\s*:\s*\"?|\s*[=:]\s*[\"']?|=\"|\s+)" + _BODY
 )
@@ -235,7 +237,13 @@ class Auditor:
                 score = min(score, 0.3)  # glued to a word: a hex id or a token, not a number
             out.append(Candidate(to_raw(start), to_raw(end - 1) + 1, kind, score, text[start:end]))
 
-        phone_format = bool(_PHONE_FORMAT_HINT.search(text))
+        hint: list[bool] = []
+
+        def phone_format() -> bool:  # asked rarely: only for short or bare numbers
+            if not hint:
+                hint.append(bool(_PHONE_FORMAT_HINT.search(text)))
+            return hint[0]
+
         # MACs and IMEIs first: their shapes are the most specific.
         for m in _MAC.finditer(text):
             add(m.start(), m.end(), "mac", 0.9)
@@ -284,10 +292,10 @@ class Auditor:
                 start += 1
             end = _trim(text, start, m.end())
             n = len(_digits(text[start:end]))
-            if 6 <= n <= 15 and (phone_format or n >= 7):
+            if 6 <= n <= 15 and (n >= 7 or phone_format()):
                 add(start, end, "phone", 0.85 if n >= 7 else 0.6)
         for m in _BARE_NATIONAL.finditer(text):
-            add(m.start(), m.end(), "phone", 0.6 if phone_format else 0.4)
+            add(m.start(), m.end(), "phone", 0.6 if phone_format() else 0.4)
         for m in _BARE_HEX12.finditer(text):
             before = text[max(0, m.start() - 12) : m.start()]
             after = text[m.end() : m.end() + 8]
