@@ -364,7 +364,14 @@ def test_metrics_file_reads_with_the_prometheus_parser(pseudolog_bin, key_file, 
     prom = tmp_path / "node-exporter" / "pseudolog.prom"
     prom.parent.mkdir()
     proc = follow_journal(
-        pseudolog_bin, key_file, tmp_path, jdir, "--metrics-file", str(prom), str(src), umask=0o027  # the unit's
+        pseudolog_bin,
+        key_file,
+        tmp_path,
+        jdir,
+        "--metrics-file",
+        str(prom),
+        str(src),
+        umask=0o027,  # the unit's
     )
 
     def counted(n: int) -> bool:
@@ -499,7 +506,7 @@ def test_journalctl_failing_is_one_line_error(pseudolog_bin, key_file, tmp_path)
     (st / "checkpoint.json").write_text('{"version":1,"inputs":{"journal":{"cursor":"not-a-cursor"}},"outputs":{}}')
     proc = follow_journal(pseudolog_bin, key_file, tmp_path, jdir)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1 and b"Traceback" not in err
+    assert proc.returncode == 3 and b"Traceback" not in err  # an input that cannot be read (README, exit codes)
     assert err.decode().strip().splitlines()[-1].startswith("pseudolog: error: journalctl stopped: ")
 
 

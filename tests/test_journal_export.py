@@ -88,7 +88,11 @@ def test_the_system_journal_is_this_machines_in_every_selection():
     args = journalctl_args(["kamailio"], ["coturn"], None, None)
     assert "--merge" in args
     assert args[args.index("--no-pager") + 1 :] == [
-        me, "_SYSTEMD_UNIT=kamailio.service", "+", me, "SYSLOG_IDENTIFIER=coturn"
+        me,
+        "_SYSTEMD_UNIT=kamailio.service",
+        "+",
+        me,
+        "SYSLOG_IDENTIFIER=coturn",
     ]
     assert journalctl_args([], [], None, None)[-1] == me
     assert not any(a.startswith("_MACHINE_ID") for a in journalctl_args(["x"], [], "/srv/journal", None))

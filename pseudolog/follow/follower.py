@@ -119,6 +119,14 @@ class Follower:
         self, cli: dict[str, Any], config_path: str | None, environ: dict[str, str], say: Callable[[str], None]
     ) -> None:
         self._cli, self._config_path, self._environ, self.say = cli, config_path, environ, say
+        # Signals first: a stop asked for while the inputs are opened ends the run cleanly, with a checkpoint,
+        # instead of killing the process half-way through its start.
+        self.stop_requested = self.reload_requested = False
+        self.wake = threading.Event()
+        self._saved_handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_reload)
         self._fallbacks = {"state_dir": environ.get("STATE_DIRECTORY", "").split(":")[0]}
         self.settings = resolve(cli, config_path, self._fallbacks)
         s = self.settings
@@ -126,7 +134,6 @@ class Follower:
         secret = load_secret(s, self.options.window, environ, say)
         self.state = StateDir(Path(s.state_dir)) if s.state_dir else None
         saved = self.state.load() if self.state else None
-        self.wake = threading.Event()
         self.names = [name if name == "-" else os.path.abspath(name) for name in s.inputs]
         self.sources: list[Source | JournalSource] = [
             open_source(
@@ -159,7 +166,6 @@ class Follower:
         self.sink = self._make_sink(saved)
         self.notifier = Notifier(environ)
         self.base: Counter[str] = Counter()  # counts of engines replaced by a reload
-        self.stop_requested = self.reload_requested = False
         self.reload_note = ""
         self._metrics_note = ""
         self._dirty = False
@@ -201,10 +207,6 @@ class Follower:
     # -- the loop -------------------------------------------------------------------------------------
 
     def run(self) -> int:
-        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
-        signal.signal(signal.SIGTERM, self._on_stop)
-        signal.signal(signal.SIGINT, self._on_stop)
-        signal.signal(signal.SIGHUP, self._on_reload)
         try:
             self._expire()
             self.checkpoint()
@@ -224,7 +226,7 @@ class Follower:
             self.checkpoint()
             self._write_metrics()
         finally:
-            for sig, handler in handlers.items():
+            for sig, handler in self._saved_handlers.items():
                 signal.signal(sig, handler)
             self.close()
         return 0
