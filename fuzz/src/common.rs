@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use _core::detect::phone_rules::{PhoneRules, Region};
 use _core::detect::{context, device, ip, phone, sip, Found, Kind};
+use _core::pseudonym::{self, Style};
 use _core::scrub::{Detector, Prefilter, Scrubber};
 
 /// The numbering rules the crate's own tests use (a snapshot of pseudolog.phone_rules.region_spec()).
@@ -92,18 +93,20 @@ pub fn fnv(data: &[u8]) -> u64 {
     })
 }
 
-/// A deterministic stand-in for the pseudonymiser: `<KIND-xxxxxxxx>`, the x's letters g..z from a hash of the
-/// kind and value. No digit and no hex letter after the kind, so no detector can read a token as (part of)
-/// an identifier: what a second pass finds was left raw by the first.
+/// A deterministic stand-in for the pseudonymiser: the real token shape (`PHONE-` and sixteen letters, written
+/// by `pseudonym::write_token`), with a hash of the kind and value in place of the HMAC. The shape matters: a
+/// token glues to the word after it just as the engine's do, so what a second pass may read is what it would
+/// read in the engine's output.
 pub fn token(kind: Kind, normalised: &str) -> String {
+    let mut mac = [0u8; 32];
     let mut h = fnv(normalised.as_bytes()) ^ (kind as u64);
-    let mut out = format!("<{}-", kind.name().to_uppercase());
-    for _ in 0..8 {
-        out.push(char::from(b'g' + (h % 20) as u8));
-        h /= 20;
+    for chunk in mac.chunks_mut(8) {
+        h = fnv(&h.to_le_bytes());
+        chunk.copy_from_slice(&h.to_le_bytes());
     }
-    out.push('>');
-    out
+    let mut out = Vec::new();
+    pseudonym::write_token(kind, &mac, normalised, &Style::default(), &mut out);
+    String::from_utf8(out).expect("tokens are ASCII")
 }
 
 /// Which positions of `text` a span may start or end at: not inside a valid multi-byte UTF-8 sequence (an
