@@ -135,7 +135,7 @@ impl Rng {
         Rng(seed | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -144,6 +144,6 @@ impl Rng {
 
     /// In 1..=n.
     pub fn upto(&mut self, n: usize) -> usize {
-        1 + (self.next() % n as u64) as usize
+        1 + (self.next_u64() % n as u64) as usize
     }
 }

@@ -32,7 +32,7 @@ fn replay(dirs: &[&str], check: fn(&[u8])) -> usize {
     n
 }
 
-const LINES: [&str; 2] = ["regressions", "seeds/lines"];
+const LINES: [&str; 3] = ["regressions", "seeds/lines", "seeds/times"];
 
 #[test]
 fn detectors() {
