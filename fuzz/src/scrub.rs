@@ -5,13 +5,17 @@
 //! into segments that end the line only at its end; the output has as many lines as the input; a line framed
 //! whole comes out as `scrub` of that line alone, and nothing survives it: a second pass finds no identifier
 //! in it and changes nothing (the property tests' "nothing survives" and "idempotent", and the atheris target's
-//! invariant). Segmented lines are held to the line count and to no panic: their cuts may mask text (`MASKED`)
+//! invariant). Segmented lines are held to the line count, and to this: a raw address or MAC (7 bytes or more)
+//! that the whole-line read removed everywhere in the line is nowhere in the line's segments either (the hostile
+//! tests' "identifiers at the cuts still caught"), where every cut was safe (see the known gap below). Nothing more is asked of them: a cut may mask text (`MASKED`)
 //! or leave a neighbour's fragment that a whole-line read would have joined, by design.
 
 use std::borrow::Cow;
 
+use _core::detect::Kind;
 use _core::framing::{LineFramer, Piece};
 use _core::scrub::{Counts, Scrubber};
+use memchr::memmem;
 
 use crate::common::{fnv, scrubber, token, Rng};
 
@@ -68,9 +72,19 @@ fn knobs(data: &[u8]) -> (usize, Rng) {
 
 pub fn check(data: &[u8]) {
     let mut s = scrubber();
-    // Every line whole, as the engine scans a line that fits --max-line.
+    // Every line whole, as the engine scans a line that fits --max-line; per line, the raw addresses and MACs
+    // the whole read removed everywhere, which its segments must remove too.
+    let mut gone: Vec<Vec<Vec<u8>>> = Vec::new();
     for line in data.split_inclusive(|&c| c == b'\n') {
-        check_line(&mut s, line);
+        let whole = check_line(&mut s, line);
+        let (found, _) = s.find(line, false);
+        let raw = found
+            .iter()
+            .filter(|f| matches!(f.kind, Kind::Ip | Kind::Mac) && f.end - f.start >= 7)
+            .map(|f| line[f.start..f.end].to_vec())
+            .filter(|raw| memmem::find(&whole, raw).is_none())
+            .collect();
+        gone.push(raw);
     }
 
     let (max_line, mut rng) = knobs(data);
@@ -79,6 +93,9 @@ pub fn check(data: &[u8]) {
     let mut seen = Vec::with_capacity(data.len()); // the bytes the framer handed back
     let mut out = Vec::with_capacity(data.len());
     let mut in_line = false; // a segmented line is open
+    let mut line_starts = vec![0]; // where each line's output starts in `out`
+    let mut unsafe_cut = Vec::new(); // per line: a cut in it was unsafe
+    let mut cut_here = false;
     let mut pos = 0;
     loop {
         pieces.clear();
@@ -99,6 +116,8 @@ pub fn check(data: &[u8]) {
                     seen.extend_from_slice(lines);
                     for line in lines.split_inclusive(|&c| c == b'\n') {
                         out.extend_from_slice(&check_line(&mut s, line));
+                        line_starts.push(out.len());
+                        unsafe_cut.push(false);
                     }
                 }
                 Piece::Segment {
@@ -130,6 +149,11 @@ pub fn check(data: &[u8]) {
                         &mut out,
                     );
                     in_line = !last;
+                    cut_here |= *mask_head || *mask_tail;
+                    if *last {
+                        line_starts.push(out.len());
+                        unsafe_cut.push(std::mem::take(&mut cut_here));
+                    }
                 }
             }
         }
@@ -147,4 +171,22 @@ pub fn check(data: &[u8]) {
         bytecount(data),
         "the output has another number of lines (max_line {max_line})"
     );
+    assert_eq!(line_starts.len(), gone.len() + 1, "lines out != lines in");
+    for (i, raw) in gone.iter().enumerate() {
+        // Known gap (shared with Python): after an unsafe cut the next segment is read without its context,
+        // so a rule that clears a value by what stands before it can be fooled by the cut: `2Ro|mhr/120.0.0.0`
+        // reads `mhr/120.0.0.0` as a product version. Only the digit/hex runs at the cut are masked. Until
+        // that is settled, lines with an unsafe cut are held to the line count only.
+        if unsafe_cut[i] {
+            continue;
+        }
+        let line_out = &out[line_starts[i]..line_starts[i + 1]];
+        for r in raw {
+            assert!(
+                memmem::find(line_out, r).is_none(),
+                "a segment cut let an address or MAC through (max_line {max_line}): {:?}",
+                String::from_utf8_lossy(r)
+            );
+        }
+    }
 }
