@@ -417,20 +417,36 @@ def scan(
     log_format: LogFormatOpt = None,
     region: RegionOpt = DEFAULT_REGION,
     show_values: Annotated[
-        bool, typer.Option("--show-values", help="Also print each raw value found (off: kind and place only).")
+        bool, typer.Option("--show-values", help="Also print each raw value found (off: kind, score and shape only).")
     ] = False,
     max_line: MaxLineOpt = DEFAULT_MAX_LINE,
+    min_score: Annotated[
+        float,
+        typer.Option(
+            "--min-score",
+            metavar="SCORE",
+            help="Report candidates scoring at least SCORE (0 to 1; below 0.5: versions, random hex ids). "
+            "0 lists every candidate.",
+        ),
+    ] = 0.5,
 ) -> None:
-    """Report raw identifiers (kind, line, column). Exit 0: none found; 1: some found; 3: an input could
-    not be read (the others are still scanned)."""
+    """Audit logs for raw identifiers with a detector independent of 'run' (line, column, kind, score, shape).
+    Exit 0: none found; 1: some found; 3: an input could not be read (the others are still scanned)."""
+    from pseudolog.formats.registry import format_from_string, get_format
     from pseudolog.io.streams import check_inputs
     from pseudolog.scan import Scanner
 
-    options = FilterOptions(
-        window=None, region=parse_region(region), format=format, log_format=log_format, max_line=max_line
-    )
+    # The auditor reads every line as free text, whatever its format: --format, --log-format and --region are
+    # accepted (they are checked, so scripts that pass them keep working) but do not narrow what it looks for.
+    FilterOptions(window=None, region=parse_region(region), format=format, log_format=log_format, max_line=max_line)
+    if log_format:
+        format_from_string(log_format)
+    elif format not in ("auto", "text"):
+        get_format(format)
+    if not 0.0 <= min_score <= 1.0:
+        raise ConfigError("--min-score must be between 0 and 1")
     files = list(inputs or [])
-    scanner = Scanner(options)
+    scanner = Scanner(min_score=min_score, max_line=max_line)
     count = 0
     unreadable = 0
     kinds: dict[str, int] = {}
@@ -439,11 +455,14 @@ def scan(
         try:
             if name != "-":
                 check_inputs([name])
-            for finding in scanner.scan([name], time.time()):
+            for finding in scanner.scan([name]):
                 count += 1
                 kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
-                shown = " " + finding.value.decode("utf-8", "backslashreplace") if show_values and finding.value else ""
-                out.write(f"{finding.source}:{finding.line}:{finding.column}: {finding.kind}{shown}\n")
+                shown = " " + finding.value.decode("utf-8", "backslashreplace") if show_values else ""
+                out.write(
+                    f"{finding.source}:{finding.line}:{finding.column}: {finding.kind} {finding.score:.2f} "
+                    f"{finding.shape}{shown}\n"
+                )
         except InputError as exc:
             unreadable += 1
             out.flush()
@@ -455,6 +474,8 @@ def scan(
     out.flush()
     detail = ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
     found = f"{count} raw identifier(s) found ({detail})" if count else "no raw identifiers found"
+    if scanner.below:
+        found += f"; {scanner.below} low-score candidate(s) below --min-score {min_score:g} not listed"
     if unreadable:
         say(f"scan: {found} in the inputs that could be read; {unreadable} input(s) could not be read")
         raise typer.Exit(EXIT_IO)

@@ -1,24 +1,24 @@
-"""Find raw identifiers in logs: what `run` would replace, reported by kind, line and column.
+"""Find raw identifiers in logs: `pseudolog scan`, an auditor independent of the line engine.
 
-The scanner runs the same engine as `run` (same formats, same detectors, same exceptions for versions) and
-lines the output up with the input around the tokens, so it reports exactly what the filter would change,
-and never a pseudonym the filter wrote.
+`scan` does not run the engine `run` uses: it would be blind to exactly what the engine misses. It runs the
+auditor in `pseudolog.audit`, a broader detector with its own rules, over every line (and over lines longer than
+`max_line` in overlapping segments, so nothing slides past a cut) and reports each candidate with its line,
+column, kind, score and shape, never its value unless asked. Pseudonyms pseudolog writes are never reported.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
-from pseudolog.io.framing import LineFramer
-from pseudolog.io.streams import CHUNK, STDIN
+from pseudolog.audit import Auditor, Candidate
 
-TOKEN_RE = re.compile(rb"(IP|PHONE|MAC|IMEI|DEV)(?:[-+][0-9A-Za-z]*?)?-[g-z]{16}")
-KIND_OF_PREFIX = {b"IP": "ip", b"PHONE": "phone", b"MAC": "mac", b"IMEI": "imei", b"DEV": "device"}
+STDIN = "-"
+CHUNK = 1 << 20
+DEFAULT_MIN_SCORE = 0.5
+# Bytes a segment of an over-long line shares with the next one: more than any identifier and its context.
+OVERLAP = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,81 +27,73 @@ class Finding:
     line: int
     column: int  # 1-based byte column
     kind: str
-    value: bytes
+    score: float
+    shape: str
+    value: bytes  # printed only with --show-values
 
 
-def align(original: bytes, filtered: bytes) -> list[tuple[int, bytes, str]]:
-    """(offset, raw value, kind) for each token in `filtered`, located in `original`."""
-    found: list[tuple[int, bytes, str]] = []
-    tokens = list(TOKEN_RE.finditer(filtered))
-    pos_in = 0
-    pos_out = 0
-    for i, token in enumerate(tokens):
-        before = filtered[pos_out : token.start()]
-        if not original.startswith(before, pos_in):
-            return found  # the line was re-serialised (JSON): positions are unknown from here on
-        start = pos_in + len(before)
-        after_end = tokens[i + 1].start() if i + 1 < len(tokens) else len(filtered)
-        after = filtered[token.end() : after_end]
-        end = original.find(after, start) if after else (len(original) if i + 1 == len(tokens) else start)
-        if end < 0:
-            return found
-        found.append((start, original[start:end], KIND_OF_PREFIX[token.group(1)]))
-        pos_in, pos_out = end, token.end()
-    return found
+def _finding(source: str, number: int, offset: int, c: Candidate) -> Finding:
+    return Finding(source, number, offset + c.start + 1, c.kind, c.score, c.shape, c.value)
 
 
 class Scanner:
-    def __init__(self, options: FilterOptions) -> None:
-        self.engine = Engine(options, os.urandom(32))
+    """Findings for files, streams or bytes. Candidates scoring below `min_score` (versions, random hex ids) are
+    counted in `below` and not yielded."""
 
-    def line(self, source: str, number: int, line: bytes, now: float) -> list[Finding]:
-        out = self.engine.process(line, now)
-        if out is None or out == line:
-            return []
-        located = align(line, out)
-        if located:
-            return [Finding(source, number, start + 1, kind, value) for start, value, kind in located]
-        # Re-serialised (JSON) or masked: report the line with the first changed column.
-        first = next((i for i, (a, b) in enumerate(zip(line, out, strict=False)) if a != b), 0)
-        kinds = sorted({KIND_OF_PREFIX[m.group(1)] for m in TOKEN_RE.finditer(out)}) or ["unknown"]
-        return [Finding(source, number, first + 1, kind, b"") for kind in kinds]
+    def __init__(self, min_score: float = DEFAULT_MIN_SCORE, max_line: int = 1 << 20) -> None:
+        self.auditor = Auditor()
+        self.min_score = min_score
+        self.max_line = max(max_line, 4 * OVERLAP)
+        self.below = 0
 
-    def segment(self, source: str, number: int, data: bytes, now: float, **borders: bool) -> list[Finding]:
-        out = self.engine.process_segment(data, now, ends_line=False, **borders)
-        return [Finding(source, number, s + 1, k, v) for s, v, k in align(data, out)] if out != data else []
+    def _line(self, source: str, number: int, line: bytes, offset: int = 0, limit: int | None = None):
+        for c in self.auditor.candidates(line):
+            if limit is not None and c.start >= limit:
+                continue  # read again in the next segment, whole
+            if c.score < self.min_score:
+                self.below += 1
+                continue
+            yield _finding(source, number, offset, c)
 
-    def scan_bytes(self, data: bytes, now: float, source: str = "-") -> Iterator[Finding]:
+    def scan_bytes(self, data: bytes, source: str = "-") -> Iterator[Finding]:
         """Findings for an in-memory log (for tests and library users)."""
-        self.engine.start_input()
-        for number, line in enumerate(data.splitlines(keepends=True), start=1):
-            yield from self.line(source, number, line, now)
+        for number, line in enumerate(data.splitlines(), start=1):
+            yield from self._line(source, number, line)
 
-    def scan(self, inputs: list[str], now: float) -> Iterator[Finding]:
+    def scan_fd(self, fd: int, source: str) -> Iterator[Finding]:
+        number = 1
+        pending = b""
+        offset = 0  # bytes of the current line already passed in earlier segments
+        while True:
+            chunk = os.read(fd, CHUNK)
+            if chunk:
+                pending += chunk
+            start = 0
+            while True:
+                nl = pending.find(b"\n", start)
+                if nl < 0:
+                    break
+                yield from self._line(source, number, pending[start:nl], offset)
+                number += 1
+                offset = 0
+                start = nl + 1
+            pending = pending[start:]
+            # An over-long line: scan all but the last OVERLAP bytes, keep those as the next segment's start.
+            while len(pending) > self.max_line:
+                cut = len(pending) - OVERLAP
+                yield from self._line(source, number, pending, offset, limit=cut)
+                offset += cut
+                pending = pending[cut:]
+            if not chunk:
+                break
+        if pending:
+            yield from self._line(source, number, pending.rstrip(b"\r"), offset)
+
+    def scan(self, inputs: list[str]) -> Iterator[Finding]:
         for name in inputs or [STDIN]:
-            self.engine.start_input()
-            framer = LineFramer(self.engine.options.max_line)
             fd = 0 if name == STDIN else os.open(name, os.O_RDONLY)
-            number = 1
             try:
-                while True:
-                    chunk = os.read(fd, CHUNK)
-                    pieces = framer.feed(chunk) if chunk else framer.finish()
-                    for piece in pieces:
-                        if piece.segment and not piece.last:
-                            yield from self.segment(
-                                name, number, piece.data, now, mask_head=piece.masked_head, mask_tail=piece.masked_tail
-                            )
-                            continue
-                        if piece.segment:
-                            yield from self.segment(name, number, piece.data, now, mask_head=piece.masked_head)
-                            number += 1
-                            continue
-                        for line in piece.whole_lines():
-                            yield from self.line(name, number, line, now)
-                            number += 1
-                    if not chunk:
-                        break
+                yield from self.scan_fd(fd, name)
             finally:
                 if fd != 0:
                     os.close(fd)

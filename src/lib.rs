@@ -5,6 +5,7 @@ pub mod cache;
 pub mod country_codes;
 pub mod csv;
 pub mod detect;
+pub mod engine;
 pub mod framing;
 pub mod ipcrypt_pfx;
 pub mod json;

@@ -69,8 +69,8 @@ def test_the_filtered_grown_corpus_holds_no_raw_identifier(name):
     engine = Engine(FilterOptions(), KEY)
     out = b"".join(chunk for _, chunk in engine.process_lines(data.split(b"\n")[:-1], NOW))
     assert out.count(b"\n") == 1000
-    assert next(Scanner(FilterOptions(window=None)).scan_bytes(data, NOW), None) is not None
-    assert list(Scanner(FilterOptions(window=None)).scan_bytes(out, NOW)) == []
+    assert next(Scanner().scan_bytes(data), None) is not None
+    assert list(Scanner().scan_bytes(out)) == []
 
 
 def test_grown_corpora_are_the_same_for_a_seed_and_differ_across_seeds():

@@ -7,7 +7,7 @@
 //! Every rule starts from a separator byte found with memchr (`:` for URIs, `=`/`:` for keys, `/`/`=` for
 //! file names) and reads a bounded window around it, so a line costs time linear in its length.
 
-use super::device_stub::{is_plausible_bare_mac, normalise_imei, normalise_mac};
+use super::device::{is_plausible_bare_mac, normalise_imei, normalise_mac};
 use super::phone::{context_number, is_context_number, normalise_phone, scan_after_mark};
 use super::phone_rules::Region;
 use super::{Found, Kind};
@@ -599,15 +599,7 @@ mod tests {
     fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
         let mut out = Vec::new();
         find_context(text, &Region::new(rules(), "DE"), &mut out);
-        out.into_iter()
-            .map(|f| {
-                (
-                    String::from_utf8_lossy(&text[f.start..f.end]).into_owned(),
-                    f.kind.name(),
-                    f.normalised,
-                )
-            })
-            .collect()
+        crate::detect::testing::kinded(text, out)
     }
 
     type Case = (

@@ -506,27 +506,13 @@ mod tests {
     fn spans_v4(text: &[u8], in_agent: bool) -> Vec<(String, String)> {
         let mut out = Vec::new();
         find_ipv4(text, in_agent, &mut out);
-        out.into_iter()
-            .map(|f| {
-                (
-                    String::from_utf8_lossy(&text[f.start..f.end]).into_owned(),
-                    f.normalised,
-                )
-            })
-            .collect()
+        crate::detect::testing::spans(text, out)
     }
 
     fn spans_v6(text: &[u8]) -> Vec<(String, String)> {
         let mut out = Vec::new();
         find_ipv6(text, &mut out);
-        out.into_iter()
-            .map(|f| {
-                (
-                    String::from_utf8_lossy(&text[f.start..f.end]).into_owned(),
-                    f.normalised,
-                )
-            })
-            .collect()
+        crate::detect::testing::spans(text, out)
     }
 
     /// A text and the (matched text, normalised) pairs found in it.

@@ -3,7 +3,6 @@
 
 pub mod context;
 pub mod device;
-mod device_stub;
 pub mod ip;
 pub mod phone;
 pub mod phone_rules;
@@ -58,5 +57,31 @@ mod tests {
             assert_eq!(Kind::from_name(kind.name()), Some(kind));
         }
         assert_eq!(Kind::from_name("email"), None);
+    }
+}
+
+/// What the detectors' table tests compare: each finding as the text it covers and what it stands for.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Found;
+
+    fn covered(text: &[u8], f: &Found) -> String {
+        String::from_utf8_lossy(&text[f.start..f.end]).into_owned()
+    }
+
+    /// (covered text, normalised value) per finding.
+    pub fn spans(text: &[u8], found: Vec<Found>) -> Vec<(String, String)> {
+        found
+            .into_iter()
+            .map(|f| (covered(text, &f), f.normalised))
+            .collect()
+    }
+
+    /// (covered text, kind, normalised value) per finding.
+    pub fn kinded(text: &[u8], found: Vec<Found>) -> Vec<(String, &'static str, String)> {
+        found
+            .into_iter()
+            .map(|f| (covered(text, &f), f.kind.name(), f.normalised))
+            .collect()
     }
 }

@@ -459,15 +459,7 @@ mod tests {
     fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
         let mut out = Vec::new();
         find_sip(text, &Region::new(rules(), "DE"), &mut out);
-        out.into_iter()
-            .map(|f| {
-                (
-                    String::from_utf8_lossy(&text[f.start..f.end]).into_owned(),
-                    f.kind.name(),
-                    f.normalised,
-                )
-            })
-            .collect()
+        crate::detect::testing::kinded(text, out)
     }
 
     type Case = (

@@ -42,7 +42,7 @@ fn pattern(spec: &Bound<'_, PyAny>) -> PyResult<Pattern> {
     Pattern::from_spec(&elements, &fields, time_index).map_err(|e| PyValueError::new_err(e.0))
 }
 
-fn format(spec: &Bound<'_, PyDict>) -> PyResult<Format> {
+pub(super) fn format(spec: &Bound<'_, PyDict>) -> PyResult<Format> {
     let spec = spec.as_any();
     let name: String = item(spec, "name")?;
     let codec: String = item(spec, "codec")?;

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod engine; // the native Engine (engine2)
 mod framing_scrub;
 mod ip_device;
 mod layout;
@@ -17,5 +18,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ip_device::register(m)?;
     phone::register(m)?;
     framing_scrub::register(m)?;
+    engine::register(m)?; // the native Engine (engine2)
     Ok(())
 }

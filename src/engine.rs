@@ -1,0 +1,849 @@
+//! The native engine: a chunk of bytes in, output bytes and runs out (pseudolog/core/engine.py, fields.py,
+//! parse.py and the formats' render, in one render path).
+//!
+//! Per line: the format (one, `auto`, or none) gives the values to scan and their roles; the event time comes
+//! from the format's time field (memoised parsing), else from a timestamp found in the text, else `now`; it picks
+//! the window; retention drops old lines; each value is scanned by the scrubber with the real detectors (format
+//! fields through per-window bounded caches, as they repeat), and tokens are written straight into the output.
+//! A line that does not fit its format is scanned whole. A line that fails (a panic, or a keyring without the
+//! window's key) is masked or dropped, and counted. Over-long lines come from the framer in segments, each
+//! scanned as text with the bytes before it as context.
+
+mod config;
+mod counts;
+mod detectors;
+mod fields;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+pub use config::{Config, FormatChoice, Keys};
+pub use counts::Counts;
+
+use crate::framing::{LineFramer, Piece};
+use crate::json::TimeValue;
+use crate::layout::{Codec, Format, Matcher, Role};
+use crate::pseudonym::{Pseudonymizer, Style, TokenError};
+use crate::scrub::{self, mask_into, Scrubber};
+use crate::timeparse::{TimeForm, TimeParser};
+use crate::{csv::ColumnRole, layout::AutoDetect};
+use fields::{Action, Fields};
+
+/// Output of a run of consecutive lines that share a window: (window, length in bytes).
+pub type Run = (Option<i64>, usize);
+
+/// Why a line could not be rendered.
+enum Fail {
+    Token(TokenError),
+    Window,
+}
+
+impl From<TokenError> for Fail {
+    fn from(e: TokenError) -> Fail {
+        Fail::Token(e)
+    }
+}
+
+enum Outcome {
+    Written {
+        format: Option<usize>,
+        window: Option<i64>,
+    },
+    Dropped,
+}
+
+/// The engine: built once from a [`Config`], fed chunks in order.
+pub struct Engine {
+    framer: LineFramer,
+    core: Core,
+    pieces: Vec<Piece>,
+}
+
+struct Core {
+    choice: FormatChoice,
+    auto: AutoDetect,
+    payload: Vec<Format>,
+    matcher: Matcher,
+    times: TimeParser,
+    fields: Fields,
+    retention: Option<f64>,
+    drop_on_error: bool,
+    counts: Counts,
+    last_window: Option<i64>,
+    /// The window of the line being rendered, once known (a failed line is written in it).
+    window: Option<Option<i64>>,
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Result<Engine, String> {
+        let style = Style::from_names(config.keep.iter().map(String::as_str), &config.ip_style)?;
+        let pseudonymizer = match config.keys {
+            Keys::Master(key) => {
+                Pseudonymizer::with_master(&key, config.window, style, config.cache_size)
+            }
+            Keys::Keyring(keys) => {
+                Pseudonymizer::with_keyring(keys, config.window, style, config.cache_size)
+            }
+        };
+        let scrubber = Scrubber::new(detectors::detectors(&config.region), detectors::prefilter());
+        Ok(Engine {
+            framer: LineFramer::new(config.max_line),
+            pieces: Vec::new(),
+            core: Core {
+                choice: config.formats,
+                auto: AutoDetect::new(),
+                payload: config.payload_formats,
+                matcher: Matcher::default(),
+                times: TimeParser::default(),
+                fields: Fields::new(scrubber, pseudonymizer, config.region, config.field_cache),
+                retention: config.retention,
+                drop_on_error: config.drop_on_error,
+                counts: Counts::default(),
+                last_window: None,
+                window: None,
+            },
+        })
+    }
+
+    /// A new input begins: `auto` chooses its format again, and no partial line is carried over.
+    pub fn start_input(&mut self, max_line: usize) {
+        self.core.auto.start_input();
+        self.framer = LineFramer::new(max_line);
+    }
+
+    pub fn counts(&self) -> &Counts {
+        &self.core.counts
+    }
+
+    /// The window of the last line written (window files use it).
+    pub fn last_window(&self) -> Option<i64> {
+        self.core.last_window
+    }
+
+    /// Every complete line (and segment of an over-long one) in `chunk` and the bytes held before it, appended
+    /// to `out`; the runs of output that share a window, in order.
+    pub fn feed(&mut self, chunk: &[u8], now: f64, out: &mut Vec<u8>) -> Vec<Run> {
+        self.pieces.clear();
+        self.framer.feed(chunk, &mut self.pieces);
+        self.render_pieces(now, out)
+    }
+
+    /// End of input: the partial last line, as it was (without a terminator).
+    pub fn finish(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
+        self.pieces.clear();
+        self.framer.finish(&mut self.pieces);
+        self.render_pieces(now, out)
+    }
+
+    fn render_pieces(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
+        let mut runs = Runs::default();
+        let buf = self.framer.buffer();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Lines(range) => {
+                    let block = &buf[range.clone()];
+                    let mut start = 0;
+                    for nl in memchr::memchr_iter(b'\n', block) {
+                        self.core.line(&block[start..=nl], now, out, &mut runs);
+                        start = nl + 1;
+                    }
+                    if start < block.len() {
+                        self.core.line(&block[start..], now, out, &mut runs);
+                    }
+                }
+                Piece::Segment {
+                    range,
+                    context,
+                    last,
+                    mask_head,
+                    mask_tail,
+                } => {
+                    let from = if context.is_empty() || context.end != range.start {
+                        range.start
+                    } else {
+                        context.start
+                    };
+                    let at = out.len();
+                    self.core.segment(
+                        &buf[from..range.end],
+                        range.start - from,
+                        now,
+                        (*last, *mask_head, *mask_tail),
+                        out,
+                    );
+                    runs.add(self.core.last_window, out.len() - at);
+                }
+            }
+        }
+        runs.done()
+    }
+}
+
+/// Output lengths grouped into runs of lines that share a window (fastpath.Runs).
+#[derive(Default)]
+struct Runs {
+    runs: Vec<Run>,
+}
+
+impl Runs {
+    fn add(&mut self, window: Option<i64>, len: usize) {
+        match self.runs.last_mut() {
+            Some((w, n)) if *w == window => *n += len,
+            _ => self.runs.push((window, len)),
+        }
+    }
+
+    fn done(self) -> Vec<Run> {
+        self.runs
+    }
+}
+
+/// (body, terminator): the terminator is \r\n, \n or nothing.
+fn split_terminator(line: &[u8]) -> (&[u8], &[u8]) {
+    if line.ends_with(b"\r\n") {
+        line.split_at(line.len() - 2)
+    } else if line.ends_with(b"\n") {
+        line.split_at(line.len() - 1)
+    } else {
+        (line, &[])
+    }
+}
+
+/// A line as its format reads it: the values to rewrite and the event time (None: the format gives none).
+struct Parsed {
+    actions: Vec<(usize, usize, Action)>,
+    time: Option<f64>,
+    /// The event time field, kept as it is when its time parsed.
+    time_span: Option<(usize, usize)>,
+}
+
+impl Core {
+    fn line(&mut self, line: &[u8], now: f64, out: &mut Vec<u8>, runs: &mut Runs) {
+        self.counts.lines_in += 1;
+        let (body, end) = split_terminator(line);
+        let at = out.len();
+        let mut replaced = scrub::Counts::default();
+        self.window = None;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            self.render_line(body, now, out, &mut replaced)
+        }));
+        let window = match result {
+            Ok(Ok(Outcome::Dropped)) => {
+                out.truncate(at);
+                self.counts.drop_line("retention");
+                return;
+            }
+            Ok(Ok(Outcome::Written { format, window })) => {
+                self.counts.replaced.merge(&replaced);
+                let name = match format {
+                    Some(i) => self.format_name(i),
+                    None => {
+                        if !matches!(self.choice, FormatChoice::Text) {
+                            self.counts.unmatched += 1;
+                        }
+                        "text"
+                    }
+                }
+                .to_string();
+                self.counts.wrote(&name);
+                window
+            }
+            Ok(Err(fail)) => {
+                out.truncate(at);
+                if !self.failed(fail) {
+                    return;
+                }
+                mask_into(body, out);
+                self.counts.wrote("masked");
+                self.window_or_now(now)
+            }
+            Err(_) => {
+                out.truncate(at);
+                if !self.failed(Fail::Window) {
+                    return;
+                }
+                mask_into(body, out);
+                self.counts.wrote("masked");
+                self.window_or_now(now)
+            }
+        };
+        out.extend_from_slice(end);
+        self.last_window = window;
+        runs.add(window, out.len() - at);
+    }
+
+    fn window_or_now(&self, now: f64) -> Option<i64> {
+        match self.window {
+            Some(w) => w,
+            None => self.fields.pseudonymizer.window_of(now).unwrap_or(None),
+        }
+    }
+
+    /// Counts a failed line; whether it is still written (masked).
+    fn failed(&mut self, fail: Fail) -> bool {
+        self.counts.masked_on_error += 1;
+        if let Fail::Token(TokenError::MissingWindowKey(_)) = fail {
+            self.counts.missing_window_keys += 1;
+        }
+        if self.drop_on_error {
+            self.counts.drop_line("error");
+            return false;
+        }
+        true
+    }
+
+    fn format_name(&self, i: usize) -> &str {
+        match &self.choice {
+            FormatChoice::Text => "text",
+            FormatChoice::One(f) => &f.name,
+            FormatChoice::Auto(fs) => &fs[i].name,
+        }
+    }
+
+    /// Which format reads the line (index into the choice's formats) and how.
+    fn parse(&mut self, body: &[u8], now: f64) -> Option<(usize, Parsed)> {
+        let index = match &self.choice {
+            FormatChoice::Text => return None,
+            FormatChoice::One(_) => 0,
+            FormatChoice::Auto(formats) => {
+                if self.auto.locked() {
+                    self.auto.chosen()?
+                } else {
+                    self.auto.observe(formats, body, &mut self.matcher)?
+                }
+            }
+        };
+        let format = match &self.choice {
+            FormatChoice::One(f) => f,
+            FormatChoice::Auto(fs) => &fs[index],
+            FormatChoice::Text => unreachable!(),
+        };
+        let parsed = read(format, body, now, &mut self.matcher, &mut self.times)?;
+        Some((index, parsed))
+    }
+
+    fn render_line(
+        &mut self,
+        body: &[u8],
+        now: f64,
+        out: &mut Vec<u8>,
+        replaced: &mut scrub::Counts,
+    ) -> Result<Outcome, Fail> {
+        let parsed = self.parse(body, now);
+        let mut t = None;
+        let mut time_ok = false;
+        if let Some((_, p)) = &parsed {
+            t = p.time;
+            time_ok = t.is_some();
+        }
+        if t.is_none() {
+            t = self.times.sniff(body, now);
+        }
+        let window = self
+            .fields
+            .pseudonymizer
+            .window_of(t.unwrap_or(now))
+            .map_err(|_| Fail::Window)?;
+        self.window = Some(window);
+        if let (Some(retention), Some(t)) = (self.retention, t) {
+            if t < now - retention {
+                return Ok(Outcome::Dropped);
+            }
+        }
+        match parsed {
+            None => {
+                self.fields.text(body, window, out, replaced)?;
+                Ok(Outcome::Written {
+                    format: None,
+                    window,
+                })
+            }
+            Some((index, p)) => {
+                let keep = if time_ok { p.time_span } else { None };
+                self.render(body, &p.actions, keep, window, out, replaced)?;
+                Ok(Outcome::Written {
+                    format: Some(index),
+                    window,
+                })
+            }
+        }
+    }
+
+    /// The line with each value rewritten by its action (the one render path of every codec).
+    fn render(
+        &mut self,
+        body: &[u8],
+        actions: &[(usize, usize, Action)],
+        keep: Option<(usize, usize)>,
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        replaced: &mut scrub::Counts,
+    ) -> Result<(), Fail> {
+        let mut pos = 0;
+        for &(start, end, action) in actions {
+            if keep == Some((start, end)) {
+                continue;
+            }
+            out.extend_from_slice(&body[pos..start]);
+            let text = &body[start..end];
+            if let Action::Message = action {
+                self.message(text, window, out, replaced)?;
+            } else {
+                self.fields.apply(action, text, window, out, replaced)?;
+            }
+            pos = end;
+        }
+        out.extend_from_slice(&body[pos..]);
+        Ok(())
+    }
+
+    /// A syslog payload: read with a structured format when one fits (JSON, a CDR record), else scanned whole.
+    fn message(
+        &mut self,
+        text: &[u8],
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        replaced: &mut scrub::Counts,
+    ) -> Result<(), Fail> {
+        for i in 0..self.payload.len() {
+            if let Some(p) = read(
+                &self.payload[i],
+                text,
+                0.0,
+                &mut self.matcher,
+                &mut self.times,
+            ) {
+                // Payloads are rendered without their time kept (fields.message passes time_ok=False).
+                let actions: Vec<_> = p
+                    .actions
+                    .into_iter()
+                    .map(|(s, e, a)| match a {
+                        Action::Message => (s, e, Action::Field { agent: false }),
+                        a => (s, e, a),
+                    })
+                    .collect();
+                return self.render(text, &actions, None, window, out, replaced);
+            }
+        }
+        Ok(self.fields.text(text, window, out, replaced)?)
+    }
+
+    /// A segment of an over-long line, scanned as text in the window of `now`.
+    fn segment(
+        &mut self,
+        data: &[u8],
+        context: usize,
+        now: f64,
+        (last, mask_head, mask_tail): (bool, bool, bool),
+        out: &mut Vec<u8>,
+    ) {
+        let (data, end) = if last {
+            self.counts.lines_in += 1;
+            split_terminator(data)
+        } else {
+            (data, &[][..])
+        };
+        let window = self.fields.pseudonymizer.window_of(now).unwrap_or(None);
+        self.last_window = window;
+        let at = out.len();
+        let mut replaced = scrub::Counts::default();
+        let ok = catch_unwind(AssertUnwindSafe(|| {
+            self.fields.segment(
+                data,
+                context,
+                mask_head,
+                mask_tail,
+                window,
+                out,
+                &mut replaced,
+            )
+        }));
+        if matches!(ok, Ok(Ok(()))) {
+            self.counts.replaced.merge(&replaced);
+        } else {
+            out.truncate(at);
+            self.counts.masked_on_error += 1;
+            mask_into(&data[context..], out);
+        }
+        out.extend_from_slice(end);
+        if last {
+            self.counts.wrote("segmented");
+        }
+    }
+}
+
+/// Python's `bytes.isdigit()`: non-empty, ASCII digits only.
+fn all_digits(text: &[u8]) -> bool {
+    !text.is_empty() && text.iter().all(u8::is_ascii_digit)
+}
+
+/// The line read by `format`, or None when it does not fit.
+fn read(
+    format: &Format,
+    body: &[u8],
+    now: f64,
+    m: &mut Matcher,
+    times: &mut TimeParser,
+) -> Option<Parsed> {
+    match &format.codec {
+        Codec::Patterns(patterns) => {
+            let (pi, spans) = format.match_line(body, m)?;
+            let pattern = &patterns[pi];
+            let mut time = None;
+            let mut time_span = None;
+            if let Some(ti) = pattern.time_index {
+                let span = spans[ti];
+                let form = pattern.fields[ti]
+                    .time_kind
+                    .as_deref()
+                    .and_then(TimeForm::from_name)
+                    .unwrap_or(TimeForm::Iso);
+                time = times.parse(form, &body[span.0..span.1], now);
+                time_span = Some(span);
+            }
+            let actions = pattern
+                .fields
+                .iter()
+                .zip(spans)
+                .filter(|(info, _)| info.role != Role::Keep)
+                .map(|(info, (s, e))| {
+                    let action = match info.role {
+                        Role::IpPort => Action::IpPort,
+                        Role::Message => Action::Message,
+                        _ => Action::Field { agent: info.agent },
+                    };
+                    (s, e, action)
+                })
+                .collect();
+            Some(Parsed {
+                actions,
+                time,
+                time_span: time_span.filter(|_| {
+                    pattern
+                        .time_index
+                        .is_some_and(|ti| pattern.fields[ti].role == Role::Time)
+                }),
+            })
+        }
+        Codec::Csv(csv) => {
+            let spans = csv.parse(body)?;
+            let mut time = None;
+            let mut time_span = None;
+            if let Some(ti) = csv.time_index {
+                let span = spans[ti];
+                time = times.parse(TimeForm::Iso, &body[span.0..span.1], now);
+                time_span = Some(span);
+            }
+            let actions = csv
+                .roles
+                .iter()
+                .zip(spans)
+                .filter_map(|(&role, (s, e))| {
+                    let text = &body[s..e];
+                    let action = match role {
+                        ColumnRole::Phone => Action::ContextPhone,
+                        ColumnRole::Keep if all_digits(text) => return None,
+                        _ if text.is_empty() => return None,
+                        _ => Action::Field { agent: false },
+                    };
+                    Some((s, e, action))
+                })
+                .collect();
+            Some(Parsed {
+                actions,
+                time,
+                time_span,
+            })
+        }
+        Codec::Json(json) => {
+            let (values, candidates) = json.read(body)?;
+            let journal = journal_time(body, &values);
+            let actions = values
+                .into_iter()
+                .map(|v| {
+                    let action = match v.hint {
+                        crate::layout::Hint::Json {
+                            kind: Some(kind),
+                            number,
+                        } => Action::AsKind { kind, number },
+                        _ => Action::Field { agent: false },
+                    };
+                    (v.start, v.end, action)
+                })
+                .collect();
+            Some(Parsed {
+                actions,
+                time: journal.or_else(|| json_time(body, &candidates, now, times)),
+                time_span: None,
+            })
+        }
+    }
+}
+
+/// JsonLinesFormat.event_time over the candidates json.rs found: the first string that reads as ISO, CLF or
+/// epoch time, or positive number (milliseconds when above 1e11).
+fn json_time(
+    body: &[u8],
+    candidates: &[TimeValue],
+    now: f64,
+    times: &mut TimeParser,
+) -> Option<f64> {
+    for c in candidates {
+        let raw = &body[c.start..c.end];
+        if c.number {
+            let v = std::str::from_utf8(raw)
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok());
+            if let Some(v) = v.filter(|&v| v > 0.0) {
+                return Some(if v > 1e11 { v / 1000.0 } else { v });
+            }
+        } else {
+            for form in [TimeForm::Iso, TimeForm::Clf, TimeForm::Epoch] {
+                if let Some(t) = times.parse(form, raw, now) {
+                    return Some(t);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A systemd journal entry's `__REALTIME_TIMESTAMP` (microseconds since the epoch, as a string of digits): the
+/// last occurrence of the key whose value is the string right after it.
+fn journal_time(body: &[u8], values: &[crate::layout::Value]) -> Option<f64> {
+    const KEY: &[u8] = b"__REALTIME_TIMESTAMP";
+    let mut found = None;
+    for (i, v) in values.iter().enumerate() {
+        if &body[v.start..v.end] != KEY {
+            continue;
+        }
+        let mut p = v.end + 1;
+        while body
+            .get(p)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b':'))
+        {
+            p += 1;
+        }
+        if body.get(p) != Some(&b'"') {
+            found = None;
+            continue;
+        }
+        found = values
+            .get(i + 1)
+            .filter(|next| next.start == p + 1)
+            .map(|next| &body[next.start..next.end])
+            .filter(|digits| all_digits(digits))
+            .and_then(|digits| std::str::from_utf8(digits).ok()?.parse::<u64>().ok())
+            .map(|usec| usec as f64 / 1e6);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::phone_rules::tests::rules;
+
+    fn engine(formats: FormatChoice, max_line: usize) -> Engine {
+        Engine::new(Config {
+            formats,
+            payload_formats: Vec::new(),
+            region: Region::new(rules(), "DE"),
+            window: Some(86400),
+            retention: None,
+            drop_on_error: false,
+            max_line,
+            keep: Vec::new(),
+            ip_style: "token".into(),
+            keys: Keys::Master(vec![7; 32]),
+            cache_size: 1 << 16,
+            field_cache: 1 << 12,
+        })
+        .expect("engine builds")
+    }
+
+    use crate::detect::phone_rules::Region;
+
+    fn run(e: &mut Engine, data: &[u8]) -> (Vec<u8>, Vec<Run>) {
+        let mut out = Vec::new();
+        let mut runs = e.feed(data, 1.7e9, &mut out);
+        runs.extend(e.finish(1.7e9, &mut out));
+        (out, runs)
+    }
+
+    /// The hostile lines of issue 21, each with an identifier that must not survive.
+    fn hostile() -> Vec<(Vec<u8>, &'static [u8])> {
+        let mut deadbeef = b"GET /?from=198.51.100.77 ".to_vec();
+        deadbeef.extend(b"deadbeef".repeat(130_000));
+        deadbeef.extend(b"zz".repeat(5_000));
+        deadbeef.push(b'\n');
+        let mut xff = b"X-Forwarded-For: ".to_vec();
+        for i in 0..32_000u32 {
+            xff.extend(format!("10.{}.{}.{}, ", i >> 16, (i >> 8) & 255, i & 255).as_bytes());
+        }
+        xff.push(b'\n');
+        let mut phones = b"+49 30 1234567 ".repeat(100_000);
+        phones.push(b'\n');
+        vec![
+            (deadbeef, b"198.51.100.77"),
+            (xff, b"10.0.1.2,"),
+            (phones, b"1234567"),
+        ]
+    }
+
+    #[test]
+    fn hostile_lines_pass_whole_and_in_segments_without_raw_identifiers() {
+        for max_line in [1 << 24, 1 << 16] {
+            for (line, raw) in hostile() {
+                let mut e = engine(FormatChoice::Text, max_line);
+                let (out, runs) = run(&mut e, &line);
+                assert!(memchr::memmem::find(&out, raw).is_none(), "{max_line}");
+                assert_eq!(runs.iter().map(|r| r.1).sum::<usize>(), out.len());
+                assert_eq!(e.counts().lines_in, 1);
+                assert_eq!(e.counts().lines_out, 1);
+                assert!(out.ends_with(b"\n"));
+            }
+        }
+    }
+
+    #[test]
+    fn lines_keep_their_terminators_and_invalid_utf8() {
+        let mut e = engine(FormatChoice::Text, 1 << 20);
+        let (out, runs) = run(&mut e, b"a 192.0.2.1\r\nb \xff\xfe\n\nlast 192.0.2.1");
+        let lines: Vec<&[u8]> = out.split(|&c| c == b'\n').collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[0].ends_with(b"\r") && lines[0].starts_with(b"a IP-"));
+        assert_eq!(lines[1], b"b \xff\xfe");
+        assert_eq!(lines[2], b"");
+        assert!(lines[3].starts_with(b"last IP-"));
+        // One run from the feed, one from finish (the unterminated last line), both in one window.
+        assert!(runs.iter().all(|r| r.0 == Some(1_699_920_000)));
+        assert_eq!(runs.iter().map(|r| r.1).sum::<usize>(), out.len());
+        assert_eq!(e.counts().replaced.get(crate::detect::Kind::Ip), 2);
+        assert_eq!(e.counts().formats["text"], 4);
+    }
+
+    #[test]
+    fn a_keyring_without_the_window_masks_the_line() {
+        let mut e = Engine::new(Config {
+            keys: Keys::Keyring(Default::default()),
+            ..config_text()
+        })
+        .unwrap();
+        let (out, _) = run(&mut e, b"from 192.0.2.1 port 5060\n");
+        assert_eq!(out, b"from MASKED port MASKED\n");
+        assert_eq!(e.counts().missing_window_keys, 1);
+        assert_eq!(e.counts().formats["masked"], 1);
+        let mut e = Engine::new(Config {
+            keys: Keys::Keyring(Default::default()),
+            drop_on_error: true,
+            ..config_text()
+        })
+        .unwrap();
+        let (out, _) = run(&mut e, b"from 192.0.2.1\n");
+        assert!(out.is_empty());
+        assert_eq!(e.counts().dropped["error"], 1);
+    }
+
+    fn config_text() -> Config {
+        Config {
+            formats: FormatChoice::Text,
+            payload_formats: Vec::new(),
+            region: Region::new(rules(), "DE"),
+            window: Some(86400),
+            retention: None,
+            drop_on_error: false,
+            max_line: 1 << 20,
+            keep: Vec::new(),
+            ip_style: "token".into(),
+            keys: Keys::Master(vec![7; 32]),
+            cache_size: 1 << 16,
+            field_cache: 1 << 12,
+        }
+    }
+
+    #[test]
+    fn the_engine_is_send() {
+        fn send<T: Send>() {}
+        send::<Engine>();
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Nothing survives: addresses and numbers between words, in any chunking, come out as tokens only, and
+        /// the output is the same however the input was cut into chunks.
+        #[test]
+        fn nothing_survives_any_chunking(
+            items in proptest::collection::vec((0u8..3, 1u32..200_000, 0usize..4), 1..40),
+            cut in 1usize..200,
+        ) {
+            let mut data = Vec::new();
+            let mut raw: Vec<Vec<u8>> = Vec::new();
+            for (i, &(shape, n, words)) in items.iter().enumerate() {
+                let value = match shape {
+                    0 => format!("10.{}.{}.{}", n >> 16, (n >> 8) & 255, n & 255),
+                    1 => format!("+49 30 {:07}", 1_000_000 + n),
+                    _ => format!("2001:db8::{:x}", n & 0xffff),
+                };
+                data.extend(b"word ".repeat(words));
+                data.extend(value.as_bytes());
+                data.extend(if i % 3 == 0 { &b"\n"[..] } else { &b" , "[..] });
+                raw.push(value.into_bytes());
+            }
+            let mut whole = engine(FormatChoice::Text, 1 << 20);
+            let (out, _) = run(&mut whole, &data);
+            for r in &raw {
+                proptest::prop_assert!(memchr::memmem::find(&out, r).is_none());
+            }
+            let mut pieces = engine(FormatChoice::Text, 1 << 20);
+            let mut chunked = Vec::new();
+            for chunk in data.chunks(cut) {
+                pieces.feed(chunk, 1.7e9, &mut chunked);
+            }
+            pieces.finish(1.7e9, &mut chunked);
+            proptest::prop_assert_eq!(chunked, out);
+        }
+    }
+
+    /// Measurement only (`cargo test --release -- --ignored --nocapture measure`): seconds per MB of hostile
+    /// lines of 1, 4, 16 and 64 MB through the whole engine (max_line 1 MiB, so the long ones are segmented).
+    #[test]
+    #[ignore]
+    fn measure_hostile_seconds_per_mb() {
+        for mb in [1usize, 4, 16, 64] {
+            let size = mb << 20;
+            let mut mixed = Vec::with_capacity(size + 64);
+            let mut i = 0u32;
+            while mixed.len() < size {
+                mixed.extend(
+                    format!(
+                        "10.{}.{}.{} +49 30 {:07} ",
+                        (i >> 16) & 255,
+                        (i >> 8) & 255,
+                        i & 255,
+                        i
+                    )
+                    .as_bytes(),
+                );
+                i += 1;
+            }
+            mixed.push(b'\n');
+            let mut deadbeef = b"GET /".to_vec();
+            deadbeef.extend(b"deadbeef".repeat(size / 8));
+            deadbeef.extend(b"zz\n");
+            for (name, line) in [("mixed", &mixed), ("deadbeef", &deadbeef)] {
+                for max_line in [1usize << 20, 1 << 27] {
+                    let mut e = engine(FormatChoice::Text, max_line);
+                    let t = std::time::Instant::now();
+                    let (out, _) = run(&mut e, line);
+                    let s = t.elapsed().as_secs_f64();
+                    println!(
+                        "{name} {mb} MB max_line {max_line}: {:.3} s, {:.4} s/MB, out {} bytes",
+                        s,
+                        s / mb as f64,
+                        out.len()
+                    );
+                }
+            }
+        }
+    }
+}

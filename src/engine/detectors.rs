@@ -1,0 +1,126 @@
+//! The real detectors behind [`crate::scrub::Detector`], in scrub.py's priority order, with its TRIGGERS,
+//! their skeleton forms and the MAYBE_IDENTIFIER prefilter.
+//!
+//! Python's triggers lead each branch with a literal and look behind for the rest (a speed trick of its regex
+//! engine); the regex crate has no look-behind, so each is written here as the plain pattern it stands for:
+//! the same texts match (they are only asked whether they match, never where).
+
+use regex::bytes::Regex;
+
+use crate::detect::context::{
+    keyed_gate, keyed_numbers, provisioning_gate, provisioning_macs, uri_gate, uri_numbers,
+};
+use crate::detect::device::{find_imei, find_mac};
+use crate::detect::ip::{find_ipv4, find_ipv6};
+use crate::detect::phone::find_international;
+use crate::detect::phone_rules::Region;
+use crate::detect::sip::find_sip;
+use crate::detect::Found;
+use crate::scrub::{Detector, Prefilter};
+
+const MAYBE_IDENTIFIER: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%20){3,}[0-9]|:[0-9A-Fa-f]{0,4}:|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}|\+\(?[0-9]|%2[BbDdEe]|%3[0-9AaBb]|%40|%5[BbDd]|(?i:instance)";
+const MAYBE_ON_SKELETON: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%[0-9][0-9]){3,}[0-9]|:[0-9A-Fa-f]{0,4}:|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}|\+\(?[0-9]|%[0-9][BbDdEe]|%[0-9][0-9AaBb]|(?i:instance)";
+
+const SIP: &str = r"(?-u)<|'|(?i:sip|iax[0-9]|dahdi|local|skype|webrtc|sofia|rtc|loopback)/|[0-9]{6}@|(?i:ser)|(?i:nstance)|\x22";
+const MAC: &str = r"(?-u)[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}[:\-]|[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}[:\-]|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.";
+const IPV6: &str = r"(?-u):[0-9A-Fa-f]{0,4}:";
+const IPV4: &str = r"(?-u)[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]";
+const PHONE: &str = r"(?-u)\+\(?[1-9]|%2[Bb]|00\(?[1-9]";
+const PHONE_ON_SKELETON: &str = r"(?-u)\+\(?[0-9]|%[0-9][Bb]|[0-9][0-9]\(?[0-9]";
+const IMEI: &str = r"(?-u)[0-9]{14}|[0-9]{2}[- ][0-9]{6}[- ]|(?i:urn:gsma)";
+const IMEI_ON_SKELETON: &str = r"(?-u)0{14}|00[- ]0{6}[- ]|(?i:urn:gsma)";
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("built-in trigger compiles")
+}
+
+/// Which detector a [`Real`] is (scrub.py's `detectors` dict, in priority order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Which {
+    Uri,
+    Keyed,
+    Provisioning,
+    Sip,
+    Mac,
+    Ipv6,
+    Ipv4,
+    Phone,
+    Imei,
+}
+
+struct Real {
+    which: Which,
+    region: Region,
+    /// The trigger on plain text and on a skeleton (None: a gate function decides both).
+    trigger: Option<(Regex, Regex)>,
+}
+
+impl Detector for Real {
+    fn find(&self, text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
+        let r = &self.region;
+        match self.which {
+            Which::Uri => uri_numbers(text, r, out),
+            Which::Keyed => keyed_numbers(text, r, out),
+            Which::Provisioning => provisioning_macs(text, r, out),
+            Which::Sip => find_sip(text, r, out),
+            Which::Mac => find_mac(text, out),
+            Which::Ipv6 => find_ipv6(text, out),
+            Which::Ipv4 => find_ipv4(text, in_agent, out),
+            Which::Phone => find_international(text, r, out),
+            Which::Imei => find_imei(text, out),
+        }
+    }
+
+    fn triggered(&self, text: &[u8]) -> bool {
+        match (&self.trigger, self.which) {
+            (Some((plain, _)), _) => plain.is_match(text),
+            (None, Which::Uri) => uri_gate(text),
+            (None, Which::Keyed) => keyed_gate(text),
+            (None, _) => provisioning_gate(text),
+        }
+    }
+
+    fn triggered_on_skeleton(&self, skeleton: &[u8]) -> bool {
+        match &self.trigger {
+            Some((_, on_skeleton)) => on_skeleton.is_match(skeleton),
+            // The gates read no digit: a skeleton meets them where its text does.
+            None => self.triggered(skeleton),
+        }
+    }
+}
+
+/// The detectors in priority order, for one region.
+pub fn detectors(region: &Region) -> Vec<Box<dyn Detector>> {
+    let both = |p: &str| Some((re(p), re(p)));
+    let table: [(Which, Option<(Regex, Regex)>); 9] = [
+        (Which::Uri, None),
+        (Which::Keyed, None),
+        (Which::Provisioning, None),
+        (Which::Sip, both(SIP)),
+        (Which::Mac, both(MAC)),
+        (Which::Ipv6, both(IPV6)),
+        (Which::Ipv4, both(IPV4)),
+        (Which::Phone, Some((re(PHONE), re(PHONE_ON_SKELETON)))),
+        (Which::Imei, Some((re(IMEI), re(IMEI_ON_SKELETON)))),
+    ];
+    table
+        .into_iter()
+        .map(|(which, trigger)| {
+            Box::new(Real {
+                which,
+                region: region.clone(),
+                trigger,
+            }) as Box<dyn Detector>
+        })
+        .collect()
+}
+
+/// MAYBE_IDENTIFIER and its skeleton form.
+pub fn prefilter() -> Prefilter {
+    let maybe = re(MAYBE_IDENTIFIER);
+    let on_skeleton = re(MAYBE_ON_SKELETON);
+    Prefilter {
+        maybe: Box::new(move |t| maybe.is_match(t)),
+        maybe_on_skeleton: Box::new(move |s| on_skeleton.is_match(s)),
+    }
+}

@@ -1,0 +1,387 @@
+//! What happens to a value of a given role (pseudolog/core/fields.py and the field caches of scrub.py): every
+//! codec hands its values here, so pattern, CSV and JSON lines pseudonymise the same way.
+
+use crate::cache::BoundedCache;
+use crate::detect::device::{normalise_imei, normalise_mac};
+use crate::detect::ip::{normalise_ip, whole_address};
+use crate::detect::phone::{digit_count, normalise_phone, MIN_CONTEXT_DIGITS};
+use crate::detect::phone_rules::Region;
+use crate::detect::sip::normalise_device;
+use crate::detect::Kind;
+use crate::pseudonym::{Pseudonymizer, TokenError};
+use crate::scrub::{self, Scrubber, Tokeniser};
+
+/// Values longer than these are not cached: they seldom repeat, and would let the caches grow large.
+const FIELD_CACHE_MAX: usize = 256;
+const AGENT_CACHE_MAX: usize = 512;
+/// Windows whose caches are held at once: enough for lines interleaved across one boundary.
+const WINDOWS_HELD: usize = 2;
+
+/// What to do with one value of a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// A field whose values repeat: scanned, cached per window (`agent`: a user agent).
+    Field { agent: bool },
+    /// `addr:port`.
+    IpPort,
+    /// A syslog payload (handled by the engine: it may be a structured record).
+    Message,
+    /// A value its key names as `kind` (`number`: a JSON number, quoted when it becomes a token).
+    AsKind { kind: Kind, number: bool },
+    /// A CDR number column: six digits or more is a phone number, fewer an extension.
+    ContextPhone,
+}
+
+/// Scrubbed value and the kinds it replaced.
+type Cached = (Vec<u8>, scrub::Counts);
+type FieldCache = BoundedCache<Vec<u8>, Cached>;
+
+/// Which values a cache holds: plain fields, user agents, or values of a named kind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CacheRole {
+    Plain,
+    Agent,
+    Kind(Kind),
+}
+
+/// Writes tokens for one window straight into the output; remembers the first failure (the scrubber's
+/// tokeniser cannot fail, the keyring can).
+struct Tok<'a> {
+    p: &'a mut Pseudonymizer,
+    window: Option<i64>,
+    failed: Option<TokenError>,
+}
+
+impl Tokeniser for Tok<'_> {
+    fn write_token(&mut self, kind: Kind, normalised: &str, out: &mut Vec<u8>) {
+        if self.failed.is_some() {
+            return;
+        }
+        if let Err(e) = self.p.write_token(kind, normalised, self.window, out) {
+            self.failed = Some(e);
+        }
+    }
+}
+
+pub struct Fields {
+    scrubber: Scrubber,
+    pub pseudonymizer: Pseudonymizer,
+    region: Region,
+    size: usize,
+    caches: Vec<(Option<i64>, CacheRole, FieldCache)>,
+}
+
+/// Python's `bytes.strip()`: ASCII whitespace including \x0b.
+fn strip(text: &[u8]) -> (usize, usize) {
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c');
+    let start = text.iter().position(|c| !ws(c)).unwrap_or(text.len());
+    let end = text.iter().rposition(|c| !ws(c)).map_or(start, |p| p + 1);
+    (start, end.max(start))
+}
+
+/// Only digits, `+` (or `%2B`) and the separators numbers are written with.
+fn number_shaped(raw: &[u8]) -> bool {
+    if raw.is_empty() {
+        return false;
+    }
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i..].starts_with(b"%2B") {
+            i += 3;
+        } else if b"0123456789+-.() /".contains(&raw[i]) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+impl Fields {
+    pub fn new(
+        scrubber: Scrubber,
+        pseudonymizer: Pseudonymizer,
+        region: Region,
+        size: usize,
+    ) -> Fields {
+        Fields {
+            scrubber,
+            pseudonymizer,
+            region,
+            size,
+            caches: Vec::new(),
+        }
+    }
+
+    fn cache(&mut self, window: Option<i64>, role: CacheRole) -> usize {
+        if let Some(i) = self
+            .caches
+            .iter()
+            .position(|(w, r, _)| *w == window && *r == role)
+        {
+            return i;
+        }
+        let mut windows: Vec<Option<i64>> = Vec::new();
+        for (w, _, _) in &self.caches {
+            if !windows.contains(w) {
+                windows.push(*w);
+            }
+        }
+        if windows.len() >= WINDOWS_HELD {
+            let oldest = windows[0];
+            self.caches.retain(|(w, _, _)| *w != oldest);
+        }
+        let size = if role == CacheRole::Plain {
+            self.size
+        } else {
+            self.size / 4
+        };
+        self.caches
+            .push((window, role, BoundedCache::new(size.max(2))));
+        self.caches.len() - 1
+    }
+
+    /// Free text, scanned whole.
+    pub fn text(
+        &mut self,
+        text: &[u8],
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        self.scan(text, window, false, out, counts)
+    }
+
+    fn scan(
+        &mut self,
+        text: &[u8],
+        window: Option<i64>,
+        agent: bool,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        let mut tok = Tok {
+            p: &mut self.pseudonymizer,
+            window,
+            failed: None,
+        };
+        let scrubbed = self.scrubber.scrub(text, agent, &mut tok, counts);
+        if let Some(e) = tok.failed {
+            return Err(e);
+        }
+        out.extend_from_slice(&scrubbed);
+        Ok(())
+    }
+
+    pub fn apply(
+        &mut self,
+        action: Action,
+        text: &[u8],
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        match action {
+            Action::Field { agent } => self.field(text, window, agent, out, counts),
+            Action::IpPort => self.ipport(text, window, out, counts),
+            Action::Message => self.text(text, window, out, counts),
+            Action::ContextPhone => self.context_phone(text, window, out, counts),
+            Action::AsKind { kind, number } => {
+                if !number {
+                    return self.as_kind(kind, text, window, out, counts);
+                }
+                let at = out.len();
+                out.push(b'"');
+                self.as_kind(kind, text, window, out, counts)?;
+                if &out[at + 1..] == text {
+                    out.truncate(at);
+                    out.extend_from_slice(text);
+                } else {
+                    out.push(b'"');
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A field whose values repeat (client, user agent, referrer): cached per window.
+    pub fn field(
+        &mut self,
+        text: &[u8],
+        window: Option<i64>,
+        agent: bool,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        let role = if agent {
+            CacheRole::Agent
+        } else {
+            CacheRole::Plain
+        };
+        let c = self.cache(window, role);
+        if let Some((hit, kinds)) = self.caches[c].2.get(text) {
+            out.extend_from_slice(hit);
+            counts.merge(kinds);
+            return Ok(());
+        }
+        let at = out.len();
+        let mut mine = scrub::Counts::default();
+        // A field that is exactly one address skips the detectors: the scan would give its token.
+        if let Some(address) = whole_address(text) {
+            self.pseudonymizer
+                .write_token(Kind::Ip, &address, window, out)?;
+            mine.add(Kind::Ip);
+        } else {
+            self.scan(text, window, agent, out, &mut mine)?;
+        }
+        let limit = if agent {
+            AGENT_CACHE_MAX
+        } else {
+            FIELD_CACHE_MAX
+        };
+        if text.len() <= limit {
+            let c = self.cache(window, role);
+            self.caches[c]
+                .2
+                .insert(text.to_vec(), (out[at..].to_vec(), mine));
+        }
+        counts.merge(&mine);
+        Ok(())
+    }
+
+    fn normalised(&self, kind: Kind, raw: &[u8]) -> Option<String> {
+        let text = std::str::from_utf8(raw).ok().filter(|t| t.is_ascii())?;
+        match kind {
+            Kind::Ip => normalise_ip(text),
+            Kind::Phone => normalise_phone(text, &self.region),
+            Kind::Mac => normalise_mac(raw),
+            Kind::Imei => normalise_imei(raw),
+            Kind::Device => normalise_device(text),
+        }
+    }
+
+    /// A value its field's name says is `kind`: replaced whole when it reads as one, else scanned.
+    pub fn as_kind(
+        &mut self,
+        kind: Kind,
+        text: &[u8],
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        let c = self.cache(window, CacheRole::Kind(kind));
+        if let Some((hit, kinds)) = self.caches[c].2.get(text) {
+            out.extend_from_slice(hit);
+            counts.merge(kinds);
+            return Ok(());
+        }
+        let at = out.len();
+        let mut mine = scrub::Counts::default();
+        let (s, e) = strip(text);
+        let raw = &text[s..e];
+        let norm = if kind != Kind::Phone || number_shaped(raw) {
+            self.normalised(kind, raw)
+        } else {
+            None
+        };
+        match norm {
+            None => self.field(text, window, false, out, &mut mine)?,
+            Some(norm) => {
+                out.extend_from_slice(&text[..s]);
+                self.pseudonymizer.write_token(kind, &norm, window, out)?;
+                out.extend_from_slice(&text[e..]);
+                mine.add(kind);
+            }
+        }
+        if text.len() <= FIELD_CACHE_MAX {
+            let c = self.cache(window, CacheRole::Kind(kind));
+            self.caches[c]
+                .2
+                .insert(text.to_vec(), (out[at..].to_vec(), mine));
+        }
+        counts.merge(&mine);
+        Ok(())
+    }
+
+    fn context_phone(
+        &mut self,
+        text: &[u8],
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        let (s, e) = strip(text);
+        let raw = &text[s..e];
+        if digit_count(raw) >= MIN_CONTEXT_DIGITS && number_shaped(raw) {
+            self.as_kind(Kind::Phone, text, window, out, counts)
+        } else {
+            self.field(text, window, false, out, counts)
+        }
+    }
+
+    /// `addr:port`: split at the last colon, so an IPv6 address with its port glued on gets the address's
+    /// token, not that of a longer address.
+    fn ipport(
+        &mut self,
+        text: &[u8],
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        if let Some(colon) = memchr::memrchr(b':', text) {
+            let (addr, port) = (&text[..colon], &text[colon + 1..]);
+            if !addr.is_empty() && !port.is_empty() && port.iter().all(u8::is_ascii_digit) {
+                let bracketed = addr.first() == Some(&b'[') && addr.last() == Some(&b']');
+                let bare = if bracketed {
+                    addr.get(1..addr.len().saturating_sub(1)).unwrap_or(&[])
+                } else {
+                    addr
+                };
+                let norm = std::str::from_utf8(bare)
+                    .ok()
+                    .filter(|t| t.is_ascii())
+                    .and_then(normalise_ip);
+                if let Some(norm) = norm {
+                    counts.add(Kind::Ip);
+                    if bracketed {
+                        out.push(b'[');
+                    }
+                    self.pseudonymizer
+                        .write_token(Kind::Ip, &norm, window, out)?;
+                    if bracketed {
+                        out.push(b']');
+                    }
+                    out.push(b':');
+                    out.extend_from_slice(port);
+                    return Ok(());
+                }
+            }
+        }
+        self.field(text, window, false, out, counts)
+    }
+
+    /// A segment of an over-long line (`data[context..]`, read with `data[..context]` before it).
+    #[allow(clippy::too_many_arguments)]
+    pub fn segment(
+        &mut self,
+        data: &[u8],
+        context: usize,
+        mask_head: bool,
+        mask_tail: bool,
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        let mut tok = Tok {
+            p: &mut self.pseudonymizer,
+            window,
+            failed: None,
+        };
+        self.scrubber
+            .scrub_segment_in_context(data, context, mask_head, mask_tail, &mut tok, counts, out);
+        match tok.failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! engine: the native Engine, built from the plain config of pseudolog/native_engine.py; one call per chunk,
+//! the GIL released while it works.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use super::layout::format;
+use crate::detect::phone_rules::{PhoneRules, Region};
+use crate::engine::{self, Config, FormatChoice, Keys, Run};
+use crate::layout::Format;
+use crate::pseudonym::DEFAULT_CACHE_SIZE;
+
+fn get<'py, T: FromPyObject<'py>>(d: &Bound<'py, PyDict>, key: &str, default: T) -> PyResult<T> {
+    match d.get_item(key)? {
+        Some(v) if !v.is_none() => v.extract(),
+        _ => Ok(default),
+    }
+}
+
+fn formats(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Vec<Format>> {
+    let specs: Vec<Bound<'_, PyDict>> = get(d, key, Vec::new())?;
+    specs.iter().map(format).collect()
+}
+
+const KNOWN: [&str; 15] = [
+    "format",
+    "formats",
+    "payload_formats",
+    "region_spec",
+    "region",
+    "window",
+    "retention",
+    "on_error",
+    "max_line",
+    "keep",
+    "ip_style",
+    "master_key",
+    "window_keys",
+    "cache_size",
+    "field_cache",
+];
+
+fn config(d: &Bound<'_, PyDict>) -> PyResult<Config> {
+    for key in d.keys() {
+        let key: String = key.extract()?;
+        if !KNOWN.contains(&key.as_str()) {
+            return Err(PyValueError::new_err(format!(
+                "engine config: unknown key {key:?}"
+            )));
+        }
+    }
+    let choice: String = get(d, "format", "auto".to_string())?;
+    let mut list = formats(d, "formats")?;
+    let formats = match choice.as_str() {
+        "text" => FormatChoice::Text,
+        "auto" => FormatChoice::Auto(list),
+        "one" if list.len() == 1 => FormatChoice::One(list.remove(0)),
+        _ => {
+            return Err(PyValueError::new_err(
+                "engine config: format must be auto, text, or one (with one format)",
+            ))
+        }
+    };
+    let spec: String = get(d, "region_spec", String::new())?;
+    let rules = PhoneRules::from_spec(&spec).map_err(PyValueError::new_err)?;
+    let region: String = get(d, "region", "DE".to_string())?;
+    let master: Option<Vec<u8>> = get(d, "master_key", None)?;
+    let window_keys: Option<HashMap<i64, Vec<u8>>> = get(d, "window_keys", None)?;
+    let keys = match (master, window_keys) {
+        (Some(m), None) => Keys::Master(m),
+        (None, Some(k)) => Keys::Keyring(k),
+        _ => {
+            return Err(PyValueError::new_err(
+                "engine config: give either master_key or window_keys",
+            ))
+        }
+    };
+    let on_error: String = get(d, "on_error", "mask".to_string())?;
+    if on_error != "mask" && on_error != "drop" {
+        return Err(PyValueError::new_err(
+            "engine config: on_error is mask or drop",
+        ));
+    }
+    let window: Option<i64> = get(d, "window", None)?;
+    if window.is_some_and(|w| w <= 0) {
+        return Err(PyValueError::new_err(
+            "engine config: window must be positive",
+        ));
+    }
+    let max_line: usize = get(d, "max_line", 1 << 20)?;
+    if max_line == 0 {
+        return Err(PyValueError::new_err(
+            "engine config: max_line must be positive",
+        ));
+    }
+    Ok(Config {
+        formats,
+        payload_formats: formats_or(d)?,
+        region: Region::new(Arc::new(rules), &region),
+        window,
+        retention: get::<Option<f64>>(d, "retention", None)?,
+        drop_on_error: on_error == "drop",
+        max_line,
+        keep: get(d, "keep", Vec::new())?,
+        ip_style: get(d, "ip_style", "token".to_string())?,
+        keys,
+        cache_size: get(d, "cache_size", DEFAULT_CACHE_SIZE)?,
+        field_cache: get(d, "field_cache", 100_000)?,
+    })
+}
+
+fn formats_or(d: &Bound<'_, PyDict>) -> PyResult<Vec<Format>> {
+    formats(d, "payload_formats")
+}
+
+/// The native engine: `feed(chunk, now)` -> (output bytes, runs of (window, length)).
+#[pyclass(module = "pseudolog._core")]
+pub struct Engine {
+    inner: engine::Engine,
+    max_line: usize,
+}
+
+type Batch = (Py<PyBytes>, Vec<Run>);
+
+#[pymethods]
+impl Engine {
+    #[new]
+    fn new(config_dict: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let cfg = config(config_dict)?;
+        let max_line = cfg.max_line;
+        Ok(Engine {
+            inner: engine::Engine::new(cfg).map_err(PyValueError::new_err)?,
+            max_line,
+        })
+    }
+
+    /// Every complete line in the bytes held and `chunk`: (output, runs of (window, byte length)).
+    fn feed(&mut self, py: Python<'_>, chunk: &[u8], now: f64) -> Batch {
+        let inner = &mut self.inner;
+        let (out, runs) = py.allow_threads(|| {
+            let mut out = Vec::with_capacity(chunk.len() + chunk.len() / 8);
+            let runs = inner.feed(chunk, now, &mut out);
+            (out, runs)
+        });
+        (PyBytes::new(py, &out).unbind(), runs)
+    }
+
+    /// End of input: the partial last line as it was.
+    fn finish(&mut self, py: Python<'_>, now: f64) -> Batch {
+        let inner = &mut self.inner;
+        let (out, runs) = py.allow_threads(|| {
+            let mut out = Vec::new();
+            let runs = inner.finish(now, &mut out);
+            (out, runs)
+        });
+        (PyBytes::new(py, &out).unbind(), runs)
+    }
+
+    /// A new input begins (its format is detected afresh).
+    fn start_input(&mut self) {
+        self.inner.start_input(self.max_line);
+    }
+
+    #[getter]
+    fn last_window(&self) -> Option<i64> {
+        self.inner.last_window()
+    }
+
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.inner.counts();
+        let d = PyDict::new(py);
+        d.set_item("lines_in", c.lines_in)?;
+        d.set_item("lines_out", c.lines_out)?;
+        d.set_item("dropped", c.dropped.clone())?;
+        let replaced: HashMap<&str, u64> = c.replaced.iter().map(|(k, n)| (k.name(), n)).collect();
+        d.set_item("replaced", replaced)?;
+        d.set_item("formats", c.formats.clone())?;
+        d.set_item("masked_on_error", c.masked_on_error)?;
+        d.set_item("missing_window_keys", c.missing_window_keys)?;
+        d.set_item("unmatched", c.unmatched)?;
+        Ok(d)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Engine>()
+}
