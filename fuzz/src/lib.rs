@@ -9,6 +9,7 @@
 
 pub mod common;
 pub mod detectors;
+pub mod engine;
 pub mod layout;
 pub mod scrub;
 pub mod timeparse;

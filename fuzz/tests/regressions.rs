@@ -1,6 +1,6 @@
 //! Replays every kept input through the checks the fuzz targets make, so what a run once found stays fixed:
 //! fuzz/regressions/* (plain lines: the atheris findings and the byte-level native targets' crashes) and the
-//! line seeds through `detectors`, `scrub` and `timeparse`; the layout seeds and fuzz/regressions-layout/*
+//! line seeds through `detectors`, `scrub`, `engine` and `timeparse`; the layout seeds and fuzz/regressions-layout/*
 //! through `layout`.
 
 use std::fs;
@@ -42,6 +42,11 @@ fn detectors() {
 #[test]
 fn scrub() {
     assert!(replay(&LINES, pseudolog_fuzz::scrub::check) > 0);
+}
+
+#[test]
+fn engine() {
+    assert!(replay(&LINES, pseudolog_fuzz::engine::check) > 0);
 }
 
 #[test]
