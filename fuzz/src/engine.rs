@@ -5,6 +5,8 @@
 //! internal error); as many lines out as in; the output does not depend on how the input was cut into reads;
 //! for input read without cuts (`max_line` over the input's length), a second pass changes nothing.
 
+use std::cell::RefCell;
+
 use _core::detect::phone_rules::Region;
 use _core::engine::{Config, Engine, FormatChoice, Keys};
 
@@ -31,21 +33,32 @@ fn engine(max_line: usize) -> Engine {
     Engine::new(config).expect("the fuzz configuration is valid")
 }
 
-/// The engine's output for `data` fed in reads of the given sizes (all at once when `sizes` is None).
+thread_local! {
+    /// One engine for every input, restarted per run with `start_input`, as the atheris target keeps its
+    /// engines: building one compiles the detectors' triggers, which would dominate a run under the sanitizer.
+    /// Its caches carry over, as they do across the inputs of a real run.
+    static ENGINE: RefCell<Engine> = RefCell::new(engine(1 << 20));
+}
+
+/// The engine's output for `data` fed in reads of the given sizes (all at once when `sizes` is None), and how
+/// many lines failed inside it.
 fn run(data: &[u8], max_line: usize, mut sizes: Option<&mut Rng>) -> (Vec<u8>, u64) {
-    let mut e = engine(max_line);
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < data.len() {
-        let n = match sizes.as_deref_mut() {
-            Some(rng) => rng.upto(2 * max_line.min(4096) + 16).min(data.len() - pos),
-            None => data.len(),
-        };
-        e.feed(&data[pos..pos + n], NOW, &mut out);
-        pos += n;
-    }
-    e.finish(NOW, &mut out);
-    (out, e.counts().masked_on_error)
+    ENGINE.with_borrow_mut(|e| {
+        e.start_input(max_line);
+        let errors_before = e.counts().masked_on_error;
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos < data.len() {
+            let n = match sizes.as_deref_mut() {
+                Some(rng) => rng.upto(2 * max_line.min(4096) + 16).min(data.len() - pos),
+                None => data.len(),
+            };
+            e.feed(&data[pos..pos + n], NOW, &mut out);
+            pos += n;
+        }
+        e.finish(NOW, &mut out);
+        (out, e.counts().masked_on_error - errors_before)
+    })
 }
 
 fn lines(data: &[u8]) -> usize {

@@ -1,5 +1,5 @@
 //! Replays every kept input through the checks the fuzz targets make, so what a run once found stays fixed:
-//! fuzz/regressions/* (plain lines: the atheris findings and the byte-level native targets' crashes) and the
+//! fuzz/regressions/* (the atheris findings), fuzz/regressions-native/* (the byte-level native targets' crashes) and the
 //! line seeds through `detectors`, `scrub`, `engine` and `timeparse`; the layout seeds and fuzz/regressions-layout/*
 //! through `layout`.
 
@@ -32,7 +32,12 @@ fn replay(dirs: &[&str], check: fn(&[u8])) -> usize {
     n
 }
 
-const LINES: [&str; 3] = ["regressions", "seeds/lines", "seeds/times"];
+const LINES: [&str; 4] = [
+    "regressions",
+    "regressions-native",
+    "seeds/lines",
+    "seeds/times",
+];
 
 #[test]
 fn detectors() {
