@@ -438,7 +438,10 @@ impl Core {
     ) {
         let (data, end) = if last {
             self.counts.lines_in += 1;
-            split_terminator(data)
+            // The terminator is the segment's own: a cut between CR and LF leaves the CR in the context,
+            // where it was written out with the previous segment.
+            let (body, end) = split_terminator(&data[context..]);
+            (&data[..context + body.len()], end)
         } else {
             (data, &[][..])
         };
@@ -720,6 +723,23 @@ mod tests {
         assert_eq!(runs.iter().map(|r| r.1).sum::<usize>(), out.len());
         assert_eq!(e.counts().replaced.get(crate::detect::Kind::Ip), 2);
         assert_eq!(e.counts().formats["text"], 4);
+    }
+
+    /// A cut between the CR and the LF of an over-long line: the last segment is the LF alone, and its line
+    /// terminator must not be taken out of the context before it (found by `cargo fuzz run engine`; it
+    /// panicked, and the fail-closed path panicked again on the same slice).
+    #[test]
+    fn a_cut_between_cr_and_lf_ends_the_line() {
+        let mut e = Engine::new(Config {
+            max_line: 4,
+            ..config_text()
+        })
+        .unwrap();
+        let (out, _) = run(&mut e, b"abc\r\nfrom 192.0.2.1\r\n");
+        assert_eq!(e.counts().masked_on_error, 0);
+        assert!(out.starts_with(b"abc\r\n") && out.ends_with(b"\r\n"));
+        assert_eq!(out.iter().filter(|&&c| c == b'\n').count(), 2);
+        assert!(!out.windows(9).any(|w| w == b"192.0.2.1"));
     }
 
     #[test]

@@ -1,0 +1,92 @@
+//! Target `engine`: arbitrary bytes through the native `Engine` (free-text format, `--region DE`, a fixed key),
+//! fed in chunks with `max_line` and read sizes derived from the input.
+//!
+//! Checked: no panic; no line fails inside the engine (`masked_on_error`, what the atheris target calls an
+//! internal error); as many lines out as in; the output does not depend on how the input was cut into reads;
+//! for input read without cuts (`max_line` over the input's length), a second pass changes nothing.
+
+use std::cell::RefCell;
+
+use _core::detect::phone_rules::Region;
+use _core::engine::{Config, Engine, FormatChoice, Keys};
+
+use crate::common::{fnv, region, Rng};
+
+/// 2026-11-21T00:00:00Z, the CI reference time.
+const NOW: f64 = 1_795_219_200.0;
+
+fn engine(max_line: usize) -> Engine {
+    let config = Config {
+        formats: FormatChoice::Text,
+        payload_formats: Vec::new(),
+        region: Region::clone(region()),
+        window: Some(86400),
+        retention: None,
+        drop_on_error: false,
+        max_line,
+        keep: Vec::new(),
+        ip_style: "token".into(),
+        keys: Keys::Master(vec![7; 32]),
+        cache_size: 1 << 12,
+        field_cache: 1 << 10,
+    };
+    Engine::new(config).expect("the fuzz configuration is valid")
+}
+
+thread_local! {
+    /// One engine for every input, restarted per run with `start_input`, as the atheris target keeps its
+    /// engines: building one compiles the detectors' triggers, which would dominate a run under the sanitizer.
+    /// Its caches carry over, as they do across the inputs of a real run.
+    static ENGINE: RefCell<Engine> = RefCell::new(engine(1 << 20));
+}
+
+/// The engine's output for `data` fed in reads of the given sizes (all at once when `sizes` is None), and how
+/// many lines failed inside it.
+fn run(data: &[u8], max_line: usize, mut sizes: Option<&mut Rng>) -> (Vec<u8>, u64) {
+    ENGINE.with_borrow_mut(|e| {
+        e.start_input(max_line);
+        let errors_before = e.counts().masked_on_error;
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos < data.len() {
+            let n = match sizes.as_deref_mut() {
+                Some(rng) => rng.upto(2 * max_line.min(4096) + 16).min(data.len() - pos),
+                None => data.len(),
+            };
+            e.feed(&data[pos..pos + n], NOW, &mut out);
+            pos += n;
+        }
+        e.finish(NOW, &mut out);
+        (out, e.counts().masked_on_error - errors_before)
+    })
+}
+
+fn lines(data: &[u8]) -> usize {
+    data.iter().filter(|&&c| c == b'\n').count()
+}
+
+pub fn check(data: &[u8]) {
+    let h = fnv(data);
+    let max_line = match h % 3 {
+        0 => 1 + (h >> 8) as usize % 64,
+        1 => 1 + (h >> 8) as usize % 1024,
+        _ => 1 << 20,
+    };
+    let (whole, errors) = run(data, max_line, None);
+    assert_eq!(errors, 0, "a line failed inside the engine (it was masked)");
+    assert_eq!(lines(&whole), lines(data), "lines out != lines in");
+    let (chunked, _) = run(data, max_line, Some(&mut Rng::new(h.rotate_left(29))));
+    assert!(
+        whole == chunked,
+        "the output depends on how the input was read"
+    );
+    if max_line > data.len() {
+        let (again, _) = run(&whole, max_line, None);
+        assert!(
+            again == whole,
+            "not idempotent: {:?} -> {:?}",
+            String::from_utf8_lossy(&whole),
+            String::from_utf8_lossy(&again)
+        );
+    }
+}
