@@ -26,7 +26,7 @@ fn formats(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Vec<Format>> {
     specs.iter().map(format).collect()
 }
 
-const KNOWN: [&str; 15] = [
+const KNOWN: [&str; 16] = [
     "format",
     "formats",
     "payload_formats",
@@ -42,6 +42,7 @@ const KNOWN: [&str; 15] = [
     "window_keys",
     "cache_size",
     "field_cache",
+    "jobs",
 ];
 
 fn config(d: &Bound<'_, PyDict>) -> PyResult<Config> {
@@ -110,6 +111,7 @@ fn config(d: &Bound<'_, PyDict>) -> PyResult<Config> {
         keys,
         cache_size: get(d, "cache_size", DEFAULT_CACHE_SIZE)?,
         field_cache: get(d, "field_cache", 100_000)?,
+        jobs: get(d, "jobs", 1)?,
     })
 }
 
