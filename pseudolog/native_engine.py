@@ -11,9 +11,8 @@ from typing import Any
 
 from pseudolog import _core
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import payload_formats
 from pseudolog.formats.jsonlines import JsonLinesFormat
-from pseudolog.formats.registry import builtin_formats, format_from_string, get_format
+from pseudolog.formats.registry import builtin_formats, builtin_structured_formats, format_from_string, get_format
 from pseudolog.formats.spec import format_spec
 from pseudolog.keyring import Keyring
 from pseudolog.phone_rules import region_spec
@@ -38,7 +37,8 @@ def engine_config(options: FilterOptions, key: bytes | Keyring) -> dict[str, Any
     config: dict[str, Any] = {
         "format": choice,
         "formats": formats,
-        "payload_formats": [format_spec(f) for f in payload_formats(options)],
+        # structured formats a syslog payload may be in: JSON lines and CSV records (Asterisk cdr_syslog)
+        "payload_formats": [_spec(f, options) for f in builtin_structured_formats()],
         "region_spec": region_spec(),
         "region": options.region,
         "window": options.window,

@@ -127,6 +127,16 @@ impl Engine {
         &self.core.counts
     }
 
+    /// The format `auto` has settled on (None: not settled, or no format fitted; also None for text and one).
+    pub fn detected(&self) -> Option<&str> {
+        match &self.core.choice {
+            FormatChoice::Auto(fs) if self.core.auto.locked() => {
+                self.core.auto.chosen().map(|i| fs[i].name.as_str())
+            }
+            _ => None,
+        }
+    }
+
     /// The window of the last line written (window files use it).
     pub fn last_window(&self) -> Option<i64> {
         self.core.last_window
@@ -150,7 +160,7 @@ impl Engine {
         let big = self
             .pieces
             .iter()
-            .any(|p| matches!(p, Piece::Lines(r) if r.len() >= PARALLEL_MIN));
+            .any(|p| matches!(p, Piece::Lines(r) if r.len() >= self.config.parallel_min));
         if !big || self.pieces.iter().any(|p| !matches!(p, Piece::Lines(_))) {
             return self.render_pieces(now, out);
         }
@@ -263,8 +273,8 @@ impl Engine {
     }
 }
 
-/// Blocks smaller than this are not worth the threads.
-const PARALLEL_MIN: usize = 256 << 10;
+/// Blocks of lines smaller than this are not worth the threads.
+pub const PARALLEL_MIN: usize = 256 << 10;
 
 /// `block` (whole lines) cut into at most `n` parts at line starts: a line belongs to the part it starts in.
 fn split_lines(block: &[u8], n: usize) -> Vec<&[u8]> {
@@ -401,8 +411,11 @@ impl Core {
     /// Counts a failed line; whether it is still written (masked).
     fn failed(&mut self, fail: Fail) -> bool {
         self.counts.masked_on_error += 1;
-        if let Fail::Token(TokenError::MissingWindowKey(_)) = fail {
+        if let Fail::Token(TokenError::MissingWindowKey(w)) = fail {
             self.counts.missing_window_keys += 1;
+            if let Some(w) = w {
+                self.counts.missing_window(w);
+            }
         }
         if self.drop_on_error {
             self.counts.drop_line("error");
@@ -778,6 +791,7 @@ mod tests {
             cache_size: 1 << 16,
             field_cache: 1 << 12,
             jobs: 1,
+            parallel_min: PARALLEL_MIN,
         })
         .expect("engine builds")
     }
@@ -880,6 +894,7 @@ mod tests {
             cache_size: 1 << 16,
             field_cache: 1 << 12,
             jobs: 1,
+            parallel_min: PARALLEL_MIN,
         }
     }
 

@@ -46,4 +46,6 @@ pub struct Config {
     pub field_cache: usize,
     /// Threads a large chunk is split across (lines that start in a part belong to it); 1: none.
     pub jobs: usize,
+    /// With jobs > 1: blocks of lines shorter than this are rendered on one thread.
+    pub parallel_min: usize,
 }
