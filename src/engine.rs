@@ -66,7 +66,9 @@ impl Core {
     fn new(config: &Config) -> Result<Core, String> {
         let style = Style::from_names(config.keep.iter().map(String::as_str), &config.ip_style)?;
         let pseudonymizer = match &config.keys {
-            Keys::Master(key) => Pseudonymizer::with_master(key, config.window, style, config.cache_size),
+            Keys::Master(key) => {
+                Pseudonymizer::with_master(key, config.window, style, config.cache_size)
+            }
             Keys::Keyring(keys) => {
                 Pseudonymizer::with_keyring(keys.clone(), config.window, style, config.cache_size)
             }
@@ -78,7 +80,12 @@ impl Core {
             payload: config.payload_formats.clone(),
             matcher: Matcher::default(),
             times: TimeParser::default(),
-            fields: Fields::new(scrubber, pseudonymizer, config.region.clone(), config.field_cache),
+            fields: Fields::new(
+                scrubber,
+                pseudonymizer,
+                config.region.clone(),
+                config.field_cache,
+            ),
             retention: config.retention,
             drop_on_error: config.drop_on_error,
             counts: Counts::default(),
@@ -989,7 +996,13 @@ mod tests {
         let mut data = Vec::new();
         for i in 0..40_000u32 {
             data.extend_from_slice(
-                format!("10.0.{}.{} - - call from +49 30 1234{:03} done\n", i % 250, i % 7, i % 1000).as_bytes(),
+                format!(
+                    "10.0.{}.{} - - call from +49 30 1234{:03} done\n",
+                    i % 250,
+                    i % 7,
+                    i % 1000
+                )
+                .as_bytes(),
             );
         }
         let run = |jobs: usize| {
@@ -1001,7 +1014,13 @@ mod tests {
             (out, runs, e.counts().clone())
         };
         assert_eq!(run(1), run(3));
-        assert_eq!(split_lines(b"a\nbb\nccc\n", 2), vec![&b"a\nbb\n"[..], &b"ccc\n"[..]]);
-        assert_eq!(split_lines(b"abc\n", 3), vec![&b"abc\n"[..], &b""[..], &b""[..]]);
+        assert_eq!(
+            split_lines(b"a\nbb\nccc\n", 2),
+            vec![&b"a\nbb\n"[..], &b"ccc\n"[..]]
+        );
+        assert_eq!(
+            split_lines(b"abc\n", 3),
+            vec![&b"abc\n"[..], &b""[..], &b""[..]]
+        );
     }
 }

@@ -191,7 +191,10 @@ impl Engine {
         d.set_item("formats", c.formats.clone())?;
         d.set_item("masked_on_error", c.masked_on_error)?;
         d.set_item("missing_window_keys", c.missing_window_keys)?;
-        d.set_item("missing_windows", c.missing_windows.iter().collect::<Vec<_>>())?;
+        d.set_item(
+            "missing_windows",
+            c.missing_windows.iter().collect::<Vec<_>>(),
+        )?;
         d.set_item("unmatched", c.unmatched)?;
         Ok(d)
     }
