@@ -203,7 +203,7 @@ def run(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", metavar="N", help="Worker processes for file inputs; output stays in input order."
+            "--jobs", "-j", metavar="N", help="Threads inside the engine; output stays in input order, byte for byte."
         ),
     ] = 1,
     journal_export: Annotated[
