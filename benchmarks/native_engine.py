@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
+from pseudolog.core.engine import Engine, render_pieces
 from pseudolog.io.framing import LineFramer
-from pseudolog.io.streams import render_pieces
 from pseudolog.native_engine import native_engine
 
 KEY = bytes(range(32))

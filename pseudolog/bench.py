@@ -12,9 +12,7 @@ import time
 from dataclasses import dataclass
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
-from pseudolog.io.framing import LineFramer
-from pseudolog.io.streams import CHUNK, render_pieces
+from pseudolog.pipeline import CHUNK, build_engine
 from pseudolog.synth_formats import corpus_lines
 
 
@@ -37,12 +35,12 @@ class BenchResult:
 
 def bench_corpus(name: str, lines: int, options: FilterOptions | None = None) -> BenchResult:
     data = "".join(corpus_lines(name, lines)).encode("utf-8")
-    engine = Engine(options or FilterOptions(), os.urandom(32))
-    framer = LineFramer(engine.options.max_line)
+    engine = build_engine(options or FilterOptions(), os.urandom(32))
+    engine.start_input()
     now = time.time()
     started = time.perf_counter()
     for offset in range(0, len(data), CHUNK):
-        render_pieces(engine, framer.feed(data[offset : offset + CHUNK]), now)
-    render_pieces(engine, framer.finish(), now)
+        engine.feed(data[offset : offset + CHUNK], now)
+    engine.finish(now)
     seconds = time.perf_counter() - started
-    return BenchResult(name, lines, len(data), seconds, sum(engine.scrubber.replaced.values()))
+    return BenchResult(name, lines, len(data), seconds, sum(engine.counts()["replaced"].values()))

@@ -66,7 +66,7 @@ from pseudolog.keys import init_key_file
 from pseudolog.timeparse import parse_user_time
 
 if TYPE_CHECKING:
-    from pseudolog.core.engine import Engine
+    from pseudolog.pipeline import Engine
 
 # Usage errors: typer >= 0.2x vendors click and raises its own TyperException subclasses; older typer
 # raises click's. Both carry format_message() and exit_code.
@@ -203,7 +203,7 @@ def run(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", metavar="N", help="Worker processes for file inputs; output stays in input order."
+            "--jobs", "-j", metavar="N", help="Threads inside the engine; output stays in input order, byte for byte."
         ),
     ] = 1,
     journal_export: Annotated[
@@ -220,9 +220,9 @@ def run(
     ] = "line",
 ) -> None:
     """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
-    from pseudolog.core.engine import Engine
     from pseudolog.io import progress
-    from pseudolog.io.streams import check_inputs, pump
+    from pseudolog.io.streams import check_inputs
+    from pseudolog.pipeline import CHUNK, build_engine, pump
     from pseudolog.stats import summary, to_json
 
     options = filter_options(
@@ -250,9 +250,12 @@ def run(
         check_inputs([journal_export])
     total = check_inputs(files)
     key = _secret(key_file, key_fd, keyring, options.window)
-    engine = Engine(options, key.material)
+    engine = build_engine(options, key.material, jobs)
     spare_the_collector()
     clock = (lambda: fixed_now) if fixed_now is not None else time.time
+    if jobs > 1:  # the reference time is read once, so every part of a chunk sees the same
+        started_at = clock()
+        clock = lambda: started_at  # noqa: E731
     sink, close_sink = open_output(output, files, append)
     _announce_ephemeral(key)
     show = progress.wanted(files, total)
@@ -262,12 +265,8 @@ def run(
                 from pseudolog.follow.journal import pump_export
 
                 totals = pump_export(engine, journal_export, journal_format, sink, clock)
-            elif jobs > 1:
-                from pseudolog.io.parallel import pump_parallel
-
-                totals = pump_parallel(engine, key.material, files, sink, clock(), jobs, advance)
             else:
-                totals = pump(engine, files, sink, clock, advance)
+                totals = pump(engine, files, sink, clock, advance, chunk=CHUNK * min(jobs, 8))
     finally:
         if close_sink:
             sink.close()
@@ -275,12 +274,12 @@ def run(
         sys.stderr.buffer.write(to_json(summary(engine, totals, key.source)))
         sys.stderr.flush()
     _report_unmatched(engine, options)
-    if engine.missing_window_keys:
-        _report_missing_window_keys(engine.missing_window_keys, key.material, clock())
-    if engine.errors > engine.missing_window_keys:
-        say(
-            f"{engine.errors - engine.missing_window_keys} line(s) could not be processed and were masked (see --stats)"
-        )
+    counts = engine.counts()
+    missing, errors = counts["missing_window_keys"], counts["masked_on_error"]
+    if missing:
+        _report_missing_window_keys(missing, set(counts["missing_windows"]), key.material, clock())
+    if errors > missing:
+        say(f"{errors - missing} line(s) could not be processed and were masked (see --stats)")
 
 
 def _report_unmatched(engine: Engine, options: FilterOptions) -> None:
@@ -288,19 +287,19 @@ def _report_unmatched(engine: Engine, options: FilterOptions) -> None:
     --format otherwise passes silently as free text."""
     if options.format in ("auto", "text") and options.log_format is None:
         return
-    unmatched = engine.formats.get("text", 0)
+    counts = engine.counts()
+    unmatched = counts["formats"].get("text", 0)
     if unmatched:
         named = "the --log-format string" if options.log_format is not None else f"format {options.format}"
         say(
-            f"{unmatched} of {engine.lines_in} line(s) did not match {named} and were scanned as "
+            f"{unmatched} of {counts['lines_in']} line(s) did not match {named} and were scanned as "
             "free text (check --format; see --stats: unmatched)"
         )
 
 
-def _report_missing_window_keys(count: int, ring: bytes | Keyring, now: float) -> None:
+def _report_missing_window_keys(count: int, missing: set[int], ring: bytes | Keyring, now: float) -> None:
     """Lines whose window has no keyring key were masked. A past window's key was pruned (after retention)
     or never created, and nothing can bring it back; only a coming window can still get a key ahead."""
-    missing = ring.missing_windows if isinstance(ring, Keyring) else set()
     length = ring.window_length if isinstance(ring, Keyring) else 0
     past = any(start + length <= now for start in missing)
     ahead = any(start + length > now for start in missing)
@@ -569,9 +568,9 @@ def spark(
         keep=keep or [],
         ip_style=ip_style,
     )
-    from pseudolog.core.engine import make_format_step
+    from pseudolog.native_engine import engine_config
 
-    make_format_step(options)  # an unknown format fails here, before Spark starts
+    engine_config(options, b"\0" * 32)  # an unknown format fails here, before Spark starts
     key = _secret(
         key_file, key_fd, None, options.window, "spark needs a key shared by all executors: give --key-file or --key-fd"
     )

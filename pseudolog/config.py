@@ -68,10 +68,10 @@ _DEFAULT_WINDOW_SECONDS = parse_duration(DEFAULT_WINDOW, option="--window")
 
 def parse_region(text: str) -> str:
     """A two-letter region code as phonenumbers knows it (DE, AT, CH, GB, US, ...)."""
-    import phonenumbers
+    from pseudolog.phone_rules import supported_regions
 
     region = text.strip().upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
+    if region not in supported_regions():
         raise ConfigError(f"--region: unknown region {text!r}; use a two-letter country code such as DE")
     return region
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pseudolog.detect.device import normalise_imei, normalise_mac
-from pseudolog.detect.ip import normalise_ip
-from pseudolog.detect.phone import normalise_phone
-from pseudolog.detect.sip import normalise_device
+from pseudolog import _core
 from pseudolog.errors import ConfigError
 from pseudolog.keyring import Keyring
 from pseudolog.pseudonym import KINDS, Pseudonymizer, Style
@@ -18,13 +15,17 @@ from pseudolog.pseudonym import KINDS, Pseudonymizer, Style
 
 def normalisers(region: str) -> dict[str, Callable[[str], str | None]]:
     """Kind -> the function that gives a value's normalised form (None when it is not one); shared with
-    `run`, where a field's name says its kind."""
+    `run`, where a field's name says its kind. The native engine's own normalisers, so the token is the one
+    `run` writes."""
+    from pseudolog.phone_rules import native_region
+
+    phone_region = native_region(region)
     return {
-        "ip": normalise_ip,
-        "phone": lambda v: normalise_phone(v, region),
-        "mac": normalise_mac,
-        "imei": normalise_imei,
-        "device": normalise_device,
+        "ip": _core.normalise_ip,
+        "phone": lambda v: _core.normalise_phone(phone_region, v),
+        "mac": _core.normalise_mac,
+        "imei": _core.normalise_imei,
+        "device": _core.normalise_device,
     }
 
 

@@ -11,34 +11,41 @@ from typing import Any
 
 from pseudolog import _core
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import payload_formats
-from pseudolog.formats.jsonlines import JsonLinesFormat
-from pseudolog.formats.registry import builtin_formats, format_from_string, get_format
-from pseudolog.formats.spec import format_spec
+from pseudolog.formats.spec import builtin_specs, format_spec
 from pseudolog.keyring import Keyring
 from pseudolog.phone_rules import region_spec
 
 
-def _spec(fmt: Any, options: FilterOptions) -> dict[str, Any]:
-    if isinstance(fmt, JsonLinesFormat):
-        fmt = fmt.with_rules(options.json_fields)
-    return format_spec(fmt)
+def _spec(spec: dict[str, Any], options: FilterOptions) -> dict[str, Any]:
+    """A built-in spec with the JSON key rules of `--json-field` (JsonLinesFormat.with_rules)."""
+    if spec["codec"] == "json":
+        return {**spec, "rules": [list(r) for r in options.json_fields]}
+    return spec
 
 
 def engine_config(options: FilterOptions, key: bytes | Keyring) -> dict[str, Any]:
     """The plain config the native engine is built from (what pseudolog/core/engine.py Engine.__init__ reads)."""
+    builtin = builtin_specs()  # from the JSON cache when current: no pyparsing at start-up
     if options.log_format:
+        from pseudolog.formats.registry import format_from_string
+
         choice, formats = "one", [format_spec(format_from_string(options.log_format))]
     elif options.format == "auto":
-        choice, formats = "auto", [_spec(f, options) for f in builtin_formats().values()]
+        choice, formats = "auto", [_spec(f, options) for f in builtin.values()]
     elif options.format == "text":
         choice, formats = "text", []
+    elif options.format in builtin:
+        choice, formats = "one", [_spec(builtin[options.format], options)]
     else:
-        choice, formats = "one", [_spec(get_format(options.format), options)]
+        from pseudolog.formats.registry import get_format
+
+        get_format(options.format)  # raises FormatError naming the known formats
+        raise AssertionError(options.format)
     config: dict[str, Any] = {
         "format": choice,
         "formats": formats,
-        "payload_formats": [format_spec(f) for f in payload_formats(options)],
+        # structured formats a syslog payload may be in: JSON lines and CSV records (Asterisk cdr_syslog)
+        "payload_formats": [_spec(f, options) for f in builtin.values() if f["codec"] in ("json", "csv")],
         "region_spec": region_spec(),
         "region": options.region,
         "window": options.window,

@@ -21,15 +21,17 @@ metadata is a release apart from the installed phonenumbers'. This spec is the i
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import os
 from functools import lru_cache
-
-import phonenumbers
-from phonenumbers import PhoneMetadata
+from pathlib import Path
+from typing import Any
 
 NON_GEO = "001"
 
 
-def _record(ident: str, metadata: PhoneMetadata) -> str:
+def _record(ident: str, metadata: Any) -> str:
     general = metadata.general_desc
     fields = (
         "M",
@@ -49,9 +51,58 @@ def _record(ident: str, metadata: PhoneMetadata) -> str:
     return "\t".join(fields)
 
 
+def _cache_path() -> Path | None:
+    """Where the spec is cached, named by this file and phonenumbers' installed data (no phonenumbers import)."""
+    found = importlib.util.find_spec("phonenumbers")
+    if found is None or found.origin is None:
+        return None
+    data = Path(found.origin).parent / "data" / "__init__.py"
+    try:
+        info = data.stat()
+        mine = Path(__file__).read_bytes()
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except (OSError, RuntimeError):
+        return None
+    h = hashlib.sha256(mine + f"{data}\0{info.st_size}\0{info.st_mtime_ns}".encode()).hexdigest()[:24]
+    return Path(base) / "pseudolog" / f"region-spec-{h}.txt"
+
+
 @lru_cache(maxsize=1)
 def region_spec() -> str:
-    """The spec for every region and non-geographic calling code phonenumbers knows."""
+    """The spec for every region and non-geographic calling code phonenumbers knows; cached on disk, so a
+    start-up that finds the cache current does not import phonenumbers."""
+    path = _cache_path()
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            pass
+    spec = _build_region_spec()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(spec, encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass
+    return spec
+
+
+@lru_cache(maxsize=1)
+def supported_regions() -> frozenset[str]:
+    """The two-letter regions phonenumbers has metadata for (phonenumbers.SUPPORTED_REGIONS), from the spec."""
+    return frozenset(
+        line.split("\t", 2)[1]
+        for line in region_spec().splitlines()
+        if line.startswith("M\t") and not line.split("\t", 2)[1].startswith(NON_GEO)
+    )
+
+
+def _build_region_spec() -> str:
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
     lines = []
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         metadata = PhoneMetadata.metadata_for_region(region, None)

@@ -19,11 +19,10 @@ from dataclasses import replace
 from typing import Any
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
-from pseudolog.core.parse import AUTO_LOCK_LINES, AutoFormatStep
 from pseudolog.errors import ConfigError
-from pseudolog.io.framing import LineFramer
-from pseudolog.io.streams import render_pieces
+from pseudolog.pipeline import Engine, build_engine, render_lines
+
+AUTO_LOCK_LINES = 20  # `auto` settles within this many lines (src/layout.rs AutoDetect::LOCK_LINES)
 
 try:  # pragma: no cover - exercised only with the spark extra
     from pyspark import AccumulatorParam
@@ -54,58 +53,52 @@ def settled_format(options: FilterOptions, first_lines: list[bytes], key: bytes,
     """The options a partition after the first uses: `auto` replaced by what it settles on for these lines."""
     if options.log_format or options.format != "auto":
         return options
-    engine = Engine(options, key)
-    for line in first_lines:
-        engine.process(line + b"\n", now)
-    step = engine.format_step
-    assert isinstance(step, AutoFormatStep)
-    return replace(options, format=step.detected or "text")
+    engine = build_engine(options, key)
+    engine.start_input()
+    render_lines(engine, first_lines, now)
+    return replace(options, format=engine.detected or "text")
 
 
-SPARK_BATCH = 2048
+SPARK_BATCH_BYTES = 1 << 20
 
 
 def process_lines(lines: Iterable[bytes], engine: Engine, now: float) -> Iterator[bytes]:
-    """Lines in, lines out (without terminators), through the same framer and engine as `run`, a batch of
-    lines at a time so the engine's fast path runs over whole blocks. Hadoop's reader has split at every
-    line ending, so each output line ends at exactly one newline."""
-    framer = LineFramer(engine.options.max_line)
+    """Lines in, lines out (without terminators), through the same engine as `run`, about a megabyte of lines
+    per call. Hadoop's reader has split at every line ending, so each output line ends at exactly one
+    newline."""
     batch: list[bytes] = []
+    size = 0
     for line in lines:
         batch.append(line)
-        if len(batch) >= SPARK_BATCH:
-            yield from _render_batch(engine, framer, batch, now)
-            batch = []
+        size += len(line) + 1
+        if size >= SPARK_BATCH_BYTES:
+            yield from render_lines(engine, batch, now)
+            batch, size = [], 0
     if batch:
-        yield from _render_batch(engine, framer, batch, now)
+        yield from render_lines(engine, batch, now)
 
 
 def process_value(value: bytes, engine: Engine, now: float) -> bytes | None:
     """One DataFrame value, which may itself hold line breaks: its output without the final newline, or
     None when retention drops it."""
-    framer = LineFramer(engine.options.max_line)
-    out = render_pieces(engine, framer.feed(value + b"\n"), now)
+    out = engine.feed(value + b"\n", now)
     if not out:
         return None
     return out[:-1] if out.endswith(b"\n") else out
 
 
-def _render_batch(engine: Engine, framer: LineFramer, batch: list[bytes], now: float) -> list[bytes]:
-    out = render_pieces(engine, framer.feed(b"\n".join(batch) + b"\n"), now)
-    return out.split(b"\n")[:-1] if out else []
-
-
 def engine_counts(engine: Engine) -> dict[str, int]:
-    counts = {"lines_in": engine.lines_in, "lines_out": engine.lines_out, "masked_on_error": engine.errors}
-    counts.update({f"dropped_{reason}": n for reason, n in engine.dropped.items()})
-    counts.update({f"replaced_{kind}": n for kind, n in engine.scrubber.replaced.items()})
-    counts.update({f"format_{name}": n for name, n in engine.formats.items()})
+    c = engine.counts()
+    counts = {"lines_in": c["lines_in"], "lines_out": c["lines_out"], "masked_on_error": c["masked_on_error"]}
+    counts.update({f"dropped_{reason}": n for reason, n in c["dropped"].items() if n})
+    counts.update({f"replaced_{kind}": n for kind, n in c["replaced"].items() if n})
+    counts.update({f"format_{name}": n for name, n in c["formats"].items() if n})
     return counts
 
 
 def _partition_function(first: FilterOptions, rest: FilterOptions, key_broadcast: Any, now: float, counts: Any):
     def run_partition(index: int, lines: Iterator[bytes]) -> Iterator[bytes]:
-        engine = Engine(first if index == 0 else rest, key_broadcast.value)
+        engine = build_engine(first if index == 0 else rest, key_broadcast.value)
         yield from process_lines(lines, engine, now)
         counts.add(engine_counts(engine))
 
@@ -169,7 +162,7 @@ def pseudonymize(
         cache_key = (options, key_broadcast.value, fixed_now)
         engine = _udf_engines.get(cache_key)
         if engine is None:
-            engine = _udf_engines.setdefault(cache_key, Engine(options, key_broadcast.value))
+            engine = _udf_engines.setdefault(cache_key, build_engine(options, key_broadcast.value))
         out = process_value(value.encode("utf-8", "surrogateescape"), engine, fixed_now)
         if out is None:
             return False, None

@@ -6,24 +6,25 @@ from typing import Any
 
 import orjson
 
-from pseudolog.core.engine import Engine
-from pseudolog.io.streams import StreamTotals
+from pseudolog.pipeline import Engine, StreamTotals
 
 
 def summary(engine: Engine, totals: StreamTotals, key_source: str) -> dict[str, Any]:
     seconds = max(totals.seconds, 1e-9)
+    c = engine.counts()
+    formats = c["formats"]
     return {
-        "lines_in": engine.lines_in,
-        "lines_out": engine.lines_out,
-        "dropped": dict(engine.dropped),
-        "replaced": dict(sorted(engine.scrubber.replaced.items())),
-        "formats": dict(engine.formats.most_common()),
+        "lines_in": c["lines_in"],
+        "lines_out": c["lines_out"],
+        "dropped": {k: v for k, v in c["dropped"].items() if v},
+        "replaced": {k: v for k, v in sorted(c["replaced"].items()) if v},
+        "formats": dict(sorted(formats.items(), key=lambda kv: -kv[1])),
         # lines that fit no format (with --format NAME: not that one) and were scanned whole as free text
-        "unmatched": engine.formats.get("text", 0) if engine.options.format != "text" else 0,
-        "masked_on_error": engine.errors,
+        "unmatched": formats.get("text", 0) if engine.options.format != "text" else 0,
+        "masked_on_error": c["masked_on_error"],
         "bytes_in": totals.bytes_in,
         "seconds": round(totals.seconds, 6),
-        "lines_per_second": round(engine.lines_in / seconds, 1),
+        "lines_per_second": round(c["lines_in"] / seconds, 1),
         "mb_per_second": round(totals.bytes_in / seconds / 1e6, 3),
         "key": key_source,
         "window_seconds": engine.options.window,

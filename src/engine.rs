@@ -56,6 +56,43 @@ pub struct Engine {
     framer: LineFramer,
     core: Core,
     pieces: Vec<Piece>,
+    /// `jobs - 1` further cores (own caches), built from `config` on first use by a parallel chunk.
+    workers: Vec<Core>,
+    jobs: usize,
+    config: Config,
+}
+
+impl Core {
+    fn new(config: &Config) -> Result<Core, String> {
+        let style = Style::from_names(config.keep.iter().map(String::as_str), &config.ip_style)?;
+        let pseudonymizer = match &config.keys {
+            Keys::Master(key) => {
+                Pseudonymizer::with_master(key, config.window, style, config.cache_size)
+            }
+            Keys::Keyring(keys) => {
+                Pseudonymizer::with_keyring(keys.clone(), config.window, style, config.cache_size)
+            }
+        };
+        let scrubber = Scrubber::new(detectors::detectors(&config.region), detectors::prefilter());
+        Ok(Core {
+            choice: config.formats.clone(),
+            auto: AutoDetect::new(),
+            payload: config.payload_formats.clone(),
+            matcher: Matcher::default(),
+            times: TimeParser::default(),
+            fields: Fields::new(
+                scrubber,
+                pseudonymizer,
+                config.region.clone(),
+                config.field_cache,
+            ),
+            retention: config.retention,
+            drop_on_error: config.drop_on_error,
+            counts: Counts::default(),
+            last_window: None,
+            window: None,
+        })
+    }
 }
 
 struct Core {
@@ -75,32 +112,15 @@ struct Core {
 
 impl Engine {
     pub fn new(config: Config) -> Result<Engine, String> {
-        let style = Style::from_names(config.keep.iter().map(String::as_str), &config.ip_style)?;
-        let pseudonymizer = match config.keys {
-            Keys::Master(key) => {
-                Pseudonymizer::with_master(&key, config.window, style, config.cache_size)
-            }
-            Keys::Keyring(keys) => {
-                Pseudonymizer::with_keyring(keys, config.window, style, config.cache_size)
-            }
-        };
-        let scrubber = Scrubber::new(detectors::detectors(&config.region), detectors::prefilter());
+        let core = Core::new(&config)?;
+        let jobs = config.jobs.max(1);
         Ok(Engine {
             framer: LineFramer::new(config.max_line),
             pieces: Vec::new(),
-            core: Core {
-                choice: config.formats,
-                auto: AutoDetect::new(),
-                payload: config.payload_formats,
-                matcher: Matcher::default(),
-                times: TimeParser::default(),
-                fields: Fields::new(scrubber, pseudonymizer, config.region, config.field_cache),
-                retention: config.retention,
-                drop_on_error: config.drop_on_error,
-                counts: Counts::default(),
-                last_window: None,
-                window: None,
-            },
+            core,
+            workers: Vec::new(),
+            jobs,
+            config,
         })
     }
 
@@ -114,6 +134,16 @@ impl Engine {
         &self.core.counts
     }
 
+    /// The format `auto` has settled on (None: not settled, or no format fitted; also None for text and one).
+    pub fn detected(&self) -> Option<&str> {
+        match &self.core.choice {
+            FormatChoice::Auto(fs) if self.core.auto.locked() => {
+                self.core.auto.chosen().map(|i| fs[i].name.as_str())
+            }
+            _ => None,
+        }
+    }
+
     /// The window of the last line written (window files use it).
     pub fn last_window(&self) -> Option<i64> {
         self.core.last_window
@@ -124,7 +154,79 @@ impl Engine {
     pub fn feed(&mut self, chunk: &[u8], now: f64, out: &mut Vec<u8>) -> Vec<Run> {
         self.pieces.clear();
         self.framer.feed(chunk, &mut self.pieces);
+        if self.jobs > 1 {
+            return self.render_parallel(now, out);
+        }
         self.render_pieces(now, out)
+    }
+
+    /// `render_pieces` with each large block of lines split at line boundaries into `jobs` parts (a line
+    /// belongs to the part it starts in), rendered on as many threads, written back in input order. `auto`
+    /// settles on the first lines before the split, so every part reads with the same format.
+    fn render_parallel(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
+        let big = self
+            .pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Lines(r) if r.len() >= self.config.parallel_min));
+        if !big || self.pieces.iter().any(|p| !matches!(p, Piece::Lines(_))) {
+            return self.render_pieces(now, out);
+        }
+        while self.workers.len() < self.jobs - 1 {
+            match Core::new(&self.config) {
+                Ok(core) => self.workers.push(core),
+                Err(_) => return self.render_pieces(now, out),
+            }
+        }
+        let mut runs = Runs::default();
+        let buf = self.framer.buffer();
+        for piece in &self.pieces {
+            let Piece::Lines(range) = piece else {
+                unreachable!()
+            };
+            let mut block = &buf[range.clone()];
+            // Settle `auto` on the first lines, as one job would.
+            if let FormatChoice::Auto(_) = self.core.choice {
+                while !self.core.auto.locked() && !block.is_empty() {
+                    let end = memchr::memchr(b'\n', block).map_or(block.len(), |nl| nl + 1);
+                    self.core.line(&block[..end], now, out, &mut runs);
+                    block = &block[end..];
+                }
+            }
+            let parts = split_lines(block, self.jobs);
+            for worker in &mut self.workers {
+                worker.auto = self.core.auto.clone();
+            }
+            let main = &mut self.core;
+            let workers = &mut self.workers;
+            let results: Vec<(Vec<u8>, Runs)> = std::thread::scope(|scope| {
+                let handles: Vec<_> = workers
+                    .iter_mut()
+                    .zip(&parts[1..])
+                    .map(|(core, part)| scope.spawn(move || core.lines_of(part, now)))
+                    .collect();
+                let first = main.lines_of(parts[0], now);
+                let mut results = vec![first];
+                for h in handles {
+                    match h.join() {
+                        Ok(r) => results.push(r),
+                        Err(e) => std::panic::resume_unwind(e),
+                    }
+                }
+                results
+            });
+            for (part_out, part_runs) in results {
+                out.extend_from_slice(&part_out);
+                for (w, n) in part_runs.done() {
+                    runs.add(w, n);
+                    self.core.last_window = w;
+                }
+            }
+            for worker in &mut self.workers {
+                let counts = std::mem::take(&mut worker.counts);
+                self.core.counts.merge(&counts);
+            }
+        }
+        runs.done()
     }
 
     /// End of input: the partial last line, as it was (without a terminator).
@@ -178,6 +280,26 @@ impl Engine {
     }
 }
 
+/// Blocks of lines smaller than this are not worth the threads.
+pub const PARALLEL_MIN: usize = 256 << 10;
+
+/// `block` (whole lines) cut into at most `n` parts at line starts: a line belongs to the part it starts in.
+fn split_lines(block: &[u8], n: usize) -> Vec<&[u8]> {
+    let mut parts = Vec::with_capacity(n);
+    let mut start = 0;
+    for i in 1..n {
+        let target = (block.len() * i / n).max(start);
+        let cut = match memchr::memchr(b'\n', &block[target..]) {
+            Some(nl) => target + nl + 1,
+            None => block.len(),
+        };
+        parts.push(&block[start..cut]);
+        start = cut;
+    }
+    parts.push(&block[start..]);
+    parts
+}
+
 /// Output lengths grouped into runs of lines that share a window (fastpath.Runs).
 #[derive(Default)]
 struct Runs {
@@ -217,6 +339,21 @@ struct Parsed {
 }
 
 impl Core {
+    /// Every line of `block`, into a fresh buffer (one part of a parallel chunk).
+    fn lines_of(&mut self, block: &[u8], now: f64) -> (Vec<u8>, Runs) {
+        let mut out = Vec::with_capacity(block.len() + block.len() / 8);
+        let mut runs = Runs::default();
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', block) {
+            self.line(&block[start..=nl], now, &mut out, &mut runs);
+            start = nl + 1;
+        }
+        if start < block.len() {
+            self.line(&block[start..], now, &mut out, &mut runs);
+        }
+        (out, runs)
+    }
+
     fn line(&mut self, line: &[u8], now: f64, out: &mut Vec<u8>, runs: &mut Runs) {
         self.counts.lines_in += 1;
         let (body, end) = split_terminator(line);
@@ -281,8 +418,11 @@ impl Core {
     /// Counts a failed line; whether it is still written (masked).
     fn failed(&mut self, fail: Fail) -> bool {
         self.counts.masked_on_error += 1;
-        if let Fail::Token(TokenError::MissingWindowKey(_)) = fail {
+        if let Fail::Token(TokenError::MissingWindowKey(w)) = fail {
             self.counts.missing_window_keys += 1;
+            if let Some(w) = w {
+                self.counts.missing_window(w);
+            }
         }
         if self.drop_on_error {
             self.counts.drop_line("error");
@@ -660,6 +800,8 @@ mod tests {
             keys: Keys::Master(vec![7; 32]),
             cache_size: 1 << 16,
             field_cache: 1 << 12,
+            jobs: 1,
+            parallel_min: PARALLEL_MIN,
         })
         .expect("engine builds")
     }
@@ -778,6 +920,8 @@ mod tests {
             keys: Keys::Master(vec![7; 32]),
             cache_size: 1 << 16,
             field_cache: 1 << 12,
+            jobs: 1,
+            parallel_min: PARALLEL_MIN,
         }
     }
 
@@ -865,5 +1009,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn parallel_parts_write_what_one_job_writes() {
+        let mut data = Vec::new();
+        for i in 0..40_000u32 {
+            data.extend_from_slice(
+                format!(
+                    "10.0.{}.{} - - call from +49 30 1234{:03} done\n",
+                    i % 250,
+                    i % 7,
+                    i % 1000
+                )
+                .as_bytes(),
+            );
+        }
+        let run = |jobs: usize| {
+            let mut cfg = config_text();
+            cfg.jobs = jobs;
+            let mut e = Engine::new(cfg).unwrap();
+            let mut out = Vec::new();
+            let runs = e.feed(&data, 1.7e9, &mut out);
+            (out, runs, e.counts().clone())
+        };
+        assert_eq!(run(1), run(3));
+        assert_eq!(
+            split_lines(b"a\nbb\nccc\n", 2),
+            vec![&b"a\nbb\n"[..], &b"ccc\n"[..]]
+        );
+        assert_eq!(
+            split_lines(b"abc\n", 3),
+            vec![&b"abc\n"[..], &b""[..], &b""[..]]
+        );
     }
 }

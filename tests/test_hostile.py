@@ -142,8 +142,8 @@ def test_64_mib_line_without_newline_is_bounded_and_scanned(tmp_path, pseudolog_
 
 
 def test_identifiers_across_segment_borders_are_caught(engine_factory):
+    from pseudolog.core.engine import render_piece
     from pseudolog.io.framing import LineFramer
-    from pseudolog.io.streams import render_piece
 
     engine = engine_factory(max_line=4096)
     framer = LineFramer(4096)

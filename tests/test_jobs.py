@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import os
 import subprocess
 
 import orjson
@@ -12,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
-from pseudolog.io import parallel
+from pseudolog.pipeline import Engine
 from pseudolog.synth import nginx_lines, syslog_sip_lines
 from tests.conftest import KEY, NOW, examples, texts_from
 
@@ -103,46 +100,32 @@ def test_jobs_bounds(pseudolog_bin):
     assert proc.returncode == 2 and b"--jobs" in proc.stderr
 
 
+def _feed_all(engine: Engine, data: bytes, size: int) -> tuple[list, dict]:
+    engine.start_input()
+    runs = []
+    for at in range(0, len(data), size):
+        runs += engine.feed_runs(data[at : at + size], NOW)
+    runs += engine.finish_runs(NOW)
+    return runs, engine.counts()
+
+
 @settings(max_examples=examples(300), deadline=None)
 @given(
-    data=texts_from(["a", "bc", "\n", "\n\n", "x" * 7], max_size=60),
-    size=st.integers(min_value=1, max_value=12),
-    jobs=st.integers(min_value=1, max_value=4),
-    skip=st.integers(min_value=0, max_value=3),
+    data=texts_from(["a", "bc", "\n", "\n\n", "x" * 7, "192.0.2.1 ", "+49 30 1234567 ", "\r\n"], max_size=80),
+    size=st.integers(min_value=1, max_value=64),
+    jobs=st.integers(min_value=2, max_value=5),
 )
-def test_chunks_cover_every_line_once(tmp_path_factory, data, size, jobs, skip):
-    """Each worker finds its chunks' line boundaries by itself: together the chunks hold the split region
-    exactly once, in order, and each chunk is whole lines."""
-    path = tmp_path_factory.mktemp("chunks") / "in.log"
-    path.write_bytes(data)
-    first = 0
-    for _ in range(skip):  # the region starts after the lines the parent took itself
-        first = data.find(b"\n", first) + 1 or first
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        end = parallel.last_line_end(fd, first, len(data))
-        plans = parallel.plan_chunks(first, end, jobs, size)
-        chunks = [plans[i % jobs][i // jobs] for i in range(sum(map(len, plans)))]
-        pieces = [b"".join(parallel.chunk_bytes(fd, start, stop, first)) for start, stop in chunks]
-    finally:
-        os.close(fd)
-    assert end == first + data[first:].rfind(b"\n") + 1 if b"\n" in data[first:] else end == first
-    assert b"".join(pieces) == data[first:end]
-    assert all(piece.endswith(b"\n") for piece in pieces if piece)
+def test_threads_write_what_one_job_writes(data, size, jobs):
+    """--jobs runs on threads inside the engine (each chunk's lines split at line starts, a line belongs to the
+    part it starts in): the same runs and counts as one job for any chunking, even with every chunk split."""
+    one = _feed_all(Engine(FilterOptions(), KEY), data, size)
+    many = _feed_all(Engine(FilterOptions(), KEY, jobs=jobs, parallel_min=1), data, size)
+    assert many == one
 
 
-def test_a_failing_worker_is_one_clean_error(monkeypatch, tmp_path, key_file):
-    """A worker that dies reports its exception's type only (a message may quote input) and the run stops
-    with exit code 4 (internal failure) instead of hanging or writing a partial file as if complete."""
-    path = tmp_path / "big.log"
-    path.write_bytes(b"".join(line.encode() for line in nginx_lines(20000)))
-
-    def broken(*args):
-        raise RuntimeError("secret 192.0.2.55")
-
-    monkeypatch.setattr(parallel, "_work", broken)
-    engine = Engine(FilterOptions(), KEY)
-    with pytest.raises(parallel.WorkerError) as caught:
-        parallel.pump_parallel(engine, KEY, [str(path)], io.BytesIO(), NOW, 2)
-    assert "RuntimeError" in str(caught.value) and "192.0.2.55" not in str(caught.value)
-    assert caught.value.exit_code == 4
+def test_threads_settle_auto_before_the_split():
+    """`auto` settles on the first lines before a chunk is split, so every part reads with the same format."""
+    data = "".join(nginx_lines(300)).encode() + b"not nginx 192.0.2.1\n" * 50
+    one = _feed_all(Engine(FilterOptions(), KEY), data, 1 << 20)
+    many = _feed_all(Engine(FilterOptions(), KEY, jobs=4, parallel_min=1), data, 1 << 20)
+    assert many == one and 300 in one[1]["formats"].values()

@@ -25,9 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
+from pseudolog.core.engine import Engine, render_runs
 from pseudolog.io.framing import LineFramer
-from pseudolog.io.streams import render_runs
 from pseudolog.keyring import Keyring
 from pseudolog.native_engine import native_engine
 from pseudolog.synth_formats import corpus_lines, corpus_names
@@ -92,6 +91,7 @@ def native_run(options: FilterOptions, key: Any, data: bytes, now: float) -> tup
     runs.extend(chunk_runs)
     counts = engine.counts()
     counts.pop("unmatched")
+    counts.pop("missing_windows")  # which windows lacked a key: for the run command's advice only
     counts["dropped"] = {k: v for k, v in counts["dropped"].items() if v}
     return b"".join(out), _merged(runs), counts
 

@@ -17,7 +17,7 @@ if shutil.which("java") is None:
     pytest.skip("Spark needs a Java runtime (java) on PATH", allow_module_level=True)
 
 from pseudolog.config import FilterOptions  # noqa: E402
-from pseudolog.core.engine import Engine  # noqa: E402
+from pseudolog.pipeline import Engine  # noqa: E402
 from pseudolog.spark import process_lines, process_value, pseudonymize  # noqa: E402
 from pseudolog.synth import json_lines, nginx_lines, syslog_sip_lines  # noqa: E402
 from tests.conftest import KEY, NOW  # noqa: E402

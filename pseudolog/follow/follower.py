@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
 from pseudolog.errors import ConfigError, InputError, OutputError, PseudologError
 from pseudolog.follow import metrics
 from pseudolog.follow.checkpoint import Checkpoint, StateDir
@@ -30,8 +29,8 @@ from pseudolog.follow.settings import FollowSettings, resolve
 from pseudolog.follow.sinks import FileSink, Sink, StdoutSink, WindowDirSink
 from pseudolog.follow.sources import PipeSource, Source, open_source
 from pseudolog.io.framing import Piece
-from pseudolog.io.streams import render_runs
 from pseudolog.keyring import Keyring, resolve_secret
+from pseudolog.pipeline import Engine, Runs, build_engine
 
 READ_BUDGET = 4 << 20
 CHECKPOINT_EVERY = 1.0  # seconds, while busy; an idle follower checkpoints as soon as it has caught up
@@ -58,12 +57,12 @@ def check_plan(
 ) -> list[str]:
     """`follow --check`: the settings, key and paths validated as a start would, without reading an input,
     taking the state directory's lock or writing anything; what would run, as lines for stdout."""
-    from pseudolog.core.engine import make_format_step
+    from pseudolog.native_engine import engine_config
 
     fallbacks = {"state_dir": environ.get("STATE_DIRECTORY", "").split(":")[0]}
     s = resolve(cli, config_path, fallbacks)
     options = s.filter_options()
-    make_format_step(options)  # an unknown format or a bad --log-format fails here
+    engine_config(options, b"\0" * 32)  # an unknown format or a bad --log-format fails here
     secret = resolve_secret(
         key_file=s.key_file,
         key_fd=None,
@@ -114,6 +113,22 @@ def _check_writable_dir(directory: str, option: str) -> None:
         raise OutputError(f"{option}: cannot write in {probe}: permission denied")
 
 
+def feed_pieces(engine: Engine, pieces: list[Piece], now: float) -> Runs:
+    """The sources' framed pieces back into bytes for the engine (which frames them again itself); a piece that
+    ends an input without a newline (a rotated file's last line, a closed pipe) ends the engine's line too."""
+    runs: Runs = []
+    held: list[bytes] = []
+    for piece in pieces:
+        held.append(piece.data)
+        if not piece.data.endswith(b"\n") and (not piece.segment or piece.last):
+            runs += engine.feed_runs(b"".join(held), now)
+            runs += engine.finish_runs(now)
+            held = []
+    if held:
+        runs += engine.feed_runs(b"".join(held), now)
+    return runs
+
+
 class Follower:
     def __init__(
         self, cli: dict[str, Any], config_path: str | None, environ: dict[str, str], say: Callable[[str], None]
@@ -161,7 +176,7 @@ class Follower:
                     self.wake,
                 )
             )
-        self.engines = [Engine(self._options_for(src, self.options), secret) for src in self.sources]
+        self.engines = [build_engine(self._options_for(src, self.options), secret) for src in self.sources]
         self._has_pipes = any(not src.checkpointed for src in self.sources)
         self.sink = self._make_sink(saved)
         self.notifier = Notifier(environ)
@@ -259,13 +274,12 @@ class Follower:
         run: list[bytes] = []
         run_window: int | None = None
         try:
-            for piece in pieces:
-                for window, data in render_runs(engine, piece, now):
-                    if run and window != run_window:
-                        self.sink.write(run_window, b"".join(run))
-                        run = []
-                    run_window = window
-                    run.append(data)
+            for window, data in feed_pieces(engine, pieces, now):
+                if run and window != run_window:
+                    self.sink.write(run_window, b"".join(run))
+                    run = []
+                run_window = window
+                run.append(data)
             if run:
                 self.sink.write(run_window, b"".join(run))
         except OSError as exc:
@@ -365,7 +379,7 @@ class Follower:
             for engine in self.engines:
                 self.base.update(self._engine_counts(engine))
             self.settings, self.options = settings, options
-            self.engines = [Engine(self._options_for(src, options), secret) for src in self.sources]
+            self.engines = [build_engine(self._options_for(src, options), secret) for src in self.sources]
             self.reload_note = ""
         self.sink.reopen()
         self.checkpoint()
@@ -373,14 +387,15 @@ class Follower:
 
     @staticmethod
     def _engine_counts(engine: Engine) -> Counter[str]:
+        c = engine.counts()
         counts = Counter(
-            lines_in=engine.lines_in,
-            lines_out=engine.lines_out,
-            dropped=sum(engine.dropped.values()),
-            masked=engine.errors,
+            lines_in=c["lines_in"],
+            lines_out=c["lines_out"],
+            dropped=sum(c["dropped"].values()),
+            masked=c["masked_on_error"],
         )
-        counts.update({f"dropped:{reason}": n for reason, n in engine.dropped.items()})
-        counts.update({f"replaced:{kind}": n for kind, n in engine.scrubber.replaced.items()})
+        counts.update({f"dropped:{reason}": n for reason, n in c["dropped"].items()})
+        counts.update({f"replaced:{kind}": n for kind, n in c["replaced"].items()})
         return counts
 
     def counts(self) -> Counter[str]:

@@ -43,11 +43,11 @@ import orjson
 from pseudolog.errors import ConfigError, InputError
 from pseudolog.follow.checkpoint import InputState
 from pseudolog.io.framing import LineFramer, Piece
-from pseudolog.io.streams import StreamTotals, reading, render_pieces
+from pseudolog.pipeline import StreamTotals, pump_chunks, reading
 
 if TYPE_CHECKING:
     from pseudolog.config import FilterOptions
-    from pseudolog.core.engine import Engine
+    from pseudolog.pipeline import Engine
 
 NAME = "journal"  # the source's name in messages and its key in the checkpoint
 FORMATS = ("line", "json")
@@ -402,15 +402,10 @@ def pump_export(
     """An export dump through the engine, a read at a time, as `run` does with a file."""
     totals = StreamTotals()
     started = time.perf_counter()
-    framer = LineFramer(engine.options.max_line)
     stream = sys.stdin.buffer if name == "-" else reading(name, open, name, "rb")
+    engine.start_input()
     try:
-        for data in export_lines(stream, journal_format, name):
-            totals.bytes_in += len(data)
-            out = render_pieces(engine, framer.feed(data), clock())
-            if out:
-                output.write(out)
-                output.flush()
+        totals.bytes_in += pump_chunks(engine, export_lines(stream, journal_format, name), output, clock)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

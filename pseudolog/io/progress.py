@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from pseudolog.core.engine import Engine
+from pseudolog.pipeline import Engine
 
 
 def wanted(inputs: list[str], total: int | None) -> bool:
@@ -31,7 +31,8 @@ def progress_bar(engine: Engine, total: int) -> Iterator[Callable[[int], None]]:
 
         def advance(nbytes: int) -> None:
             elapsed = bar.tasks[0].elapsed or 1e-9
-            replaced = sum(engine.scrubber.replaced.values())
-            bar.update(task, advance=nbytes, rate=f"{engine.lines_in / elapsed:,.0f}", replaced=f"{replaced:,}")
+            c = engine.counts()
+            replaced = sum(c["replaced"].values())
+            bar.update(task, advance=nbytes, rate=f"{c['lines_in'] / elapsed:,.0f}", replaced=f"{replaced:,}")
 
         yield advance

@@ -6,6 +6,7 @@ use crate::detect::phone_rules::Region;
 use crate::layout::Format;
 
 /// Which formats read the lines.
+#[derive(Clone)]
 pub enum FormatChoice {
     /// `--format text`: every line is free text.
     Text,
@@ -16,12 +17,14 @@ pub enum FormatChoice {
 }
 
 /// Where the root keys come from.
+#[derive(Clone)]
 pub enum Keys {
     Master(Vec<u8>),
     /// Keyring mode: one key per window start; a window without one fails its lines.
     Keyring(HashMap<i64, Vec<u8>>),
 }
 
+#[derive(Clone)]
 pub struct Config {
     pub formats: FormatChoice,
     /// Structured formats a syslog payload may be in (JSON lines, CDR records), tried in order.
@@ -41,4 +44,8 @@ pub struct Config {
     pub cache_size: usize,
     /// Entries of a plain field cache (user agents and kinded values get a quarter each).
     pub field_cache: usize,
+    /// Threads a large chunk is split across (lines that start in a part belong to it); 1: none.
+    pub jobs: usize,
+    /// With jobs > 1: blocks of lines shorter than this are rendered on one thread.
+    pub parallel_min: usize,
 }

@@ -1,8 +1,10 @@
 //! The one counts type of the engine (what `--stats` and the follow metrics read).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::scrub;
+
+pub const MISSING_WINDOWS_KEPT: usize = 1024;
 
 /// What the engine did, summed over every line it was given; `merge` adds another engine's (threads).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -18,6 +20,8 @@ pub struct Counts {
     /// Lines (or segments) that failed and were masked or dropped.
     pub masked_on_error: u64,
     pub missing_window_keys: u64,
+    /// The windows those lines fell in (at most [`MISSING_WINDOWS_KEPT`]): past or coming decides the advice.
+    pub missing_windows: BTreeSet<i64>,
     /// Lines that did not fit the format in use and were scanned as free text.
     pub unmatched: u64,
 }
@@ -35,7 +39,16 @@ impl Counts {
         }
         self.masked_on_error += other.masked_on_error;
         self.missing_window_keys += other.missing_window_keys;
+        for &w in &other.missing_windows {
+            self.missing_window(w);
+        }
         self.unmatched += other.unmatched;
+    }
+
+    pub(crate) fn missing_window(&mut self, window: i64) {
+        if self.missing_windows.len() < MISSING_WINDOWS_KEPT {
+            self.missing_windows.insert(window);
+        }
     }
 
     pub(crate) fn drop_line(&mut self, reason: &str) {

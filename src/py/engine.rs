@@ -26,7 +26,7 @@ fn formats(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Vec<Format>> {
     specs.iter().map(format).collect()
 }
 
-const KNOWN: [&str; 15] = [
+const KNOWN: [&str; 17] = [
     "format",
     "formats",
     "payload_formats",
@@ -42,6 +42,8 @@ const KNOWN: [&str; 15] = [
     "window_keys",
     "cache_size",
     "field_cache",
+    "jobs",
+    "parallel_min",
 ];
 
 fn config(d: &Bound<'_, PyDict>) -> PyResult<Config> {
@@ -110,6 +112,8 @@ fn config(d: &Bound<'_, PyDict>) -> PyResult<Config> {
         keys,
         cache_size: get(d, "cache_size", DEFAULT_CACHE_SIZE)?,
         field_cache: get(d, "field_cache", 100_000)?,
+        jobs: get(d, "jobs", 1)?,
+        parallel_min: get(d, "parallel_min", engine::PARALLEL_MIN)?,
     })
 }
 
@@ -165,6 +169,12 @@ impl Engine {
         self.inner.start_input(self.max_line);
     }
 
+    /// The format `auto` settled on, once it has (else None).
+    #[getter]
+    fn detected(&self) -> Option<String> {
+        self.inner.detected().map(str::to_string)
+    }
+
     #[getter]
     fn last_window(&self) -> Option<i64> {
         self.inner.last_window()
@@ -181,6 +191,10 @@ impl Engine {
         d.set_item("formats", c.formats.clone())?;
         d.set_item("masked_on_error", c.masked_on_error)?;
         d.set_item("missing_window_keys", c.missing_window_keys)?;
+        d.set_item(
+            "missing_windows",
+            c.missing_windows.iter().collect::<Vec<_>>(),
+        )?;
         d.set_item("unmatched", c.unmatched)?;
         Ok(d)
     }

@@ -1,0 +1,171 @@
+"""The one pipeline every shell runs: `build_engine` (the native engine, built once) and `pump` (the chunk loop).
+
+`run`, `run --journal-export`, `--jobs` (threads inside the engine), `follow`, `spark`, and `bench` all feed
+the same native engine whole reads at a time; the engine frames the lines itself and holds a partial last line
+until its newline arrives. Its counts (one dict, `counts()`) are what `--stats`, the progress bar, follow's
+STATUS and metrics, and spark's accumulators read.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+
+from pseudolog.errors import InputError
+
+if TYPE_CHECKING:
+    from pseudolog.config import FilterOptions
+    from pseudolog.keyring import Keyring
+
+CHUNK = 1 << 20
+STDIN = "-"
+_T = TypeVar("_T")
+Runs = list[tuple[int | None, bytes]]
+
+
+class Engine:
+    """The native engine for one set of options and key material, with its counts by name."""
+
+    def __init__(
+        self, options: FilterOptions, secret: bytes | Keyring, *, jobs: int = 1, parallel_min: int | None = None
+    ) -> None:
+        from pseudolog import _core
+        from pseudolog.native_engine import engine_config
+
+        self.options = options
+        config = engine_config(options, secret)
+        config["jobs"] = jobs
+        if parallel_min is not None:  # tests: split even small chunks across the threads
+            config["parallel_min"] = parallel_min
+        self._core = _core.Engine(config)
+
+    def start_input(self) -> None:
+        """A new input begins: `auto` chooses its format again."""
+        self._core.start_input()
+
+    def feed(self, chunk: bytes, now: float) -> bytes:
+        """Every complete line held and in `chunk`, pseudonymised."""
+        return self._core.feed(chunk, now)[0]
+
+    def finish(self, now: float) -> bytes:
+        """End of input: the partial last line (scanned, written without a terminator)."""
+        return self._core.finish(now)[0]
+
+    def feed_runs(self, chunk: bytes, now: float) -> Runs:
+        """`feed` as runs of output that share a window (for sinks that write per window)."""
+        return _split(*self._core.feed(chunk, now))
+
+    def finish_runs(self, now: float) -> Runs:
+        return _split(*self._core.finish(now))
+
+    @property
+    def detected(self) -> str | None:
+        return self._core.detected
+
+    @property
+    def last_window(self) -> int | None:
+        return self._core.last_window
+
+    def counts(self) -> dict[str, Any]:
+        """lines_in, lines_out, dropped{reason}, replaced{kind}, formats{name}, masked_on_error,
+        missing_window_keys, unmatched."""
+        return self._core.counts()
+
+
+def _split(data: bytes, runs: list[tuple[int | None, int]]) -> Runs:
+    out, at = [], 0
+    for window, length in runs:
+        out.append((window, data[at : at + length]))
+        at += length
+    return out
+
+
+def build_engine(options: FilterOptions, secret: bytes | Keyring, jobs: int = 1) -> Engine:
+    """The engine for these options: what every shell calls."""
+    return Engine(options, secret, jobs=jobs)
+
+
+@dataclass(slots=True)
+class StreamTotals:
+    bytes_in: int = 0
+    seconds: float = 0.0
+
+
+def reading(name: str, call: Callable[..., _T], *args: object) -> _T:
+    """A call that reads an input, with an OSError reported as that input's, in one line."""
+    try:
+        return call(*args)
+    except OSError as exc:
+        raise InputError(f"cannot read input {name}: {exc.strerror}") from None
+
+
+def pump_chunks(
+    engine: Engine,
+    chunks: Iterable[bytes],
+    output: BinaryIO,
+    clock: Callable[[], float],
+    on_chunk: Callable[[int], None] | None = None,
+) -> int:
+    """The chunk loop: each chunk through the engine, its output written and flushed at once (a pipe that
+    delivers one line gets that line out immediately); the partial last line at the end. The bytes read."""
+    read = 0
+    for chunk in chunks:
+        read += len(chunk)
+        data = engine.feed(chunk, clock())
+        if data:
+            output.write(data)
+            output.flush()
+        if on_chunk is not None:
+            on_chunk(len(chunk))
+    data = engine.finish(clock())
+    if data:
+        output.write(data)
+        output.flush()
+    return read
+
+
+def fd_chunks(name: str, fd: int, size: int = CHUNK) -> Iterable[bytes]:
+    """What `fd` has, a read at a time (up to `size` bytes), until its end."""
+    while True:
+        chunk = reading(name, os.read, fd, size)
+        if not chunk:
+            return
+        yield chunk
+
+
+def pump(
+    engine: Engine,
+    inputs: list[str],
+    output: BinaryIO,
+    clock: Callable[[], float],
+    on_chunk: Callable[[int], None] | None = None,
+    chunk: int = CHUNK,
+) -> StreamTotals:
+    """Every input in order into `output`. `clock` gives the reference time for each read."""
+    totals = StreamTotals()
+    started = time.perf_counter()
+    for name in inputs or [STDIN]:
+        engine.start_input()
+        if name == STDIN:
+            fd, close = 0, False
+        else:
+            fd, close = reading(name, os.open, name, os.O_RDONLY), True
+        try:
+            totals.bytes_in += pump_chunks(engine, fd_chunks(name, fd, chunk), output, clock, on_chunk)
+        finally:
+            if close:
+                os.close(fd)
+    totals.seconds = time.perf_counter() - started
+    return totals
+
+
+def render_lines(engine: Engine, lines: list[bytes], now: float) -> list[bytes]:
+    """Lines without terminators in, output lines without terminators out (retention may drop some): one
+    chunk through the engine. Spark's reader has split at every line ending already."""
+    if not lines:
+        return []
+    out = engine.feed(b"\n".join(lines) + b"\n", now)
+    return out.split(b"\n")[:-1] if out else []
