@@ -373,13 +373,20 @@ pub fn touches_identifier_chars(text: &[u8], found: &[Found]) -> bool {
     })
 }
 
-/// Whether the text holds a percent-escape of a character identifiers are made of (`%2E`, `%3A`, `%40`, ...).
+/// Whether the text holds a percent-escape of a character identifiers are made of (`%2E`, `%3A`, `%40`, ...),
+/// or any escape glued to the start of an identifier (`%20198.51.100.7`, `%222001:db8::7`: issue 22, shape 1;
+/// on the raw text the escape's hex digits run into the value and hide it).
 fn has_relevant_escape(text: &[u8]) -> bool {
     memchr_iter(b'%', text).any(|i| match (text.get(i + 1), text.get(i + 2)) {
-        (Some(b'2'), Some(c)) => matches!(c, b'D' | b'd' | b'E' | b'e'),
-        (Some(b'3'), Some(c)) => c.is_ascii_digit() || matches!(c, b'A' | b'a' | b'B' | b'b'),
+        (Some(b'2'), Some(c)) if matches!(c, b'D' | b'd' | b'E' | b'e') => true,
+        (Some(b'3'), Some(c)) if c.is_ascii_digit() || matches!(c, b'A' | b'a' | b'B' | b'b') => {
+            true
+        }
         (Some(b'4'), Some(b'0')) => true,
-        (Some(b'5'), Some(c)) => matches!(c, b'B' | b'b' | b'D' | b'd'),
+        (Some(b'5'), Some(c)) if matches!(c, b'B' | b'b' | b'D' | b'd') => true,
+        (Some(&hi), Some(&lo)) if is_hex(hi) && is_hex(lo) => text
+            .get(i + 3)
+            .is_some_and(|&c| is_hex(c) || matches!(c, b':' | b'+' | b'(')),
         _ => false,
     })
 }
