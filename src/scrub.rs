@@ -914,7 +914,17 @@ mod tests {
         assert_eq!(decoded, b"a.b%zz%4");
         assert_eq!(offsets, vec![0, 1, 4, 5, 6, 7, 8, 9, 10]);
         assert!(has_relevant_escape(b"1%2e2"));
-        assert!(!has_relevant_escape(b"1%2B2%4"));
+        assert!(!has_relevant_escape(b"1%2Bx%4"));
+        // Issue 22 shape 1: any escape glued to the start of an identifier opens the decoded view.
+        for glued in [
+            &b"client%20198.51.100.7"[..],
+            b"a%222001:db8::7",
+            b"%2000493012345678",
+            b"1%2B2",
+        ] {
+            assert!(has_relevant_escape(glued), "{:?}", glued);
+        }
+        assert!(!has_relevant_escape(b"a%20b%2Fc%3Fd"));
     }
 
     /// A context rule's stand-in: the digits after `caller `.

@@ -8,7 +8,8 @@
 use regex::bytes::Regex;
 
 use crate::detect::context::{
-    keyed_gate, keyed_numbers, provisioning_gate, provisioning_macs, uri_gate, uri_numbers,
+    keyed_gate, keyed_numbers, marked_gate, marked_values, provisioning_gate, provisioning_macs,
+    uri_gate, uri_numbers,
 };
 use crate::detect::device::{find_imei, find_mac};
 use crate::detect::ip::{find_ipv4, find_ipv6};
@@ -39,6 +40,8 @@ fn re(pattern: &str) -> Regex {
 enum Which {
     Uri,
     Keyed,
+    /// Issue 22: numbers in REST paths, MACs after a spaced device key (not in scrub.py).
+    Marked,
     Provisioning,
     Sip,
     Mac,
@@ -61,6 +64,7 @@ impl Detector for Real {
         match self.which {
             Which::Uri => uri_numbers(text, r, out),
             Which::Keyed => keyed_numbers(text, r, out),
+            Which::Marked => marked_values(text, r, out),
             Which::Provisioning => provisioning_macs(text, r, out),
             Which::Sip => find_sip(text, r, out),
             Which::Mac => find_mac(text, out),
@@ -76,6 +80,7 @@ impl Detector for Real {
             (Some((plain, _)), _) => plain.is_match(text),
             (None, Which::Uri) => uri_gate(text),
             (None, Which::Keyed) => keyed_gate(text),
+            (None, Which::Marked) => marked_gate(text),
             (None, _) => provisioning_gate(text),
         }
     }
@@ -92,9 +97,10 @@ impl Detector for Real {
 /// The detectors in priority order, for one region.
 pub fn detectors(region: &Region) -> Vec<Box<dyn Detector>> {
     let both = |p: &str| Some((re(p), re(p)));
-    let table: [(Which, Option<(Regex, Regex)>); 9] = [
+    let table: [(Which, Option<(Regex, Regex)>); 10] = [
         (Which::Uri, None),
         (Which::Keyed, None),
+        (Which::Marked, None),
         (Which::Provisioning, None),
         (Which::Sip, both(SIP)),
         (Which::Mac, both(MAC)),
