@@ -222,7 +222,18 @@ fn keyed_number(text: &[u8], start: usize, region: &Region) -> Option<Found> {
     } else if end < text.len() && is_key_char(text[end]) {
         return None; // `to=12abc`: the value runs on
     }
-    let norm = context_number(&text[start..end], region)?;
+    let value = &text[start..end];
+    let norm = if value.iter().skip(1).any(|&c| c == b'+') {
+        // A form's `+` for a blank (`0049+40+71234567`): read as the blank it stands for.
+        let spaced: Vec<u8> = value
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| if k > 0 && c == b'+' { b' ' } else { c })
+            .collect();
+        context_number(&spaced, region)?
+    } else {
+        context_number(value, region)?
+    };
     Some(Found {
         start,
         end,
