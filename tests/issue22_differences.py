@@ -43,3 +43,14 @@ def assert_native_replaces_at_least(
         if value in left_by_python:
             continue
         assert b"." in value and _VERSION.search(before), (value, before, py_out, rs_out)
+
+
+def assert_findings_cover(text: bytes, python: list, native: list) -> None:
+    """Findings (start, end, ...) of one rule: every Python finding lies inside native's (native may find more
+    and longer, issue 22), but for a dotted quad native reads as a version."""
+    spans = sorted((f[0], f[1]) for f in native)
+    for f in python:
+        start, end = f[0], f[1]
+        if any(s <= start and end <= e for s, e in spans):
+            continue
+        assert b"." in text[start:end] and _VERSION.search(text[max(0, start - 40) : start]), (f, native, text)

@@ -135,7 +135,7 @@ def assert_same(options: FilterOptions, data: bytes, key: Any = KEY, now: float 
     py_lines, rs_lines = py_out.split(b"\n"), rs_out.split(b"\n")
     assert len(py_lines) == len(rs_lines)
     issue22 = 0
-    for i, (p, r) in enumerate(zip(py_lines, rs_lines, strict=True)):
+    for p, r in zip(py_lines, rs_lines, strict=True):
         if p == r:
             continue
         if p.lstrip()[:1] == b"{" and _same_json(p, r):
