@@ -378,12 +378,12 @@ pub fn touches_identifier_chars(text: &[u8], found: &[Found]) -> bool {
 /// on the raw text the escape's hex digits run into the value and hide it).
 fn has_relevant_escape(text: &[u8]) -> bool {
     memchr_iter(b'%', text).any(|i| match (text.get(i + 1), text.get(i + 2)) {
-        (Some(b'2'), Some(c)) if matches!(c, b'D' | b'd' | b'E' | b'e') => true,
+        (Some(b'2'), Some(b'D' | b'd' | b'E' | b'e')) => true,
         (Some(b'3'), Some(c)) if c.is_ascii_digit() || matches!(c, b'A' | b'a' | b'B' | b'b') => {
             true
         }
         (Some(b'4'), Some(b'0')) => true,
-        (Some(b'5'), Some(c)) if matches!(c, b'B' | b'b' | b'D' | b'd') => true,
+        (Some(b'5'), Some(b'B' | b'b' | b'D' | b'd')) => true,
         (Some(&hi), Some(&lo)) if is_hex(hi) && is_hex(lo) => text
             .get(i + 3)
             .is_some_and(|&c| is_hex(c) || matches!(c, b':' | b'+' | b'(')),

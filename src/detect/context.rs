@@ -839,6 +839,83 @@ mod tests {
         &'static [(&'static str, &'static str, &'static str)],
     );
 
+    fn marked_in(text: &[u8]) -> Vec<(String, &'static str, String)> {
+        let mut out = Vec::new();
+        marked_values(text, &Region::new(rules(), "DE"), &mut out);
+        crate::detect::testing::kinded(text, out)
+    }
+
+    fn texts(found: &[(String, &'static str, String)]) -> Vec<String> {
+        found.iter().map(|(t, _, _)| t.clone()).collect()
+    }
+
+    #[test]
+    fn telephony_keys_by_rule_issue_22() {
+        let acc = b"ACC: method=INVITE;call_id=a1b2;src_user=4930111222;dst_ouser=015223344556;\
+                    duration=1234567;src_port=5060;caller_num=030123456;ext_num=0301234567;cseq=1234567";
+        assert_eq!(
+            texts(&found(acc)),
+            ["4930111222", "015223344556", "030123456", "0301234567"]
+        );
+        // Outside telephony text a key read by rule is not.
+        assert!(found(b"job dst_ouser=015223344556 done").is_empty());
+        // Numeric display names, quoted or before a SIP URI.
+        assert_eq!(
+            texts(&found(b"caller display=\"49407788990\" registered")),
+            ["49407788990"]
+        );
+        assert_eq!(
+            texts(&found(
+                b"x \"4930765432\" <sip:alice@pbx.example.net>;tag=9f"
+            )),
+            ["4930765432"]
+        );
+        assert!(found(b"x \"1234\" <sip:alice@pbx.example.net>").is_empty());
+    }
+
+    #[test]
+    fn rest_paths_and_spaced_device_keys_issue_22() {
+        assert_eq!(
+            texts(&marked_in(b"GET /api/v1/subscribers/4917612345678/balance")),
+            ["4917612345678"]
+        );
+        assert_eq!(
+            texts(&marked_in(b"/v2/msisdn/491521234567")),
+            ["491521234567"]
+        );
+        assert_eq!(
+            texts(&marked_in(b"/numbers/numbers/017612345678?x=1")),
+            ["017612345678"]
+        );
+        // Not phone length, or not a whole segment: no number.
+        assert!(marked_in(
+            b"/numbers/12345/x /numbers/0176123456789012345 /numbers/017612345678abc"
+        )
+        .is_empty());
+        assert!(marked_in(b"/orders/017612345678").is_empty());
+        assert_eq!(
+            marked_in(b"SW 1.0.9.127 DevId 000b82a1b2c3"),
+            [(
+                "000b82a1b2c3".to_string(),
+                "mac",
+                "00:0b:82:a1:b2:c3".to_string()
+            )]
+        );
+        assert!(marked_in(b"xDevId 000b82a1b2c3").is_empty());
+    }
+
+    #[test]
+    fn german_layouts_issue_22() {
+        assert_eq!(
+            texts(&found(b"call from=030 / 555 291-77 accepted")),
+            ["030 / 555 291-77"]
+        );
+        assert_eq!(
+            texts(&found(b"dial num=0049+40+71234567&x=1")),
+            ["0049+40+71234567"]
+        );
+    }
+
     #[test]
     fn rules_find() {
         let cases: &[Case] = &[
