@@ -481,6 +481,12 @@ fn uri_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
                     if run <= 64 && rest.get(run) == Some(&b'@') {
                         return Some((user, end));
                     }
+                    // Parameters running to the end of the text: a segment cut before the `@` (issue 22
+                    // shape 8). A user part of seven or more plain digits then is the number.
+                    let digits = text[user..end].iter().all(u8::is_ascii_digit);
+                    if run == rest.len() && digits && end - user >= 7 {
+                        return Some((user, end));
+                    }
                 }
                 _ => {}
             }
@@ -902,6 +908,16 @@ mod tests {
             )]
         );
         assert!(marked_in(b"xDevId 000b82a1b2c3").is_empty());
+    }
+
+    #[test]
+    fn sip_user_before_a_cut_issue_22() {
+        assert_eq!(
+            texts(&found(b"x sip:0301234567;user=phone@pbx.example.net")),
+            ["0301234567"]
+        );
+        assert_eq!(texts(&found(b"x sip:0301234567;us")), ["0301234567"]);
+        assert!(found(b"x sip:5060;transport").is_empty());
     }
 
     #[test]
