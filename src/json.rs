@@ -189,6 +189,7 @@ impl JsonLayout {
             layout: self,
             times: [None; TIME_KEYS.len()],
             time_key: None,
+            version_key: false,
         };
         r.blanks();
         if line.get(r.p) != Some(&b'{') {
@@ -216,6 +217,8 @@ struct Reader<'a> {
     times: [Option<TimeValue>; TIME_KEYS.len()],
     /// The TIME_KEYS entry the value being read is under (top level only).
     time_key: Option<usize>,
+    /// The last key names a version (`app_version`, `fw`): a dotted number under it is no address (issue 22).
+    version_key: bool,
 }
 
 impl Reader<'_> {
@@ -392,7 +395,14 @@ impl Reader<'_> {
                 }
                 b'"' => {
                     let ((s, e), _) = self.string(false)?;
-                    self.push(s, e, kind, false);
+                    let version = std::mem::take(&mut self.version_key)
+                        && kind.is_none()
+                        && self.line[s..e]
+                            .iter()
+                            .all(|c| c.is_ascii_digit() || *c == b'.');
+                    if !version {
+                        self.push(s, e, kind, false);
+                    }
                     if let Some(t) = time_key {
                         self.times[t] = Some(TimeValue {
                             start: s,
@@ -472,6 +482,10 @@ impl Reader<'_> {
         if depth == 1 {
             self.time_key = TIME_KEYS.iter().position(|k| *k == text);
         }
+        let lower = text.to_ascii_lowercase();
+        self.version_key = ["version", "_ver", "firmware", "fw", "sw_version", "build"]
+            .iter()
+            .any(|v| lower.ends_with(v));
         Some(self.layout.kind_of(&text))
     }
 }

@@ -373,13 +373,20 @@ pub fn touches_identifier_chars(text: &[u8], found: &[Found]) -> bool {
     })
 }
 
-/// Whether the text holds a percent-escape of a character identifiers are made of (`%2E`, `%3A`, `%40`, ...).
+/// Whether the text holds a percent-escape of a character identifiers are made of (`%2E`, `%3A`, `%40`, ...),
+/// or any escape glued to the start of an identifier (`%20198.51.100.7`, `%222001:db8::7`: issue 22, shape 1;
+/// on the raw text the escape's hex digits run into the value and hide it).
 fn has_relevant_escape(text: &[u8]) -> bool {
     memchr_iter(b'%', text).any(|i| match (text.get(i + 1), text.get(i + 2)) {
-        (Some(b'2'), Some(c)) => matches!(c, b'D' | b'd' | b'E' | b'e'),
-        (Some(b'3'), Some(c)) => c.is_ascii_digit() || matches!(c, b'A' | b'a' | b'B' | b'b'),
+        (Some(b'2'), Some(b'D' | b'd' | b'E' | b'e')) => true,
+        (Some(b'3'), Some(c)) if c.is_ascii_digit() || matches!(c, b'A' | b'a' | b'B' | b'b') => {
+            true
+        }
         (Some(b'4'), Some(b'0')) => true,
-        (Some(b'5'), Some(c)) => matches!(c, b'B' | b'b' | b'D' | b'd'),
+        (Some(b'5'), Some(b'B' | b'b' | b'D' | b'd')) => true,
+        (Some(&hi), Some(&lo)) if is_hex(hi) && is_hex(lo) => text
+            .get(i + 3)
+            .is_some_and(|&c| is_hex(c) || matches!(c, b':' | b'+' | b'(')),
         _ => false,
     })
 }
@@ -907,7 +914,17 @@ mod tests {
         assert_eq!(decoded, b"a.b%zz%4");
         assert_eq!(offsets, vec![0, 1, 4, 5, 6, 7, 8, 9, 10]);
         assert!(has_relevant_escape(b"1%2e2"));
-        assert!(!has_relevant_escape(b"1%2B2%4"));
+        assert!(!has_relevant_escape(b"1%2Bx%4"));
+        // Issue 22 shape 1: any escape glued to the start of an identifier opens the decoded view.
+        for glued in [
+            &b"client%20198.51.100.7"[..],
+            b"a%222001:db8::7",
+            b"%2000493012345678",
+            b"1%2B2",
+        ] {
+            assert!(has_relevant_escape(glued), "{:?}", glued);
+        }
+        assert!(!has_relevant_escape(b"a%20x%2Fy%3Fz"));
     }
 
     /// A context rule's stand-in: the digits after `caller `.

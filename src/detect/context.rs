@@ -98,7 +98,8 @@ fn keyed_values(text: &[u8]) -> Vec<(Vec<u8>, usize, usize)> {
     for sep in memchr::memchr2_iter(b'=', b':', text) {
         let before_ok = sep > 0 && {
             let c = text[sep - 1];
-            keys.ends[usize::from(c)] || matches!(c, b' ' | b'\t' | b'"' | b'\'')
+            // Keys read by rule (`phone_key_by_rule`) end in any word byte.
+            keys.ends[usize::from(c)] || is_key_char(c) || matches!(c, b' ' | b'\t' | b'"' | b'\'')
         };
         if !before_ok {
             continue;
@@ -221,7 +222,18 @@ fn keyed_number(text: &[u8], start: usize, region: &Region) -> Option<Found> {
     } else if end < text.len() && is_key_char(text[end]) {
         return None; // `to=12abc`: the value runs on
     }
-    let norm = context_number(&text[start..end], region)?;
+    let value = &text[start..end];
+    let norm = if value.iter().skip(1).any(|&c| c == b'+') {
+        // A form's `+` for a blank (`0049+40+71234567`): read as the blank it stands for.
+        let spaced: Vec<u8> = value
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| if k > 0 && c == b'+' { b' ' } else { c })
+            .collect();
+        context_number(&spaced, region)?
+    } else {
+        context_number(value, region)?
+    };
     Some(Found {
         start,
         end,
@@ -230,15 +242,144 @@ fn keyed_number(text: &[u8], start: usize, region: &Region) -> Option<Found> {
     })
 }
 
+/// Words that make a text telephony (issue 22 shape 4: keys read by rule only there).
+const TELEPHONY: [&str; 16] = [
+    "sip:",
+    "sips:",
+    "tel:",
+    "invite",
+    "register",
+    "call",
+    "caller",
+    "callee",
+    "acc",
+    "cdr",
+    "dial",
+    "kamailio",
+    "asterisk",
+    "freeswitch",
+    "opensips",
+    "pbx",
+];
+/// Parts of a key that name a counter, a duration, a port, a size, an id or a time: never a number.
+const NOT_A_NUMBER: [&[u8]; 20] = [
+    b"count", b"cnt", b"dur", b"port", b"size", b"len", b"byte", b"id", b"time", b"stamp", b"seq",
+    b"pid", b"code", b"rate", b"total", b"ttl", b"tag", b"sec", b"ms", b"max",
+];
+
+fn telephony() -> &'static aho_corasick::AhoCorasick {
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(TELEPHONY)
+            .expect("built-in words compile")
+    })
+}
+
+/// Issue 22 shape 4: a key the fixed list does not hold names a party or a number by rule: it ends in `user`
+/// (`dst_ouser`), `num`, `number`, `display`, `msisdn`, or is/ends in `cli`, `cld`, `ani`, `dnis`, `did`; or it
+/// starts with `ext`, `from`, `to` (`from_tag`, `total`, `timeout` are caught by [`NOT_A_NUMBER`]). Parts
+/// naming counters, durations, ports, sizes, ids and times win.
+fn phone_key_by_rule(key: &[u8]) -> bool {
+    let parts = || key.split(|&c| c == b'_');
+    if parts().any(|p| NOT_A_NUMBER.contains(&p)) || key.starts_with(b"tot") || key.ends_with(b"id")
+    {
+        return false;
+    }
+    const ENDS: [&[u8]; 11] = [
+        b"user", b"num", b"number", b"display", b"msisdn", b"cli", b"cld", b"ani", b"dnis", b"did",
+        b"ext",
+    ];
+    const STARTS: [&[u8]; 4] = [b"ext", b"from", b"to", b"display"];
+    ENDS.iter().any(|e| key.ends_with(e)) || STARTS.iter().any(|s| key.starts_with(s))
+}
+
+/// `"4930765432" <sip:...>`: a quoted name of digits (maybe with `+`) before a SIP or tel URI is the number
+/// (issue 22 shape 4). From each `<`, a bounded look back.
+fn display_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    for lt in memchr::memchr_iter(b'<', text) {
+        let uri = &text[lt + 1..];
+        let is_uri = [&b"sip:"[..], b"sips:", b"tel:"]
+            .iter()
+            .any(|s| uri.len() >= s.len() && uri[..s.len()].eq_ignore_ascii_case(s));
+        if !is_uri {
+            continue;
+        }
+        let mut end = lt;
+        while end > 0 && text[end - 1] == b' ' && lt - end < 2 {
+            end -= 1;
+        }
+        if end == 0 || text[end - 1] != b'"' {
+            continue;
+        }
+        let close = end - 1;
+        let digits = text[..close]
+            .iter()
+            .rev()
+            .take(17)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let mut start = close - digits;
+        if start > 0 && text[start - 1] == b'+' {
+            start -= 1;
+        }
+        if !(7..=16).contains(&digits) || start == 0 || text[start - 1] != b'"' {
+            continue;
+        }
+        if let Some(norm) = context_number(&text[start..close], region) {
+            out.push(Found {
+                start,
+                end: close,
+                kind: Kind::Phone,
+                normalised: norm,
+            });
+        }
+    }
+}
+
 /// Numbers after phone keys, MACs after device keys, IMEIs after IMEI keys.
 pub fn keyed_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let at = out.len();
+    keyed_numbers_listed(text, region, out);
+    if telephony().is_match(text) {
+        display_numbers(text, region, out);
+        if out.len() > at {
+            // Two rules: back into position order; a number both read (`From: "49..." <sip:`) once.
+            let mut mine = out.split_off(at);
+            mine.sort_by_key(|f| (f.start, f.end));
+            mine.dedup_by(|a, b| a.start == b.start && a.end == b.end);
+            out.append(&mut mine);
+        }
+    }
+}
+
+fn keyed_numbers_listed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let mut telephony_text: Option<bool> = None;
     for (key, key_start, pos) in keyed_values(text) {
-        match keys().kinds.get(key.as_slice()).copied() {
+        let listed = keys().kinds.get(key.as_slice()).copied();
+        let listed = listed.or_else(|| {
+            let by_rule = phone_key_by_rule(&key)
+                && *telephony_text.get_or_insert_with(|| telephony().is_match(text));
+            by_rule.then_some(KeyKind::Phone)
+        });
+        match listed {
             Some(KeyKind::Phone) => {
                 if key == b"tel" && text[key_start..pos].eq_ignore_ascii_case(b"tel:") {
                     continue; // a tel: URI, read by the URI rule with its phone-context
                 }
-                out.extend(keyed_number(text, pos, region));
+                let found = keyed_number(text, pos, region);
+                // A key read by rule takes a value of phone length only (7 to 15 digits).
+                let phone_length = |f: &Found| {
+                    keys().kinds.contains_key(key.as_slice())
+                        || (7..=15).contains(
+                            &text[f.start..f.end]
+                                .iter()
+                                .filter(|c| c.is_ascii_digit())
+                                .count(),
+                        )
+                };
+                out.extend(found.filter(phone_length));
             }
             Some(KeyKind::Mac) => {
                 let Some(end) = mac_value_at(text, pos) else {
@@ -338,6 +479,12 @@ fn uri_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
                         })
                         .count();
                     if run <= 64 && rest.get(run) == Some(&b'@') {
+                        return Some((user, end));
+                    }
+                    // Parameters running to the end of the text: a segment cut before the `@` (issue 22
+                    // shape 8). A user part of seven or more plain digits then is the number.
+                    let digits = text[user..end].iter().all(u8::is_ascii_digit);
+                    if run == rest.len() && digits && end - user >= 7 {
                         return Some((user, end));
                     }
                 }
@@ -577,6 +724,97 @@ pub fn provisioning_gate(text: &[u8]) -> bool {
     })
 }
 
+/// Path segments that name numbers (issue 22 shape 5): the segment after one of them is the number.
+const NUMBER_SEGMENTS: [&str; 18] = [
+    "/numbers/",
+    "/number/",
+    "/subscribers/",
+    "/subscriber/",
+    "/msisdn/",
+    "/msisdns/",
+    "/phones/",
+    "/phone/",
+    "/callers/",
+    "/caller/",
+    "/callees/",
+    "/lines/",
+    "/line/",
+    "/extensions/",
+    "/extension/",
+    "/dids/",
+    "/did/",
+    "/users/",
+];
+/// Device keys written with a blank before the value (`DevId 000b82a1b2c3`, issue 22 shape 6).
+const SPACED_MAC_KEYS: [&str; 5] = ["devid ", "dev_id ", "deviceid ", "device_id ", "hwaddr "];
+
+fn marked() -> &'static aho_corasick::AhoCorasick {
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(NUMBER_SEGMENTS.iter().chain(SPACED_MAC_KEYS.iter()))
+            .expect("built-in words compile")
+    })
+}
+
+/// The gate of [`marked_values`]: a slash or a blank (no digit read, so a skeleton meets it as its text).
+pub fn marked_gate(text: &[u8]) -> bool {
+    memchr::memchr2(b'/', b' ', text).is_some()
+}
+
+/// A phone-length path segment after a segment naming numbers (`/subscribers/4917612345678/balance`), and a
+/// MAC after a device key and one blank (`DevId 000b82a1b2c3`). One automaton pass (overlapping, so
+/// `/numbers/numbers/49...` is read at every step), each match decided by a bounded look ahead.
+pub fn marked_values(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let mut last_end = 0;
+    for m in marked().find_overlapping_iter(text) {
+        let pos = m.end();
+        if pos < last_end {
+            continue;
+        }
+        if m.pattern().as_usize() >= NUMBER_SEGMENTS.len() {
+            if m.start() > 0 && is_key_char(text[m.start() - 1]) {
+                continue;
+            }
+            let Some(end) = mac_value_at(text, pos) else {
+                continue;
+            };
+            if let Some(mac) = normalise_mac(&text[pos..end]) {
+                last_end = end;
+                out.push(Found {
+                    start: pos,
+                    end,
+                    kind: Kind::Mac,
+                    normalised: mac,
+                });
+            }
+            continue;
+        }
+        let mut i = pos;
+        if text.get(i) == Some(&b'+') {
+            i += 1;
+        }
+        let digits = digits_at(text, i, 16);
+        let end = i + digits;
+        let closed = text
+            .get(end)
+            .is_none_or(|c| matches!(c, b'/' | b'?' | b'#' | b'&' | b';' | b' ' | b'"' | b'\''));
+        if !(7..=15).contains(&digits) || !closed {
+            continue;
+        }
+        if let Some(norm) = context_number(&text[pos..end], region) {
+            last_end = end;
+            out.push(Found {
+                start: pos,
+                end,
+                kind: Kind::Phone,
+                normalised: norm,
+            });
+        }
+    }
+}
+
 /// Every rule whose gate says it can match, in order.
 pub fn find_context(text: &[u8], region: &Region, out: &mut Vec<Found>) {
     if uri_gate(text) {
@@ -606,6 +844,93 @@ mod tests {
         &'static [u8],
         &'static [(&'static str, &'static str, &'static str)],
     );
+
+    fn marked_in(text: &[u8]) -> Vec<(String, &'static str, String)> {
+        let mut out = Vec::new();
+        marked_values(text, &Region::new(rules(), "DE"), &mut out);
+        crate::detect::testing::kinded(text, out)
+    }
+
+    fn texts(found: &[(String, &'static str, String)]) -> Vec<String> {
+        found.iter().map(|(t, _, _)| t.clone()).collect()
+    }
+
+    #[test]
+    fn telephony_keys_by_rule_issue_22() {
+        let acc = b"ACC: method=INVITE;call_id=a1b2;src_user=4930111222;dst_ouser=015223344556;\
+                    duration=1234567;src_port=5060;caller_num=030123456;ext_num=0301234567;cseq=1234567";
+        assert_eq!(
+            texts(&found(acc)),
+            ["4930111222", "015223344556", "030123456", "0301234567"]
+        );
+        // Outside telephony text a key read by rule is not.
+        assert!(found(b"job dst_ouser=015223344556 done").is_empty());
+        // Numeric display names, quoted or before a SIP URI.
+        assert_eq!(
+            texts(&found(b"caller display=\"49407788990\" registered")),
+            ["49407788990"]
+        );
+        assert_eq!(
+            texts(&found(
+                b"x \"4930765432\" <sip:alice@pbx.example.net>;tag=9f"
+            )),
+            ["4930765432"]
+        );
+        assert!(found(b"x \"1234\" <sip:alice@pbx.example.net>").is_empty());
+    }
+
+    #[test]
+    fn rest_paths_and_spaced_device_keys_issue_22() {
+        assert_eq!(
+            texts(&marked_in(b"GET /api/v1/subscribers/4917612345678/balance")),
+            ["4917612345678"]
+        );
+        assert_eq!(
+            texts(&marked_in(b"/v2/msisdn/491521234567")),
+            ["491521234567"]
+        );
+        assert_eq!(
+            texts(&marked_in(b"/numbers/numbers/017612345678?x=1")),
+            ["017612345678"]
+        );
+        // Not phone length, or not a whole segment: no number.
+        assert!(marked_in(
+            b"/numbers/12345/x /numbers/0176123456789012345 /numbers/017612345678abc"
+        )
+        .is_empty());
+        assert!(marked_in(b"/orders/017612345678").is_empty());
+        assert_eq!(
+            marked_in(b"SW 1.0.9.127 DevId 000b82a1b2c3"),
+            [(
+                "000b82a1b2c3".to_string(),
+                "mac",
+                "00:0b:82:a1:b2:c3".to_string()
+            )]
+        );
+        assert!(marked_in(b"xDevId 000b82a1b2c3").is_empty());
+    }
+
+    #[test]
+    fn sip_user_before_a_cut_issue_22() {
+        assert_eq!(
+            texts(&found(b"x sip:0301234567;user=phone@pbx.example.net")),
+            ["0301234567"]
+        );
+        assert_eq!(texts(&found(b"x sip:0301234567;us")), ["0301234567"]);
+        assert!(found(b"x sip:5060;transport").is_empty());
+    }
+
+    #[test]
+    fn german_layouts_issue_22() {
+        assert_eq!(
+            texts(&found(b"call from=030 / 555 291-77 accepted")),
+            ["030 / 555 291-77"]
+        );
+        assert_eq!(
+            texts(&found(b"dial num=0049+40+71234567&x=1")),
+            ["0049+40+71234567"]
+        );
+    }
 
     #[test]
     fn rules_find() {

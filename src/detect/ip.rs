@@ -30,6 +30,9 @@ const TRANSPORTS: [&[u8]; 9] = [
 /// What may not stand before an IPv6 candidate (it would be inside a word, a number or a longer run).
 const NOT_BEFORE_IPV6: ByteSet =
     ByteSet::of(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_:.");
+/// A tag before an address and a colon (`IP`, `src`, `IPv6`, `client_ip`).
+const TAG: ByteSet =
+    ByteSet::of(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-");
 const HEX_OR_COLON: ByteSet = ByteSet::of(b"0123456789abcdefABCDEF:");
 const ZONE: ByteSet =
     ByteSet::of(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.-");
@@ -125,6 +128,109 @@ fn is_version(text: &[u8], start: usize, end: usize, in_agent: bool) -> bool {
     in_agent || i == 0 || PRODUCT_BOUNDARY.has(text[i - 1])
 }
 
+/// Vendors of SIP phones and soft clients: in `Yealink SIP-T54W 96.85.0.5` the quad after the model is firmware.
+const VENDORS: [&[u8]; 16] = [
+    b"yealink",
+    b"grandstream",
+    b"polycom",
+    b"snom",
+    b"cisco",
+    b"fanvil",
+    b"gigaset",
+    b"zoiper",
+    b"linphone",
+    b"microsip",
+    b"obihai",
+    b"panasonic",
+    b"aastra",
+    b"mitel",
+    b"htek",
+    b"akuvox",
+];
+/// Keys whose value is a version (`version=`, `fw=`, `"app_version":"`, `SW `), compared case-blind at the end
+/// of the word before the quad.
+const VERSION_KEYS: [&[u8]; 8] = [
+    b"version",
+    b"ver",
+    b"fw",
+    b"firmware",
+    b"sw",
+    b"build",
+    b"release",
+    b"rv",
+];
+
+fn ends_with_ignore_case(word: &[u8], suffix: &[u8]) -> bool {
+    word.len() >= suffix.len() && word[word.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+/// The word (letters, digits, `_`, `-`) that ends at `end`, at most 32 bytes looked at.
+fn word_before(text: &[u8], end: usize) -> &[u8] {
+    let len = PRODUCT.run_before(text, end, 32);
+    &text[end - len..end]
+}
+
+/// Issue 22's decoys: the quad at `start` stands where a version is written, outside user agents too:
+/// glued to `v`/`rv` (`Zoiper rv2.8.3.1`), as the value of a version key (`version=3.1.4.9`, `fw=2.0.9.12`,
+/// `"app_version":"5.3.0.2"`, `SW 1.0.7.14`), or after a phone vendor's model (`Yealink SIP-T54W 96.85.0.5`).
+/// Only bounded look-behind; a bare quad with none of these stays an address (fail closed).
+fn in_version_context(text: &[u8], start: usize) -> bool {
+    if start == 0 {
+        return false;
+    }
+    let glued = LETTERS.run_before(text, start, 3);
+    if glued > 0 {
+        let word = &text[start - glued..start];
+        let standalone = start - glued == 0 || !PRODUCT.has(text[start - glued - 1]);
+        return standalone && (word.eq_ignore_ascii_case(b"v") || word.eq_ignore_ascii_case(b"rv"));
+    }
+    // The separator between key and value: `=`, `: `, `":"`, or one blank after an upper-case tag (`SW `).
+    let mut i = start;
+    if text[i - 1] == b'"' {
+        i -= 1;
+    }
+    let mut blank = false;
+    while i > 0 && text[i - 1] == b' ' && start - i < 2 {
+        i -= 1;
+        blank = true;
+    }
+    let sep = if i > 0 && matches!(text[i - 1], b'=' | b':') {
+        i -= 1;
+        true
+    } else {
+        false
+    };
+    if i > 0 && text[i - 1] == b'"' {
+        i -= 1;
+    }
+    if !sep && !blank {
+        return false;
+    }
+    let word = word_before(text, i);
+    if word.is_empty() {
+        return false;
+    }
+    if VERSION_KEYS.iter().any(|k| {
+        word.eq_ignore_ascii_case(k)
+            || (sep
+                && ends_with_ignore_case(word, k)
+                && word.len() > k.len()
+                && matches!(word[word.len() - k.len() - 1], b'_' | b'-'))
+    }) {
+        // After a blank only an upper-case tag (`SW 1.0.7.14`), not prose (`release 10.0.0.1`).
+        return sep || word.iter().all(|c| c.is_ascii_uppercase());
+    }
+    // `Vendor Model 1.2.3.4`: a model with a digit after a known vendor.
+    if blank && !sep && word.iter().any(u8::is_ascii_digit) && LETTERS.has(word[0]) {
+        let w = i - word.len();
+        if w > 1 && text[w - 1] == b' ' {
+            let vendor = word_before(text, w - 1);
+            return VENDORS.iter().any(|v| vendor.eq_ignore_ascii_case(v));
+        }
+    }
+    false
+}
+
 /// Every IPv4 address in `text`, in order. `in_agent`: the text is a user agent, where a quad after a product
 /// token is a firmware version.
 pub fn find_ipv4(text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
@@ -144,7 +250,7 @@ pub fn find_ipv4(text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
         }
         if let Some((end, octets)) = quad_at(text, start) {
             pos = end;
-            if !is_version(text, start, end, in_agent) {
+            if !is_version(text, start, end, in_agent) && !in_version_context(text, start) {
                 out.push(Found {
                     start,
                     end,
@@ -447,6 +553,22 @@ fn ipv6_candidate_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
     Some((end, end))
 }
 
+/// Whether the candidate at `start` follows a tag and a colon (`IP:2001:db8::1`, `src:`, `[IPv6:2001:db8::25]`,
+/// issue 22 shape 2): a word of at most 16 bytes holding a letter that is no hex digit, so it cannot be a group
+/// of an address the candidate would continue.
+fn after_tag(text: &[u8], start: usize) -> bool {
+    if start < 2 || text[start - 1] != b':' {
+        return false;
+    }
+    let len = TAG.run_before(text, start - 1, 17);
+    if len == 0 || len > 16 {
+        return false;
+    }
+    let word = &text[start - 1 - len..start - 1];
+    let boundary = start - 1 - len == 0 || !TAG.has(text[start - 2 - len]);
+    boundary && word.iter().any(|&c| LETTERS.has(c) && !HEX.has(c))
+}
+
 /// Every IPv6 address in `text`, in order (a glued port and a zone id are left outside the span).
 pub fn find_ipv6(text: &[u8], out: &mut Vec<Found>) {
     let mut pos = 0;
@@ -460,7 +582,9 @@ pub fn find_ipv6(text: &[u8], out: &mut Vec<Found>) {
             continue;
         }
         let start = colon - lead;
-        if start < pos || (start > 0 && NOT_BEFORE_IPV6.has(text[start - 1])) {
+        if start < pos
+            || (start > 0 && NOT_BEFORE_IPV6.has(text[start - 1]) && !after_tag(text, start))
+        {
             continue;
         }
         if let Some((address_end, end)) = ipv6_candidate_at(text, start) {
@@ -566,6 +690,56 @@ mod tests {
     }
 
     #[test]
+    fn versions_in_free_text_issue_22() {
+        for text in [
+            &b"REGISTER ua=Zoiper rv2.8.3.1 ok"[..],
+            b"UA=Grandstream Model HW GXP2135 SW 1.0.7.14",
+            b"UA=Yealink SIP-T54W 96.85.0.5",
+            b"module loaded version=3.1.4.9",
+            b"provisioning fw=2.0.9.12 done",
+            b"\"app_version\":\"5.3.0.2\"",
+            b"build: 10.2.0.77",
+            b"v1.2.3.4",
+        ] {
+            assert_eq!(spans_v4(text, false), vec![], "{:?}", text);
+        }
+        // No version context: an address (fail closed).
+        for text in [
+            &b"peer 5.3.0.2 connected"[..],
+            b"release 10.0.0.1 now",
+            b"from host1 10.0.0.1",
+            b"ip198.51.100.7",
+            b"via=10.1.2.3",
+            b"Snowver 10.1.2.3",
+        ] {
+            assert_eq!(spans_v4(text, false).len(), 1, "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn ipv6_after_a_tag_and_a_colon_issue_22() {
+        for (text, address) in [
+            (
+                &b"peer IP:2001:db8:aa12::8a2e:370:7335 accepted"[..],
+                "2001:db8:aa12::8a2e:370:7335",
+            ),
+            (b"conn src:2001:db8::e1 ok", "2001:db8::e1"),
+            (b"connect from unknown[IPv6:2001:db8::2f]", "2001:db8::2f"),
+            (b"helo=[IPv6:2001:db8::3e]", "2001:db8::3e"),
+            (b"IPv6:2001:db8::b1", "2001:db8::b1"),
+        ] {
+            let mut out = Vec::new();
+            find_ipv6(text, &mut out);
+            let found: Vec<_> = out.iter().map(|f| f.normalised.as_str()).collect();
+            assert_eq!(found, [address], "{:?}", text);
+        }
+        // A hex word before the colon may be a group of the same run: not a tag.
+        let mut out = Vec::new();
+        find_ipv6(b"xbeef:2001:db8::1 dead:2001:db8::2", &mut out);
+        assert!(out.iter().all(|f| f.normalised != "2001:db8::2"), "{out:?}");
+    }
+
+    #[test]
     fn firmware_versions_in_user_agents() {
         for agent in [
             &b"Yealink SIP-T46S 66.86.0.15"[..],
@@ -574,7 +748,9 @@ mod tests {
             b"zlib/1.2.3.4",
         ] {
             assert_eq!(spans_v4(agent, true), vec![]);
-            assert_ne!(spans_v4(agent, false), vec![]);
+            // Outside a user agent only a known phone vendor's model makes the quad firmware (issue 22).
+            let vendor = agent.starts_with(b"Yealink") || agent.starts_with(b"Grandstream");
+            assert_eq!(spans_v4(agent, false).is_empty(), vendor, "{:?}", agent);
         }
         let text = b"Mozilla/5.0 (compatible; +http://192.0.2.8/bot) via 192.0.2.9";
         let found: Vec<_> = spans_v4(text, true).into_iter().map(|(_, n)| n).collect();

@@ -43,9 +43,10 @@ pub fn scan_number(text: &[u8], pos: usize, dots: bool) -> Option<(usize, usize)
         }
         let end = pos + run;
         // A blank (or `%20`) joins only a group of at most four digits.
+        let form_plus = text.get(end) == Some(&b'+') && form_encoded(text, pos);
         if end == text.len()
-            || !matches!(text[end], b'-' | b'.' | b'/' | b'(' | b' ' | b'%')
-            || (run > 4 && matches!(text[end], b' ' | b'%'))
+            || !(matches!(text[end], b'-' | b'.' | b'/' | b'(' | b' ' | b'%') || form_plus)
+            || (run > 4 && matches!(text[end], b' ' | b'%' | b'+'))
         {
             return Some((end, run));
         }
@@ -69,6 +70,11 @@ pub fn scan_after_mark(text: &[u8], start: usize) -> Option<(usize, usize)> {
 
 fn digit_or_paren(text: &[u8], i: usize) -> bool {
     text.get(i).is_some_and(|&c| is_digit(c) || c == b'(')
+}
+
+/// A number dialled with `00` whose blanks a form encoded as `+` (`0049+40+71234567`, issue 22 shape 3).
+fn form_encoded(text: &[u8], pos: usize) -> bool {
+    text[pos..].starts_with(b"00")
 }
 
 /// `scan_number` group by group, for numbers written with separators.
@@ -112,7 +118,12 @@ pub fn scan_groups(text: &[u8], pos: usize, dots: bool) -> Option<(usize, usize)
         if c == b'(' {
             continue;
         }
-        let blank = if c == b' ' {
+        // DIN 5008's area code set off by a slash between blanks (`030 / 555 291-77`, issue 22 shape 3).
+        if text[i..].starts_with(b" / ") && digits <= 5 && digit_or_paren(text, i + 3) {
+            i += 3;
+            continue;
+        }
+        let blank = if c == b' ' || (c == b'+' && form_encoded(text, pos)) {
             1
         } else if text[i..].starts_with(b"%20") {
             3

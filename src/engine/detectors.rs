@@ -8,7 +8,8 @@
 use regex::bytes::Regex;
 
 use crate::detect::context::{
-    keyed_gate, keyed_numbers, provisioning_gate, provisioning_macs, uri_gate, uri_numbers,
+    keyed_gate, keyed_numbers, marked_gate, marked_values, provisioning_gate, provisioning_macs,
+    uri_gate, uri_numbers,
 };
 use crate::detect::device::{find_imei, find_mac};
 use crate::detect::ip::{find_ipv4, find_ipv6};
@@ -39,6 +40,8 @@ fn re(pattern: &str) -> Regex {
 enum Which {
     Uri,
     Keyed,
+    /// Issue 22: numbers in REST paths, MACs after a spaced device key (not in scrub.py).
+    Marked,
     Provisioning,
     Sip,
     Mac,
@@ -61,6 +64,7 @@ impl Detector for Real {
         match self.which {
             Which::Uri => uri_numbers(text, r, out),
             Which::Keyed => keyed_numbers(text, r, out),
+            Which::Marked => marked_values(text, r, out),
             Which::Provisioning => provisioning_macs(text, r, out),
             Which::Sip => find_sip(text, r, out),
             Which::Mac => find_mac(text, out),
@@ -76,6 +80,7 @@ impl Detector for Real {
             (Some((plain, _)), _) => plain.is_match(text),
             (None, Which::Uri) => uri_gate(text),
             (None, Which::Keyed) => keyed_gate(text),
+            (None, Which::Marked) => marked_gate(text),
             (None, _) => provisioning_gate(text),
         }
     }
@@ -92,9 +97,10 @@ impl Detector for Real {
 /// The detectors in priority order, for one region.
 pub fn detectors(region: &Region) -> Vec<Box<dyn Detector>> {
     let both = |p: &str| Some((re(p), re(p)));
-    let table: [(Which, Option<(Regex, Regex)>); 9] = [
+    let table: [(Which, Option<(Regex, Regex)>); 10] = [
         (Which::Uri, None),
         (Which::Keyed, None),
+        (Which::Marked, None),
         (Which::Provisioning, None),
         (Which::Sip, both(SIP)),
         (Which::Mac, both(MAC)),
@@ -122,5 +128,71 @@ pub fn prefilter() -> Prefilter {
     Prefilter {
         maybe: Box::new(move |t| maybe.is_match(t)),
         maybe_on_skeleton: Box::new(move |s| on_skeleton.is_match(s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::phone_rules::tests::rules;
+    use crate::detect::Kind;
+    use crate::scrub::{Counts, Scrubber};
+    use proptest::prelude::*;
+
+    fn scrubber() -> Scrubber {
+        Scrubber::new(detectors(&Region::new(rules(), "DE")), prefilter())
+    }
+
+    fn scrub(s: &mut Scrubber, text: &[u8]) -> (Vec<u8>, Counts) {
+        let mut token = |k: Kind, _: &str| format!("<{}>", k.name());
+        let mut counts = Counts::default();
+        let out = s.scrub(text, false, &mut token, &mut counts).into_owned();
+        (out, counts)
+    }
+
+    /// Issue 22's new hostile shapes through the real detectors: each must run in one linear pass (a quadratic
+    /// rescan would take minutes here; no time is asserted).
+    #[test]
+    fn hostile_issue_22_shapes() {
+        let mut s = scrubber();
+        let escapes = [b"%20".repeat(300_000), b"198.51.100.7".to_vec()].concat();
+        let (out, counts) = scrub(&mut s, &escapes);
+        assert_eq!(counts.get(Kind::Ip), 1);
+        assert!(out.ends_with(b"<ip>"));
+        let glued = b"%20198.51.100.7".repeat(50_000);
+        let (_, counts) = scrub(&mut s, &glued);
+        assert_eq!(counts.get(Kind::Ip), 50_000);
+        let numbers = [b"/numbers".repeat(100_000), b"/017612345678/x".to_vec()].concat();
+        let (out, counts) = scrub(&mut s, &numbers);
+        assert_eq!(counts.get(Kind::Phone), 1);
+        assert!(out.ends_with(b"/<phone>/x"));
+        let tags = [b"IPv6:".repeat(100_000), b"2001:db8::1".to_vec()].concat();
+        let (out, counts) = scrub(&mut s, &tags);
+        assert_eq!(counts.get(Kind::Ip), 1);
+        assert!(out.ends_with(b"IPv6:<ip>"));
+        let keys = b"call dst_ouser=015223344556;".repeat(20_000);
+        let (_, counts) = scrub(&mut s, &keys);
+        assert_eq!(counts.get(Kind::Phone), 20_000);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// A percent-escape glued before any found address or number hides nothing (issue 22, shape 1).
+        #[test]
+        fn glued_escapes_hide_nothing(
+            a in 1u8..=223, b: u8, c: u8, d in 1u8..=254,
+            esc in prop::sample::select(vec!["%20", "%22", "%27", "%28", "%26", "%09", "%0A", "%3D", "%2C", "%7C"]),
+        ) {
+            let mut s = scrubber();
+            let ip = format!("{a}.{b}.{c}.{d}");
+            let plain = format!("client {ip} x");
+            let (_, plain_counts) = scrub(&mut s, plain.as_bytes());
+            prop_assume!(plain_counts.get(Kind::Ip) == 1);
+            let line = format!("GET /q?m=a{esc}{ip}{esc}b");
+            let (out, counts) = scrub(&mut s, line.as_bytes());
+            prop_assert_eq!(counts.get(Kind::Ip), 1, "{}", String::from_utf8_lossy(&out));
+            prop_assert!(!out.windows(ip.len()).any(|w| w == ip.as_bytes()));
+        }
     }
 }
