@@ -163,6 +163,21 @@ mod tests {
         assert_eq!(cache.get(&4), Some(&4));
     }
 
+    #[test]
+    fn remove_forgets_in_both_generations() {
+        let mut cache = BoundedCache::new(4);
+        for i in 0..4 {
+            cache.insert(i, i);
+        }
+        cache.remove(&0); // in the old generation
+        cache.remove(&3); // in the young one
+        assert_eq!(cache.get(&0), None);
+        assert_eq!(cache.get(&3), None);
+        cache.insert(3, 30);
+        assert_eq!(cache.get(&3), Some(&30));
+        assert_eq!(cache.get(&1), Some(&1));
+    }
+
     proptest! {
         #[test]
         fn never_a_wrong_value(ops in proptest::collection::vec((0u8..40, any::<bool>()), 0..400), size in 0usize..20) {
