@@ -241,8 +241,9 @@ pub struct Pseudonymizer {
     roots: Roots,
     window_length: Option<i64>,
     style: Style,
-    hmacs: HashMap<(Kind, Option<i64>), Hmac<Sha256>>,
-    pfx: HashMap<Option<i64>, IpcryptPfx>,
+    // Few entries, looked up on every token the cache misses: foldhash, not SipHash (keys are not the logs').
+    hmacs: foldhash::HashMap<(Kind, Option<i64>), Hmac<Sha256>>,
+    pfx: foldhash::HashMap<Option<i64>, IpcryptPfx>,
     tokens: BoundedCache<CachedToken, ()>,
     scratch: Vec<u8>,
 }
@@ -289,8 +290,8 @@ impl Pseudonymizer {
             roots,
             window_length,
             style,
-            hmacs: HashMap::new(),
-            pfx: HashMap::new(),
+            hmacs: foldhash::HashMap::default(),
+            pfx: foldhash::HashMap::default(),
             tokens: BoundedCache::new(cache_size),
             scratch: Vec::with_capacity(64),
         }

@@ -9,7 +9,7 @@
 //!
 //! Dates outside years 1..=9999 are invalid here; Python's `calendar` raised ValueError on them.
 
-use std::collections::HashMap;
+use crate::cache::BoundedCache;
 
 /// How far a syslog timestamp may be ahead of the reference time before it is read as last year's.
 pub const SYSLOG_FUTURE_SLACK: f64 = 86400.0;
@@ -390,39 +390,8 @@ fn parse_form(form: TimeForm, text: &[u8]) -> Option<f64> {
     }
 }
 
-/// Two generations of maps: when the young one is full it becomes the old one and the previous old one is
-/// dropped whole; a hit in the old one moves back to the young one (like pseudolog/cache.py).
-struct Memo<V> {
-    generation: usize,
-    young: HashMap<Vec<u8>, V>,
-    old: HashMap<Vec<u8>, V>,
-}
-
-impl<V: Clone> Memo<V> {
-    fn new(size: usize) -> Self {
-        Memo {
-            generation: (size / 2).max(1),
-            young: HashMap::new(),
-            old: HashMap::new(),
-        }
-    }
-
-    fn get(&mut self, key: &[u8]) -> Option<V> {
-        if let Some(v) = self.young.get(key) {
-            return Some(v.clone());
-        }
-        let (k, v) = self.old.remove_entry(key)?;
-        self.put(k, v.clone());
-        Some(v)
-    }
-
-    fn put(&mut self, key: Vec<u8>, value: V) {
-        if self.young.len() >= self.generation {
-            self.old = std::mem::take(&mut self.young);
-        }
-        self.young.insert(key, value);
-    }
-}
+/// The memo of one time form: the engine's bounded two-generation cache (one keyed hash, one probe per hit).
+type Memo<V> = BoundedCache<Vec<u8>, V>;
 
 /// Memoised timestamp parsing for one stream. Pure: the reference time comes in as an argument.
 pub struct TimeParser {
@@ -455,25 +424,27 @@ impl TimeParser {
             TimeForm::Slashed => &mut self.forms[3],
             TimeForm::Ctime => &mut self.forms[4],
         };
-        if let Some(hit) = memo.get(text) {
+        if let Some(&hit) = memo.get(text) {
             return hit;
         }
         let value = parse_form(form, text);
-        memo.put(text.to_vec(), value);
+        memo.insert(text.to_vec(), value);
         value
     }
 
     fn parse_syslog(&mut self, text: &[u8], now: f64) -> Option<f64> {
         let day = (now / 86400.0).floor() as i64;
-        let candidates = match self.syslog.get(text) {
-            Some((d, c)) if d == day => c,
-            _ => {
-                let c = syslog_year_candidates(text, year_of(now));
-                self.syslog.put(text.to_vec(), (day, c.clone()));
-                c
+        if let Some((d, c)) = self.syslog.get(text) {
+            if *d == day {
+                return c.as_ref().map(|c| pick_syslog_year(c, now));
             }
-        };
-        candidates.map(|c| pick_syslog_year(&c, now))
+        }
+        let c = syslog_year_candidates(text, year_of(now));
+        let t = c.as_ref().map(|c| pick_syslog_year(c, now));
+        // A stale day's entry is replaced: insert keeps an existing key, so drop it first.
+        self.syslog.remove(text);
+        self.syslog.insert(text.to_vec(), (day, c));
+        t
     }
 
     /// The event time of a line that matched no format: a timestamp at its start (after an optional syslog
