@@ -30,13 +30,13 @@ _ANY_CANDIDATE = re.compile(rb"[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]")
 _IPV4 = re.compile(rb"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9]|\.[0-9])")
 # A run of IPv6 characters with at least two colons; bounded so that each try is cheap.
 _IPV6_RUN = re.compile(rb"[0-9A-Fa-f:.]{0,80}:[0-9A-Fa-f.]{0,80}:[0-9A-Fa-f:.]{0,80}")
-# What before a dotted quad says "this is a software version": a product token (`Chrome/`, `Zoiper rv`), a
+# What before a dotted quad says "this is a software version": a product token (`Chrome/`, `Zoiper rv`, `rv:`), a
 # version key (`version=`, `"app_version":"`, `fw=`), a firmware word (`SW `, `firmware `), or a model name
 # (a word with letters and digits: `SIP-T46S `).
 _VERSION_BEFORE = re.compile(
     rb"(?:(?:^|[\s(\";,])(?!(?:UDP|TCP|TLS|SCTP|WSS?|IPV4|IPv4|ip|IP|ipv4|host|addr|client)/)[A-Za-z][\w.+-]*/"
     rb"|(?i:rv|ver|version|v)"
-    rb"|(?i:[a-z_]*(?:version|ver|fw|firmware|sw|build|release))\"?\s*[=:]\s*\"?"
+    rb"|(?i:[a-z_]*(?:version|ver|fw|firmware|sw|build|release|rv))\"?\s*[=:]\s*\"?"
     rb"|(?:^|\s)(?i:sw|fw|firmware|version|v|ver|rev|build|release)\s"
     rb"|(?:^|\s)(?=[A-Za-z-]*[0-9])(?=[0-9-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{2,}\s)$"
 )
