@@ -254,7 +254,11 @@ def test_sigkill_at_random_points_leaves_every_entry_exactly_once(pseudolog_bin,
         kills += 1
         resumed += cursor_before is not None and cursor() != cursor_before  # went on from a checkpoint
     writer.join()
+    before = stamp()
     proc = follow_journal(pseudolog_bin, key_file, tmp_path, jdir, *args)
+    # Up (its first checkpoint is written once its stop handler is in place) before the output can be judged:
+    # the killed followers may already have written every entry, and a stop during start-up is the default kill.
+    wait_for(lambda: stamp() != before, what="the last follower's first checkpoint")
     wait_for(lambda: len(out_lines(tmp_path)) >= total, timeout=120, what="every entry")
     time.sleep(0.5)
     stop(proc)
