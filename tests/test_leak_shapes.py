@@ -237,12 +237,7 @@ SHAPE8_FORMS = [
 SHAPE8_SLIDES = (-14, -9, -4, 0)
 # Slides the product still leaks (measured). display-4, display0, from-9, from-4, from0 and user-phone-14 leaked with
 # the Python engine and pass since the product runs on the native one (its framer reads context before a segment).
-SHAPE8_LEAKS = {
-    "extension-14",
-    "extension-9",
-    "extension-4",
-    "extension0",
-}
+SHAPE8_LEAKS: set[str] = set()  # "to extension '…'" failed on scan's side (a quoted value after a key and a blank)
 
 
 @pytest.mark.parametrize(

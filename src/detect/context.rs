@@ -242,8 +242,14 @@ fn keyed_number(text: &[u8], start: usize, region: &Region) -> Option<Found> {
     })
 }
 
-/// Words that make a text telephony (issue 22 shape 4: keys read by rule only there).
-const TELEPHONY: [&str; 16] = [
+/// Words that make a text telephony (issue 22 shape 4: keys read by rule only there). `<script>` starts
+/// Kamailio's xlog lines; `ack`, `bye`, `sdp` and `rtp` stand in SIP logs that carry no URI (an ACK or BYE line).
+const TELEPHONY: [&str; 21] = [
+    "<script>",
+    "ack",
+    "bye",
+    "sdp",
+    "rtp",
     "sip:",
     "sips:",
     "tel:",
@@ -877,6 +883,13 @@ mod tests {
             ["4930765432"]
         );
         assert!(found(b"x \"1234\" <sip:alice@pbx.example.net>").is_empty());
+        // A SIP line without a URI (Kamailio's xlog of an ACK) is telephony too.
+        assert_eq!(
+            texts(&found(
+                b"<script>: request ACK from 192.0.2.7:5062 display=\"494094769992\" ua=<null>"
+            )),
+            ["494094769992"]
+        );
     }
 
     #[test]
