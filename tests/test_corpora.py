@@ -1,8 +1,8 @@
 """Real public logs from ../shared/corpora through the installed script (skipped when the folder is absent).
 
-Fails on any error, any change in line count, any IPv4 address left (other than reduced user-agent
-versions such as Chrome/120.0.0.0), any address that fail2ban's annotations name, and any change when the
-output is filtered a second time.
+Fails on any error, any change in line count, any IPv4 address left (other than reduced user-agent versions
+such as Chrome/120.0.0.0, and versions after a version key or `rv:`), any address that fail2ban's annotations
+name, and any change when the output is filtered a second time.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ DOTTED_QUAD = re.compile(rb"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
 UA_VERSION = re.compile(rb"[A-Za-z][\w.-]*/\d{1,3}\.\d{1,3}\.0\.0$")
 # In the user-agent field (the last quoted string of an access-log line) versions follow a product token.
 AGENT_VERSION = re.compile(rb"[A-Za-z][\w.+-]*[/ ]$")
+# A version key or Gecko's `rv:` right before the quad (issue 22 decoys: `version=1.2.8.57`, `rv:1.9.0.19`).
+VERSION_KEY = re.compile(rb"(?i)(?:\brv:|\b(?:[a-z_]*version|ver|fw|firmware|build)\s*[=:]\s*\"?)$")
 FAIL2BAN_HOST = re.compile(rb'"host": *"([^"]+)"')
 # Telephony logs: numbers written as a SIP user part, after "+", or before "@" (independent of the detectors).
 TELEPHONY = ("asterisk", "freeswitch", "telephony_issue_lines")
@@ -42,7 +44,7 @@ def _left_addresses(data: bytes) -> list[bytes]:
             if not all(int(part) <= 255 for part in m.group().split(b".")):
                 continue
             before = line[max(0, m.start() - 40) : m.start()]
-            if UA_VERSION.search(before + m.group()):
+            if UA_VERSION.search(before + m.group()) or VERSION_KEY.search(before):
                 continue
             if agent_start >= 0 and m.start() > agent_start and AGENT_VERSION.search(before):
                 continue
