@@ -29,6 +29,8 @@ fn engine(max_line: usize) -> Engine {
         keys: Keys::Master(vec![7; 32]),
         cache_size: 1 << 12,
         field_cache: 1 << 10,
+        jobs: 1,
+        parallel_min: 1 << 18,
     };
     Engine::new(config).expect("the fuzz configuration is valid")
 }
