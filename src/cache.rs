@@ -8,16 +8,16 @@
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 
-use foldhash::fast::RandomState;
+use crate::hashing::State;
 use hashbrown::HashTable;
 
 /// Keys are values from the logs, chosen by whoever writes them: the hasher is keyed with a seed drawn at
-/// random per process (foldhash's RandomState), so colliding keys cannot be prepared ahead; it costs a few
+/// random per process (`crate::hashing::State`), so colliding keys cannot be prepared ahead; it costs a few
 /// multiplications per key where std's SipHash-1-3 cost 10-15 % of a line.
 #[derive(Clone, Debug)]
 pub struct BoundedCache<K, V> {
     generation: usize,
-    hasher: RandomState,
+    hasher: State,
     young: HashTable<(K, V)>,
     old: HashTable<(K, V)>,
 }
@@ -27,7 +27,7 @@ impl<K: Hash + Eq, V> BoundedCache<K, V> {
         let generation = (size / 2).max(1);
         BoundedCache {
             generation,
-            hasher: RandomState::default(),
+            hasher: State::default(),
             young: HashTable::with_capacity(generation.min(1 << 16)),
             old: HashTable::new(),
         }

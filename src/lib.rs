@@ -7,6 +7,7 @@ pub mod csv;
 pub mod detect;
 pub mod engine;
 pub mod framing;
+pub mod hashing;
 pub mod ipcrypt_pfx;
 pub mod json;
 pub mod keys;

@@ -242,8 +242,8 @@ pub struct Pseudonymizer {
     window_length: Option<i64>,
     style: Style,
     // Few entries, looked up on every token the cache misses: foldhash, not SipHash (keys are not the logs').
-    hmacs: foldhash::HashMap<(Kind, Option<i64>), Hmac<Sha256>>,
-    pfx: foldhash::HashMap<Option<i64>, IpcryptPfx>,
+    hmacs: crate::hashing::HashMap<(Kind, Option<i64>), Hmac<Sha256>>,
+    pfx: crate::hashing::HashMap<Option<i64>, IpcryptPfx>,
     tokens: BoundedCache<CachedToken, ()>,
     scratch: Vec<u8>,
 }
@@ -290,8 +290,8 @@ impl Pseudonymizer {
             roots,
             window_length,
             style,
-            hmacs: foldhash::HashMap::default(),
-            pfx: foldhash::HashMap::default(),
+            hmacs: crate::hashing::HashMap::default(),
+            pfx: crate::hashing::HashMap::default(),
             tokens: BoundedCache::new(cache_size),
             scratch: Vec::with_capacity(64),
         }

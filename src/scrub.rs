@@ -15,8 +15,9 @@
 //! [`Tokeniser`]), so this module is tested with stand-ins and the differential test feeds the same stand-ins to
 //! scrub.py.
 
+use crate::hashing::HashMap;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use memchr::memchr_iter;
@@ -561,7 +562,7 @@ impl Scrubber {
         Scrubber {
             detectors,
             prefilter,
-            by_skeleton: HashMap::new(),
+            by_skeleton: HashMap::default(),
             skeleton: Vec::with_capacity(SKELETON_MAX),
         }
     }

@@ -11,7 +11,7 @@ use super::device::{is_plausible_bare_mac, normalise_imei, normalise_mac};
 use super::phone::{context_number, is_context_number, normalise_phone, scan_after_mark};
 use super::phone_rules::Region;
 use super::{Found, Kind};
-use std::collections::HashMap;
+use crate::hashing::HashMap;
 use std::sync::OnceLock;
 
 pub const PHONE_KEYS: &str = "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid\
@@ -42,7 +42,7 @@ struct Keys {
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let mut kinds = HashMap::new();
+        let mut kinds = HashMap::default();
         let mut ends = [false; 256];
         // Phone keys first: a key in two lists is read as Python reads it, phone before MAC before IMEI.
         for (list, kind) in [

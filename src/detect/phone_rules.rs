@@ -8,8 +8,8 @@
 //! `Region::new(Arc::new(PhoneRules::from_spec(spec)?), "DE")`; the detectors take `&Region`. Regexes of a
 //! record are compiled on first use and shared by every thread (`Region` is `Send + Sync`, cheap to clone).
 
+use crate::hashing::HashMap;
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// phonenumbers' limits (`_MIN_LENGTH_FOR_NSN`, `_MAX_LENGTH_FOR_NSN`, `_MAX_LENGTH_COUNTRY_CODE`,
@@ -176,7 +176,7 @@ impl PhoneRules {
     /// Reads the spec `pseudolog.phone_rules.region_spec()` writes.
     pub fn from_spec(spec: &str) -> Result<PhoneRules, String> {
         let mut metas = Vec::new();
-        let mut by_id = HashMap::new();
+        let mut by_id = HashMap::default();
         let mut mains = Vec::new();
         for (n, line) in spec.lines().enumerate() {
             let fields: Vec<&str> = line.split('\t').collect();
@@ -214,7 +214,7 @@ impl PhoneRules {
                 _ => return Err(format!("line {}: not a spec record", n + 1)),
             }
         }
-        let mut by_code = HashMap::new();
+        let mut by_code = HashMap::default();
         for (code, main, n) in mains {
             let idx = *by_id
                 .get(&main)

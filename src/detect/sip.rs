@@ -198,49 +198,15 @@ fn is_segment_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')
 }
 
-/// `CHANNEL_RE` at `start`: the number's span.
-fn channel_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
-    let ci = |at: usize, lit: &[u8]| {
-        text.len() >= at + lit.len() && text[at..at + lit.len()].eq_ignore_ascii_case(lit)
-    };
-    let mut i = if let Some(tech) = TECHNOLOGIES.iter().find(|t| ci(start, t)) {
-        start + tech.len()
-    } else if ci(start, b"sofia/") {
-        let profile = text[start + 6..]
-            .iter()
-            .take_while(|&&c| is_segment_char(c))
-            .count();
-        if profile == 0 {
-            return None;
-        }
-        start + 6 + profile
-    } else {
-        return None;
-    };
-    if text.get(i) != Some(&b'/') {
-        return None;
-    }
-    i += 1;
-    if text.get(i).is_some_and(u8::is_ascii_alphabetic) {
-        let segment = text[i..]
-            .iter()
-            .take_while(|&&c| is_segment_char(c))
-            .count();
-        i += segment;
-        if text.get(i) != Some(&b'/') {
-            return None;
-        }
-        i += 1;
-    }
-    let v = i;
-    if text.get(i) == Some(&b'+') {
-        i += 1;
-    }
-    let run = digits_at(text, i, 18);
+/// A channel's number at `i`: `+`?, 6 to 17 digits, then the end of the text or a byte that ends a channel
+/// or dial-string part.
+fn channel_number_at(text: &[u8], i: usize) -> Option<(usize, usize)> {
+    let digits = i + usize::from(text.get(i) == Some(&b'+'));
+    let run = digits_at(text, digits, 18);
     if !(6..=17).contains(&run) {
         return None;
     }
-    let end = i + run;
+    let end = digits + run;
     let follows_ok = match text.get(end) {
         None => true,
         Some(&c) => {
@@ -263,7 +229,44 @@ fn channel_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
                 )
         }
     };
-    follows_ok.then_some((v, end))
+    follows_ok.then_some((i, end))
+}
+
+/// The numbers of a channel or dial string whose technology starts at `start`: one right after the slash
+/// (`PJSIP/0301234567-0000001a`) and one after a peer segment (`SIP/trunk/0301234567`). Both readings are
+/// taken, also when the segment starts with a digit (`PJSIP/0301234567-0IP/0301000001`): a scrubbed first
+/// number turns the line into the second shape, and a second pass must find nothing the first one left.
+fn channel_at(text: &[u8], start: usize) -> [Option<(usize, usize)>; 2] {
+    let ci = |at: usize, lit: &[u8]| {
+        text.len() >= at + lit.len() && text[at..at + lit.len()].eq_ignore_ascii_case(lit)
+    };
+    let segment_at = |at: usize| {
+        text[at.min(text.len())..]
+            .iter()
+            .take_while(|&&c| is_segment_char(c))
+            .count()
+    };
+    let tech_end = if let Some(tech) = TECHNOLOGIES.iter().find(|t| ci(start, t)) {
+        start + tech.len()
+    } else if ci(start, b"sofia/") {
+        let profile = segment_at(start + 6);
+        if profile == 0 {
+            return [None, None];
+        }
+        start + 6 + profile
+    } else {
+        return [None, None];
+    };
+    if text.get(tech_end) != Some(&b'/') {
+        return [None, None];
+    }
+    let first = tech_end + 1;
+    let direct = channel_number_at(text, first);
+    let segment_end = first + segment_at(first);
+    let after_peer = (segment_end > first && text.get(segment_end) == Some(&b'/'))
+        .then(|| channel_number_at(text, segment_end + 1))
+        .flatten();
+    [direct, after_peer]
 }
 
 fn channels(text: &[u8], region: &Region, out: &mut Vec<Found>) {
@@ -272,14 +275,14 @@ fn channels(text: &[u8], region: &Region, out: &mut Vec<Found>) {
         let c = text[pos].to_ascii_lowercase();
         let may_start = matches!(c, b'p' | b's' | b'i' | b'd' | b'l' | b'w' | b'v')
             && (pos == 0 || !text[pos - 1].is_ascii_alphanumeric());
+        let mut next = pos + 1;
         if may_start {
-            if let Some((v, end)) = channel_at(text, pos) {
+            for (v, end) in channel_at(text, pos).into_iter().flatten() {
                 push_phone(text, v, end, region, out);
-                pos = end;
-                continue;
+                next = end;
             }
         }
-        pos += 1;
+        pos = next;
     }
 }
 
@@ -495,6 +498,14 @@ mod tests {
                 &[("0301234567", "phone", "+49301234567")],
             ),
             (
+                // Both readings of a channel whose peer segment starts with a digit (found by the fuzzer).
+                b"PJSIP/0301000001-0IP/0301033009-0000001a",
+                &[
+                    ("0301000001", "phone", "+49301000001"),
+                    ("0301033009", "phone", "+49301033009"),
+                ],
+            ),
+            (
                 b"[011448708752617@192.168.2.51]",
                 &[("011448708752617", "phone", "+4911448708752617")],
             ),
@@ -675,6 +686,7 @@ mod tests {
             b"<1",
             b"SIP/",
             b"SIP/a/",
+            b"SIP/0301234567-1/",
             b"1@",
             b"user:",
             b"to '",
