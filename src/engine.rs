@@ -23,7 +23,7 @@ use crate::framing::{LineFramer, Piece};
 use crate::json::TimeValue;
 use crate::layout::{Codec, Format, Matcher, Role};
 use crate::pseudonym::{Pseudonymizer, Style, TokenError};
-use crate::scrub::{self, mask_into, Scrubber};
+use crate::scrub::{self, mask_into, Reading, Scrubber};
 use crate::timeparse::{TimeForm, TimeParser};
 use crate::{csv::ColumnRole, layout::AutoDetect};
 use fields::{Action, Fields};
@@ -491,7 +491,8 @@ impl Core {
         }
         match parsed {
             None => {
-                self.fields.text(body, window, out, replaced)?;
+                self.fields
+                    .text(body, Reading::TEXT, window, out, replaced)?;
                 Ok(Outcome::Written {
                     format: None,
                     window,
@@ -525,8 +526,8 @@ impl Core {
             }
             out.extend_from_slice(&body[pos..start]);
             let text = &body[start..end];
-            if let Action::Message = action {
-                self.message(text, window, out, replaced)?;
+            if let Action::Message(reading) = action {
+                self.message(text, reading, window, out, replaced)?;
             } else {
                 self.fields.apply(action, text, window, out, replaced)?;
             }
@@ -540,6 +541,7 @@ impl Core {
     fn message(
         &mut self,
         text: &[u8],
+        reading: Reading,
         window: Option<i64>,
         out: &mut Vec<u8>,
         replaced: &mut scrub::Counts,
@@ -557,14 +559,14 @@ impl Core {
                     .actions
                     .into_iter()
                     .map(|(s, e, a)| match a {
-                        Action::Message => (s, e, Action::Field { agent: false }),
+                        Action::Message(r) => (s, e, Action::Field(r)),
                         a => (s, e, a),
                     })
                     .collect();
                 return self.render(text, &actions, None, window, out, replaced);
             }
         }
-        Ok(self.fields.text(text, window, out, replaced)?)
+        Ok(self.fields.text(text, reading, window, out, replaced)?)
     }
 
     /// A segment of an over-long line, scanned as text in the window of `now`.
@@ -643,6 +645,10 @@ fn read(
                 time = times.parse(form, &body[span.0..span.1], now);
                 time_span = Some(span);
             }
+            let reading = |in_agent| Reading {
+                in_agent,
+                unbracketed_ports: format.unbracketed_ports,
+            };
             let actions = pattern
                 .fields
                 .iter()
@@ -651,8 +657,8 @@ fn read(
                 .map(|(info, (s, e))| {
                     let action = match info.role {
                         Role::IpPort => Action::IpPort,
-                        Role::Message => Action::Message,
-                        _ => Action::Field { agent: info.agent },
+                        Role::Message => Action::Message(reading(info.agent)),
+                        _ => Action::Field(reading(info.agent)),
                     };
                     (s, e, action)
                 })
@@ -686,7 +692,7 @@ fn read(
                         ColumnRole::Phone => Action::ContextPhone,
                         ColumnRole::Keep if all_digits(text) => return None,
                         _ if text.is_empty() => return None,
-                        _ => Action::Field { agent: false },
+                        _ => Action::Field(Reading::TEXT),
                     };
                     Some((s, e, action))
                 })
@@ -708,7 +714,7 @@ fn read(
                             kind: Some(kind),
                             number,
                         } => Action::AsKind { kind, number },
-                        _ => Action::Field { agent: false },
+                        _ => Action::Field(Reading::TEXT),
                     };
                     (v.start, v.end, action)
                 })

@@ -459,6 +459,9 @@ pub enum Codec {
 pub struct Format {
     pub name: String,
     pub codec: Codec,
+    /// The program writes `address:port` without brackets (`ports: unbracketed` in a `.pattern` file), so a
+    /// last decimal group after an IPv6 address in its text is a port (issue 22 shape 7).
+    pub unbracketed_ports: bool,
 }
 
 impl Format {
@@ -712,6 +715,7 @@ mod tests {
         let formats = vec![Format {
             name: "x".into(),
             codec: Codec::Patterns(vec![any]),
+            unbracketed_ports: false,
         }];
         let mut m = Matcher::default();
         let mut auto = AutoDetect::new();

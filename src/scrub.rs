@@ -66,11 +66,32 @@ impl Counts {
     }
 }
 
+/// What the place of a text tells the detectors about reading it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Reading {
+    /// The text is a user agent, where dotted quads after a product token are versions.
+    pub in_agent: bool,
+    /// The text's format writes `address:port` without brackets (`layout::Format::unbracketed_ports`).
+    pub unbracketed_ports: bool,
+}
+
+impl Reading {
+    /// Plain text: no hint.
+    pub const TEXT: Reading = Reading {
+        in_agent: false,
+        unbracketed_ports: false,
+    };
+    /// A user agent.
+    pub const AGENT: Reading = Reading {
+        in_agent: true,
+        unbracketed_ports: false,
+    };
+}
+
 /// One identifier detector. `find` appends its findings over `text`; the triggers are cheap superset tests
 /// (a detector whose trigger fails on a text finds nothing in it), by default always true.
 pub trait Detector: Send + Sync {
-    /// `in_agent`: the text is a user agent, where dotted quads after a product token are versions.
-    fn find(&self, text: &[u8], in_agent: bool, out: &mut Vec<Found>);
+    fn find(&self, text: &[u8], reading: Reading, out: &mut Vec<Found>);
 
     fn triggered(&self, _text: &[u8]) -> bool {
         true
@@ -344,11 +365,13 @@ fn colon_group_follows(text: &[u8], mut i: usize) -> bool {
 }
 
 /// Whether a replaced span stands against characters that could extend an identifier (`4b8::<ip>`, `12<ip>`,
-/// `<ip>.5`): then what is left beside the tokens is read once more. Each scan stops at the first byte that
-/// decides, so the work is bounded by the text (a scan that runs over the next finding returns at it).
+/// `<ip>.5`), or inside a channel's peer segment (`PJSIP/<phone>-0IP/0301033009`: the token joins the segment,
+/// and the channel rule reads the number after its slash): then what is left beside the tokens is read once
+/// more. Each scan stops at the first byte that decides or at the next finding, so the work is bounded by the
+/// text.
 pub fn touches_identifier_chars(text: &[u8], found: &[Found]) -> bool {
     let n = text.len();
-    found.iter().any(|f| {
+    found.iter().enumerate().any(|(i, f)| {
         if f.start > 0 {
             let c = text[f.start - 1];
             if is_hex(c)
@@ -369,9 +392,27 @@ pub fn touches_identifier_chars(text: &[u8], found: &[Found]) -> bool {
             if c == b'.' && !word_follows(text, f.end + 1) {
                 return true;
             }
+            let next = found.get(i + 1).map_or(n, |g| g.start.max(f.end));
+            if number_after_segment(text, f.end, next) {
+                return true;
+            }
         }
         false
     })
+}
+
+/// Whether `text[from..limit]` starts with a run of channel-segment bytes that ends in `/` and a digit or `+`.
+fn number_after_segment(text: &[u8], from: usize, limit: usize) -> bool {
+    let run = text[from..limit]
+        .iter()
+        .take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        .count();
+    let slash = from + run;
+    slash < limit
+        && text[slash] == b'/'
+        && text
+            .get(slash + 1)
+            .is_some_and(|&c| c.is_ascii_digit() || c == b'+')
 }
 
 /// Whether the text holds a percent-escape of a character identifiers are made of (`%2E`, `%3A`, `%40`, ...),
@@ -618,21 +659,21 @@ impl Scrubber {
     }
 
     /// All identifiers in `text`, non-overlapping, in order of position, and whether two overlapped partially.
-    pub fn find(&mut self, text: &[u8], in_agent: bool) -> (Vec<Found>, bool) {
+    pub fn find(&mut self, text: &[u8], reading: Reading) -> (Vec<Found>, bool) {
         match self.select(text) {
             None => (Vec::new(), false),
-            Some(bits) => self.detect(text, in_agent, bits),
+            Some(bits) => self.detect(text, reading, bits),
         }
     }
 
     /// The findings of the selected detectors over the text, and of every triggered detector over its
     /// percent-decoded view (`198%2E51%2E100%2E23`), moved back to the text's offsets.
-    fn detect(&self, text: &[u8], in_agent: bool, selected: u64) -> (Vec<Found>, bool) {
+    fn detect(&self, text: &[u8], reading: Reading, selected: u64) -> (Vec<Found>, bool) {
         let mut claims = Claims::default();
         let mut found = Vec::new();
         for (i, d) in self.detectors.iter().enumerate() {
             if selected & (1 << i) != 0 {
-                d.find(text, in_agent, &mut found);
+                d.find(text, reading, &mut found);
                 claims.claim_batch(&mut found);
             }
         }
@@ -640,7 +681,7 @@ impl Scrubber {
             let (decoded, offsets) = percent_decoded(text);
             for d in &self.detectors {
                 if d.triggered(&decoded) {
-                    d.find(&decoded, in_agent, &mut found);
+                    d.find(&decoded, reading, &mut found);
                     for f in &mut found {
                         f.start = offsets[f.start];
                         f.end = offsets[f.end];
@@ -658,11 +699,11 @@ impl Scrubber {
     pub fn scrub<'t>(
         &mut self,
         text: &'t [u8],
-        in_agent: bool,
+        reading: Reading,
         tokeniser: &mut impl Tokeniser,
         counts: &mut Counts,
     ) -> Cow<'t, [u8]> {
-        self.scrub_from(text, 0, in_agent, tokeniser, counts)
+        self.scrub_from(text, 0, reading, tokeniser, counts)
     }
 
     /// `scrub` of `text[skip..]`, with `text[..skip]` read as context but never changed: findings that end
@@ -673,14 +714,14 @@ impl Scrubber {
         &mut self,
         text: &'t [u8],
         skip: usize,
-        in_agent: bool,
+        reading: Reading,
         tokeniser: &mut impl Tokeniser,
         counts: &mut Counts,
     ) -> Cow<'t, [u8]> {
         let mut current: Cow<'t, [u8]> = Cow::Borrowed(text);
         let mut tokens: Vec<Range<usize>> = Vec::new();
         for _ in 0..MAX_ROUNDS {
-            let (mut found, conflict) = self.find(&current, in_agent);
+            let (mut found, conflict) = self.find(&current, reading);
             if skip > 0 {
                 found.retain(|f| f.end > skip);
                 for f in &mut found {
@@ -742,7 +783,7 @@ impl Scrubber {
         } else {
             (&data[..context + middle.end], context)
         };
-        let scrubbed = self.scrub_from(text, skip, false, tokeniser, counts);
+        let scrubbed = self.scrub_from(text, skip, Reading::TEXT, tokeniser, counts);
         out.extend_from_slice(&scrubbed[skip..]);
         mask_into(&segment[tail], out);
     }
@@ -757,7 +798,7 @@ pub struct ByteRuns {
 }
 
 impl Detector for ByteRuns {
-    fn find(&self, text: &[u8], _in_agent: bool, out: &mut Vec<Found>) {
+    fn find(&self, text: &[u8], _reading: Reading, out: &mut Vec<Found>) {
         let mut member = [false; 256];
         for &c in &self.set {
             member[usize::from(c)] = true;
@@ -793,8 +834,8 @@ pub struct WithTrigger<D> {
 }
 
 impl<D: Detector> Detector for WithTrigger<D> {
-    fn find(&self, text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
-        self.inner.find(text, in_agent, out);
+    fn find(&self, text: &[u8], reading: Reading, out: &mut Vec<Found>) {
+        self.inner.find(text, reading, out);
     }
 
     fn triggered(&self, text: &[u8]) -> bool {
@@ -932,7 +973,7 @@ mod tests {
     struct Caller;
 
     impl Detector for Caller {
-        fn find(&self, text: &[u8], _in_agent: bool, out: &mut Vec<Found>) {
+        fn find(&self, text: &[u8], _reading: Reading, out: &mut Vec<Found>) {
             for (i, w) in text.windows(7).enumerate() {
                 if w == b"caller " {
                     let start = i + 7;
@@ -1018,18 +1059,18 @@ mod tests {
     fn scrub_rounds_and_counts() {
         let mut s = fake_scrubber();
         let mut counts = Counts::default();
-        let out = s.scrub(b"x 1.2.3.4 y", false, &mut fake_token, &mut counts);
+        let out = s.scrub(b"x 1.2.3.4 y", Reading::TEXT, &mut fake_token, &mut counts);
         assert_eq!(&*out, b"x <ip:1.2.3.4> y");
         assert_eq!(counts.get(Kind::Ip), 1);
         // Nothing found: the input comes back borrowed.
         assert!(matches!(
-            s.scrub(b"nothing", false, &mut fake_token, &mut counts),
+            s.scrub(b"nothing", Reading::TEXT, &mut fake_token, &mut counts),
             Cow::Borrowed(_)
         ));
         // A percent-encoded address is found through the decoded view and replaced whole.
         let out = s.scrub(
             b"q=198%2E51%2E100%2E23&",
-            false,
+            Reading::TEXT,
             &mut fake_token,
             &mut Counts::default(),
         );
@@ -1040,9 +1081,9 @@ mod tests {
     struct Counting(ByteRuns, Arc<AtomicUsize>);
 
     impl Detector for Counting {
-        fn find(&self, text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
+        fn find(&self, text: &[u8], reading: Reading, out: &mut Vec<Found>) {
             self.1.fetch_add(text.len(), Ordering::Relaxed);
-            self.0.find(text, in_agent, out);
+            self.0.find(text, reading, out);
         }
     }
 
@@ -1071,7 +1112,7 @@ mod tests {
                 Prefilter::default(),
             );
             let mut counts = Counts::default();
-            let out = s.scrub(&text, false, &mut fake_token, &mut counts);
+            let out = s.scrub(&text, Reading::TEXT, &mut fake_token, &mut counts);
             assert!(counts.total() as usize >= 2 * n);
             let longest = out.len().max(text.len());
             assert!(read.load(Ordering::Relaxed) <= MAX_ROUNDS * 2 * 2 * longest);
@@ -1144,7 +1185,7 @@ mod tests {
         ]
         .concat();
         let mut counts = Counts::default();
-        let out = s.scrub(&line, false, &mut token, &mut counts);
+        let out = s.scrub(&line, Reading::TEXT, &mut token, &mut counts);
         assert_eq!((counts.get(Kind::Mac), out.len()), (1, 5 + 3 + 10_000));
         assert!(mask_line(&line) == line);
         // 32k addresses in one X-Forwarded-For line.
@@ -1153,7 +1194,7 @@ mod tests {
             xff.extend_from_slice(format!("198.51.{}.{}, ", i >> 8, i & 255).as_bytes());
         }
         let mut counts = Counts::default();
-        let out = s.scrub(&xff, false, &mut token, &mut counts);
+        let out = s.scrub(&xff, Reading::TEXT, &mut token, &mut counts);
         assert_eq!(counts.get(Kind::Ip), 32_768);
         assert_eq!(
             out.len(),
@@ -1162,7 +1203,7 @@ mod tests {
         // "+49 30 1234567 " a hundred thousand times: each subscriber number once.
         let phones = b"+49 30 1234567 ".repeat(100_000);
         let mut counts = Counts::default();
-        let out = s.scrub(&phones, false, &mut token, &mut counts);
+        let out = s.scrub(&phones, Reading::TEXT, &mut token, &mut counts);
         assert_eq!(counts.get(Kind::Phone), 100_000);
         assert!(*out == b"+49 30 phone ".repeat(100_000)[..]);
     }
@@ -1197,7 +1238,7 @@ mod tests {
         let started = std::time::Instant::now();
         let out = s.scrub(
             &text,
-            false,
+            Reading::TEXT,
             &mut |k: Kind, _: &str| k.name().to_uppercase(),
             &mut counts,
         );

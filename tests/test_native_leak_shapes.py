@@ -42,8 +42,7 @@ def test_a_bare_dotted_quad_without_version_context_is_an_address():
     assert b"5.3.0.2" not in out and TOKEN["ip"].search(out)
 
 
-# Shape 7 needs the format's hint (the `ipport` role) for free text in kamailio/coturn lines; not done yet.
-@pytest.mark.xfail(strict=True, reason="issue 22 shape 7: address and port without brackets, not yet native")
+# Shape 7: kamailio and coturn say `ports: unbracketed` in their .pattern files.
 @pytest.mark.parametrize(("template", "addr"), [pytest.param(t, a, id=i) for i, t, a in SHAPE7])
 def test_shape7_address_keeps_one_pseudonym_and_the_port(template, addr):
     lines = [template.format(addr=addr, port=port).encode() for port in (5060, 5064, 3478)]

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use _core::detect::phone_rules::{PhoneRules, Region};
 use _core::detect::{context, device, ip, phone, sip, Found, Kind};
 use _core::pseudonym::{self, Style};
-use _core::scrub::{Detector, Prefilter, Scrubber};
+use _core::scrub::{Detector, Prefilter, Reading, Scrubber};
 
 /// The numbering rules the crate's own tests use (a snapshot of pseudolog.phone_rules.region_spec()).
 const PHONE_RULES: &str = include_str!("../../src/detect/testdata/phone_rules.tsv");
@@ -20,8 +20,18 @@ pub fn region() -> &'static Region {
     })
 }
 
-/// A detector rule as the scrubber runs it: a function over (text, in_agent), optionally behind a gate.
-pub type Rule = fn(&[u8], bool, &mut Vec<Found>);
+/// A detector rule as the scrubber runs it: a function over (text, reading), optionally behind a gate.
+pub type Rule = fn(&[u8], Reading, &mut Vec<Found>);
+
+/// Every reading a text can be given (plain, user agent, unbracketed ports).
+pub const READINGS: [Reading; 3] = [
+    Reading::TEXT,
+    Reading::AGENT,
+    Reading {
+        in_agent: false,
+        unbracketed_ports: true,
+    },
+];
 
 /// Every detector, by name, in the scrubber's priority order (pseudolog/scrub.py: context, SIP, MAC, IPv6,
 /// IPv4, phone, IMEI).
@@ -33,8 +43,14 @@ pub const RULES: [(&str, Rule); 9] = [
     }),
     ("sip", |t, _, o| sip::find_sip(t, region(), o)),
     ("mac", |t, _, o| device::find_mac(t, o)),
-    ("ipv6", |t, _, o| ip::find_ipv6(t, o)),
-    ("ipv4", |t, a, o| ip::find_ipv4(t, a, o)),
+    ("ipv6", |t, r, o| {
+        if r.unbracketed_ports {
+            ip::find_ipv6_unbracketed_ports(t, o)
+        } else {
+            ip::find_ipv6(t, o)
+        }
+    }),
+    ("ipv4", |t, r, o| ip::find_ipv4(t, r.in_agent, o)),
     ("phone", |t, _, o| phone::find_international(t, region(), o)),
     ("imei", |t, _, o| device::find_imei(t, o)),
 ];
@@ -58,8 +74,8 @@ pub struct Real {
 }
 
 impl Detector for Real {
-    fn find(&self, text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
-        (self.rule)(text, in_agent, out);
+    fn find(&self, text: &[u8], reading: Reading, out: &mut Vec<Found>) {
+        (self.rule)(text, reading, out);
     }
 
     fn triggered(&self, text: &[u8]) -> bool {

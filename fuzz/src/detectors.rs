@@ -10,7 +10,7 @@
 
 use _core::detect::{device, ip, phone, sip, Found, Kind};
 
-use crate::common::{boundaries, region, RULES};
+use crate::common::{boundaries, region, READINGS, RULES};
 
 /// The normaliser of a kind, applied to an already normalised value.
 pub fn renormalise(kind: Kind, value: &str) -> Option<String> {
@@ -77,12 +77,13 @@ pub fn check_findings(name: &str, text: &[u8], found: &[Found]) {
 pub fn check(data: &[u8]) {
     let mut found = Vec::new();
     for (name, rule) in RULES {
-        for in_agent in [false, true] {
-            if in_agent && name != "ipv4" {
+        for reading in READINGS {
+            if (reading.in_agent && name != "ipv4") || (reading.unbracketed_ports && name != "ipv6")
+            {
                 continue;
             }
             found.clear();
-            rule(data, in_agent, &mut found);
+            rule(data, reading, &mut found);
             check_findings(name, data, &found);
         }
     }

@@ -178,6 +178,7 @@ pub fn check(data: &[u8]) {
     let format = Format {
         name: "fuzz".into(),
         codec: Codec::Patterns(vec![pattern]),
+        unbracketed_ports: false,
     };
     assert_eq!(format.fits(line, &mut m), first.is_some());
     let values = format.values(line, &mut m);

@@ -53,7 +53,7 @@ for _expr in (_FIELD, _ESCAPE, _LITERAL, _ELEMENT, PATTERN):
     _expr.leave_whitespace()
 
 _KEY = pp.one_of(
-    "name description sample pattern time codec columns min_columns phone keep require", as_keyword=True
+    "name description sample pattern time codec columns min_columns phone keep require ports", as_keyword=True
 ).set_name("key")
 _VALUE = pp.Regex(r"[^\n]*").set_name("value")
 _ENTRY = pp.Group(_KEY("key") + pp.Suppress(":") + pp.Opt(pp.White(" \t")).suppress() + _VALUE("value"))

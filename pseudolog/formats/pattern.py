@@ -23,6 +23,7 @@ class PatternFormat:
     description: str
     patterns: tuple[CompiledPattern, ...]
     samples: tuple[str, ...] = field(default=())
+    unbracketed_ports: bool = False  # `ports: unbracketed`: a last decimal group after an IPv6 address is a port
 
     @property
     def specificity(self) -> int:

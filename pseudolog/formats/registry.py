@@ -4,7 +4,9 @@ A file declares its codec: `pattern` (the default: a pattern per line shape), `c
 `json` (JSON lines). Header keys:
 
     name, description, sample (repeatable), codec
-    pattern (repeatable), time (the time field), require (FIELD=word|word: that field must contain one)
+    pattern (repeatable), time (the time field), require (FIELD=word|word: that field must contain one),
+    ports (`unbracketed`: the program writes an IPv6 address and its port as `2001:db8::7:5060`, so a last
+    decimal group is read as the port; `bracketed`, the default, reads `[2001:db8::7]:5060` only)
     columns, min_columns, phone (phone columns), keep (numeric columns), time (the time column)   -- csv
 """
 
@@ -65,8 +67,15 @@ def _pattern_format(name: str, values: dict[str, list[str]], where: str) -> Patt
     for field_name in required:
         if not any(spec.name == field_name for p in patterns for spec in p.fields):
             raise FormatError(f"{where}: require names unknown field {field_name!r}")
+    ports = _single(values, "ports", where) or "bracketed"
+    if ports not in ("bracketed", "unbracketed"):
+        raise FormatError(f"{where}: ports is bracketed or unbracketed, not {ports!r}")
     return PatternFormat(
-        name, _single(values, "description", where) or "", tuple(patterns), tuple(values.get("sample", []))
+        name,
+        _single(values, "description", where) or "",
+        tuple(patterns),
+        tuple(values.get("sample", [])),
+        unbracketed_ports=ports == "unbracketed",
     )
 
 

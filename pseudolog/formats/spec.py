@@ -14,8 +14,9 @@ an unknown regex is an error, not a guess): `any` (`.*`), `nonspace` (`\\S+`), `
 `stop` is the first character of the literal after the field ("" at the end); `words` the `require:` words (the
 field's run of non-spaces must contain one). `time_index` is -1 when the pattern has no event time.
 
-A format's spec: {"name", "codec": "pattern", "patterns": [PATTERN, ...], "specificity"}; the csv and json codecs
-have their own small specs (`codec` "csv" with columns and roles, `codec` "json" with the --json-field rules).
+A format's spec: {"name", "codec": "pattern", "patterns": [PATTERN, ...], "specificity", "unbracketed_ports"}; the
+csv and json codecs have their own small specs (`codec` "csv" with columns and roles, `codec` "json" with the
+--json-field rules).
 
 The built-in formats' specs are cached as JSON (`spec_cache_path()`), keyed by a hash of the pattern files, so a
 start-up that finds the cache current needs no pyparsing at all.
@@ -133,7 +134,13 @@ def format_spec(fmt: Any) -> dict[str, Any]:
     patterns = getattr(fmt, "native_specs", None)
     if patterns is None:
         raise FormatError(f"format {fmt.name!r} has no layout spec")
-    return {"name": fmt.name, "codec": "pattern", "patterns": list(patterns), "specificity": fmt.specificity}
+    return {
+        "name": fmt.name,
+        "codec": "pattern",
+        "patterns": list(patterns),
+        "specificity": fmt.specificity,
+        "unbracketed_ports": fmt.unbracketed_ports,
+    }
 
 
 def _builtin_digest() -> str:

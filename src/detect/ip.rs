@@ -481,22 +481,46 @@ fn plausible_ipv6(candidate: &[u8]) -> bool {
 
 /// (normalised, length of the address part) for an address, or one with a port glued on (`2001:db8::1:443`).
 pub fn parse_ipv6_candidate(candidate: &[u8]) -> Option<(String, usize)> {
+    parse_ipv6_candidate_reading(candidate, false)
+}
+
+/// `parse_ipv6_candidate`, where `unbracketed_ports` says the text writes `address:port` without brackets
+/// (Kamailio's `$si:$sp`, coturn): a last group of decimal digits that leaves a valid address before it is a
+/// port, even when the whole would be an address too (`2001:db8::7:5060`, `::1:3478`; issue 22 shape 7).
+fn parse_ipv6_candidate_reading(
+    candidate: &[u8],
+    unbracketed_ports: bool,
+) -> Option<(String, usize)> {
     if !plausible_ipv6(candidate) {
         return None;
+    }
+    if unbracketed_ports {
+        if let Some(found) = address_before_port(candidate, 65535) {
+            return Some(found);
+        }
     }
     if let Some(norm) = normalise_ipv6(candidate) {
         return Some((norm, candidate.len()));
     }
-    let port = DIGITS.run_before(candidate, candidate.len(), 6);
-    if (1..=5).contains(&port) {
-        let head = &candidate[..candidate.len() - port];
-        if let Some(head) = head.strip_suffix(b":") {
-            if plausible_ipv6(head) {
-                return normalise_ipv6(head).map(|norm| (norm, head.len()));
-            }
-        }
+    address_before_port(candidate, 99999)
+}
+
+/// The address before a glued `:port` of one to five digits (at most `max_port`), when one is there.
+fn address_before_port(candidate: &[u8], max_port: u32) -> Option<(String, usize)> {
+    let digits = DIGITS.run_before(candidate, candidate.len(), 6);
+    if !(1..=5).contains(&digits) {
+        return None;
     }
-    None
+    let port = &candidate[candidate.len() - digits..];
+    let value = port.iter().fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'));
+    if value > max_port {
+        return None;
+    }
+    let head = candidate[..candidate.len() - digits].strip_suffix(b":")?;
+    if !plausible_ipv6(head) {
+        return None;
+    }
+    normalise_ipv6(head).map(|norm| (norm, head.len()))
 }
 
 /// The normalised address when the whole text is one address in a form that is its own kind of field: a
@@ -571,6 +595,15 @@ fn after_tag(text: &[u8], start: usize) -> bool {
 
 /// Every IPv6 address in `text`, in order (a glued port and a zone id are left outside the span).
 pub fn find_ipv6(text: &[u8], out: &mut Vec<Found>) {
+    scan_ipv6(text, false, out);
+}
+
+/// `find_ipv6` in a text that writes `address:port` without brackets: a last decimal group is the port.
+pub fn find_ipv6_unbracketed_ports(text: &[u8], out: &mut Vec<Found>) {
+    scan_ipv6(text, true, out);
+}
+
+fn scan_ipv6(text: &[u8], unbracketed_ports: bool, out: &mut Vec<Found>) {
     let mut pos = 0;
     for colon in memchr_iter(b':', text) {
         if colon < pos {
@@ -589,7 +622,9 @@ pub fn find_ipv6(text: &[u8], out: &mut Vec<Found>) {
         }
         if let Some((address_end, end)) = ipv6_candidate_at(text, start) {
             pos = end;
-            if let Some((normalised, len)) = parse_ipv6_candidate(&text[start..address_end]) {
+            if let Some((normalised, len)) =
+                parse_ipv6_candidate_reading(&text[start..address_end], unbracketed_ports)
+            {
                 out.push(Found {
                     start,
                     end: start + len,
@@ -647,6 +682,48 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    /// Issue 22 shape 7: where the format writes `address:port` without brackets, the last decimal group
+    /// is the port, so every port of one client gives the same address; elsewhere the whole is the address.
+    #[test]
+    fn unbracketed_ports() {
+        let ported = |text: &[u8]| {
+            let mut out = Vec::new();
+            find_ipv6_unbracketed_ports(text, &mut out);
+            crate::detect::testing::spans(text, out)
+        };
+        let cases: &[Case] = &[
+            (b"REGISTER from ::1:5064 (udp)", &[("::1", "::1")]),
+            (
+                b"REGISTER from 2001:db8::9:5060 (udp)",
+                &[("2001:db8::9", "2001:db8::9")],
+            ),
+            (
+                b"listener opened on : 2001:db8::7:3478",
+                &[("2001:db8::7", "2001:db8::7")],
+            ),
+            // Not a port: hex, above 65535, or nothing valid left before it.
+            (
+                b"from 2001:db8::9:50a0",
+                &[("2001:db8::9:50a0", "2001:db8::9:50a0")],
+            ),
+            (b"from 2001:db8::9:65536", &[("2001:db8::9", "2001:db8::9")]),
+            (b"from ::5060 x", &[("::5060", "::5060")]),
+            (b"[2001:db8::9]:5060", &[("2001:db8::9", "2001:db8::9")]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                ported(text),
+                pairs(want),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert_eq!(
+            spans_v6(b"REGISTER from 2001:db8::9:5060 (udp)"),
+            pairs(&[("2001:db8::9:5060", "2001:db8::9:5060")])
+        );
     }
 
     #[test]

@@ -12,12 +12,12 @@ use crate::detect::context::{
     uri_gate, uri_numbers,
 };
 use crate::detect::device::{find_imei, find_mac};
-use crate::detect::ip::{find_ipv4, find_ipv6};
+use crate::detect::ip::{find_ipv4, find_ipv6, find_ipv6_unbracketed_ports};
 use crate::detect::phone::find_international;
 use crate::detect::phone_rules::Region;
 use crate::detect::sip::find_sip;
 use crate::detect::Found;
-use crate::scrub::{Detector, Prefilter};
+use crate::scrub::{Detector, Prefilter, Reading};
 
 const MAYBE_IDENTIFIER: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%20){3,}[0-9]|:[0-9A-Fa-f]{0,4}:|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}|\+\(?[0-9]|%2[BbDdEe]|%3[0-9AaBb]|%40|%5[BbDd]|(?i:instance)";
 const MAYBE_ON_SKELETON: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%[0-9][0-9]){3,}[0-9]|:[0-9A-Fa-f]{0,4}:|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}|\+\(?[0-9]|%[0-9][BbDdEe]|%[0-9][0-9AaBb]|(?i:instance)";
@@ -59,7 +59,7 @@ struct Real {
 }
 
 impl Detector for Real {
-    fn find(&self, text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
+    fn find(&self, text: &[u8], reading: Reading, out: &mut Vec<Found>) {
         let r = &self.region;
         match self.which {
             Which::Uri => uri_numbers(text, r, out),
@@ -68,8 +68,9 @@ impl Detector for Real {
             Which::Provisioning => provisioning_macs(text, r, out),
             Which::Sip => find_sip(text, r, out),
             Which::Mac => find_mac(text, out),
+            Which::Ipv6 if reading.unbracketed_ports => find_ipv6_unbracketed_ports(text, out),
             Which::Ipv6 => find_ipv6(text, out),
-            Which::Ipv4 => find_ipv4(text, in_agent, out),
+            Which::Ipv4 => find_ipv4(text, reading.in_agent, out),
             Which::Phone => find_international(text, r, out),
             Which::Imei => find_imei(text, out),
         }
@@ -146,7 +147,9 @@ mod tests {
     fn scrub(s: &mut Scrubber, text: &[u8]) -> (Vec<u8>, Counts) {
         let mut token = |k: Kind, _: &str| format!("<{}>", k.name());
         let mut counts = Counts::default();
-        let out = s.scrub(text, false, &mut token, &mut counts).into_owned();
+        let out = s
+            .scrub(text, Reading::TEXT, &mut token, &mut counts)
+            .into_owned();
         (out, counts)
     }
 
@@ -173,6 +176,34 @@ mod tests {
         let keys = b"call dst_ouser=015223344556;".repeat(20_000);
         let (_, counts) = scrub(&mut s, &keys);
         assert_eq!(counts.get(Kind::Phone), 20_000);
+    }
+
+    /// A token can join a channel's peer segment, and the channel rule then reads the number after its slash:
+    /// the scrub reads that text once more, so a second scrub finds nothing (found by the fuzzer).
+    #[test]
+    fn a_token_in_a_peer_segment_is_read_again() {
+        let mut s = scrubber();
+        for line in [
+            &b"Dial(PJSIP/+4930000301000001-0IP/0301033009-0000001a)"[..],
+            b"PJSIP/0301000001-0IP/0301033009-0000001a",
+            b"x SIP/+49 30 1234567-0IP/0301033009 y",
+        ] {
+            // Tokens as the engine writes them: letters and a dash, bytes a peer segment is made of.
+            let mut token = |k: Kind, _: &str| format!("{}-token", k.name().to_uppercase());
+            let mut counts = Counts::default();
+            let out = s
+                .scrub(line, Reading::TEXT, &mut token, &mut counts)
+                .into_owned();
+            assert!(
+                !out.windows(10).any(|w| w == b"0301033009"),
+                "{}",
+                String::from_utf8_lossy(&out)
+            );
+            assert_eq!(counts.get(Kind::Phone), 2);
+            let mut again = Counts::default();
+            let twice = s.scrub(&out, Reading::TEXT, &mut token, &mut again);
+            assert_eq!((&*twice, again.total()), (&out[..], 0));
+        }
     }
 
     proptest! {

@@ -9,7 +9,7 @@ use crate::detect::phone_rules::Region;
 use crate::detect::sip::normalise_device;
 use crate::detect::Kind;
 use crate::pseudonym::{Pseudonymizer, TokenError};
-use crate::scrub::{self, Scrubber, Tokeniser};
+use crate::scrub::{self, Reading, Scrubber, Tokeniser};
 
 /// Values longer than these are not cached: they seldom repeat, and would let the caches grow large.
 const FIELD_CACHE_MAX: usize = 256;
@@ -20,12 +20,12 @@ const WINDOWS_HELD: usize = 2;
 /// What to do with one value of a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// A field whose values repeat: scanned, cached per window (`agent`: a user agent).
-    Field { agent: bool },
+    /// A field whose values repeat: scanned, cached per window, read as its place says.
+    Field(Reading),
     /// `addr:port`.
     IpPort,
     /// A syslog payload (handled by the engine: it may be a structured record).
-    Message,
+    Message(Reading),
     /// A value its key names as `kind` (`number`: a JSON number, quoted when it becomes a token).
     AsKind { kind: Kind, number: bool },
     /// A CDR number column: six digits or more is a phone number, fewer an extension.
@@ -36,11 +36,10 @@ pub enum Action {
 type Cached = (Vec<u8>, scrub::Counts);
 type FieldCache = BoundedCache<Vec<u8>, Cached>;
 
-/// Which values a cache holds: plain fields, user agents, or values of a named kind.
+/// Which values a cache holds: fields read one way (plain, user agents, ...), or values of a named kind.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum CacheRole {
-    Plain,
-    Agent,
+    Text(Reading),
     Kind(Kind),
 }
 
@@ -131,7 +130,7 @@ impl Fields {
             let oldest = windows[0];
             self.caches.retain(|(w, _, _)| *w != oldest);
         }
-        let size = if role == CacheRole::Plain {
+        let size = if matches!(role, CacheRole::Text(r) if !r.in_agent) {
             self.size
         } else {
             self.size / 4
@@ -145,18 +144,19 @@ impl Fields {
     pub fn text(
         &mut self,
         text: &[u8],
+        reading: Reading,
         window: Option<i64>,
         out: &mut Vec<u8>,
         counts: &mut scrub::Counts,
     ) -> Result<(), TokenError> {
-        self.scan(text, window, false, out, counts)
+        self.scan(text, window, reading, out, counts)
     }
 
     fn scan(
         &mut self,
         text: &[u8],
         window: Option<i64>,
-        agent: bool,
+        reading: Reading,
         out: &mut Vec<u8>,
         counts: &mut scrub::Counts,
     ) -> Result<(), TokenError> {
@@ -165,7 +165,7 @@ impl Fields {
             window,
             failed: None,
         };
-        let scrubbed = self.scrubber.scrub(text, agent, &mut tok, counts);
+        let scrubbed = self.scrubber.scrub(text, reading, &mut tok, counts);
         if let Some(e) = tok.failed {
             return Err(e);
         }
@@ -182,9 +182,9 @@ impl Fields {
         counts: &mut scrub::Counts,
     ) -> Result<(), TokenError> {
         match action {
-            Action::Field { agent } => self.field(text, window, agent, out, counts),
+            Action::Field(reading) => self.field(text, window, reading, out, counts),
             Action::IpPort => self.ipport(text, window, out, counts),
-            Action::Message => self.text(text, window, out, counts),
+            Action::Message(reading) => self.text(text, reading, window, out, counts),
             Action::ContextPhone => self.context_phone(text, window, out, counts),
             Action::AsKind { kind, number } => {
                 if !number {
@@ -209,15 +209,11 @@ impl Fields {
         &mut self,
         text: &[u8],
         window: Option<i64>,
-        agent: bool,
+        reading: Reading,
         out: &mut Vec<u8>,
         counts: &mut scrub::Counts,
     ) -> Result<(), TokenError> {
-        let role = if agent {
-            CacheRole::Agent
-        } else {
-            CacheRole::Plain
-        };
+        let role = CacheRole::Text(reading);
         let c = self.cache(window, role);
         if let Some((hit, kinds)) = self.caches[c].2.get(text) {
             out.extend_from_slice(hit);
@@ -232,9 +228,9 @@ impl Fields {
                 .write_token(Kind::Ip, &address, window, out)?;
             mine.add(Kind::Ip);
         } else {
-            self.scan(text, window, agent, out, &mut mine)?;
+            self.scan(text, window, reading, out, &mut mine)?;
         }
-        let limit = if agent {
+        let limit = if reading.in_agent {
             AGENT_CACHE_MAX
         } else {
             FIELD_CACHE_MAX
@@ -285,7 +281,7 @@ impl Fields {
             None
         };
         match norm {
-            None => self.field(text, window, false, out, &mut mine)?,
+            None => self.field(text, window, Reading::TEXT, out, &mut mine)?,
             Some(norm) => {
                 out.extend_from_slice(&text[..s]);
                 self.pseudonymizer.write_token(kind, &norm, window, out)?;
@@ -315,7 +311,7 @@ impl Fields {
         if digit_count(raw) >= MIN_CONTEXT_DIGITS && number_shaped(raw) {
             self.as_kind(Kind::Phone, text, window, out, counts)
         } else {
-            self.field(text, window, false, out, counts)
+            self.field(text, window, Reading::TEXT, out, counts)
         }
     }
 
@@ -357,7 +353,7 @@ impl Fields {
                 }
             }
         }
-        self.field(text, window, false, out, counts)
+        self.field(text, window, Reading::TEXT, out, counts)
     }
 
     /// A segment of an over-long line (`data[context..]`, read with `data[..context]` before it).

@@ -8,7 +8,7 @@ use pyo3::types::PyBytes;
 
 use crate::detect::{Found, Kind};
 use crate::framing::{LineFramer, Piece};
-use crate::scrub::{self, ByteRuns, Counts, Detector, Prefilter, Scrubber, WithTrigger};
+use crate::scrub::{self, ByteRuns, Counts, Detector, Prefilter, Reading, Scrubber, WithTrigger};
 use crate::timeparse::{TimeForm, TimeParser};
 
 fn kind(name: &str) -> PyResult<Kind> {
@@ -119,7 +119,15 @@ fn scrub_fake<'py>(
         out
     } else {
         scrubber
-            .scrub(text, in_agent, &mut fake_token, &mut counts)
+            .scrub(
+                text,
+                Reading {
+                    in_agent,
+                    unbracketed_ports: false,
+                },
+                &mut fake_token,
+                &mut counts,
+            )
             .into_owned()
     };
     Ok((PyBytes::new(py, &out), counts_dict(&counts)))

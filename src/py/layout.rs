@@ -81,7 +81,15 @@ pub(super) fn format(spec: &Bound<'_, PyDict>) -> PyResult<Format> {
             )))
         }
     };
-    Ok(Format { name, codec })
+    let unbracketed_ports = match spec.get_item("unbracketed_ports") {
+        Ok(v) => v.extract()?,
+        Err(_) => false,
+    };
+    Ok(Format {
+        name,
+        codec,
+        unbracketed_ports,
+    })
 }
 
 /// Formats built from layout specs (the order `auto` tries them in). For the differential tests and

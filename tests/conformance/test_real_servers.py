@@ -55,7 +55,7 @@ SERVERS = {
 # the dst_ouser key and DevId leaked with the Python engine and pass on the native one.
 LEAKS: dict[tuple[str, str], str] = {}  # kamailio's numeric display name on ACK/BYE lines: fixed (telephony words)
 # Forms whose identifiers keep their raw text hidden but get more than one pseudonym (or none) where they occur.
-SPLIT = {("kamailio", "client"): "shape 7 ($si:$sp of an IPv6 client: one pseudonym per port)"}
+SPLIT: dict[tuple[str, str], str] = {}  # shape 7, kamailio $si:$sp of an IPv6 client: fixed by `ports: unbracketed`
 # Software versions the servers log beside the identifiers: they must stay as they are.
 DECOYS = {"nginx": b"Yealink SIP-T46S 66.86.0.15", "kamailio": b"SW 1.0.11.23"}
 DECOY_LEAKS: dict[str, str] = {}  # the Python engine made kamailio's 'SW 1.0.11.23' an address; the native keeps it
