@@ -225,6 +225,8 @@ def test_shape7_address_keeps_one_pseudonym_and_the_port(pseudolog_bin, key_file
     assert len(tokens) == 1
     for out, port in zip(outs, (b":5060", b":5064", b":3478"), strict=True):
         assert port in out
+    for line in lines:
+        assert "ip" in {f.kind for f in Scanner().scan_bytes(line)}, "scan must flag the raw line"
 
 
 # 8: identifiers across the --max-line cut. The line's first byte past the cut is at `max_line`.

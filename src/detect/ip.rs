@@ -579,10 +579,13 @@ fn ipv6_candidate_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
 
 /// Whether the candidate at `start` follows a tag and a colon (`IP:2001:db8::1`, `src:`, `[IPv6:2001:db8::25]`,
 /// issue 22 shape 2): a word of at most 16 bytes holding a letter that is no hex digit, so it cannot be a group
-/// of an address the candidate would continue.
+/// of an address the candidate would continue; or punctuation no address holds (macOS's `v6(en0+:2607:...)`).
 fn after_tag(text: &[u8], start: usize) -> bool {
     if start < 2 || text[start - 1] != b':' {
         return false;
+    }
+    if !TAG.has(text[start - 2]) && !matches!(text[start - 2], b':' | b'.') {
+        return true;
     }
     let len = TAG.run_before(text, start - 1, 17);
     if len == 0 || len > 16 {
@@ -615,7 +618,11 @@ fn scan_ipv6(text: &[u8], unbracketed_ports: bool, out: &mut Vec<Found>) {
             continue;
         }
         let start = colon - lead;
+        // No address starts with a lone colon: one after punctuation (`en0+:2607:...`) is a separator, and a
+        // candidate from it would hide the address after it.
+        let lone_colon = lead == 0 && text.get(colon + 1) != Some(&b':');
         if start < pos
+            || lone_colon
             || (start > 0 && NOT_BEFORE_IPV6.has(text[start - 1]) && !after_tag(text, start))
         {
             continue;
@@ -804,6 +811,11 @@ mod tests {
             (b"connect from unknown[IPv6:2001:db8::2f]", "2001:db8::2f"),
             (b"helo=[IPv6:2001:db8::3e]", "2001:db8::3e"),
             (b"IPv6:2001:db8::b1", "2001:db8::b1"),
+            // macOS configd (loghub Mac_2k): punctuation before the colon.
+            (
+                b"v6(en0+:2607:f140:6000:8:c6b3:1ff:fecd:467f) DNS!",
+                "2607:f140:6000:8:c6b3:1ff:fecd:467f",
+            ),
         ] {
             let mut out = Vec::new();
             find_ipv6(text, &mut out);

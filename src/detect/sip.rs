@@ -302,7 +302,10 @@ fn users_at_host(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             if start > pos && text[start - 1] == b'+' {
                 start -= 1;
             }
+            // A URL's user (`https://4915112345678@host/`) counts; other paths and words do not.
+            let url_user = start >= 2 && &text[start - 2..start] == b"//";
             let before_ok = start == 0
+                || url_user
                 || !(text[start - 1].is_ascii_alphanumeric()
                     || matches!(
                         text[start - 1],
@@ -504,6 +507,11 @@ mod tests {
                     ("0301000001", "phone", "+49301000001"),
                     ("0301033009", "phone", "+49301033009"),
                 ],
+            ),
+            (
+                // A URL's user, raw and percent-escaped (loghub Mac_2k's iCloud URLs).
+                b"https://0301234567@pbx.example.net/x",
+                &[("0301234567", "phone", "+49301234567")],
             ),
             (
                 b"[011448708752617@192.168.2.51]",
