@@ -130,6 +130,12 @@ impl Engine {
         self.framer = LineFramer::new(max_line);
     }
 
+    /// The identifiers the engine's detectors find in free text (one reading: non-overlapping, in order of
+    /// position), with their kinds and normalised values; nothing is counted or replaced.
+    pub fn find(&mut self, text: &[u8], in_agent: bool) -> Vec<crate::detect::Found> {
+        self.core.fields.find(text, in_agent)
+    }
+
     pub fn counts(&self) -> &Counts {
         &self.core.counts
     }
@@ -441,24 +447,14 @@ impl Core {
 
     /// Which format reads the line (index into the choice's formats) and how.
     fn parse(&mut self, body: &[u8], now: f64) -> Option<(usize, Parsed)> {
-        let index = match &self.choice {
-            FormatChoice::Text => return None,
-            FormatChoice::One(_) => 0,
-            FormatChoice::Auto(formats) => {
-                if self.auto.locked() {
-                    self.auto.chosen()?
-                } else {
-                    self.auto.observe(formats, body, &mut self.matcher)?
-                }
-            }
-        };
-        let format = match &self.choice {
-            FormatChoice::One(f) => f,
-            FormatChoice::Auto(fs) => &fs[index],
-            FormatChoice::Text => unreachable!(),
-        };
-        let parsed = read(format, body, now, &mut self.matcher, &mut self.times)?;
-        Some((index, parsed))
+        parse(
+            &self.choice,
+            &mut self.auto,
+            &mut self.matcher,
+            &mut self.times,
+            body,
+            now,
+        )
     }
 
     fn render_line(
@@ -615,6 +611,83 @@ impl Core {
 }
 
 /// Python's `bytes.isdigit()`: non-empty, ASCII digits only.
+/// Which format of `choice` reads the line (index into the choice's formats) and how; `auto` observes the line
+/// while it has not settled.
+fn parse(
+    choice: &FormatChoice,
+    auto: &mut AutoDetect,
+    matcher: &mut Matcher,
+    times: &mut TimeParser,
+    body: &[u8],
+    now: f64,
+) -> Option<(usize, Parsed)> {
+    let index = match choice {
+        FormatChoice::Text => return None,
+        FormatChoice::One(_) => 0,
+        FormatChoice::Auto(formats) => {
+            if auto.locked() {
+                auto.chosen()?
+            } else {
+                auto.observe(formats, body, matcher)?
+            }
+        }
+    };
+    let format = match choice {
+        FormatChoice::One(f) => f,
+        FormatChoice::Auto(fs) => &fs[index],
+        FormatChoice::Text => unreachable!(),
+    };
+    let parsed = read(format, body, now, matcher, times)?;
+    Some((index, parsed))
+}
+
+/// A line's own time as the engine reads it, without rendering the line: its format's time field (the format
+/// picked as the engine picks it, `auto` per input), else a timestamp found in the text. `find` windows its
+/// search with it.
+pub struct Clock {
+    choice: FormatChoice,
+    auto: AutoDetect,
+    matcher: Matcher,
+    times: TimeParser,
+}
+
+impl Clock {
+    pub fn new(choice: FormatChoice) -> Clock {
+        Clock {
+            choice,
+            auto: AutoDetect::new(),
+            matcher: Matcher::default(),
+            times: TimeParser::default(),
+        }
+    }
+
+    /// A new input begins: `auto` chooses its format again.
+    pub fn start_input(&mut self) {
+        self.auto.start_input();
+    }
+
+    /// The epoch seconds of a line (without its "\n"; trailing "\r"s are not read), or None when it holds no
+    /// time the engine can read. A line that fails to read (a panic) has no time.
+    pub fn time_of(&mut self, line: &[u8], now: f64) -> Option<f64> {
+        let end = line.iter().rposition(|&c| c != b'\r').map_or(0, |p| p + 1);
+        let body = &line[..end];
+        catch_unwind(AssertUnwindSafe(|| {
+            let parsed = parse(
+                &self.choice,
+                &mut self.auto,
+                &mut self.matcher,
+                &mut self.times,
+                body,
+                now,
+            );
+            parsed
+                .and_then(|(_, p)| p.time)
+                .or_else(|| self.times.sniff(body, now))
+        }))
+        .unwrap_or(None)
+    }
+}
+
 fn all_digits(text: &[u8]) -> bool {
     !text.is_empty() && text.iter().all(u8::is_ascii_digit)
 }
