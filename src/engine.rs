@@ -1,4 +1,4 @@
-//! The native engine: a chunk of bytes in, output bytes and runs out (pseudolog/core/engine.py, fields.py,
+//! The native engine: a chunk of bytes in, output bytes and runs out (tests/reference/core/engine.py, fields.py,
 //! parse.py and the formats' render, in one render path).
 //!
 //! Per line: the format (one, `auto`, or none) gives the values to scan and their roles; the event time comes

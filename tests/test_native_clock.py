@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from pseudolog import _core
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import make_format_step
-from pseudolog.core.record import Record
 from pseudolog.find import LineClock
 from pseudolog.native_engine import layout_config
 from pseudolog.synth_formats import corpus_lines, corpus_names
-from pseudolog.timeparse import TimeParser
 from tests.conftest import NOW, examples
+from tests.reference.core.engine import make_format_step
+from tests.reference.core.record import Record
+from tests.reference.timeparse import TimeParser
 
 OPTION_SETS: dict[str, dict[str, Any]] = {
     "auto": {},

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.io import framing
-from pseudolog.io.framing import LineFramer, Piece
+from tests.reference import framing
+from tests.reference.framing import LineFramer, Piece
 
 _core = pytest.importorskip("pseudolog._core")
 

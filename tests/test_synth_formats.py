@@ -9,8 +9,7 @@ from collections import defaultdict
 import pytest
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
-from pseudolog.formats.registry import builtin_format, builtin_names
+from pseudolog.formats.registry import builtin_names
 from pseudolog.scan import Scanner
 from pseudolog.synth import GENERATORS, Identities, luhn_digit
 from pseudolog.synth_formats import (
@@ -22,8 +21,10 @@ from pseudolog.synth_formats import (
     sample_lines,
     template,
 )
-from pseudolog.timeparse import TimeParser
 from tests.conftest import KEY, NOW
+from tests.reference.core.engine import Engine
+from tests.reference.formats import builtin_format
+from tests.reference.timeparse import TimeParser
 
 GROWN = [name for name in corpus_names() if name not in GENERATORS]
 

@@ -23,7 +23,7 @@ pub fn region() -> &'static Region {
 /// A detector rule as the scrubber runs it: a function over (text, in_agent), optionally behind a gate.
 pub type Rule = fn(&[u8], bool, &mut Vec<Found>);
 
-/// Every detector, by name, in the scrubber's priority order (pseudolog/scrub.py: context, SIP, MAC, IPv6,
+/// Every detector, by name, in the scrubber's priority order (tests/reference/scrub.py: context, SIP, MAC, IPv6,
 /// IPv4, phone, IMEI).
 pub const RULES: [(&str, Rule); 9] = [
     ("uri", |t, _, o| context::uri_numbers(t, region(), o)),

@@ -1,4 +1,4 @@
-//! What happens to a value of a given role (pseudolog/core/fields.py and the field caches of scrub.py): every
+//! What happens to a value of a given role (tests/reference/core/fields.py and the field caches of scrub.py): every
 //! codec hands its values here, so pattern, CSV and JSON lines pseudonymise the same way.
 
 use crate::cache::BoundedCache;
