@@ -998,6 +998,22 @@ mod tests {
         }
     }
 
+    /// The clock `find` uses reads a line's time as the engine does: a timestamp in free text, trailing CRs not
+    /// read, None without one; and it finds the same identifiers the engine would replace.
+    #[test]
+    fn the_clock_reads_times_and_the_engine_finds_identifiers() {
+        let mut clock = Clock::new(FormatChoice::Text);
+        let t = clock.time_of(b"2026-11-21T10:15:32Z call from 192.0.2.1\r\r", 0.0);
+        assert_eq!(t, Some(1_795_256_132.0));
+        assert_eq!(clock.time_of(b"no time here", 0.0), None);
+        assert_eq!(clock.time_of(b"", 0.0), None);
+        let mut e = Engine::new(config_text()).unwrap();
+        let found = e.find(b"from 192.0.2.1 to +49 30 1234567", false);
+        let kinds: Vec<&str> = found.iter().map(|f| f.kind.name()).collect();
+        assert_eq!(kinds, ["ip", "phone"]);
+        assert_eq!(found[0].start..found[0].end, 5..14);
+    }
+
     #[test]
     fn the_engine_is_send() {
         fn send<T: Send>() {}
