@@ -28,15 +28,16 @@ INNER = """
 import sys
 from pseudolog.cache import spare_the_collector
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
+from pseudolog.pipeline import Engine
 path, count, passes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 lines = open(path, "rb").read().split(b"\\n")[:count]
+blocks = [b"\\n".join(lines[i : i + 2000]) + b"\\n" for i in range(0, len(lines), 2000)]
 engine = Engine(FilterOptions(), bytes(32))
 spare_the_collector()
 now = 1795262400.0  # 2026-11-21T12:00:00Z, the day the corpora are dated
 for _ in range(passes):
-    for i in range(0, len(lines), 2000):
-        engine.process_lines(lines[i : i + 2000], now)
+    for block in blocks:
+        engine.feed(block, now)
 """
 COLLECTED = re.compile(r"Collected : (\d+)")
 

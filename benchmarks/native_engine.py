@@ -1,5 +1,6 @@
-"""Lines per second of the native engine (`_core.Engine`) against the Python engine on corpus files written by
-benchmarks/generate.py; also checks that both wrote the same bytes on the lines the Python engine was given.
+"""Lines per second of the native engine (`_core.Engine`) against the Python reference engine (tests/reference) on
+corpus files written by benchmarks/generate.py; also checks that both wrote the same bytes on the lines the Python
+engine was given. Run from the checkout (the reference engine is in its test tree).
 
     python benchmarks/native_engine.py FILE... [--python-lines N]
 """
@@ -7,13 +8,16 @@ benchmarks/generate.py; also checks that both wrote the same bytes on the lines 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine, render_pieces
-from pseudolog.io.framing import LineFramer
 from pseudolog.native_engine import native_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests/reference
+from tests.reference.core.engine import Engine, render_pieces
+from tests.reference.framing import LineFramer
 
 KEY = bytes(range(32))
 NOW = 1_767_225_600.0

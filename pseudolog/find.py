@@ -36,17 +36,15 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import unquote
 
-from pseudolog import errors
+from pseudolog import _core, errors
 from pseudolog._core import TokenSearcher
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import make_format_step
-from pseudolog.core.record import Record
 from pseudolog.errors import EXIT_OK, ConfigError, InputError
 from pseudolog.follow.sinks import window_file_name, window_file_start
 from pseudolog.keyring import Keyring, WindowKeyMissing
 from pseudolog.lookup import normalise
+from pseudolog.native_engine import layout_config
 from pseudolog.pseudonym import KINDS, Pseudonymizer, Style, window_start
-from pseudolog.timeparse import TimeParser
 
 CHUNK = 1 << 20
 STDIN = "-"
@@ -75,6 +73,10 @@ class Query:
 
     def __repr__(self) -> str:  # never the value, even in a traceback
         return f"Query(kind={self.kind!r}, number={self.number})"
+
+
+# A line of a block that holds a token: (its number in the block, its text, (window, value) per match).
+_Found = tuple[int, bytes, list[tuple[int | None, Query]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,26 +234,24 @@ class TokenTable:
 
 class LineClock:
     """A pseudonymised line's own time, read the way `run` read the original: its format (picked from
-    the first lines of each input, like `--format auto`), else a timestamp found in the text."""
+    the first lines of each input, like `--format auto`), else a timestamp found in the text. The native
+    core reads a batch of lines in one call (`_core.LineClock`)."""
 
     def __init__(self, options: FilterOptions, now: float) -> None:
-        self.step = make_format_step(options)
-        self.times = TimeParser()
+        self._core = _core.LineClock(layout_config(options))
         self.now = now
 
     def start_input(self) -> None:
-        self.step.start_input()
+        self._core.start_input()
 
-    def time_of(self, body: bytes) -> float | None:
-        record = Record(body.rstrip(b"\r"), self.now)
-        try:
-            self.step(record)
-            t = None
-            if record.log_format is not None:
-                t = record.log_format.event_time(record.parsed, self.times, self.now)
-            return t if t is not None else self.times.sniff(record.body, self.now)
-        except Exception:  # a line no reader understands is a line without a time
-            return None
+    def times(self, lines: list[bytes], *, until_found: bool = False) -> list[float | None]:
+        """The time of each line (without its "\n"), or None. With `until_found`, the lines after the first
+        that has a time are not read (None)."""
+        return self._core.times(lines, self.now, until_found)
+
+    def first_time(self, lines: list[bytes]) -> float | None:
+        """The time of the first line that has one, reading no further."""
+        return next((t for t in self.times(lines, until_found=True) if t is not None), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,23 +461,16 @@ class Finder:
                 head = data
                 break
             self.clock.start_input()
-            for line in head.split(b"\n")[:-1] or head.split(b"\n"):
-                self._see(self.clock.time_of(line))
+            for t in self.clock.times(head.split(b"\n")[:-1] or head.split(b"\n")):
+                self._see(t)
 
     def _sample(self, block: bytes) -> set[int | None] | None:
         """The windows a block's lines can be in: from the first to the last line with a readable time (a
         block's lines are in time order, give or take), and one window either side for lines written out of
         order across a window's edge. None when no time can be read at either end."""
-        first = last = None
-        for line in block.split(b"\n", CHUNK_SAMPLE_LINES)[:CHUNK_SAMPLE_LINES]:
-            first = self.clock.time_of(line)
-            if first is not None:
-                break
+        first = self.clock.first_time(block.split(b"\n", CHUNK_SAMPLE_LINES)[:CHUNK_SAMPLE_LINES])
         tail = block[-SAMPLE_TAIL_BYTES:].rstrip(b"\n").rsplit(b"\n", CHUNK_SAMPLE_LINES)[-CHUNK_SAMPLE_LINES:]
-        for line in reversed(tail):
-            last = self.clock.time_of(line)
-            if last is not None:
-                break
+        last = self.clock.first_time(tail[::-1])
         if first is None or last is None or self.window is None:
             return None
         lo, hi = sorted((first, last))
@@ -512,10 +505,11 @@ class Finder:
                 continue
             searcher, meaning = held
             newlines, lines = searcher.search(block)
-            for line_no, start, end, patterns in lines:
-                text = block[start:end]
-                matches = [m for p in patterns for m in meaning[p]]
-                matches = self._in_line_window(text, matches, source)
+            found = [
+                (line_no, block[start:end], [m for p in patterns for m in meaning[p]])
+                for line_no, start, end, patterns in lines
+            ]
+            for line_no, text, matches in self._in_line_windows(found, source):
                 if not matches:
                     continue
                 seen: set[tuple[int | None, str]] = set()
@@ -527,21 +521,21 @@ class Finder:
                 emit(Hit(source.name, base + line_no + 1, text, tuple(matches)))
             base += newlines
 
-    def _in_line_window(
-        self, text: bytes, matches: list[tuple[int | None, Query]], source: Source
-    ) -> list[tuple[int | None, Query]]:
+    def _in_line_windows(self, found: list[_Found], source: Source) -> list[_Found]:
         """With `--ip-style prefix` a token is an address that another address may get in another window:
         an IP hit counts only in the line's own window (when its time can be read). A keyed-MAC token
-        (64 bits) is trusted as it is."""
+        (64 bits) is trusted as it is. The times of a block's lines with an IP hit are read in one call."""
         if not self.prefix_style or source.window_file or self.window is None:
-            return matches
-        if not any(q.kind == "ip" for _, q in matches):
-            return matches
-        t = self.clock.time_of(text)
-        if t is None:
-            return matches
-        own = window_start(t, self.window)
-        return [(w, q) for w, q in matches if q.kind != "ip" or w == own]
+            return found
+        asked = [i for i, (_, _, matches) in enumerate(found) if any(q.kind == "ip" for _, q in matches)]
+        out = list(found)
+        for i, t in zip(asked, self.clock.times([found[i][1] for i in asked]), strict=True):
+            if t is None:
+                continue
+            own = window_start(t, self.window)
+            line_no, text, matches = found[i]
+            out[i] = (line_no, text, [(w, q) for w, q in matches if q.kind != "ip" or w == own])
+        return out
 
 
 def hit_lines(hit: Hit, with_names: bool) -> bytes:

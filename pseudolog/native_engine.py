@@ -23,9 +23,11 @@ def _spec(spec: dict[str, Any], options: FilterOptions) -> dict[str, Any]:
     return spec
 
 
-def engine_config(options: FilterOptions, key: bytes | Keyring) -> dict[str, Any]:
-    """The plain config the native engine is built from (what pseudolog/core/engine.py Engine.__init__ reads)."""
-    builtin = builtin_specs()  # from the JSON cache when current: no pyparsing at start-up
+def layout_config(options: FilterOptions, builtin: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Which formats read the lines (`format`: auto, text or one, and their layout specs): the part of the engine's
+    config `_core.LineClock` reads. `builtin`: the built-in specs, when the caller has read them already."""
+    if builtin is None:
+        builtin = builtin_specs()  # from the JSON cache when current: no pyparsing at start-up
     if options.log_format:
         from pseudolog.formats.registry import format_from_string
 
@@ -41,9 +43,14 @@ def engine_config(options: FilterOptions, key: bytes | Keyring) -> dict[str, Any
 
         get_format(options.format)  # raises FormatError naming the known formats
         raise AssertionError(options.format)
+    return {"format": choice, "formats": formats}
+
+
+def engine_config(options: FilterOptions, key: bytes | Keyring) -> dict[str, Any]:
+    """The plain config the native engine is built from: the formats, the options, and the key material."""
+    builtin = builtin_specs()  # from the JSON cache when current: no pyparsing at start-up
     config: dict[str, Any] = {
-        "format": choice,
-        "formats": formats,
+        **layout_config(options, builtin),
         # structured formats a syslog payload may be in: JSON lines and CSV records (Asterisk cdr_syslog)
         "payload_formats": [_spec(f, options) for f in builtin.values() if f["codec"] in ("json", "csv")],
         "region_spec": region_spec(),

@@ -69,6 +69,11 @@ class Engine:
     def last_window(self) -> int | None:
         return self._core.last_window
 
+    def find(self, text: bytes) -> list[tuple[int, int, str, str]]:
+        """The identifiers the engine's detectors find in free text: (start, end, kind, normalised), in order of
+        position, non-overlapping (nothing is replaced or counted)."""
+        return self._core.find(text)
+
     def counts(self) -> dict[str, Any]:
         """lines_in, lines_out, dropped{reason}, replaced{kind}, formats{name}, masked_on_error,
         missing_window_keys, unmatched."""

@@ -124,23 +124,23 @@ def sample_lines(templates: Sequence[Template], count: int, seed: int = 6, disti
 
 @cache
 def _text_find() -> Find:
-    """The detectors over free text, one scrubber for every format's samples."""
+    """The engine's detectors over free text, one engine for every format's samples."""
     from pseudolog.config import FilterOptions
-    from pseudolog.core.engine import Engine
+    from pseudolog.pipeline import Engine
 
-    return Engine(FilterOptions(), bytes(32)).scrubber.find
+    return Engine(FilterOptions(), bytes(32)).find
 
 
 @cache
 def format_templates(name: str) -> tuple[Template, ...]:
     """The templates of a built-in format's samples, cut by the filter as `run --format <name>` runs it."""
     from pseudolog.config import FilterOptions
-    from pseudolog.core.engine import Engine
     from pseudolog.formats.registry import builtin_format
+    from pseudolog.pipeline import Engine
 
     engine = Engine(FilterOptions(window=None, format=name), bytes(32))
     samples = [s.encode("utf-8") for s in builtin_format(name).samples]
-    return tuple(template(s, _text_find(), engine.process(s + b"\n", _START_EPOCH)) for s in samples)
+    return tuple(template(s, _text_find(), engine.feed(s + b"\n", _START_EPOCH)) for s in samples)
 
 
 def corpus_names() -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-//! A bounded map with O(1) eviction: two generations, as pseudolog/cache.py's BoundedCache.
+//! A bounded map with O(1) eviction: two generations, as tests/reference/cache.py's BoundedCache.
 //!
 //! New entries go to the young generation; when it is full it becomes the old one and the previous old one
 //! is dropped whole. A hit in the old generation moves the entry to the young one, so what is still in use

@@ -1,4 +1,4 @@
-//! Delimited records with declared columns (pseudolog/formats/csvformat.py): which byte ranges of a line are
+//! Delimited records with declared columns (tests/reference/formats.py): which byte ranges of a line are
 //! column contents and what each column is. The line's bytes, quotes and delimiters stay as they are; only
 //! the returned ranges are rewritten later.
 //!

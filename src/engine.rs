@@ -1,4 +1,4 @@
-//! The native engine: a chunk of bytes in, output bytes and runs out (pseudolog/core/engine.py, fields.py,
+//! The native engine: a chunk of bytes in, output bytes and runs out (tests/reference/core/engine.py, fields.py,
 //! parse.py and the formats' render, in one render path).
 //!
 //! Per line: the format (one, `auto`, or none) gives the values to scan and their roles; the event time comes
@@ -128,6 +128,12 @@ impl Engine {
     pub fn start_input(&mut self, max_line: usize) {
         self.core.auto.start_input();
         self.framer = LineFramer::new(max_line);
+    }
+
+    /// The identifiers the engine's detectors find in free text (one reading: non-overlapping, in order of
+    /// position), with their kinds and normalised values; nothing is counted or replaced.
+    pub fn find(&mut self, text: &[u8], in_agent: bool) -> Vec<crate::detect::Found> {
+        self.core.fields.find(text, in_agent)
     }
 
     pub fn counts(&self) -> &Counts {
@@ -441,24 +447,14 @@ impl Core {
 
     /// Which format reads the line (index into the choice's formats) and how.
     fn parse(&mut self, body: &[u8], now: f64) -> Option<(usize, Parsed)> {
-        let index = match &self.choice {
-            FormatChoice::Text => return None,
-            FormatChoice::One(_) => 0,
-            FormatChoice::Auto(formats) => {
-                if self.auto.locked() {
-                    self.auto.chosen()?
-                } else {
-                    self.auto.observe(formats, body, &mut self.matcher)?
-                }
-            }
-        };
-        let format = match &self.choice {
-            FormatChoice::One(f) => f,
-            FormatChoice::Auto(fs) => &fs[index],
-            FormatChoice::Text => unreachable!(),
-        };
-        let parsed = read(format, body, now, &mut self.matcher, &mut self.times)?;
-        Some((index, parsed))
+        parse(
+            &self.choice,
+            &mut self.auto,
+            &mut self.matcher,
+            &mut self.times,
+            body,
+            now,
+        )
     }
 
     fn render_line(
@@ -617,6 +613,83 @@ impl Core {
 }
 
 /// Python's `bytes.isdigit()`: non-empty, ASCII digits only.
+/// Which format of `choice` reads the line (index into the choice's formats) and how; `auto` observes the line
+/// while it has not settled.
+fn parse(
+    choice: &FormatChoice,
+    auto: &mut AutoDetect,
+    matcher: &mut Matcher,
+    times: &mut TimeParser,
+    body: &[u8],
+    now: f64,
+) -> Option<(usize, Parsed)> {
+    let index = match choice {
+        FormatChoice::Text => return None,
+        FormatChoice::One(_) => 0,
+        FormatChoice::Auto(formats) => {
+            if auto.locked() {
+                auto.chosen()?
+            } else {
+                auto.observe(formats, body, matcher)?
+            }
+        }
+    };
+    let format = match choice {
+        FormatChoice::One(f) => f,
+        FormatChoice::Auto(fs) => &fs[index],
+        FormatChoice::Text => unreachable!(),
+    };
+    let parsed = read(format, body, now, matcher, times)?;
+    Some((index, parsed))
+}
+
+/// A line's own time as the engine reads it, without rendering the line: its format's time field (the format
+/// picked as the engine picks it, `auto` per input), else a timestamp found in the text. `find` windows its
+/// search with it.
+pub struct Clock {
+    choice: FormatChoice,
+    auto: AutoDetect,
+    matcher: Matcher,
+    times: TimeParser,
+}
+
+impl Clock {
+    pub fn new(choice: FormatChoice) -> Clock {
+        Clock {
+            choice,
+            auto: AutoDetect::new(),
+            matcher: Matcher::default(),
+            times: TimeParser::default(),
+        }
+    }
+
+    /// A new input begins: `auto` chooses its format again.
+    pub fn start_input(&mut self) {
+        self.auto.start_input();
+    }
+
+    /// The epoch seconds of a line (without its "\n"; trailing "\r"s are not read), or None when it holds no
+    /// time the engine can read. A line that fails to read (a panic) has no time.
+    pub fn time_of(&mut self, line: &[u8], now: f64) -> Option<f64> {
+        let end = line.iter().rposition(|&c| c != b'\r').map_or(0, |p| p + 1);
+        let body = &line[..end];
+        catch_unwind(AssertUnwindSafe(|| {
+            let parsed = parse(
+                &self.choice,
+                &mut self.auto,
+                &mut self.matcher,
+                &mut self.times,
+                body,
+                now,
+            );
+            parsed
+                .and_then(|(_, p)| p.time)
+                .or_else(|| self.times.sniff(body, now))
+        }))
+        .unwrap_or(None)
+    }
+}
+
 fn all_digits(text: &[u8]) -> bool {
     !text.is_empty() && text.iter().all(u8::is_ascii_digit)
 }
@@ -929,6 +1002,22 @@ mod tests {
             jobs: 1,
             parallel_min: PARALLEL_MIN,
         }
+    }
+
+    /// The clock `find` uses reads a line's time as the engine does: a timestamp in free text, trailing CRs not
+    /// read, None without one; and it finds the same identifiers the engine would replace.
+    #[test]
+    fn the_clock_reads_times_and_the_engine_finds_identifiers() {
+        let mut clock = Clock::new(FormatChoice::Text);
+        let t = clock.time_of(b"2026-11-21T10:15:32Z call from 192.0.2.1\r\r", 0.0);
+        assert_eq!(t, Some(1_795_256_132.0));
+        assert_eq!(clock.time_of(b"no time here", 0.0), None);
+        assert_eq!(clock.time_of(b"", 0.0), None);
+        let mut e = Engine::new(config_text()).unwrap();
+        let found = e.find(b"from 192.0.2.1 to +49 30 1234567", false);
+        let kinds: Vec<&str> = found.iter().map(|f| f.kind.name()).collect();
+        assert_eq!(kinds, ["ip", "phone"]);
+        assert_eq!(found[0].start..found[0].end, 5..14);
     }
 
     #[test]

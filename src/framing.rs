@@ -1,5 +1,5 @@
 //! Byte chunks -> lines, keeping a partial last line until its newline arrives (port of
-//! pseudolog/io/framing.py).
+//! tests/reference/framing.py).
 //!
 //! A line longer than `max_line` is not held whole: it is cut into segments, each scanned as free text. A cut
 //! falls where no identifier can straddle it (a blank between non-digits, a quote, a comma, ...), found within

@@ -1,4 +1,4 @@
-//! JSON lines (pseudolog/formats/jsonlines.py): which byte ranges of a line are keys and values to scan, and
+//! JSON lines (tests/reference/formats.py): which byte ranges of a line are keys and values to scan, and
 //! what kind each value's key names. A line fits when it is one JSON object exactly as orjson reads it (strict
 //! RFC 8259, valid UTF-8, at most 1024 levels of nesting, JSON blanks only around it).
 //!

@@ -570,7 +570,7 @@ impl Hint {
     }
 }
 
-/// `auto`: which format a stream settles on (pseudolog/core/parse.py AutoFormatStep). Every line is tried with
+/// `auto`: which format a stream settles on (tests/reference/core/parse.py AutoFormatStep). Every line is tried with
 /// every candidate, in order, until one format has fitted `LOCK_MATCHES` lines or `LOCK_LINES` lines have
 /// been seen; then the format with most hits (the first to reach that count on a tie) is kept, or none.
 #[derive(Clone, Debug, Default)]

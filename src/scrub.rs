@@ -1,4 +1,4 @@
-//! Settling findings and rendering: the port of pseudolog/scrub.py's logic around the detectors.
+//! Settling findings and rendering: the port of tests/reference/scrub.py's logic around the detectors.
 //!
 //! Detectors run in priority order (context first: it knows the kind best; then MAC, IPv6, IPv4, phone, IMEI).
 //! A finding that overlaps one already claimed is dropped, except that one strictly containing every claim it

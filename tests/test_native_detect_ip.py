@@ -18,9 +18,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pseudolog import _core
-from pseudolog.detect import device, ip
 from tests.conftest import CORPORA, texts_from
 from tests.issue22_differences import assert_findings_cover
+from tests.reference.detect import device, ip
 from tests.test_prefilter import FRAGMENTS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pseudolog.detect import context as py_context
-from pseudolog.detect import phone as py_phone
-from pseudolog.detect import sip as py_sip
 from pseudolog.phone_rules import native_region
 from tests.conftest import CORPORA, texts_from
 from tests.issue22_differences import assert_findings_cover
+from tests.reference.detect import context as py_context
+from tests.reference.detect import phone as py_phone
+from tests.reference.detect import sip as py_sip
 
 _core = pytest.importorskip("pseudolog._core")
 if not hasattr(_core, "PhoneRegion"):

@@ -29,12 +29,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine, render_runs
-from pseudolog.io.framing import LineFramer
 from pseudolog.keyring import Keyring
 from pseudolog.native_engine import native_engine
 from pseudolog.synth_formats import corpus_lines, corpus_names
 from tests.issue22_differences import assert_native_replaces_at_least
+from tests.reference.core.engine import Engine, render_runs
+from tests.reference.framing import LineFramer
 
 KEY = bytes(range(32))
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z

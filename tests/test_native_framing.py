@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.io import framing
-from pseudolog.io.framing import LineFramer, Piece
+from tests.reference import framing
+from tests.reference.framing import LineFramer, Piece
 
 _core = pytest.importorskip("pseudolog._core")
 
@@ -142,3 +142,55 @@ def test_real_files_frame_alike(path):
     data = path.read_bytes()
     for max_line, size in ((64, 1000), (256, 4096), (4096, 65536)):
         check([data[i : i + size] for i in range(0, len(data), size)], max_line)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """The lines of a block, each with its "\n" (the last one may have none: `finish`'s partial line)."""
+    *whole, rest = data.split(b"\n")
+    return [line + b"\n" for line in whole] + ([rest] if rest else [])
+
+
+def class_steps(framer, chunks: list[bytes]) -> list[tuple[list[tuple[bytes, bool, bool, bool, bool]], int, tuple]]:
+    """Per feed (and the finish): the pieces as (data, segment, last, masked_head, masked_tail), `pending` and
+    `mid_line`. A block of lines is compared line by line."""
+    steps = []
+    for chunk in [*chunks, None]:
+        pieces = framer.feed(chunk) if chunk is not None else framer.finish()
+        shape = [
+            (line, p.segment, p.last, p.masked_head, p.masked_tail)
+            for p in pieces
+            for line in ([p.data] if p.segment else _lines(p.data))
+        ]
+        steps.append((shape, framer.pending, tuple(framer.mid_line)))
+    return steps
+
+
+@given(
+    st.lists(st.sampled_from(PARTS), max_size=200),
+    st.integers(1, 60),
+    st.integers(1, 80),
+    st.booleans(),
+    st.booleans(),
+)
+@settings(max_examples=500, deadline=None)
+def test_the_framer_class_agrees_feed_by_feed(parts, max_line, size, in_long_line, mask_head):
+    """`_core.LineFramer`, what follow's sources read with: the same pieces, held bytes and mid-line state after
+    every feed as the reference framer (a checkpoint's offset is the bytes read minus `pending`), also after a
+    restart inside an over-long line (`resume_mid_line`)."""
+    data = b"".join(parts)
+    chunks = [data[i : i + size] for i in range(0, len(data), size)]
+    native, reference = _core.LineFramer(max_line), FixedFramer(max_line)
+    native.resume_mid_line(in_long_line, mask_head)
+    reference.resume_mid_line(in_long_line, mask_head)
+    assert class_steps(native, chunks) == class_steps(reference, chunks)
+
+
+def test_the_framer_class_gives_segment_context_and_hides_bytes_in_its_repr():
+    framer = _core.LineFramer(16)
+    pieces = framer.feed(b"caller 0301234 word word word 198.51.100.23\nshort\n")
+    assert [p.segment for p in pieces] == [True, True, True, False]
+    assert pieces[1].context == pieces[0].data and pieces[0].context == b""
+    assert b"".join(p.data for p in pieces) == b"caller 0301234 word word word 198.51.100.23\nshort\n"
+    assert "198" not in repr(pieces[2]) and "0301234" not in repr(pieces[0])
+    with pytest.raises(ValueError):
+        _core.LineFramer(0)

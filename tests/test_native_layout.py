@@ -21,12 +21,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pseudolog.core.parse import AUTO_LOCK_LINES, AutoFormatStep
-from pseudolog.core.record import Record
-from pseudolog.formats.csvformat import CsvFormat
-from pseudolog.formats.jsonlines import TIME_KEYS, JsonLinesFormat
-from pseudolog.formats.registry import builtin_formats, format_from_string, load_pattern_file
 from pseudolog.formats.spec import builtin_specs, format_spec
+from tests.reference.core.parse import AUTO_LOCK_LINES, AutoFormatStep
+from tests.reference.core.record import Record
+from tests.reference.formats import (
+    TIME_KEYS,
+    CsvFormat,
+    JsonLinesFormat,
+    builtin_formats,
+    format_from_string,
+    load_pattern_file,
+)
 
 _core = pytest.importorskip("pseudolog._core")
 

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog import scrub
-from pseudolog.detect import Found
 from pseudolog.pseudonym import Pseudonymizer
-from pseudolog.scrub import Scrubber, _claim, _touches_identifier_chars, mask_line, split_border_runs
 from tests.issue22_differences import assert_native_replaces_at_least
+from tests.reference import scrub
+from tests.reference.detect import Found
+from tests.reference.scrub import Scrubber, _claim, _touches_identifier_chars, mask_line, split_border_runs
 
 _core = pytest.importorskip("pseudolog._core")
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.timeparse import TimeParser, parse_iso
+from tests.reference.timeparse import TimeParser, parse_iso
 
 _core = pytest.importorskip("pseudolog._core")
 

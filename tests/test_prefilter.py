@@ -5,10 +5,17 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pseudolog.detect import context, sip
 from pseudolog.pseudonym import Pseudonymizer
-from pseudolog.scrub import MAYBE_IDENTIFIER, MAYBE_ON_SKELETON, SKELETON, TRIGGERS, TRIGGERS_ON_SKELETON, Scrubber
 from tests.conftest import examples, texts_from
+from tests.reference.detect import context, sip
+from tests.reference.scrub import (
+    MAYBE_IDENTIFIER,
+    MAYBE_ON_SKELETON,
+    SKELETON,
+    TRIGGERS,
+    TRIGGERS_ON_SKELETON,
+    Scrubber,
+)
 
 SCRUBBER = Scrubber(Pseudonymizer(bytes(range(32)), None), "DE")
 

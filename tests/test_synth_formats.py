@@ -9,8 +9,7 @@ from collections import defaultdict
 import pytest
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.engine import Engine
-from pseudolog.formats.registry import builtin_format, builtin_names
+from pseudolog.formats.registry import builtin_names
 from pseudolog.scan import Scanner
 from pseudolog.synth import GENERATORS, Identities, luhn_digit
 from pseudolog.synth_formats import (
@@ -22,8 +21,10 @@ from pseudolog.synth_formats import (
     sample_lines,
     template,
 )
-from pseudolog.timeparse import TimeParser
 from tests.conftest import KEY, NOW
+from tests.reference.core.engine import Engine
+from tests.reference.formats import builtin_format
+from tests.reference.timeparse import TimeParser
 
 GROWN = [name for name in corpus_names() if name not in GENERATORS]
 
@@ -114,3 +115,14 @@ def test_clock_times_move_and_keep_their_fraction_and_unix_seconds_follow():
     assert fill("time", b"10:15:32.439", ids, 3600 + 61, rng)[:9] == b"11:01:01."
     assert len(fill("time", b"10:15:32.439", ids, 0, rng)) == 12
     assert fill("epoch", b"1795256132", ids, 5, rng) == b"1795255205"
+
+
+@pytest.mark.parametrize("name", GROWN)
+def test_templates_cut_on_the_native_engine_are_those_the_reference_engine_cut(name):
+    """format_templates runs the native engine (its detectors' `find` and its output); the Python reference
+    engine cuts every sample the same way."""
+    find = Engine(FilterOptions(), bytes(32)).scrubber.find
+    engine = Engine(FilterOptions(window=None, format=name), bytes(32))
+    samples = [s.encode("utf-8") for s in builtin_format(name).samples]
+    reference = tuple(template(s, find, engine.process(s + b"\n", 1_795_255_200)) for s in samples)
+    assert format_templates(name) == reference

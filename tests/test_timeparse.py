@@ -4,7 +4,9 @@ import time
 
 import pytest
 
-from pseudolog.timeparse import TimeParser, parse_clf, parse_iso, parse_user_time
+from pseudolog.timeparse import parse_user_time
+from tests.reference import timeparse as reference
+from tests.reference.timeparse import TimeParser, parse_clf, parse_iso
 
 T = 971211336.0  # 2000-10-10T20:55:36Z
 
@@ -87,3 +89,39 @@ def test_user_times(text):
 def test_user_time_rejects_garbage():
     with pytest.raises(ValueError):
         parse_user_time("yesterday")
+
+
+USER_TIMES = [
+    "2026-11-21T10:00:00Z",
+    " 2026-11-21T10:00:00.5+01:30 ",
+    "2026-11-21 10:00:00",
+    "2026-11-21",
+    "2026-02-30",
+    "2026-13-01",
+    "1795255200",
+    "1795255200.25",
+    "21/Nov/2026:10:00:00 +0000",
+    "Nov 21 10:00:00",
+    "Dec 31 23:59:59",
+    "Feb 29 12:00:00",
+    "yesterday",
+    "",
+    "2026-11-21T25:00:00Z",
+    "ß",
+]
+
+
+@pytest.mark.parametrize("now", [None, 1795262400.0, 1767225600.0])
+@pytest.mark.parametrize("text", USER_TIMES)
+def test_user_times_read_natively_as_the_reference_read_them(text, now):
+    """parse_user_time reads with the native parsers; the Python reference gives the same epoch or the same
+    refusal."""
+    try:
+        expected: float | None = reference.parse_user_time(text, now)
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError):
+            parse_user_time(text, now)
+    else:
+        assert parse_user_time(text, now) == expected

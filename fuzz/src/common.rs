@@ -33,7 +33,7 @@ pub const READINGS: [Reading; 3] = [
     },
 ];
 
-/// Every detector, by name, in the scrubber's priority order (pseudolog/scrub.py: context, SIP, MAC, IPv6,
+/// Every detector, by name, in the scrubber's priority order (tests/reference/scrub.py: context, SIP, MAC, IPv6,
 /// IPv4, phone, IMEI).
 pub const RULES: [(&str, Rule); 9] = [
     ("uri", |t, _, o| context::uri_numbers(t, region(), o)),

@@ -1,9 +1,10 @@
 """The auditor behind `pseudolog scan`: a second, deliberately broader detector with its own code.
 
-It shares nothing with the line engine (pseudolog.detect, pseudolog.scrub, the native core), so it can see what
-the engine misses. It looks for anything address-, number-, MAC- or IMEI-shaped that is not a pseudonym, in the
-line as written and in its percent-decoded view (`%20`, `%2B`, `%3A` ...), and gives each candidate a score: how
-likely it is an identifier (1.0 sure, below 0.5 probably not: a software version, a random hex id).
+It shares nothing with the line engine (the native core; the Python reference engine lives in tests/reference), so
+it can see what the engine misses. It looks for anything address-, number-, MAC- or IMEI-shaped that is not a
+pseudonym, in the line as written and in its percent-decoded view (`%20`, `%2B`, `%3A` ...), and gives each
+candidate a score: how likely it is an identifier (1.0 sure, below 0.5 probably not: a software version, a random
+hex id).
 
 Pseudonyms pseudolog writes are blanked out first, in every form (`IP-...`, `PHONE+49-...`, `MAC-001565-...`,
 `IMEI-35209900-...`, `DEV-...`; 16 letters of "ghjkmnpqrstvwxyz", never a digit), so a pseudonym is never

@@ -31,7 +31,7 @@ class FilePosition:
     dev: int
     ino: int
     offset: int
-    long_line: bool = False  # the offset lies inside an over-long line (see LineFramer.mid_line)
+    long_line: bool = False  # the offset lies inside an over-long line (see _core.LineFramer.mid_line)
     mask_head: bool = False
 
 

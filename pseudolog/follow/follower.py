@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pseudolog._core import Piece
+
 from pseudolog.config import FilterOptions
 from pseudolog.errors import ConfigError, InputError, OutputError, PseudologError
 from pseudolog.follow import metrics
@@ -28,7 +30,6 @@ from pseudolog.follow.notify import Notifier
 from pseudolog.follow.settings import FollowSettings, resolve
 from pseudolog.follow.sinks import FileSink, Sink, StdoutSink, WindowDirSink
 from pseudolog.follow.sources import PipeSource, Source, open_source
-from pseudolog.io.framing import Piece
 from pseudolog.keyring import Keyring, resolve_secret
 from pseudolog.pipeline import Engine, Runs, build_engine
 

@@ -39,10 +39,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 import orjson
+from pseudolog._core import LineFramer, Piece
 
 from pseudolog.errors import ConfigError, InputError
 from pseudolog.follow.checkpoint import InputState
-from pseudolog.io.framing import LineFramer, Piece
 from pseudolog.pipeline import StreamTotals, pump_chunks, reading
 
 if TYPE_CHECKING:

@@ -18,9 +18,10 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from pseudolog._core import LineFramer, Piece
+
 from pseudolog.errors import InputError
 from pseudolog.follow.checkpoint import FilePosition, InputState
-from pseudolog.io.framing import LineFramer, Piece
 
 CHUNK = 1 << 20
 Warn = Callable[[str], None]

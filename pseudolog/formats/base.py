@@ -1,12 +1,8 @@
-"""The interface every log format implements, whatever its codec (pattern, CSV, JSON)."""
+"""What every log format declares, whatever its codec (pattern, CSV, JSON); the native core reads the lines."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from pseudolog.core.fields import FieldScrubber
-    from pseudolog.timeparse import TimeParser
+from typing import Protocol
 
 
 class Format(Protocol):
@@ -17,16 +13,4 @@ class Format(Protocol):
     @property
     def specificity(self) -> int:
         """Formats with more structure are tried first by `auto`."""
-        ...
-
-    def parse(self, body: bytes) -> Any | None:
-        """The parsed line, or None when the line does not fit (it is then scanned as free text)."""
-        ...
-
-    def event_time(self, parsed: Any, times: TimeParser, now: float) -> float | None:
-        """The line's own time, or None when the line has none (or it does not parse)."""
-        ...
-
-    def render(self, body: bytes, parsed: Any, fields: FieldScrubber, window: int | None, time_ok: bool) -> bytes:
-        """The line with every identifier replaced; everything else as it was."""
         ...

@@ -1,1 +1,1 @@
-"""Thin I/O shells around the pure core: framing, streams, progress."""
+"""Thin I/O shells around the native core: streams, progress (the core frames the lines)."""

@@ -1,5 +1,5 @@
 //! Identifiers recognised by where they stand rather than by their shape alone (a port of
-//! pseudolog/detect/context.py):
+//! tests/reference/detect/context.py):
 //! - the user part of `sip:`, `sips:` and `tel:` URIs when numeric (RFC 3966 `phone-context` applied);
 //! - `key=value` / `key: value` pairs whose key names a number, a device (MAC) or an IMEI;
 //! - provisioning file names that embed a MAC: `/001565abcdef.cfg`, `SEP001565ABCDEF.cnf.xml`.

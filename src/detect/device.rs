@@ -1,4 +1,4 @@
-//! Device identifiers: MAC addresses and IMEIs (port of pseudolog/detect/device.py, the same findings).
+//! Device identifiers: MAC addresses and IMEIs (port of tests/reference/detect/device.py, the same findings).
 //!
 //! MAC: colon, dash and Cisco dot forms anywhere (the bare 12-hex form only where context says device, which is
 //! the context rules' business: they use `normalise_mac` and `is_plausible_bare_mac`). Normalised to lower-case

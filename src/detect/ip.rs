@@ -1,4 +1,4 @@
-//! IPv4 and IPv6 addresses in free text (port of pseudolog/detect/ip.py, byte for byte the same findings).
+//! IPv4 and IPv6 addresses in free text (port of tests/reference/detect/ip.py, byte for byte the same findings).
 //!
 //! IPv4: four decimal octets 0-255; zero-padded octets are read as decimal, never octal (`010` is ten). Not
 //! inside longer dotted runs (OIDs, `1.2.3.4.5`). A reduced user-agent version (`Chrome/120.0.0.0`) is a version,

@@ -5,7 +5,7 @@
 //! Where a number written with spaces ends is decided by its shape, not by validity: digits join across
 //! `-`, `.`, `/` and parentheses; across a single space (or `%20`) only while the group before it has at most
 //! 4 digits and fewer than 11 digits are collected. At most 15 digits (E.164). A port of
-//! pseudolog/detect/phone.py; every scan from a mark reads at most 15 digits and their separators, so a line
+//! tests/reference/detect/phone.py; every scan from a mark reads at most 15 digits and their separators, so a line
 //! costs time linear in its length.
 
 use super::phone_rules::{parse_e164, Meta, Region};

@@ -1,4 +1,4 @@
-//! Small byte-level helpers the detectors share (port of the helpers in pseudolog/detect/__init__.py).
+//! Small byte-level helpers the detectors share (port of the helpers in tests/reference/detect/__init__.py).
 //!
 //! Python's `hinted_matches` has no counterpart: it existed to keep `re` from trying a lookbehind-led regex at
 //! every position. The Rust scanners find their candidates with `memchr` on a literal every match holds at a

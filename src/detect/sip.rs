@@ -1,5 +1,5 @@
 //! Identifiers in SIP, PBX and media-relay logs, found by the shapes those programs write (a port of
-//! pseudolog/detect/sip.py):
+//! tests/reference/detect/sip.py):
 //! - `+sip.instance="<urn:uuid:...>"`: a device's permanent id (kind `device`);
 //! - a number as a display name or in angle brackets: `"0301234567" <sip:...>`, `"Alice" <0301234567>`;
 //! - channel names and dial strings: `PJSIP/0301234567-0000001a`, `SIP/trunk/0301234567`,

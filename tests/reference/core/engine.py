@@ -11,18 +11,23 @@ from collections import Counter
 from collections.abc import Callable
 
 from pseudolog.config import FilterOptions
-from pseudolog.core.fastpath import PatternFastPath, Runs
-from pseudolog.core.fields import FieldScrubber
-from pseudolog.core.parse import AutoFormatStep, FormatStep
-from pseudolog.core.record import DropRecord, Record
-from pseudolog.formats.base import Format
-from pseudolog.formats.jsonlines import JsonLinesFormat
-from pseudolog.formats.registry import builtin_formats, builtin_structured_formats, format_from_string, get_format
-from pseudolog.io.framing import Piece
 from pseudolog.keyring import Keyring, WindowKeyMissing
 from pseudolog.pseudonym import Pseudonymizer, Style
-from pseudolog.scrub import Scrubber, mask_line, split_border_runs
-from pseudolog.timeparse import TimeParser
+from tests.reference.core.fastpath import PatternFastPath, Runs
+from tests.reference.core.fields import FieldScrubber
+from tests.reference.core.parse import AutoFormatStep, FormatStep
+from tests.reference.core.record import DropRecord, Record
+from tests.reference.formats import (
+    Format,
+    JsonLinesFormat,
+    builtin_formats,
+    builtin_structured_formats,
+    format_from_string,
+    get_format,
+)
+from tests.reference.framing import Piece
+from tests.reference.scrub import Scrubber, mask_line, split_border_runs
+from tests.reference.timeparse import TimeParser
 
 Step = Callable[[Record], Record]
 

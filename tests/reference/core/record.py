@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pseudolog.formats.base import Format
+from tests.reference.formats import Format
 
 
 class DropRecord(Exception):

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from pseudolog.detect import Found, new_found
+from tests.reference.detect import Found, new_found
 
 MIN_INTERNATIONAL_DIGITS = 7
 MAX_DIGITS = 15

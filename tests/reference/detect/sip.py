@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pseudolog.detect import Found, new_found, run_before
-from pseudolog.detect.phone import context_number, scan_after_mark
+from tests.reference.detect import Found, new_found, run_before
+from tests.reference.detect.phone import context_number, scan_after_mark
 
 SIP_INSTANCE_RE = re.compile(
     rb"(?i:sip\.instance)=\"?<?(?i:urn:uuid:)(?P<v>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"

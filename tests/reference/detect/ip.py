@@ -18,7 +18,7 @@ import struct
 from collections.abc import Iterator
 from functools import lru_cache
 
-from pseudolog.detect import Found, hinted_matches, new_found
+from tests.reference.detect import Found, hinted_matches, new_found
 
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|0?[0-9]?[0-9])"
 IPV4_RE = re.compile(rb"(?<![0-9.])" + _OCTET + rb"(?:\." + _OCTET + rb"){3}(?![0-9]|\.[0-9])")

