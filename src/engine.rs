@@ -132,8 +132,8 @@ impl Engine {
 
     /// The identifiers the engine's detectors find in free text (one reading: non-overlapping, in order of
     /// position), with their kinds and normalised values; nothing is counted or replaced.
-    pub fn find(&mut self, text: &[u8], in_agent: bool) -> Vec<crate::detect::Found> {
-        self.core.fields.find(text, in_agent)
+    pub fn find(&mut self, text: &[u8], reading: Reading) -> Vec<crate::detect::Found> {
+        self.core.fields.find(text, reading)
     }
 
     pub fn counts(&self) -> &Counts {
@@ -1014,7 +1014,7 @@ mod tests {
         assert_eq!(clock.time_of(b"no time here", 0.0), None);
         assert_eq!(clock.time_of(b"", 0.0), None);
         let mut e = Engine::new(config_text()).unwrap();
-        let found = e.find(b"from 192.0.2.1 to +49 30 1234567", false);
+        let found = e.find(b"from 192.0.2.1 to +49 30 1234567", Reading::TEXT);
         let kinds: Vec<&str> = found.iter().map(|f| f.kind.name()).collect();
         assert_eq!(kinds, ["ip", "phone"]);
         assert_eq!(found[0].start..found[0].end, 5..14);

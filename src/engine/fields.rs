@@ -140,12 +140,12 @@ impl Fields {
         self.caches.len() - 1
     }
 
-    /// Free text, scanned whole.
     /// The identifiers in free text as the scrubber's first reading finds them: non-overlapping, in order.
-    pub fn find(&mut self, text: &[u8], in_agent: bool) -> Vec<crate::detect::Found> {
-        self.scrubber.find(text, in_agent).0
+    pub fn find(&mut self, text: &[u8], reading: Reading) -> Vec<crate::detect::Found> {
+        self.scrubber.find(text, reading).0
     }
 
+    /// Free text, scanned whole.
     pub fn text(
         &mut self,
         text: &[u8],

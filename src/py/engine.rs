@@ -13,6 +13,7 @@ use crate::detect::phone_rules::{PhoneRules, Region};
 use crate::engine::{self, Config, FormatChoice, Keys, Run};
 use crate::layout::Format;
 use crate::pseudonym::DEFAULT_CACHE_SIZE;
+use crate::scrub::Reading;
 
 fn get<'py, T: FromPyObject<'py>>(d: &Bound<'py, PyDict>, key: &str, default: T) -> PyResult<T> {
     match d.get_item(key)? {
@@ -195,7 +196,13 @@ impl Engine {
         let inner = &mut self.inner;
         py.allow_threads(|| {
             inner
-                .find(text, in_agent)
+                .find(
+                    text,
+                    Reading {
+                        in_agent,
+                        unbracketed_ports: false,
+                    },
+                )
                 .into_iter()
                 .map(|f| (f.start, f.end, f.kind.name(), f.normalised))
                 .collect()
