@@ -12,6 +12,8 @@
 //! number of bytes around it: linear in the text, no backtracking.
 
 use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 use memchr::memchr_iter;
 
@@ -100,13 +102,14 @@ pub fn normalise_ipv4(text: &[u8]) -> Option<String> {
     }
 }
 
-/// A product token, then `/` (or a blank, in a user agent), then the dotted quad at `start..end`: a version.
+/// A product token, then `/` (or, in a user agent, a blank or a dash after a model), then the dotted quad at
+/// `start..end`: a version (`Chrome/120.0.6099.109`, `SIP-T46S 66.86.0.15`, `Cisco/SPA504G-7.5.6.1`).
 fn is_version(text: &[u8], start: usize, end: usize, in_agent: bool) -> bool {
     if start == 0 {
         return false;
     }
     let separator = text[start - 1];
-    if separator != b'/' && !(in_agent && separator == b' ') {
+    if separator != b'/' && !(in_agent && matches!(separator, b' ' | b'-')) {
         return false;
     }
     if !in_agent && !text[start..end].ends_with(b".0.0") {
@@ -122,8 +125,8 @@ fn is_version(text: &[u8], start: usize, end: usize, in_agent: bool) -> bool {
     {
         return false;
     }
-    if separator == b' ' && !product.iter().any(u8::is_ascii_digit) {
-        return false; // after a blank only a model name (SIP-T46S, GXP2170), not a word like "via"
+    if separator != b'/' && !product.iter().any(u8::is_ascii_digit) {
+        return false; // after a blank or dash only a model name (SIP-T46S, SPA504G), not a word like "via"
     }
     in_agent || i == 0 || PRODUCT_BOUNDARY.has(text[i - 1])
 }
@@ -235,6 +238,9 @@ fn in_version_context(text: &[u8], start: usize) -> bool {
 /// token is a firmware version.
 pub fn find_ipv4(text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
     let mut pos = 0;
+    // The values of user-agent keys in free text (`UA=`, `User-Agent: `), found on the first quad that needs them.
+    let mut agents: Option<Vec<Range<usize>>> = None;
+    let mut agent_at = 0;
     for dot in memchr_iter(b'.', text) {
         if dot < pos {
             continue;
@@ -250,7 +256,22 @@ pub fn find_ipv4(text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
         }
         if let Some((end, octets)) = quad_at(text, start) {
             pos = end;
-            if !is_version(text, start, end, in_agent) && !in_version_context(text, start) {
+            let mut version = || {
+                if is_version(text, start, end, in_agent) {
+                    return true;
+                }
+                // A version in a user agent's reading: asked only then whether the quad is in one.
+                if in_agent || !is_version(text, start, end, true) {
+                    return false;
+                }
+                // Quads come in order of position: the ranges are walked once.
+                let ranges = agents.get_or_insert_with(|| agent_values(text));
+                while agent_at < ranges.len() && ranges[agent_at].end <= start {
+                    agent_at += 1;
+                }
+                ranges.get(agent_at).is_some_and(|r| r.start <= start)
+            };
+            if !version() && !in_version_context(text, start) {
                 out.push(Found {
                     start,
                     end,
@@ -260,6 +281,40 @@ pub fn find_ipv4(text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
             }
         }
     }
+}
+
+/// The values of user-agent keys in free text: `UA=Yealink SIP-T46S 66.86.0.15` (Kamailio), `User-Agent: snom710/
+/// 10.1.73.16` (Asterisk), `"user_agent":"..."`. A value runs to its closing quote, or else to the next `key=`
+/// (after a blank, `;` or `,`), the next user-agent key or the end of the text. Linear: every value is searched
+/// only up to the next key.
+fn agent_values(text: &[u8]) -> Vec<Range<usize>> {
+    static KEY: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    static NEXT_KEY: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        regex::bytes::Regex::new(r#"(?i-u)\b(?:user[-_]?agent|ua)"?[ \t]*[:=][ \t]*"?"#)
+            .expect("built-in pattern compiles")
+    });
+    let next_key = NEXT_KEY.get_or_init(|| {
+        regex::bytes::Regex::new(r"(?-u)[ ;,][ \t]*[A-Za-z_][A-Za-z0-9_.-]*=")
+            .expect("built-in pattern compiles")
+    });
+    let keys: Vec<_> = key.find_iter(text).collect();
+    let mut ranges = Vec::with_capacity(keys.len());
+    for (i, k) in keys.iter().enumerate() {
+        let limit = keys.get(i + 1).map_or(text.len(), |n| n.start());
+        let start = k.end();
+        if start >= limit {
+            continue;
+        }
+        let value = &text[start..limit];
+        let end = if k.as_bytes().ends_with(b"\"") {
+            memchr::memchr(b'"', value).map_or(limit, |q| start + q)
+        } else {
+            next_key.find(value).map_or(limit, |m| start + m.start())
+        };
+        ranges.push(start..end);
+    }
+    ranges
 }
 
 /// Python's `inet_pton(AF_INET)` as glibc's `inet_pton4` has it: four decimal octets, no leading zeros.
@@ -835,6 +890,7 @@ mod tests {
             b"Grandstream GXP2170 1.0.11.23",
             b"Firefox/2.0.0.4",
             b"zlib/1.2.3.4",
+            b"Cisco/SPA504G-7.5.6.1",
         ] {
             assert_eq!(spans_v4(agent, true), vec![]);
             // Outside a user agent only a known phone vendor's model makes the quad firmware (issue 22).
@@ -844,6 +900,37 @@ mod tests {
         let text = b"Mozilla/5.0 (compatible; +http://192.0.2.8/bot) via 192.0.2.9";
         let found: Vec<_> = spans_v4(text, true).into_iter().map(|(_, n)| n).collect();
         assert_eq!(found, ["192.0.2.8", "192.0.2.9"]);
+    }
+
+    /// The value of a user-agent key in free text reads as a user agent (Kamailio's `UA=`, Asterisk's
+    /// `User-Agent: `, JSON's `"user_agent":"`), and nothing after the value does.
+    #[test]
+    fn user_agent_values_in_free_text() {
+        for text in [
+            &b"REGISTER src_ip=203.0.113.5 UA=snom710/10.1.54.13"[..],
+            b"Added contact, User-Agent: Cisco/SPA504G-7.5.6.1",
+            b"{\"ip\":\"203.0.113.5\",\"user_agent\":\"Linphone/5.2.0.3 (belle-sip/5.2.0)\"}",
+            b"ua=PolycomVVX-VVX_411-UA/6.4.3.5 src=203.0.113.5",
+        ] {
+            let found: Vec<_> = spans_v4(text, false).into_iter().map(|(_, n)| n).collect();
+            let want: &[&str] = if text.starts_with(b"Added") {
+                &[]
+            } else {
+                &["203.0.113.5"]
+            };
+            assert_eq!(found, want, "{}", String::from_utf8_lossy(text));
+        }
+        // Outside the value, or a quad with no product before it: an address.
+        for text in [
+            &b"UA=\"snom710\" relay/203.0.113.5"[..],
+            b"UA=Yealink from 203.0.113.5",
+            b"quality/203.0.113.5",
+            b"User-Agent: x; host=proxy1/203.0.113.5",
+        ] {
+            let found: Vec<_> = spans_v4(text, false).into_iter().map(|(_, n)| n).collect();
+            assert_eq!(found, ["203.0.113.5"], "{}", String::from_utf8_lossy(text));
+        }
+        assert_eq!(agent_values(b"UA=a UA=b c=d"), [3..5, 8..9]);
     }
 
     #[test]
