@@ -3,8 +3,8 @@
 //!
 //! A line longer than `max_line` is not held whole: it is cut into segments, each scanned as free text. A cut
 //! falls where no identifier can straddle it (a blank between non-digits, a quote, a comma, ...), found within
-//! the last 4 KiB before the limit; when there is none (kilobytes of digits and hex), the digit/hex run on each
-//! side of the cut is masked, so nothing raw escapes either way. Bytes are never changed: CRLF and invalid
+//! the last 4 KiB before the limit; when there is none (kilobytes of digits and hex), the word on each side of
+//! the cut is masked (scrub::split_border_runs), so nothing raw escapes either way. Bytes are never changed: CRLF and invalid
 //! UTF-8 go through as they came.
 //!
 //! Zero copy out: the framer appends each chunk to its buffer and returns pieces as ranges into it
@@ -52,9 +52,9 @@ pub enum Piece {
         context: Range<usize>,
         /// This segment ends the line (and holds its terminator, if any).
         last: bool,
-        /// The leading digit/hex run continues an unsafe cut: mask it.
+        /// The leading word continues an unsafe cut: mask it.
         mask_head: bool,
-        /// The trailing digit/hex run was cut unsafely: mask it.
+        /// The trailing word was cut unsafely: mask it.
         mask_tail: bool,
     },
 }

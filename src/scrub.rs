@@ -507,12 +507,16 @@ pub fn mask_line(text: &[u8]) -> Vec<u8> {
     out
 }
 
-fn is_border(c: u8) -> bool {
-    is_hex(c) || b":.+-%()/[]".contains(&c)
+/// Bytes of a word an unsafe cut can split: those identifiers are written with, and the letters of the words
+/// that give a value its reading (`Chrome/` before a version, `caller=` before a number).
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || b":.+-%()/[]".contains(&c)
 }
 
-/// (leading run, middle, trailing run) of identifier characters where they touch an unsafe cut (empty
-/// otherwise). The trailing run is the longest suffix of border bytes, found scanning back from the end once.
+/// (leading run, middle, trailing run): the part of the word an unsafe cut split, on each side of the cut
+/// (empty where the cut was safe). Half a word cannot be read right: `2Ro|mhr/120.0.0.0` would read as a
+/// product's version and leave the address, so the half is masked whole (its digit/hex runs become MASKED).
+/// The trailing run is the longest suffix of word bytes, found scanning back from the end once.
 pub fn split_border_runs(
     data: &[u8],
     head: bool,
@@ -522,14 +526,14 @@ pub fn split_border_runs(
     if head {
         start = data
             .iter()
-            .position(|&c| !is_border(c))
+            .position(|&c| !is_word_byte(c))
             .unwrap_or(data.len());
     }
     let mut end = data.len();
     if tail {
         end = data[start..]
             .iter()
-            .rposition(|&c| !is_border(c))
+            .rposition(|&c| !is_word_byte(c))
             .map_or(start, |p| start + p + 1);
     }
     (0..start, start..end, end..data.len())
@@ -748,7 +752,7 @@ impl Scrubber {
         current
     }
 
-    /// A segment of an over-long line: the digit/hex runs at an unsafe cut masked whole, the rest scrubbed.
+    /// A segment of an over-long line: the word halves at an unsafe cut masked, the rest scrubbed.
     pub fn scrub_segment(
         &mut self,
         data: &[u8],
@@ -1391,8 +1395,8 @@ mod tests {
             prop_assert_eq!(a.end, b.start);
             prop_assert_eq!(b.end, c.start);
             prop_assert_eq!(c.end, text.len());
-            prop_assert!(text[a].iter().all(|&x| is_border(x)));
-            prop_assert!(text[c].iter().all(|&x| is_border(x)));
+            prop_assert!(text[a].iter().all(|&x| is_word_byte(x)));
+            prop_assert!(text[c].iter().all(|&x| is_word_byte(x)));
         }
     }
 }

@@ -100,8 +100,9 @@ AGENT_CACHE_MAX = 512
 _MASKABLE = re.compile(rb"[0-9A-Fa-f][0-9A-Fa-f:.\-]*[0-9A-Fa-f]|[0-9]")
 MASK = b"MASKED"
 # The run of identifier characters at either end of a segment cut where no safe boundary was found.
-_BORDER_HEAD = re.compile(rb"[0-9A-Fa-f:.+\-%()/\[\]]*")
-_BORDER_TAIL = re.compile(rb"[0-9A-Fa-f:.+\-%()/\[\]]*\Z")
+# The word an unsafe cut split (letters too since the native engine's issue 22 fix: `2Ro|mhr/120.0.0.0`).
+_BORDER_HEAD = re.compile(rb"[0-9A-Za-z_:.+\-%()/\[\]]*")
+_BORDER_TAIL = re.compile(rb"[0-9A-Za-z_:.+\-%()/\[\]]*\Z")
 
 # Percent-escapes of characters identifiers are made of (+ - . 0-9 : ; @ [ ]): an address or number written
 # URL-encoded (`198%2E51%2E100%2E23`, `2001%3Adb8%3A%3A1`) is found in a decoded view of the text.
