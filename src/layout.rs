@@ -192,12 +192,22 @@ impl Pattern {
         self.matches(line, m).then(|| m.spans.clone())
     }
 
-    /// Whether the line fits; its field spans are then in `m.spans()`.
+    /// Whether the line fits; its field spans are then in `m.spans()`. A line that would cost the matcher more
+    /// than `WORK_PER_BYTE` steps per element and byte does not fit (a backstop: no real layout comes near; such
+    /// a line is then read as free text, every detector over it).
     pub fn matches(&self, line: &[u8], m: &mut Matcher) -> bool {
         m.reset(self.elements.len(), self.fields.len());
-        m.walk(&self.elements, line, 0, 0)
+        m.budget = m
+            .work
+            .saturating_add(WORK_PER_BYTE * (self.elements.len() + 1) * (line.len() + 1));
+        let fits = m.walk(&self.elements, line, 0, 0);
+        fits && m.work <= m.budget
     }
 }
+
+/// The matcher's budget: steps per element and byte of the line (the fuzz target measures under 5 on real and
+/// fuzzed layouts and holds the matcher to 64).
+const WORK_PER_BYTE: usize = 32;
 
 /// Hashing for the (element, position) failure memo: two small integers, no need for SipHash.
 #[derive(Default)]
@@ -226,10 +236,16 @@ pub struct Matcher {
     last_run: Vec<Option<(usize, usize)>>,
     /// Per element with `require:` words: the last (start, end of its run of non-spaces, a word found).
     last_required: Vec<Option<(usize, usize, bool)>>,
+    /// Per `any` field (not last): the lowest start from which every end was tried and the rest of the pattern
+    /// failed, so from any start the ends at or past it need no second try (`require:` words are checked at the
+    /// start, before any end).
+    any_floor: Vec<usize>,
     /// The (element, position) pairs of the walks in progress.
     chain: Vec<(usize, usize)>,
     /// Candidate ends and bytes scanned, for the linear-shape tests.
     pub work: usize,
+    /// `work` at which the current match gives up.
+    budget: usize,
 }
 
 impl Matcher {
@@ -248,6 +264,8 @@ impl Matcher {
         self.last_run.resize(elements, None);
         self.last_required.clear();
         self.last_required.resize(elements, None);
+        self.any_floor.clear();
+        self.any_floor.resize(elements, usize::MAX);
     }
 
     fn has_failed(&self, i: usize, p: usize) -> bool {
@@ -299,7 +317,7 @@ impl Matcher {
             if i == elements.len() {
                 break p == line.len();
             }
-            if self.has_failed(i, p) {
+            if self.has_failed(i, p) || self.work > self.budget {
                 break false;
             }
             self.chain.push((i, p));
@@ -357,14 +375,20 @@ impl Matcher {
             } => {
                 if !require.is_empty() && !self.required(i, line, p, require) {
                     Step::Done(false)
-                } else if *scan == Scan::Any
-                    && !last
-                    && require.is_empty()
-                    && self.has_failed(i, p + 1)
-                {
-                    // `.*` from p + 1 tried every end from p + 1 on: only the empty match is new.
-                    self.spans[*index] = (p, p);
-                    Step::Next(p)
+                } else if *scan == Scan::Any && !last {
+                    // `.*` offers every end; those at or past the floor failed from an earlier start already,
+                    // so each end is tried once per line whatever the starts: linear, where Python backtracks.
+                    let floor = self.any_floor[i];
+                    if p >= floor {
+                        return Step::Done(false);
+                    }
+                    let mut c = Cands::default();
+                    c.push(line.len().min(floor - 1), p);
+                    let step = self.try_ends(elements, line, i, p, c, last, Some(*index));
+                    if matches!(step, Step::Done(false)) {
+                        self.any_floor[i] = p;
+                    }
+                    step
                 } else {
                     let run_end = match (
                         scan.run_class(line.get(p).copied().unwrap_or(0)),
@@ -416,6 +440,9 @@ impl Matcher {
             return Step::Next(end);
         }
         for end in c.iter() {
+            if self.work > self.budget {
+                break;
+            }
             self.work += 1;
             if let Some(f) = field {
                 self.spans[f] = (p, end);
@@ -872,6 +899,43 @@ mod tests {
                 assert_linear(&p, line);
             }
         }
+    }
+
+    /// `any` fields before more elements (the fuzzer's two quadratic finds): each end is tried once per line.
+    #[test]
+    fn any_fields_before_more_elements_stay_linear() {
+        let f = |n: usize| {
+            (0..n)
+                .map(|i| field(&format!("f{i}"), "scrub"))
+                .collect::<Vec<_>>()
+        };
+        let two_anys = [
+            el("field", "", 0, "any"),
+            el("lit", ": ", -1, ""),
+            el("field", "", 1, "any"),
+            el("lit", "x", -1, ""),
+        ];
+        let any_num_quoted = [
+            el("field", "", 0, "any"),
+            el("field", "", 1, "num"),
+            el("field", "", 2, "quoted"),
+            el("lit", "/5X", -1, ""),
+        ];
+        let p = Pattern::from_spec(&two_anys, &f(2), -1).unwrap();
+        assert_linear(&p, &b": ".repeat(50_000));
+        // The same pattern still matches where it fits, with Python's spans.
+        let mut m = Matcher::default();
+        assert_eq!(
+            p.match_line(b"a: b: cx", &mut m),
+            Some(vec![(0, 4), (6, 7)])
+        );
+        // Here the quoted scans from each number's end are what costs: the work budget stops the walk (the
+        // line fits no layout then, and is read as free text).
+        let p = Pattern::from_spec(&any_num_quoted, &f(3), -1).unwrap();
+        let line = b"1 0.51.100. ".repeat(20_000);
+        let mut m = Matcher::default();
+        assert_eq!(p.match_line(&line, &mut m), None);
+        assert!(m.work <= (WORK_PER_BYTE + 1) * (line.len() + 1) * (p.elements.len() + 1));
     }
 
     proptest::proptest! {
