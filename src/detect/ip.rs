@@ -188,9 +188,12 @@ fn in_version_context(text: &[u8], start: usize) -> bool {
         return standalone && (word.eq_ignore_ascii_case(b"v") || word.eq_ignore_ascii_case(b"rv"));
     }
     // The separator between key and value: `=`, `: `, `":"`, or one blank after an upper-case tag (`SW `).
+    // Quotes stand only around `=` or `:` (`"app_version":"5.3.0.2"`): `SIP-T46S" "1.2.3.4` is two values.
     let mut i = start;
+    let mut quoted = false;
     if text[i - 1] == b'"' {
         i -= 1;
+        quoted = true;
     }
     let mut blank = false;
     while i > 0 && text[i - 1] == b' ' && start - i < 2 {
@@ -205,8 +208,9 @@ fn in_version_context(text: &[u8], start: usize) -> bool {
     };
     if i > 0 && text[i - 1] == b'"' {
         i -= 1;
+        quoted = true;
     }
-    if !sep && !blank {
+    if (!sep && !blank) || (quoted && !sep) {
         return false;
     }
     let word = word_before(text, i);
@@ -920,6 +924,10 @@ mod tests {
             };
             assert_eq!(found, want, "{}", String::from_utf8_lossy(text));
         }
+        // Two quoted values side by side are not a model and its firmware (found by the fuzzer).
+        let text = b"\"Yealink SIP-66.86.0.15\" \"1.137.206.145, 1.0.0.1\"";
+        let found: Vec<_> = spans_v4(text, false).into_iter().map(|(_, n)| n).collect();
+        assert_eq!(found, ["66.86.0.15", "1.137.206.145", "1.0.0.1"]);
         // Outside the value, or a quad with no product before it: an address.
         for text in [
             &b"UA=\"snom710\" relay/203.0.113.5"[..],
