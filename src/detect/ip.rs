@@ -210,7 +210,7 @@ fn in_version_context(text: &[u8], start: usize) -> bool {
         i -= 1;
         quoted = true;
     }
-    if (!sep && !blank) || (quoted && !sep) {
+    if !sep && (!blank || quoted) {
         return false;
     }
     let word = word_before(text, i);
