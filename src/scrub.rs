@@ -13,7 +13,7 @@
 //!
 //! The detectors, the prefilter and the tokeniser are given from outside ([`Detector`], [`Prefilter`],
 //! [`Tokeniser`]), so this module is tested with stand-ins and the differential test feeds the same stand-ins to
-//! scrub.py.
+//! the reference scrub.py (tests/reference).
 
 use crate::hashing::HashMap;
 use std::borrow::Cow;

@@ -23,8 +23,9 @@ class FieldSpec:
 @dataclass(frozen=True, slots=True)
 class ColumnLayout:
     """The same pattern with every stretch between rewritable fields captured too, so a matched line is the
-    concatenation of its `pieces`: a block of lines can then be rebuilt column by column (core/columns.py).
-    Extra capturing groups change neither what matches nor where the fields are."""
+    concatenation of its `pieces`: a block of lines can then be rebuilt column by column (the reference engine's
+    tests/reference/core/columns.py). Extra capturing groups change neither what matches nor where the fields
+    are."""
 
     text: str  # the regex, compiled only where a column path is built (one pattern of one format per stream)
     pieces: tuple[int, ...]  # the groups that make up the line, in order (index into m.groups(), 0-based)

@@ -1,5 +1,5 @@
-//! The real detectors behind [`crate::scrub::Detector`], in scrub.py's priority order, with its TRIGGERS,
-//! their skeleton forms and the MAYBE_IDENTIFIER prefilter.
+//! The real detectors behind [`crate::scrub::Detector`], in the priority order of the reference engine's
+//! scrub.py (tests/reference), with its TRIGGERS, their skeleton forms and the MAYBE_IDENTIFIER prefilter.
 //!
 //! Python's triggers lead each branch with a literal and look behind for the rest (a speed trick of its regex
 //! engine); the regex crate has no look-behind, so each is written here as the plain pattern it stands for:
@@ -35,12 +35,12 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("built-in trigger compiles")
 }
 
-/// Which detector a [`Real`] is (scrub.py's `detectors` dict, in priority order).
+/// Which detector a [`Real`] is (the reference scrub.py's `detectors` dict, in priority order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Which {
     Uri,
     Keyed,
-    /// Issue 22: numbers in REST paths, MACs after a spaced device key (not in scrub.py).
+    /// Issue 22: numbers in REST paths, MACs after a spaced device key (not in the reference scrub.py).
     Marked,
     Provisioning,
     Sip,
