@@ -82,7 +82,9 @@ pub fn check(data: &[u8]) {
         whole == chunked,
         "the output depends on how the input was read"
     );
-    if max_line > data.len() {
+    // Idempotence where neither pass cuts a line (tokens are longer than most values: the output may be cut
+    // where the input was not, and a cut masks the word it splits, by design).
+    if max_line > data.len().max(whole.len()) {
         let (again, _) = run(&whole, max_line, None);
         assert!(
             again == whole,
