@@ -3,7 +3,7 @@
 //!
 //! Checked: no panic; no line fails inside the engine (`masked_on_error`, what the atheris target calls an
 //! internal error); as many lines out as in; the output does not depend on how the input was cut into reads;
-//! for input read without cuts (`max_line` over the input's length), a second pass changes nothing.
+//! for input and output read without cuts (`max_line` over both lengths), a second pass changes nothing.
 
 use std::cell::RefCell;
 
