@@ -120,17 +120,20 @@ def run_job(
     result = rdds[0] if len(rdds) == 1 else context.union(rdds)
     result.saveAsTextFile(output_dir)
     key_broadcast.destroy()
-    return summary(counts.value)
+    return summary(counts.value, options.format)
 
 
-def summary(counts: dict[str, int]) -> dict[str, Any]:
-    """The same shape as `run --stats` (counts only)."""
+def summary(counts: dict[str, int], format_name: str = "auto") -> dict[str, Any]:
+    """The same shape as `run --stats` (counts only): `unmatched` are the lines that fit no format (with a
+    named format: not that one) and were scanned whole as free text."""
+    formats = {k[7:]: v for k, v in counts.items() if k.startswith("format_")}
     return {
         "lines_in": counts.get("lines_in", 0),
         "lines_out": counts.get("lines_out", 0),
         "dropped": {k[8:]: v for k, v in counts.items() if k.startswith("dropped_")},
         "replaced": dict(sorted((k[9:], v) for k, v in counts.items() if k.startswith("replaced_"))),
-        "formats": {k[7:]: v for k, v in counts.items() if k.startswith("format_")},
+        "formats": formats,
+        "unmatched": formats.get("text", 0) if format_name != "text" else 0,
         "masked_on_error": counts.get("masked_on_error", 0),
     }
 

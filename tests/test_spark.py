@@ -71,7 +71,7 @@ def test_spark_job_equals_run(pseudolog_bin, key_file, corpus, tmp_path):
     assert spark_lines == _lines(run.stdout)
     spark_stats = orjson.loads(job.stderr.strip().splitlines()[-1])
     run_stats = orjson.loads(run.stderr)
-    for field in ("lines_in", "lines_out", "dropped", "replaced", "formats"):
+    for field in ("lines_in", "lines_out", "dropped", "replaced", "formats", "unmatched"):
         assert spark_stats[field] == run_stats[field], field
     assert spark_stats["dropped"] == {"retention": 1}
     assert key_file.read_bytes().hex().encode() not in job.stderr
