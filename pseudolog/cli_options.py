@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from pseudolog.config import DEFAULT_REGION, DEFAULT_WINDOW, DEFAULTS, format_size
+from pseudolog.config import DEFAULT_REGION, DEFAULT_WINDOW, DEFAULTS, format_size, parse_size
 
 _MAX_LINE_DEFAULT = format_size(DEFAULTS.max_line)
 
@@ -106,8 +106,10 @@ MaxLineOpt = Annotated[
     int,
     typer.Option(
         "--max-line",
-        metavar="BYTES",
-        help=f"Longest line held whole, in bytes; longer ones are scanned in segments.  [default: {_MAX_LINE_DEFAULT}]",
+        metavar="SIZE",
+        parser=lambda text: parse_size(text, option="--max-line"),
+        help="Longest line held whole (bytes, or 64K, 1M, 1MiB); longer ones are scanned in segments."
+        f"  [default: {_MAX_LINE_DEFAULT}]",
         show_default=False,
     ),
 ]

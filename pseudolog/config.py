@@ -55,6 +55,25 @@ def parse_interval(text: str | float, *, option: str) -> float:
     return seconds
 
 
+_SIZE = re.compile(r"(\d+)\s*(|b|bytes?|k|kb|kib|m|mb|mib|g|gb|gib)", re.IGNORECASE)
+_SIZE_SHIFT = {"": 0, "b": 0, "byte": 0, "bytes": 0, "k": 10, "m": 20, "g": 30}
+
+
+def parse_size(text: str | int, *, option: str) -> int:
+    """A size in bytes, more than zero: `65536`, `64K`, `64KiB`, `1M`, `1 MiB` (binary units: K is 1024)."""
+    m = None if isinstance(text, int) else _SIZE.fullmatch(text.strip())
+    if m is not None:
+        unit = m.group(2).lower()
+        size = int(m.group(1)) << _SIZE_SHIFT[unit if unit in _SIZE_SHIFT else unit[0]]
+    elif isinstance(text, int):
+        size = text
+    else:
+        raise ConfigError(f"{option}: cannot read size {text!r}; use bytes or forms like 64K, 1M, 1MiB")
+    if size <= 0:
+        raise ConfigError(f"{option}: the size must be more than zero")
+    return size
+
+
 def format_size(size: int) -> str:
     """1048576 -> '1 MiB' (for help texts)."""
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):

@@ -1,6 +1,6 @@
 import pytest
 
-from pseudolog.config import FilterOptions, parse_duration, parse_region
+from pseudolog.config import FilterOptions, parse_duration, parse_region, parse_size
 from pseudolog.errors import ConfigError
 
 
@@ -32,3 +32,18 @@ def test_region_is_checked_against_phonenumbers():
 def test_options_reject_tiny_line_limit():
     with pytest.raises(ConfigError):
         FilterOptions(max_line=10)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("65536", 65536), ("64K", 65536), ("64KiB", 65536), ("64kb", 65536), ("1M", 1 << 20), ("2 MiB", 2 << 20),
+     ("1g", 1 << 30), ("4096 bytes", 4096), (8192, 8192)],
+)  # fmt: skip
+def test_sizes(text, size):
+    assert parse_size(text, option="--max-line") == size
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1x", "-5", "1.5M", "0", "0K", 0])
+def test_sizes_refused(text):
+    with pytest.raises(ConfigError, match="--max-line"):
+        parse_size(text, option="--max-line")

@@ -18,10 +18,10 @@ from pseudolog.config import (
     FilterOptions,
     filter_options,
     parse_interval,
+    parse_size,
 )
 from pseudolog.errors import ConfigError
 
-_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 POLL_DEFAULT = "250ms"
 ROTATE_WAIT_DEFAULT = "10s"
 BACKLOG_DEFAULT = "256M"
@@ -111,9 +111,9 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: {name.replace('_', '-')} must be true or false")
         return value
     if name == "max_line":
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ConfigError(f"{where}: {option} must be a whole number of bytes")
-        return value
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ConfigError(f"{where}: {option} must be a size: bytes, or forms like 64K, 1M, 1MiB")
+        return parse_size(value, option=f"{where}: {option}")
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ConfigError(f"{where}: {option} must be a duration such as 250ms, 2s or 1m")
@@ -172,14 +172,3 @@ def _check_journal(s: FollowSettings) -> None:
             raise ConfigError("--unit and --identifier take a plain name (no blanks, '=' or '+')")
     if s.metrics_file is not None and (not s.metrics_file or Path(s.metrics_file).is_dir()):
         raise ConfigError("--metrics-file must name a file, not a directory")
-
-
-def parse_size(text: str, *, option: str) -> int:
-    value = text.strip().lower().removesuffix("ib").removesuffix("b")
-    if not value:
-        raise ConfigError(f"{option}: cannot read size {text!r}; use forms like 64M or 1G")
-    unit = value[-1:] if value[-1:] in _SIZE_UNITS else ""
-    number = value[: len(value) - len(unit)]
-    if not number.isdigit() or int(number) <= 0:
-        raise ConfigError(f"{option}: cannot read size {text!r}; use forms like 64M or 1G")
-    return int(number) * _SIZE_UNITS[unit]
