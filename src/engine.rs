@@ -15,6 +15,7 @@ mod detectors;
 mod fields;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use config::{Config, FormatChoice, Keys};
 pub use counts::Counts;
@@ -91,6 +92,7 @@ impl Core {
             counts: Counts::default(),
             last_window: None,
             window: None,
+            scratch: Scratch::default(),
         })
     }
 }
@@ -108,6 +110,8 @@ struct Core {
     last_window: Option<i64>,
     /// The window of the line being rendered, once known (a failed line is written in it).
     window: Option<Option<i64>>,
+    /// The parts of a parallel block this core rendered.
+    scratch: Scratch,
 }
 
 impl Engine {
@@ -166,9 +170,12 @@ impl Engine {
         self.render_pieces(now, out)
     }
 
-    /// `render_pieces` with each large block of lines split at line boundaries into `jobs` parts (a line
-    /// belongs to the part it starts in), rendered on as many threads, written back in input order. `auto`
-    /// settles on the first lines before the split, so every part reads with the same format.
+    /// `render_pieces` with each large block of lines cut at line boundaries into parts (a line belongs to the
+    /// part it starts in), `PARTS_PER_JOB` per thread: each of the `jobs` threads (this one included) takes the
+    /// next part not yet taken until none is left, so a thread slowed down (by the scheduler, or by costlier
+    /// lines) takes fewer parts instead of holding the others up at the end. The parts' output is written back
+    /// in input order. `auto` settles on the first lines before the split, so every part reads with the same
+    /// format. Each core keeps its output buffers between chunks (no fresh pages per chunk).
     fn render_parallel(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
         let big = self
             .pieces
@@ -198,34 +205,46 @@ impl Engine {
                     block = &block[end..];
                 }
             }
-            let parts = split_lines(block, self.jobs);
+            let parts = split_lines(block, self.jobs * PARTS_PER_JOB);
             for worker in &mut self.workers {
                 worker.auto = self.core.auto.clone();
             }
+            let next = AtomicUsize::new(0);
             let main = &mut self.core;
             let workers = &mut self.workers;
-            let results: Vec<(Vec<u8>, Runs)> = std::thread::scope(|scope| {
+            std::thread::scope(|scope| {
                 let handles: Vec<_> = workers
                     .iter_mut()
-                    .zip(&parts[1..])
-                    .map(|(core, part)| scope.spawn(move || core.lines_of(part, now)))
+                    .map(|core| scope.spawn(|| core.take_parts(&parts, &next, now)))
                     .collect();
-                let first = main.lines_of(parts[0], now);
-                let mut results = vec![first];
+                main.take_parts(&parts, &next, now);
                 for h in handles {
-                    match h.join() {
-                        Ok(r) => results.push(r),
-                        Err(e) => std::panic::resume_unwind(e),
+                    if let Err(e) = h.join() {
+                        std::panic::resume_unwind(e);
                     }
                 }
-                results
             });
-            for (part_out, part_runs) in results {
-                out.extend_from_slice(&part_out);
-                for (w, n) in part_runs.done() {
-                    runs.add(w, n);
-                    self.core.last_window = w;
+            // Part i is in the scratch of the core that took it: (core, entry), core 0 being this thread's.
+            let mut owner = vec![(0, 0); parts.len()];
+            let cores = std::iter::once(&self.core).chain(&self.workers);
+            for (c, core) in cores.clone().enumerate() {
+                for (e, done) in core.scratch.parts.iter().enumerate() {
+                    owner[done.part] = (c, e);
                 }
+            }
+            let cores: Vec<&Core> = cores.collect();
+            let mut last = None;
+            for (c, e) in owner {
+                let scratch = &cores[c].scratch;
+                let done = &scratch.parts[e];
+                out.extend_from_slice(&scratch.out[done.out.clone()]);
+                for &(w, n) in &scratch.runs.runs[done.runs.clone()] {
+                    runs.add(w, n);
+                    last = Some(w);
+                }
+            }
+            if let Some(w) = last {
+                self.core.last_window = w;
             }
             for worker in &mut self.workers {
                 let counts = std::mem::take(&mut worker.counts);
@@ -288,6 +307,9 @@ impl Engine {
 
 /// Blocks of lines smaller than this are not worth the threads.
 pub const PARALLEL_MIN: usize = 256 << 10;
+/// Parts a parallel block is cut into, per thread: enough that a thread held up by the scheduler leaves its
+/// share to the others, few enough that each part is long (a 2 MiB chunk on 2 threads: parts of 128 KiB).
+const PARTS_PER_JOB: usize = 8;
 
 /// `block` (whole lines) cut into at most `n` parts at line starts: a line belongs to the part it starts in.
 fn split_lines(block: &[u8], n: usize) -> Vec<&[u8]> {
@@ -310,12 +332,15 @@ fn split_lines(block: &[u8], n: usize) -> Vec<&[u8]> {
 #[derive(Default)]
 struct Runs {
     runs: Vec<Run>,
+    /// Runs below this index belong to an earlier part and are not extended.
+    floor: usize,
 }
 
 impl Runs {
     fn add(&mut self, window: Option<i64>, len: usize) {
+        let open = self.runs.len() > self.floor;
         match self.runs.last_mut() {
-            Some((w, n)) if *w == window => *n += len,
+            Some((w, n)) if open && *w == window => *n += len,
             _ => self.runs.push((window, len)),
         }
     }
@@ -344,20 +369,51 @@ struct Parsed {
     time_span: Option<(usize, usize)>,
 }
 
+/// What a core wrote for the parts of a parallel block it took, kept between chunks so its buffers are reused.
+#[derive(Default)]
+struct Scratch {
+    out: Vec<u8>,
+    runs: Runs,
+    parts: Vec<PartDone>,
+}
+
+/// Part `part` of the block: its output and runs, as ranges into the scratch's buffers.
+struct PartDone {
+    part: usize,
+    out: std::ops::Range<usize>,
+    runs: std::ops::Range<usize>,
+}
+
 impl Core {
-    /// Every line of `block`, into a fresh buffer (one part of a parallel chunk).
-    fn lines_of(&mut self, block: &[u8], now: f64) -> (Vec<u8>, Runs) {
-        let mut out = Vec::with_capacity(block.len() + block.len() / 8);
-        let mut runs = Runs::default();
-        let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', block) {
-            self.line(&block[start..=nl], now, &mut out, &mut runs);
-            start = nl + 1;
+    /// Takes the next part of `parts` not yet taken (`next` counts them out), until none is left; each part's
+    /// lines are written into the core's scratch.
+    fn take_parts(&mut self, parts: &[&[u8]], next: &AtomicUsize, now: f64) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.out.clear();
+        scratch.runs.runs.clear();
+        scratch.parts.clear();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(block) = parts.get(i) else {
+                break;
+            };
+            let (out_at, runs_at) = (scratch.out.len(), scratch.runs.runs.len());
+            scratch.runs.floor = runs_at;
+            let mut start = 0;
+            for nl in memchr::memchr_iter(b'\n', block) {
+                self.line(&block[start..=nl], now, &mut scratch.out, &mut scratch.runs);
+                start = nl + 1;
+            }
+            if start < block.len() {
+                self.line(&block[start..], now, &mut scratch.out, &mut scratch.runs);
+            }
+            scratch.parts.push(PartDone {
+                part: i,
+                out: out_at..scratch.out.len(),
+                runs: runs_at..scratch.runs.runs.len(),
+            });
         }
-        if start < block.len() {
-            self.line(&block[start..], now, &mut out, &mut runs);
-        }
-        (out, runs)
+        self.scratch = scratch;
     }
 
     fn line(&mut self, line: &[u8], now: f64, out: &mut Vec<u8>, runs: &mut Runs) {
@@ -1119,6 +1175,17 @@ mod tests {
                 )
                 .as_bytes(),
             );
+            // Runs of lines in other windows (by their own time), some of them across the parts' cuts.
+            if (i / 997) % 5 == 1 {
+                data.extend_from_slice(
+                    format!(
+                        "2026-11-{:02}T10:00:00Z from 192.0.2.{}\n",
+                        1 + i % 3,
+                        i % 200
+                    )
+                    .as_bytes(),
+                );
+            }
         }
         let run = |jobs: usize| {
             let mut cfg = config_text();
@@ -1128,7 +1195,13 @@ mod tests {
             let runs = e.feed(&data, 1.7e9, &mut out);
             (out, runs, e.counts().clone())
         };
-        assert_eq!(run(1), run(3));
+        let one = run(1);
+        assert!(
+            one.1.len() > 20,
+            "the lines fall into runs of several windows"
+        );
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(3));
         assert_eq!(
             split_lines(b"a\nbb\nccc\n", 2),
             vec![&b"a\nbb\n"[..], &b"ccc\n"[..]]
