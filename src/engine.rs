@@ -93,6 +93,7 @@ impl Core {
             last_window: None,
             window: None,
             scratch: Scratch::default(),
+            spare: Vec::new(),
         })
     }
 }
@@ -112,6 +113,8 @@ struct Core {
     window: Option<Option<i64>>,
     /// The parts of a parallel block this core rendered.
     scratch: Scratch,
+    /// Action buffers not in use (a line's, and a payload's inside it), kept so that no line allocates one.
+    spare: Vec<Actions>,
 }
 
 impl Engine {
@@ -361,9 +364,12 @@ fn split_terminator(line: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// A line as its format reads it: the values to rewrite and the event time (None: the format gives none).
+/// The values of a line to rewrite, in order: (start, end, what to do).
+type Actions = Vec<(usize, usize, Action)>;
+
+/// A line as its format reads it (its values are written into an `Actions` buffer held by the caller): the event
+/// time (None: the format gives none).
 struct Parsed {
-    actions: Vec<(usize, usize, Action)>,
     time: Option<f64>,
     /// The event time field, kept as it is when its time parsed.
     time_span: Option<(usize, usize)>,
@@ -434,16 +440,15 @@ impl Core {
             Ok(Ok(Outcome::Written { format, window })) => {
                 self.counts.replaced.merge(&replaced);
                 let name = match format {
-                    Some(i) => self.format_name(i),
+                    Some(i) => format_name(&self.choice, i),
                     None => {
                         if !matches!(self.choice, FormatChoice::Text) {
                             self.counts.unmatched += 1;
                         }
                         "text"
                     }
-                }
-                .to_string();
-                self.counts.wrote(&name);
+                };
+                self.counts.wrote(name);
                 window
             }
             Ok(Err(fail)) => {
@@ -493,16 +498,8 @@ impl Core {
         true
     }
 
-    fn format_name(&self, i: usize) -> &str {
-        match &self.choice {
-            FormatChoice::Text => "text",
-            FormatChoice::One(f) => &f.name,
-            FormatChoice::Auto(fs) => &fs[i].name,
-        }
-    }
-
-    /// Which format reads the line (index into the choice's formats) and how.
-    fn parse(&mut self, body: &[u8], now: f64) -> Option<(usize, Parsed)> {
+    /// Which format reads the line (index into the choice's formats) and how; its values go into `actions`.
+    fn parse(&mut self, body: &[u8], now: f64, actions: &mut Actions) -> Option<(usize, Parsed)> {
         parse(
             &self.choice,
             &mut self.auto,
@@ -510,6 +507,7 @@ impl Core {
             &mut self.times,
             body,
             now,
+            actions,
         )
     }
 
@@ -520,7 +518,21 @@ impl Core {
         out: &mut Vec<u8>,
         replaced: &mut scrub::Counts,
     ) -> Result<Outcome, Fail> {
-        let parsed = self.parse(body, now);
+        let mut actions = self.spare.pop().unwrap_or_default();
+        let outcome = self.render_with(body, now, &mut actions, out, replaced);
+        self.spare.push(actions);
+        outcome
+    }
+
+    fn render_with(
+        &mut self,
+        body: &[u8],
+        now: f64,
+        actions: &mut Actions,
+        out: &mut Vec<u8>,
+        replaced: &mut scrub::Counts,
+    ) -> Result<Outcome, Fail> {
+        let parsed = self.parse(body, now, actions);
         let mut t = None;
         let mut time_ok = false;
         if let Some((_, p)) = &parsed {
@@ -552,7 +564,7 @@ impl Core {
             }
             Some((index, p)) => {
                 let keep = if time_ok { p.time_span } else { None };
-                self.render(body, &p.actions, keep, window, out, replaced)?;
+                self.render(body, actions, keep, window, out, replaced)?;
                 Ok(Outcome::Written {
                     format: Some(index),
                     window,
@@ -598,27 +610,36 @@ impl Core {
         out: &mut Vec<u8>,
         replaced: &mut scrub::Counts,
     ) -> Result<(), Fail> {
-        for i in 0..self.payload.len() {
-            if let Some(p) = read(
-                &self.payload[i],
+        let mut actions = self.spare.pop().unwrap_or_default();
+        let mut fitted = false;
+        for format in &self.payload {
+            if read(
+                format,
                 text,
                 0.0,
                 &mut self.matcher,
                 &mut self.times,
-            ) {
-                // Payloads are rendered without their time kept (fields.message passes time_ok=False).
-                let actions: Vec<_> = p
-                    .actions
-                    .into_iter()
-                    .map(|(s, e, a)| match a {
-                        Action::Message(r) => (s, e, Action::Field(r)),
-                        a => (s, e, a),
-                    })
-                    .collect();
-                return self.render(text, &actions, None, window, out, replaced);
+                &mut actions,
+            )
+            .is_some()
+            {
+                fitted = true;
+                break;
             }
         }
-        Ok(self.fields.text(text, reading, window, out, replaced)?)
+        let result = if fitted {
+            // Payloads are rendered without their time kept (fields.message passes time_ok=False).
+            for (_, _, a) in actions.iter_mut() {
+                if let Action::Message(r) = *a {
+                    *a = Action::Field(r);
+                }
+            }
+            self.render(text, &actions, None, window, out, replaced)
+        } else {
+            Ok(self.fields.text(text, reading, window, out, replaced)?)
+        };
+        self.spare.push(actions);
+        result
     }
 
     /// A segment of an over-long line, scanned as text in the window of `now`.
@@ -668,7 +689,15 @@ impl Core {
     }
 }
 
-/// Python's `bytes.isdigit()`: non-empty, ASCII digits only.
+/// The name of format `i` of `choice`, as the counts know it.
+fn format_name(choice: &FormatChoice, i: usize) -> &str {
+    match choice {
+        FormatChoice::Text => "text",
+        FormatChoice::One(f) => &f.name,
+        FormatChoice::Auto(fs) => &fs[i].name,
+    }
+}
+
 /// Which format of `choice` reads the line (index into the choice's formats) and how; `auto` observes the line
 /// while it has not settled.
 fn parse(
@@ -678,6 +707,7 @@ fn parse(
     times: &mut TimeParser,
     body: &[u8],
     now: f64,
+    actions: &mut Actions,
 ) -> Option<(usize, Parsed)> {
     let index = match choice {
         FormatChoice::Text => return None,
@@ -695,7 +725,7 @@ fn parse(
         FormatChoice::Auto(fs) => &fs[index],
         FormatChoice::Text => unreachable!(),
     };
-    let parsed = read(format, body, now, matcher, times)?;
+    let parsed = read(format, body, now, matcher, times, actions)?;
     Some((index, parsed))
 }
 
@@ -707,6 +737,7 @@ pub struct Clock {
     auto: AutoDetect,
     matcher: Matcher,
     times: TimeParser,
+    actions: Actions,
 }
 
 impl Clock {
@@ -716,6 +747,7 @@ impl Clock {
             auto: AutoDetect::new(),
             matcher: Matcher::default(),
             times: TimeParser::default(),
+            actions: Actions::new(),
         }
     }
 
@@ -737,6 +769,7 @@ impl Clock {
                 &mut self.times,
                 body,
                 now,
+                &mut self.actions,
             );
             parsed
                 .and_then(|(_, p)| p.time)
@@ -746,6 +779,7 @@ impl Clock {
     }
 }
 
+/// Python's `bytes.isdigit()`: non-empty, ASCII digits only.
 fn all_digits(text: &[u8]) -> bool {
     !text.is_empty() && text.iter().all(u8::is_ascii_digit)
 }
@@ -757,11 +791,13 @@ fn read(
     now: f64,
     m: &mut Matcher,
     times: &mut TimeParser,
+    actions: &mut Actions,
 ) -> Option<Parsed> {
+    actions.clear();
     match &format.codec {
         Codec::Patterns(patterns) => {
-            let (pi, spans) = format.match_line(body, m)?;
-            let pattern = &patterns[pi];
+            let pattern = &patterns[format.match_index(body, m)?];
+            let spans = m.spans();
             let mut time = None;
             let mut time_span = None;
             if let Some(ti) = pattern.time_index {
@@ -778,22 +814,22 @@ fn read(
                 in_agent,
                 unbracketed_ports: format.unbracketed_ports,
             };
-            let actions = pattern
-                .fields
-                .iter()
-                .zip(spans)
-                .filter(|(info, _)| info.role != Role::Keep)
-                .map(|(info, (s, e))| {
-                    let action = match info.role {
-                        Role::IpPort => Action::IpPort,
-                        Role::Message => Action::Message(reading(info.agent)),
-                        _ => Action::Field(reading(info.agent)),
-                    };
-                    (s, e, action)
-                })
-                .collect();
+            actions.extend(
+                pattern
+                    .fields
+                    .iter()
+                    .zip(spans)
+                    .filter(|(info, _)| info.role != Role::Keep)
+                    .map(|(info, &(s, e))| {
+                        let action = match info.role {
+                            Role::IpPort => Action::IpPort,
+                            Role::Message => Action::Message(reading(info.agent)),
+                            _ => Action::Field(reading(info.agent)),
+                        };
+                        (s, e, action)
+                    }),
+            );
             Some(Parsed {
-                actions,
                 time,
                 time_span: time_span.filter(|_| {
                     pattern
@@ -811,45 +847,32 @@ fn read(
                 time = times.parse(TimeForm::Iso, &body[span.0..span.1], now);
                 time_span = Some(span);
             }
-            let actions = csv
-                .roles
-                .iter()
-                .zip(spans)
-                .filter_map(|(&role, (s, e))| {
-                    let text = &body[s..e];
-                    let action = match role {
-                        ColumnRole::Phone => Action::ContextPhone,
-                        ColumnRole::Keep if all_digits(text) => return None,
-                        _ if text.is_empty() => return None,
-                        _ => Action::Field(Reading::TEXT),
-                    };
-                    Some((s, e, action))
-                })
-                .collect();
-            Some(Parsed {
-                actions,
-                time,
-                time_span,
-            })
+            actions.extend(csv.roles.iter().zip(spans).filter_map(|(&role, (s, e))| {
+                let text = &body[s..e];
+                let action = match role {
+                    ColumnRole::Phone => Action::ContextPhone,
+                    ColumnRole::Keep if all_digits(text) => return None,
+                    _ if text.is_empty() => return None,
+                    _ => Action::Field(Reading::TEXT),
+                };
+                Some((s, e, action))
+            }));
+            Some(Parsed { time, time_span })
         }
         Codec::Json(json) => {
             let (values, candidates) = json.read(body)?;
             let journal = journal_time(body, &values);
-            let actions = values
-                .into_iter()
-                .map(|v| {
-                    let action = match v.hint {
-                        crate::layout::Hint::Json {
-                            kind: Some(kind),
-                            number,
-                        } => Action::AsKind { kind, number },
-                        _ => Action::Field(Reading::TEXT),
-                    };
-                    (v.start, v.end, action)
-                })
-                .collect();
+            actions.extend(values.into_iter().map(|v| {
+                let action = match v.hint {
+                    crate::layout::Hint::Json {
+                        kind: Some(kind),
+                        number,
+                    } => Action::AsKind { kind, number },
+                    _ => Action::Field(Reading::TEXT),
+                };
+                (v.start, v.end, action)
+            }));
             Some(Parsed {
-                actions,
                 time: journal.or_else(|| json_time(body, &candidates, now, times)),
                 time_span: None,
             })

@@ -474,6 +474,14 @@ impl Format {
         }
     }
 
+    /// The index of the first pattern that fits; its field spans are then in `m.spans()`.
+    pub fn match_index(&self, line: &[u8], m: &mut Matcher) -> Option<usize> {
+        let Codec::Patterns(patterns) = &self.codec else {
+            return None;
+        };
+        patterns.iter().position(|p| p.matches(line, m))
+    }
+
     /// The first pattern that fits and its field spans.
     pub fn match_line(&self, line: &[u8], m: &mut Matcher) -> Option<(usize, Vec<(usize, usize)>)> {
         let Codec::Patterns(patterns) = &self.codec else {
