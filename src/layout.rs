@@ -375,7 +375,7 @@ impl Matcher {
                     };
                     let c = candidates(*scan, line, p, run_end);
                     if run_end.is_none() && scan.run_class(0).is_some() {
-                        if let Some(e) = c.iter().next() {
+                        if let Some(e) = c.first() {
                             self.work += e - p;
                             self.last_run[i] = Some((p, e));
                         }
@@ -387,6 +387,7 @@ impl Matcher {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn try_ends(
         &mut self,
         elements: &[Element],

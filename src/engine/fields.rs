@@ -290,7 +290,7 @@ impl Fields {
             FIELD_CACHE_MAX
         };
         if text.len() <= limit {
-            let c = self.cache(window, role);
+            // `c` still names this cache: writing the value touched no cache.
             self.caches[c].2.insert(Entry::new(text, &out[at..]), mine);
         }
         counts.merge(&mine);
