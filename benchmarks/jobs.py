@@ -35,21 +35,21 @@ from pathlib import Path
 NOW = 1795262400.0  # 2026-11-21T12:00:00Z, the day the corpora are dated
 
 
-def feed_all(data: bytes, jobs: int) -> tuple[bytes, object]:
+def feed_all(data: bytes, jobs: int, chunk: int = 0) -> tuple[bytes, object]:
     from pseudolog.config import FilterOptions
     from pseudolog.pipeline import CHUNK, Engine
 
     engine = Engine(FilterOptions(), bytes(32), jobs=jobs)
-    chunk = CHUNK * min(jobs, 8)
+    chunk = chunk or CHUNK * min(jobs, 8)
     out = [engine.feed(data[i : i + chunk], NOW) for i in range(0, len(data), chunk)]
     out.append(engine.finish(NOW))
     return b"".join(out), engine
 
 
-def timed(data: bytes, jobs: int) -> tuple[bytes, dict[str, float]]:
+def timed(data: bytes, jobs: int, chunk: int) -> tuple[bytes, dict[str, float]]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     wall, main = time.perf_counter(), time.thread_time()
-    out, engine = feed_all(data, jobs)
+    out, engine = feed_all(data, jobs, chunk)
     main, wall = time.thread_time() - main, time.perf_counter() - wall
     usage2 = resource.getrusage(resource.RUSAGE_SELF)
     del engine
@@ -73,7 +73,7 @@ def inclusive(profile: Path, pattern: str) -> int:
     return found
 
 
-def instructions(path: Path, jobs: int) -> dict[str, int]:
+def instructions(path: Path, jobs: int, chunk: int) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cg"
         proc = subprocess.run(
@@ -87,6 +87,8 @@ def instructions(path: Path, jobs: int) -> dict[str, int]:
                 str(path),
                 "--inner",
                 str(jobs),
+                "--chunk",
+                str(chunk),
             ],
             capture_output=True,
             text=True,
@@ -118,10 +120,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--callgrind", action="store_true", help="count instructions instead of timing")
+    parser.add_argument(
+        "--chunk", type=int, default=0, help="bytes per feed (default: as `run` reads files; a pipe gives 65536)"
+    )
     parser.add_argument("--inner", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        feed_all(args.file.read_bytes(), args.inner)
+        feed_all(args.file.read_bytes(), args.inner, args.chunk)
         return
     data = args.file.read_bytes()
     lines = data.count(b"\n")
@@ -129,7 +134,7 @@ def main() -> None:
         if shutil.which("valgrind") is None:
             sys.exit("valgrind is not installed (apt-get install valgrind)")
         for jobs in args.jobs:
-            n = instructions(args.file, jobs)
+            n = instructions(args.file, jobs, args.chunk)
             serial = n["engine_serial"] + n["process_serial"]
             print(
                 f"jobs {jobs}: {n['all']:,} instructions on {n['threads']} threads; lines {n['lines']:,} "
@@ -142,7 +147,7 @@ def main() -> None:
     for jobs in args.jobs:
         rounds = []
         for _ in range(args.rounds):
-            out, m = timed(data, jobs)
+            out, m = timed(data, jobs, args.chunk)
             if reference is None:
                 reference = out
             elif out != reference:

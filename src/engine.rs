@@ -308,8 +308,10 @@ impl Engine {
     }
 }
 
-/// Blocks of lines smaller than this are not worth the threads.
-pub const PARALLEL_MIN: usize = 256 << 10;
+/// Blocks of lines smaller than this are not worth the threads. Below a pipe's capacity (64 KiB a read on
+/// Linux), so that input from a pipe is split too; 32 KiB is ~200 lines, a millisecond of work against tens of
+/// microseconds to start and join a thread.
+pub const PARALLEL_MIN: usize = 32 << 10;
 /// Parts a parallel block is cut into, per thread: enough that a thread held up by the scheduler leaves its
 /// share to the others, few enough that each part is long (a 2 MiB chunk on 2 threads: parts of 128 KiB).
 const PARTS_PER_JOB: usize = 8;
