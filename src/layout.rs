@@ -399,7 +399,7 @@ impl Matcher {
                     };
                     let c = candidates(*scan, line, p, run_end);
                     if run_end.is_none() && scan.run_class(0).is_some() {
-                        if let Some(e) = c.iter().next() {
+                        if let Some(e) = c.first() {
                             self.work += e - p;
                             self.last_run[i] = Some((p, e));
                         }
@@ -411,6 +411,7 @@ impl Matcher {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn try_ends(
         &mut self,
         elements: &[Element],
@@ -499,6 +500,14 @@ impl Format {
             Codec::Csv(csv) => csv.parse(line).is_some(),
             Codec::Json(json) => json.parse(line).is_some(),
         }
+    }
+
+    /// The index of the first pattern that fits; its field spans are then in `m.spans()`.
+    pub fn match_index(&self, line: &[u8], m: &mut Matcher) -> Option<usize> {
+        let Codec::Patterns(patterns) = &self.codec else {
+            return None;
+        };
+        patterns.iter().position(|p| p.matches(line, m))
     }
 
     /// The first pattern that fits and its field spans.

@@ -76,6 +76,37 @@ def test_jobs_output_is_byte_identical(pseudolog_bin, module_key, mixed_log, one
     assert one_stats["dropped"] == {"retention": 1} and one.endswith(b"last line without newline IP-" + one[-16:])
 
 
+def test_jobs_on_a_pipe_write_what_one_process_writes(pseudolog_bin, module_key, mixed_log, one_process):
+    """A pipe gives at most its capacity a read (64 KiB on Linux): such blocks are split across the threads too
+    (the engine's PARALLEL_MIN is below it), and the bytes and counts are one process's."""
+    one, one_stats = one_process
+    proc = subprocess.run(
+        [
+            pseudolog_bin,
+            "run",
+            "--key-file",
+            str(module_key),
+            "--now",
+            "2026-11-21T12:00:00Z",
+            "--retention",
+            "30d",
+            "--stats",
+            "--jobs",
+            "2",
+            "-",
+        ],
+        input=mixed_log.read_bytes(),
+        capture_output=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-300:]
+    stats = orjson.loads(proc.stderr)
+    for timing in ("seconds", "lines_per_second", "mb_per_second"):
+        stats.pop(timing)
+    assert proc.stdout == one
+    assert stats == one_stats
+
+
 def test_jobs_with_several_inputs_and_stdin(pseudolog_bin, key_file, mixed_log, tmp_path):
     small = tmp_path / "small.log"
     small.write_bytes(b"2026-11-21T10:00:00Z a 192.0.2.1\n")

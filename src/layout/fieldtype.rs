@@ -99,6 +99,11 @@ impl Cands {
         self.n += 1;
     }
 
+    /// The first candidate (the highest-priority end), if any.
+    pub fn first(&self) -> Option<usize> {
+        (self.n > 0).then_some(self.ranges[0].0)
+    }
+
     /// The only candidate, when there is exactly one.
     pub fn single(&self) -> Option<usize> {
         (self.n == 1 && self.ranges[0].0 == self.ranges[0].1).then_some(self.ranges[0].0)
