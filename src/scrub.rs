@@ -463,7 +463,8 @@ pub fn percent_decoded(text: &[u8]) -> (Vec<u8>, Vec<usize>) {
 }
 
 /// The fail-closed fallback: every run of hex digits with separators (`[0-9A-Fa-f][0-9A-Fa-f:.-]*[0-9A-Fa-f]`)
-/// or single digit that holds a digit becomes MASKED. One pass: a run that cannot match is separators only
+/// or single digit that holds a digit or a colon becomes MASKED (a colon: `::cead:bf` is an address without a
+/// digit; words like `deadbeef` or `cafe` stay). One pass: a run that cannot match is separators only
 /// after its first byte, so no byte is read more than twice.
 pub fn mask_into(text: &[u8], out: &mut Vec<u8>) {
     let is_sep = |c: u8| matches!(c, b':' | b'.' | b'-');
@@ -491,7 +492,10 @@ pub fn mask_into(text: &[u8], out: &mut Vec<u8>) {
             i += 1;
             continue;
         };
-        if text[i..end].iter().any(u8::is_ascii_digit) {
+        if text[i..end]
+            .iter()
+            .any(|&c| c.is_ascii_digit() || c == b':')
+        {
             out.extend_from_slice(&text[copied..i]);
             out.extend_from_slice(MASK);
             copied = end;

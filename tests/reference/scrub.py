@@ -153,8 +153,9 @@ def percent_decoded(text: bytes) -> tuple[bytes, list[int]]:
 
 
 def mask_line(text: bytes) -> bytes:
-    """The fail-closed fallback: hide every digit or hex run that could be (part of) an identifier."""
-    return _MASKABLE.sub(lambda m: MASK if any(48 <= c <= 57 for c in m.group()) else m.group(), text)
+    """The fail-closed fallback: hide every digit or hex run that could be (part of) an identifier (a run with a
+    digit, or with a colon since the native engine's issue 22 fix: `::cead:bf`)."""
+    return _MASKABLE.sub(lambda m: MASK if any(48 <= c <= 58 for c in m.group()) else m.group(), text)
 
 
 def _claim(taken: list[Found], found: Found) -> bool:
