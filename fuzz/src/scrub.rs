@@ -7,7 +7,7 @@
 //! in it and changes nothing (the property tests' "nothing survives" and "idempotent", and the atheris target's
 //! invariant). Segmented lines are held to the line count, and to this: a raw address or MAC (7 bytes or more)
 //! that the whole-line read removed everywhere in the line is nowhere in the line's segments either (the hostile
-//! tests' "identifiers at the cuts still caught"), safe cuts or not. Nothing more is asked of them: a cut may mask text (`MASKED`)
+//! tests' "identifiers at the cuts still caught"), safe cuts or not, wherever `max_line` holds a whole identifier. Nothing more is asked of them: a cut may mask text (`MASKED`)
 //! or leave a neighbour's fragment that a whole-line read would have joined, by design.
 
 use std::borrow::Cow;
@@ -57,6 +57,9 @@ fn bytecount(data: &[u8]) -> usize {
 fn memchr_count(c: u8, data: &[u8]) -> usize {
     data.iter().filter(|&&b| b == c).count()
 }
+
+/// The longest identifier's written form (an IPv6 address with an embedded IPv4 and a zone, a URN), in bytes.
+const MIN_WHOLE_IDENTIFIER: usize = 64;
 
 /// The knobs an input brings: `max_line` (mostly small, so lines get cut) and the read sizes.
 fn knobs(data: &[u8]) -> (usize, Rng) {
@@ -169,6 +172,12 @@ pub fn check(data: &[u8]) {
         "the output has another number of lines (max_line {max_line})"
     );
     assert_eq!(line_starts.len(), gone.len() + 1, "lines out != lines in");
+    // Below the length of the longest identifier a segment may hold nothing but a few hex letters of an address
+    // (`c`, `ea` of `::cead:bf` at max_line 1..8), which no rule can tell from text: the product's --max-line is
+    // at least 4096, so those tiny limits are held to the line count and the checks above only.
+    if max_line < MIN_WHOLE_IDENTIFIER {
+        return;
+    }
     for (i, raw) in gone.iter().enumerate() {
         // After an unsafe cut the halves of the split word are masked whole (`2Ro|mhr/120.0.0.0` once read
         // `mhr/120.0.0.0` as a product version): such lines are held to the same check.
