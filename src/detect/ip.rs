@@ -125,10 +125,16 @@ fn is_version(text: &[u8], start: usize, end: usize, in_agent: bool) -> bool {
     {
         return false;
     }
-    if separator != b'/' && !product.iter().any(u8::is_ascii_digit) {
+    if separator != b'/' && !is_model(product) {
         return false; // after a blank or dash only a model name (SIP-T46S, SPA504G), not a word like "via"
     }
     in_agent || i == 0 || PRODUCT_BOUNDARY.has(text[i - 1])
+}
+
+/// A phone's model name (`SIP-T46S`, `GXP2170`, `SPA504G`): a word with a digit and no dot. A dot would make it
+/// a version or an address itself (`ari50.0.0.0`), whose token would leave the next quad without its model.
+fn is_model(word: &[u8]) -> bool {
+    word.iter().any(u8::is_ascii_digit) && !word.contains(&b'.')
 }
 
 /// Vendors of SIP phones and soft clients: in `Yealink SIP-T54W 96.85.0.5` the quad after the model is firmware.
@@ -228,7 +234,7 @@ fn in_version_context(text: &[u8], start: usize) -> bool {
         return sep || word.iter().all(|c| c.is_ascii_uppercase());
     }
     // `Vendor Model 1.2.3.4`: a model with a digit after a known vendor.
-    if blank && !sep && word.iter().any(u8::is_ascii_digit) && LETTERS.has(word[0]) {
+    if blank && !sep && is_model(word) && LETTERS.has(word[0]) {
         let w = i - word.len();
         if w > 1 && text[w - 1] == b' ' {
             let vendor = word_before(text, w - 1);
@@ -924,6 +930,10 @@ mod tests {
             };
             assert_eq!(found, want, "{}", String::from_utf8_lossy(text));
         }
+        // A word holding a quad is no model: its token would leave the next quad without one (fuzzer).
+        let text = b"UA=x ari50.0.0.0 0.0.0.0S";
+        let found: Vec<_> = spans_v4(text, true).into_iter().map(|(_, n)| n).collect();
+        assert_eq!(found, ["50.0.0.0", "0.0.0.0"]);
         // Two quoted values side by side are not a model and its firmware (found by the fuzzer).
         let text = b"\"Yealink SIP-66.86.0.15\" \"1.137.206.145, 1.0.0.1\"";
         let found: Vec<_> = spans_v4(text, false).into_iter().map(|(_, n)| n).collect();
