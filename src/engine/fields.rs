@@ -203,17 +203,6 @@ impl Fields {
         out: &mut Vec<u8>,
         counts: &mut scrub::Counts,
     ) -> Result<(), TokenError> {
-        self.scan(text, window, reading, out, counts)
-    }
-
-    fn scan(
-        &mut self,
-        text: &[u8],
-        window: Option<i64>,
-        reading: Reading,
-        out: &mut Vec<u8>,
-        counts: &mut scrub::Counts,
-    ) -> Result<(), TokenError> {
         let mut tok = Tok {
             p: &mut self.pseudonymizer,
             window,
@@ -282,7 +271,7 @@ impl Fields {
                 .write_token(Kind::Ip, &address, window, out)?;
             mine.add(Kind::Ip);
         } else {
-            self.scan(text, window, reading, out, &mut mine)?;
+            self.text(text, reading, window, out, &mut mine)?;
         }
         let limit = if reading.in_agent {
             AGENT_CACHE_MAX
