@@ -949,19 +949,8 @@ mod tests {
     fn engine(formats: FormatChoice, max_line: usize) -> Engine {
         Engine::new(Config {
             formats,
-            payload_formats: Vec::new(),
-            region: Region::new(rules(), "DE"),
-            window: Some(86400),
-            retention: None,
-            drop_on_error: false,
             max_line,
-            keep: Vec::new(),
-            ip_style: "token".into(),
-            keys: Keys::Master(vec![7; 32]),
-            cache_size: 1 << 16,
-            field_cache: 1 << 12,
-            jobs: 1,
-            parallel_min: PARALLEL_MIN,
+            ..config_text()
         })
         .expect("engine builds")
     }
