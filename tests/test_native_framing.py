@@ -1,5 +1,5 @@
-"""The native framer against pseudolog/io/framing.py: lines, partial tails, segments, safe and unsafe cuts, and
-the context each segment carries from its line.
+"""The native framer against the reference framer (tests/reference/framing.py): lines, partial tails, segments,
+safe and unsafe cuts, and the context each segment carries from its line.
 
 Expected difference: Python judged a blank at the very end of a segment window as if a blank followed it (it
 only saw the window), so a cut could fall inside `+49 30 1234567`; the native framer reads the real next byte.
@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.reference import framing
 from tests.reference.framing import LineFramer, Piece
 
 _core = pytest.importorskip("pseudolog._core")
@@ -22,34 +21,9 @@ CONTEXT_CARRY = 256
 
 
 class FixedFramer(LineFramer):
-    """LineFramer whose safe-cut search sees the byte after the window (the only change to `_split`)."""
+    """LineFramer whose safe-cut search sees the byte after the window (the only change)."""
 
-    def _split(self, data: bytes, final: bool) -> list[Piece]:
-        out: list[Piece] = []
-        pos = 0
-        while len(data) - pos > self.max_line:
-            cut = framing._safe_cut(data[pos : pos + self.max_line + 1], self.max_line)  # +1: the next byte
-            unsafe = cut is None
-            cut = self.max_line if cut is None else cut
-            out.append(
-                Piece(
-                    data[pos : pos + cut],
-                    segment=True,
-                    last=False,
-                    masked_head=self._mask_next_head,
-                    masked_tail=unsafe,
-                )
-            )
-            self._mask_next_head = unsafe
-            self._in_long_line = True
-            pos += cut
-        if final:
-            if self._in_long_line:
-                out.append(Piece(data[pos:], segment=True, last=True, masked_head=self._mask_next_head))
-            else:
-                out.append(Piece(data[pos:]))
-            self._in_long_line = self._mask_next_head = False
-        return out
+    lookahead = 1
 
 
 def py_frame(chunks: list[bytes], max_line: int, framer_class=FixedFramer):

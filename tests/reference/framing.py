@@ -52,6 +52,9 @@ def _safe_cut(buf: bytes | bytearray, limit: int) -> int | None:
 
 
 class LineFramer:
+    # Bytes past the limit the safe-cut search may look at (the native framer sees the next byte: 1).
+    lookahead = 0
+
     def __init__(self, max_line: int) -> None:
         self.max_line = max_line
         self._buf = bytearray()
@@ -118,7 +121,7 @@ class LineFramer:
         out: list[Piece] = []
         pos = 0
         while len(data) - pos > self.max_line:
-            window = data[pos : pos + self.max_line]
+            window = data[pos : pos + self.max_line + self.lookahead]
             cut = _safe_cut(window, self.max_line)
             unsafe = cut is None
             cut = self.max_line if cut is None else cut
