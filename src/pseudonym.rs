@@ -244,7 +244,8 @@ pub struct Pseudonymizer {
     // Few entries, looked up on every token the cache misses: foldhash, not SipHash (keys are not the logs').
     hmacs: crate::hashing::HashMap<(Kind, Option<i64>), Hmac<Sha256>>,
     pfx: crate::hashing::HashMap<Option<i64>, IpcryptPfx>,
-    tokens: BoundedCache<CachedToken, ()>,
+    /// Per (kind, window tag, normalised value): the token (the payload).
+    tokens: BoundedCache<()>,
     scratch: Vec<u8>,
 }
 
@@ -347,7 +348,7 @@ impl Pseudonymizer {
         self.hmacs.retain(|(_, w), _| *w != Some(window));
         self.pfx.remove(&Some(window));
         let tag = cache_window_tag(Some(window));
-        self.tokens.retain(|entry| entry.key()[1..10] != tag);
+        self.tokens.retain(|key| key[1..10] != tag);
     }
 
     pub fn has_window_key(&self, window: Option<i64>) -> bool {
@@ -386,8 +387,8 @@ impl Pseudonymizer {
         self.scratch.push(kind as u8);
         self.scratch.extend_from_slice(&cache_window_tag(window));
         self.scratch.extend_from_slice(normalised.as_bytes());
-        if let Some((hit, ())) = self.tokens.get_key_value(self.scratch.as_slice()) {
-            out.extend_from_slice(hit.token());
+        if let Some((hit, ())) = self.tokens.get(&self.scratch) {
+            out.extend_from_slice(hit);
             return Ok(());
         }
         if !normalised.is_ascii() {
@@ -402,15 +403,7 @@ impl Pseudonymizer {
             let mac = hmac_digest(self.hmac(kind, window)?, normalised.as_bytes());
             write_token(kind, &mac, normalised, &self.style, out);
         }
-        let key_len = self.scratch.len();
-        self.scratch.extend_from_slice(&out[start..]);
-        self.tokens.insert(
-            CachedToken {
-                bytes: self.scratch.as_slice().into(),
-                key_len,
-            },
-            (),
-        );
+        self.tokens.insert(&self.scratch, &out[start..], ());
         Ok(())
     }
 
@@ -452,45 +445,6 @@ impl Pseudonymizer {
         Ok(&self.pfx[&window])
     }
 }
-
-/// A cached token and its cache key (kind, window, normalised value) in one allocation: a bounded cache
-/// that churns through millions of distinct values then costs one malloc per value, not two. Hashed and
-/// compared by the key alone, and borrowed as it, so lookups take the key bytes without building an entry.
-#[derive(Clone)]
-struct CachedToken {
-    bytes: Box<[u8]>,
-    key_len: usize,
-}
-
-impl CachedToken {
-    fn key(&self) -> &[u8] {
-        &self.bytes[..self.key_len]
-    }
-
-    fn token(&self) -> &[u8] {
-        &self.bytes[self.key_len..]
-    }
-}
-
-impl std::borrow::Borrow<[u8]> for CachedToken {
-    fn borrow(&self) -> &[u8] {
-        self.key()
-    }
-}
-
-impl std::hash::Hash for CachedToken {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.key().hash(state); // as [u8] hashes: Borrow requires the same hash
-    }
-}
-
-impl PartialEq for CachedToken {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for CachedToken {}
 
 /// The window as 9 bytes of a cache key (a tag byte, then the start), so None and Some(0) differ.
 fn cache_window_tag(window: Option<i64>) -> [u8; 9] {

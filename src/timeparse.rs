@@ -391,7 +391,7 @@ fn parse_form(form: TimeForm, text: &[u8]) -> Option<f64> {
 }
 
 /// The memo of one time form: the engine's bounded two-generation cache (one keyed hash, one probe per hit).
-type Memo<V> = BoundedCache<Vec<u8>, V>;
+type Memo<V> = BoundedCache<V>;
 
 /// Memoised timestamp parsing for one stream. Pure: the reference time comes in as an argument.
 pub struct TimeParser {
@@ -424,17 +424,17 @@ impl TimeParser {
             TimeForm::Slashed => &mut self.forms[3],
             TimeForm::Ctime => &mut self.forms[4],
         };
-        if let Some(&hit) = memo.get(text) {
+        if let Some((_, &hit)) = memo.get(text) {
             return hit;
         }
         let value = parse_form(form, text);
-        memo.insert(text.to_vec(), value);
+        memo.insert(text, b"", value);
         value
     }
 
     fn parse_syslog(&mut self, text: &[u8], now: f64) -> Option<f64> {
         let day = (now / 86400.0).floor() as i64;
-        if let Some((d, c)) = self.syslog.get(text) {
+        if let Some((_, (d, c))) = self.syslog.get(text) {
             if *d == day {
                 return c.as_ref().map(|c| pick_syslog_year(c, now));
             }
@@ -443,7 +443,7 @@ impl TimeParser {
         let t = c.as_ref().map(|c| pick_syslog_year(c, now));
         // A stale day's entry is replaced: insert keeps an existing key, so drop it first.
         self.syslog.remove(text);
-        self.syslog.insert(text.to_vec(), (day, c));
+        self.syslog.insert(text, b"", (day, c));
         t
     }
 

@@ -1,9 +1,6 @@
 //! What happens to a value of a given role (tests/reference/core/fields.py and the field caches of scrub.py): every
 //! codec hands its values here, so pattern, CSV and JSON lines pseudonymise the same way.
 
-use std::borrow::Borrow;
-use std::hash::{Hash, Hasher};
-
 use crate::cache::BoundedCache;
 use crate::detect::device::{normalise_imei, normalise_mac};
 use crate::detect::ip::{normalise_ip, whole_address};
@@ -35,55 +32,8 @@ pub enum Action {
     ContextPhone,
 }
 
-/// A cached value and what it became, in one allocation: the value's bytes, then the scrubbed bytes. It is
-/// hashed and compared as the value alone, so the cache is looked up with the value's bytes.
-struct Entry {
-    bytes: Box<[u8]>,
-    key_len: usize,
-}
-
-impl Entry {
-    fn new(key: &[u8], scrubbed: &[u8]) -> Entry {
-        let mut bytes = Vec::with_capacity(key.len() + scrubbed.len());
-        bytes.extend_from_slice(key);
-        bytes.extend_from_slice(scrubbed);
-        Entry {
-            bytes: bytes.into_boxed_slice(),
-            key_len: key.len(),
-        }
-    }
-
-    fn key(&self) -> &[u8] {
-        &self.bytes[..self.key_len]
-    }
-
-    fn scrubbed(&self) -> &[u8] {
-        &self.bytes[self.key_len..]
-    }
-}
-
-impl Borrow<[u8]> for Entry {
-    fn borrow(&self) -> &[u8] {
-        self.key()
-    }
-}
-
-impl Hash for Entry {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key().hash(state);
-    }
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Entry) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Entry {}
-
-/// Per value: its scrubbed form (in the entry) and the kinds it replaced.
-type FieldCache = BoundedCache<Entry, scrub::Counts>;
+/// Per value: its scrubbed form (the payload) and the kinds it replaced.
+type FieldCache = BoundedCache<scrub::Counts>;
 
 /// Which values a cache holds: fields read one way (plain, user agents, ...), or values of a named kind.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -258,8 +208,8 @@ impl Fields {
     ) -> Result<(), TokenError> {
         let role = CacheRole::Text(reading);
         let c = self.cache(window, role);
-        if let Some((hit, kinds)) = self.caches[c].2.get_key_value(text) {
-            out.extend_from_slice(hit.scrubbed());
+        if let Some((hit, kinds)) = self.caches[c].2.get(text) {
+            out.extend_from_slice(hit);
             counts.merge(kinds);
             return Ok(());
         }
@@ -280,7 +230,7 @@ impl Fields {
         };
         if text.len() <= limit {
             // `c` still names this cache: writing the value touched no cache.
-            self.caches[c].2.insert(Entry::new(text, &out[at..]), mine);
+            self.caches[c].2.insert(text, &out[at..], mine);
         }
         counts.merge(&mine);
         Ok(())
@@ -307,8 +257,8 @@ impl Fields {
         counts: &mut scrub::Counts,
     ) -> Result<(), TokenError> {
         let c = self.cache(window, CacheRole::Kind(kind));
-        if let Some((hit, kinds)) = self.caches[c].2.get_key_value(text) {
-            out.extend_from_slice(hit.scrubbed());
+        if let Some((hit, kinds)) = self.caches[c].2.get(text) {
+            out.extend_from_slice(hit);
             counts.merge(kinds);
             return Ok(());
         }
@@ -332,7 +282,7 @@ impl Fields {
         }
         if text.len() <= FIELD_CACHE_MAX {
             let c = self.cache(window, CacheRole::Kind(kind));
-            self.caches[c].2.insert(Entry::new(text, &out[at..]), mine);
+            self.caches[c].2.insert(text, &out[at..], mine);
         }
         counts.merge(&mine);
         Ok(())
