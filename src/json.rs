@@ -6,9 +6,10 @@
 //! integer's digits; the line is never re-encoded. Every occurrence of a duplicated key is reported (orjson
 //! keeps only the last, which the Python codec then writes back; keeping the line means scanning them all).
 
-use memchr::memchr2;
+use memchr::{memchr, memchr2};
 
 use crate::detect::Kind;
+use crate::hashing::HashMap;
 use crate::layout::{Hint, Value};
 
 /// orjson's nesting limit: 1024 arrays and objects inside each other.
@@ -126,20 +127,42 @@ pub fn key_name(key: &str) -> String {
     key.trim_matches(py_space)
         .to_lowercase()
         .chars()
-        .map(|c| if matches!(c, '-' | '.' | ' ') { '_' } else { c })
+        .map(name_char)
         .collect()
 }
 
-#[derive(Clone, Debug, Default)]
+fn name_char(c: char) -> char {
+    if matches!(c, '-' | '.' | ' ') {
+        '_'
+    } else {
+        c
+    }
+}
+
+/// Longest key normalised without allocating (`key_name` serves longer and non-ASCII keys).
+const SHORT_NAME: usize = 64;
+
+fn ends_with_ignoring_ascii_case(text: &[u8], suffix: &[u8]) -> bool {
+    text.len() >= suffix.len() && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+#[derive(Clone, Debug)]
 pub struct JsonLayout {
-    /// `--json-field KEY=KIND` rules, key names normalised; None: the key is plain text.
-    rules: Vec<(String, Option<Kind>)>,
+    /// Normalised key name to the kind it names (None: plain text): the `--json-field KEY=KIND` rules, then the
+    /// built-in names. One lookup per key, where the lists were read through on every key of every line.
+    names: HashMap<Box<[u8]>, Option<Kind>>,
+}
+
+impl Default for JsonLayout {
+    fn default() -> Self {
+        JsonLayout::new(&[]).expect("no rules")
+    }
 }
 
 impl JsonLayout {
     /// Rules as given on the command line: (key, kind name or "text").
     pub fn new(rules: &[(String, String)]) -> Result<JsonLayout, String> {
-        let mut out = Vec::with_capacity(rules.len());
+        let mut names = HashMap::default();
         for (key, kind) in rules {
             let kind = match kind.as_str() {
                 "text" => None,
@@ -148,21 +171,37 @@ impl JsonLayout {
                         .ok_or_else(|| format!("json rule: unknown kind {name:?}"))?,
                 ),
             };
-            out.push((key_name(key), kind));
+            // The first rule for a name wins, as the first match did.
+            names
+                .entry(key_name(key).into_bytes().into_boxed_slice())
+                .or_insert(kind);
         }
-        Ok(JsonLayout { rules: out })
+        for &(name, kind) in KEY_KINDS {
+            names.entry(name.as_bytes().into()).or_insert(Some(kind));
+        }
+        Ok(JsonLayout { names })
     }
 
     /// The kind a key names: the rules first, then the built-in names, then the suffixes.
     pub fn kind_of(&self, key: &str) -> Option<Kind> {
-        let name = key_name(key);
-        if let Some((_, kind)) = self.rules.iter().find(|(k, _)| *k == name) {
-            return *kind;
+        let mut short = [0u8; SHORT_NAME];
+        let long;
+        let trimmed = key.trim_matches(py_space);
+        let name: &[u8] = if trimmed.is_ascii() && trimmed.len() <= SHORT_NAME {
+            for (to, c) in short.iter_mut().zip(trimmed.chars()) {
+                *to = name_char(c.to_ascii_lowercase()) as u8;
+            }
+            &short[..trimmed.len()]
+        } else {
+            long = key_name(key);
+            long.as_bytes()
+        };
+        if let Some(&kind) = self.names.get(name) {
+            return kind;
         }
-        KEY_KINDS
+        SUFFIX_KINDS
             .iter()
-            .find(|(k, _)| *k == name)
-            .or_else(|| SUFFIX_KINDS.iter().find(|(s, _)| name.ends_with(s)))
+            .find(|(s, _)| name.ends_with(s.as_bytes()))
             .map(|&(_, kind)| kind)
     }
 
@@ -474,7 +513,20 @@ impl Reader<'_> {
         if self.line.get(self.p) != Some(&b'"') {
             return None;
         }
-        let ((s, e), text) = self.string(true)?;
+        let line = self.line;
+        let opening = self.p;
+        let ((s, e), _) = self.string(false)?;
+        // Keys repeat on every line and seldom hold an escape: read in place, decoded only when escaped.
+        let decoded;
+        let text = if memchr(b'\\', &line[s..e]).is_some() {
+            let after = self.p;
+            self.p = opening;
+            decoded = self.string(true)?.1;
+            self.p = after;
+            decoded.as_str()
+        } else {
+            std::str::from_utf8(&line[s..e]).ok()?
+        };
         self.push(s, e, None, false);
         if !self.eat(b':') {
             return None;
@@ -482,11 +534,10 @@ impl Reader<'_> {
         if depth == 1 {
             self.time_key = TIME_KEYS.iter().position(|k| *k == text);
         }
-        let lower = text.to_ascii_lowercase();
         self.version_key = ["version", "_ver", "firmware", "fw", "sw_version", "build"]
             .iter()
-            .any(|v| lower.ends_with(v));
-        Some(self.layout.kind_of(&text))
+            .any(|v| ends_with_ignoring_ascii_case(text.as_bytes(), v.as_bytes()));
+        Some(self.layout.kind_of(text))
     }
 }
 
