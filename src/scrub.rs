@@ -22,6 +22,7 @@ use std::ops::Range;
 
 use memchr::memchr_iter;
 
+use crate::detect::sip::in_channel_segment;
 use crate::detect::{Found, Kind};
 
 /// A partial overlap is filtered again until nothing changes; this many rounds at most.
@@ -393,7 +394,7 @@ pub fn touches_identifier_chars(text: &[u8], found: &[Found]) -> bool {
                 return true;
             }
             let next = found.get(i + 1).map_or(n, |g| g.start.max(f.end));
-            if number_after_segment(text, f.end, next) {
+            if number_after_segment(text, f.end, next) && in_channel_segment(text, f.start) {
                 return true;
             }
         }

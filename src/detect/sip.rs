@@ -198,6 +198,35 @@ fn is_segment_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')
 }
 
+/// Whether a value at `start` stands in a channel's first segment, the one after `TECH/` or `sofia/PROFILE/`
+/// (where [`channel_at`] reads the number after a peer segment): only there can a token that replaced it join
+/// a peer segment. The scrubber reads a line again for such a token.
+pub fn in_channel_segment(text: &[u8], start: usize) -> bool {
+    let back = |end: usize| {
+        text[..end]
+            .iter()
+            .rev()
+            .take_while(|&&c| is_segment_char(c))
+            .count()
+    };
+    // `end` is where a word must end; it must start the text or follow a byte that is not alphanumeric.
+    let word_before = |end: usize, word: &[u8]| {
+        end >= word.len()
+            && text[end - word.len()..end].eq_ignore_ascii_case(word)
+            && (end == word.len() || !text[end - word.len() - 1].is_ascii_alphanumeric())
+    };
+    let slash = start - back(start);
+    if slash == 0 || text[slash - 1] != b'/' {
+        return false;
+    }
+    let tech_end = slash - 1;
+    if TECHNOLOGIES.iter().any(|t| word_before(tech_end, t)) {
+        return true;
+    }
+    let profile = tech_end - back(tech_end);
+    profile < tech_end && word_before(profile, b"sofia/")
+}
+
 /// A channel's number at `i`: `+`?, 6 to 17 digits, then the end of the text or a byte that ends a channel
 /// or dial-string part.
 fn channel_number_at(text: &[u8], i: usize) -> Option<(usize, usize)> {
@@ -472,6 +501,23 @@ mod tests {
         &'static [u8],
         &'static [(&'static str, &'static str, &'static str)],
     );
+
+    #[test]
+    fn channel_segments() {
+        let at = |text: &str, value: &str| {
+            in_channel_segment(text.as_bytes(), text.find(value).unwrap())
+        };
+        assert!(at("Dial(PJSIP/0301000001-0IP/0301033009)", "0301000001"));
+        assert!(at("x SIP/abcTOKEN-0IP/0301033009", "TOKEN"));
+        assert!(at("sofia/internal/TOKEN/0301033009", "TOKEN"));
+        assert!(at("local/TOKEN", "TOKEN"));
+        // No technology before the segment: a transport, a URL path, a word that only ends like one.
+        assert!(!at("RemoteAddress=\"IPV4/UDP/2001:db8::1/5060\"", "2001"));
+        assert!(!at("GET /x/TOKEN/0301033009", "TOKEN"));
+        assert!(!at("GOSSIP/TOKEN/0301033009", "TOKEN"));
+        assert!(!at("TOKEN/0301033009", "TOKEN"));
+        assert!(!at("sofia//TOKEN/0301033009", "TOKEN"));
+    }
 
     #[test]
     fn rules_find() {
