@@ -13,6 +13,7 @@ mod config;
 mod counts;
 mod detectors;
 mod fields;
+mod triggers;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};

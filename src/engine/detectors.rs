@@ -3,7 +3,8 @@
 //!
 //! Python's triggers lead each branch with a literal and look behind for the rest (a speed trick of its regex
 //! engine); the regex crate has no look-behind, so each is written here as the plain pattern it stands for:
-//! the same texts match (they are only asked whether they match, never where).
+//! the same texts match (they are only asked whether they match, never where). The triggers of MAC, IPv6, IPv4
+//! and IMEI have no literal for the regex engine to search for and are hand-written scans (triggers.rs).
 
 use regex::bytes::Regex;
 
@@ -19,17 +20,14 @@ use crate::detect::sip::find_sip;
 use crate::detect::Found;
 use crate::scrub::{Detector, Prefilter, Reading};
 
+use super::triggers;
+
 const MAYBE_IDENTIFIER: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%20){3,}[0-9]|:[0-9A-Fa-f]{0,4}:|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}|\+\(?[0-9]|%2[BbDdEe]|%3[0-9AaBb]|%40|%5[BbDd]|(?i:instance)";
 const MAYBE_ON_SKELETON: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%[0-9][0-9]){3,}[0-9]|:[0-9A-Fa-f]{0,4}:|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}|\+\(?[0-9]|%[0-9][BbDdEe]|%[0-9][0-9AaBb]|(?i:instance)";
 
 const SIP: &str = r"(?-u)<|'|(?i:sip|iax[0-9]|dahdi|local|skype|webrtc|sofia|rtc|loopback)/|[0-9]{6}@|(?i:ser)|(?i:nstance)|\x22";
-const MAC: &str = r"(?-u)[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}[:\-]|[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}[:\-]|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.";
-const IPV6: &str = r"(?-u):[0-9A-Fa-f]{0,4}:";
-const IPV4: &str = r"(?-u)[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]";
 const PHONE: &str = r"(?-u)\+\(?[1-9]|%2[Bb]|00\(?[1-9]";
 const PHONE_ON_SKELETON: &str = r"(?-u)\+\(?[0-9]|%[0-9][Bb]|[0-9][0-9]\(?[0-9]";
-const IMEI: &str = r"(?-u)[0-9]{14}|[0-9]{2}[- ][0-9]{6}[- ]|(?i:urn:gsma)";
-const IMEI_ON_SKELETON: &str = r"(?-u)0{14}|00[- ]0{6}[- ]|(?i:urn:gsma)";
 
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("built-in trigger compiles")
@@ -51,11 +49,20 @@ enum Which {
     Imei,
 }
 
+/// How a detector decides that a text may hold what it finds.
+enum Trigger {
+    /// A gate function of the detector (context rules: it reads no digit, so a skeleton meets it as its text).
+    Gate,
+    /// A regex on plain text and its form on a skeleton.
+    Regex(Regex, Regex),
+    /// A hand-written scan ([`triggers`]), the same on a skeleton.
+    Scan(fn(&[u8]) -> bool),
+}
+
 struct Real {
     which: Which,
     region: Region,
-    /// The trigger on plain text and on a skeleton (None: a gate function decides both).
-    trigger: Option<(Regex, Regex)>,
+    trigger: Trigger,
 }
 
 impl Detector for Real {
@@ -78,37 +85,39 @@ impl Detector for Real {
 
     fn triggered(&self, text: &[u8]) -> bool {
         match (&self.trigger, self.which) {
-            (Some((plain, _)), _) => plain.is_match(text),
-            (None, Which::Uri) => uri_gate(text),
-            (None, Which::Keyed) => keyed_gate(text),
-            (None, Which::Marked) => marked_gate(text),
-            (None, _) => provisioning_gate(text),
+            (Trigger::Regex(plain, _), _) => plain.is_match(text),
+            (Trigger::Scan(scan), _) => scan(text),
+            (Trigger::Gate, Which::Uri) => uri_gate(text),
+            (Trigger::Gate, Which::Keyed) => keyed_gate(text),
+            (Trigger::Gate, Which::Marked) => marked_gate(text),
+            (Trigger::Gate, _) => provisioning_gate(text),
         }
     }
 
     fn triggered_on_skeleton(&self, skeleton: &[u8]) -> bool {
         match &self.trigger {
-            Some((_, on_skeleton)) => on_skeleton.is_match(skeleton),
-            // The gates read no digit: a skeleton meets them where its text does.
-            None => self.triggered(skeleton),
+            Trigger::Regex(_, on_skeleton) => on_skeleton.is_match(skeleton),
+            Trigger::Scan(_) | Trigger::Gate => self.triggered(skeleton),
         }
     }
 }
 
 /// The detectors in priority order, for one region.
 pub fn detectors(region: &Region) -> Vec<Box<dyn Detector>> {
-    let both = |p: &str| Some((re(p), re(p)));
-    let table: [(Which, Option<(Regex, Regex)>); 10] = [
-        (Which::Uri, None),
-        (Which::Keyed, None),
-        (Which::Marked, None),
-        (Which::Provisioning, None),
-        (Which::Sip, both(SIP)),
-        (Which::Mac, both(MAC)),
-        (Which::Ipv6, both(IPV6)),
-        (Which::Ipv4, both(IPV4)),
-        (Which::Phone, Some((re(PHONE), re(PHONE_ON_SKELETON)))),
-        (Which::Imei, Some((re(IMEI), re(IMEI_ON_SKELETON)))),
+    let table: [(Which, Trigger); 10] = [
+        (Which::Uri, Trigger::Gate),
+        (Which::Keyed, Trigger::Gate),
+        (Which::Marked, Trigger::Gate),
+        (Which::Provisioning, Trigger::Gate),
+        (Which::Sip, Trigger::Regex(re(SIP), re(SIP))),
+        (Which::Mac, Trigger::Scan(triggers::mac)),
+        (Which::Ipv6, Trigger::Scan(triggers::ipv6)),
+        (Which::Ipv4, Trigger::Scan(triggers::ipv4)),
+        (
+            Which::Phone,
+            Trigger::Regex(re(PHONE), re(PHONE_ON_SKELETON)),
+        ),
+        (Which::Imei, Trigger::Scan(triggers::imei)),
     ];
     table
         .into_iter()
