@@ -722,11 +722,13 @@ pub fn provisioning_gate(text: &[u8]) -> bool {
         b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"json", b"bin", b"ld",
         b"tar", b"zip", b"rom",
     ];
+    // Most dots in a line stand between digits (addresses, versions): a letter must follow.
     memchr::memchr_iter(b'.', text).any(|dot| {
-        GATE.iter().any(|ext| {
-            text.len() > dot + ext.len()
-                && text[dot + 1..dot + 1 + ext.len()].eq_ignore_ascii_case(ext)
-        })
+        text.get(dot + 1).is_some_and(u8::is_ascii_alphabetic)
+            && GATE.iter().any(|ext| {
+                text.len() > dot + ext.len()
+                    && text[dot + 1..dot + 1 + ext.len()].eq_ignore_ascii_case(ext)
+            })
     })
 }
 

@@ -55,8 +55,8 @@ enum Trigger {
     Gate,
     /// A regex on plain text and its form on a skeleton.
     Regex(Regex, Regex),
-    /// A hand-written scan ([`triggers`]), the same on a skeleton.
-    Scan(fn(&[u8]) -> bool),
+    /// A hand-written scan ([`triggers`]) on plain text and on a skeleton.
+    Scan(fn(&[u8]) -> bool, fn(&[u8]) -> bool),
 }
 
 struct Real {
@@ -86,7 +86,7 @@ impl Detector for Real {
     fn triggered(&self, text: &[u8]) -> bool {
         match (&self.trigger, self.which) {
             (Trigger::Regex(plain, _), _) => plain.is_match(text),
-            (Trigger::Scan(scan), _) => scan(text),
+            (Trigger::Scan(plain, _), _) => plain(text),
             (Trigger::Gate, Which::Uri) => uri_gate(text),
             (Trigger::Gate, Which::Keyed) => keyed_gate(text),
             (Trigger::Gate, Which::Marked) => marked_gate(text),
@@ -97,7 +97,8 @@ impl Detector for Real {
     fn triggered_on_skeleton(&self, skeleton: &[u8]) -> bool {
         match &self.trigger {
             Trigger::Regex(_, on_skeleton) => on_skeleton.is_match(skeleton),
-            Trigger::Scan(_) | Trigger::Gate => self.triggered(skeleton),
+            Trigger::Scan(_, on_skeleton) => on_skeleton(skeleton),
+            Trigger::Gate => self.triggered(skeleton),
         }
     }
 }
@@ -110,14 +111,17 @@ pub fn detectors(region: &Region) -> Vec<Box<dyn Detector>> {
         (Which::Marked, Trigger::Gate),
         (Which::Provisioning, Trigger::Gate),
         (Which::Sip, Trigger::Regex(re(SIP), re(SIP))),
-        (Which::Mac, Trigger::Scan(triggers::mac)),
-        (Which::Ipv6, Trigger::Scan(triggers::ipv6)),
-        (Which::Ipv4, Trigger::Scan(triggers::ipv4)),
+        (Which::Mac, Trigger::Scan(triggers::mac, triggers::mac)),
+        (Which::Ipv6, Trigger::Scan(triggers::ipv6, triggers::ipv6)),
+        (Which::Ipv4, Trigger::Scan(triggers::ipv4, triggers::ipv4)),
         (
             Which::Phone,
             Trigger::Regex(re(PHONE), re(PHONE_ON_SKELETON)),
         ),
-        (Which::Imei, Trigger::Scan(triggers::imei)),
+        (
+            Which::Imei,
+            Trigger::Scan(triggers::imei, triggers::imei_on_skeleton),
+        ),
     ];
     table
         .into_iter()

@@ -4,7 +4,9 @@
 //! IMEI). Each answers exactly what its regex in `detectors.rs` answers; the property tests hold them to it.
 //! Digits are `[0-9]`, so the same test serves a skeleton (every digit written as `0`).
 
-use memchr::{memchr2_iter, memchr3_iter, memchr_iter};
+use std::sync::OnceLock;
+
+use memchr::{memchr2_iter, memchr3_iter, memchr_iter, memmem};
 
 fn hex(text: &[u8], range: std::ops::Range<usize>) -> bool {
     text.get(range)
@@ -86,13 +88,39 @@ pub fn imei(text: &[u8]) -> bool {
                 && digits(text, p + 1..p + 7)
                 && one_of(text, p + 7, b"- ")
         })
-        || memchr_iter(b':', text).any(|p| {
-            p >= 3
-                && text[p - 3..p].eq_ignore_ascii_case(b"urn")
-                && text
-                    .get(p + 1..p + 5)
-                    .is_some_and(|w| w.eq_ignore_ascii_case(b"gsma"))
-        })
+        || urn_gsma(text)
+}
+
+/// `imei` on a skeleton, whose digits are all `0`: its digit runs are runs of zeros, which memmem finds
+/// without reading the text byte by byte (blanks, where the grouped form starts, are everywhere).
+pub fn imei_on_skeleton(skeleton: &[u8]) -> bool {
+    static FINDERS: OnceLock<[memmem::Finder<'static>; 3]> = OnceLock::new();
+    let [fourteen, blank_six, dash_six] = FINDERS.get_or_init(|| {
+        [
+            memmem::Finder::new(b"00000000000000"),
+            memmem::Finder::new(b" 000000"),
+            memmem::Finder::new(b"-000000"),
+        ]
+    });
+    let grouped = |finder: &memmem::Finder| {
+        finder
+            .find_iter(skeleton)
+            .any(|p| p >= 2 && digits(skeleton, p - 2..p) && one_of(skeleton, p + 7, b"- "))
+    };
+    fourteen.find(skeleton).is_some()
+        || grouped(blank_six)
+        || grouped(dash_six)
+        || urn_gsma(skeleton)
+}
+
+fn urn_gsma(text: &[u8]) -> bool {
+    memchr_iter(b':', text).any(|p| {
+        p >= 3
+            && text[p - 3..p].eq_ignore_ascii_case(b"urn")
+            && text
+                .get(p + 1..p + 5)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"gsma"))
+    })
 }
 
 #[cfg(test)]
@@ -122,6 +150,11 @@ mod tests {
                 String::from_utf8_lossy(text)
             );
         }
+        let skeleton: Vec<u8> = text
+            .iter()
+            .map(|&c| if c.is_ascii_digit() { b'0' } else { c })
+            .collect();
+        assert_eq!(imei_on_skeleton(&skeleton), imei(&skeleton));
     }
 
     #[test]
