@@ -25,6 +25,11 @@ pub struct BoundedCache<V> {
     hasher: State,
     young: Generation<V>,
     old: Generation<V>,
+    /// When set, a key is stored only once its hash was seen before: the last hash seen per slot of a
+    /// direct-mapped table. A value that occurs once (most of a stream of fresh clients, numbers and the
+    /// messages that hold them) is then never copied into the cache, where it would only push out values
+    /// that repeat.
+    doorkeeper: Option<Box<[u64]>>,
 }
 
 /// An entry: its key and payload at `start..` in the generation's arena, and its value.
@@ -98,7 +103,17 @@ impl<V> BoundedCache<V> {
             hasher: State::default(),
             young: Generation::new(generation.min(1 << 16)),
             old: Generation::new(0),
+            doorkeeper: None,
         }
+    }
+
+    /// A cache that stores a key at its second sighting (see `doorkeeper`): for values whose miss costs
+    /// about what storing them does, and which mostly occur once.
+    pub fn on_second_sighting(size: usize) -> Self {
+        let mut cache = Self::new(size);
+        let slots = cache.generation.next_power_of_two();
+        cache.doorkeeper = Some(vec![0; slots].into_boxed_slice());
+        cache
     }
 
     /// Makes room for one entry of `bytes` in the young generation: when it is full it becomes the old one,
@@ -149,6 +164,13 @@ impl<V> BoundedCache<V> {
     /// Adds `key` with its payload and value; an entry already held for `key` is kept as it is.
     pub fn insert(&mut self, key: &[u8], payload: &[u8], value: V) {
         let hash = self.hasher.hash_one(key);
+        if let Some(seen) = &mut self.doorkeeper {
+            let slot = &mut seen[hash as usize & (seen.len() - 1)];
+            if *slot != hash {
+                *slot = hash;
+                return;
+            }
+        }
         let young = &self.young;
         if young
             .table
@@ -220,6 +242,20 @@ mod tests {
     }
 
     #[test]
+    fn a_doorkeeper_stores_a_key_at_its_second_sighting() {
+        let mut cache = BoundedCache::on_second_sighting(100);
+        cache.insert(b"twice", b"p", 1);
+        assert_eq!(cache.get(b"twice"), None);
+        cache.insert(b"twice", b"p", 1);
+        assert_eq!(cache.get(b"twice"), Some((&b"p"[..], &1)));
+        // A stream of values that occur once stores none of them.
+        for i in 0..10_000u32 {
+            cache.insert(&key(i), b"", 0);
+        }
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
     fn what_is_used_survives() {
         let mut cache = BoundedCache::new(10);
         cache.insert(b"hot", b"payload", 1);
@@ -283,8 +319,13 @@ mod tests {
         fn never_a_wrong_value(
             ops in proptest::collection::vec((0u8..40, 0u8..4, any::<bool>()), 0..400),
             size in 0usize..20,
+            doorkeeper: bool,
         ) {
-            let mut cache = BoundedCache::new(size);
+            let mut cache = if doorkeeper {
+                BoundedCache::on_second_sighting(size)
+            } else {
+                BoundedCache::new(size)
+            };
             for (k, len, put) in ops {
                 let payload = vec![k; len as usize];
                 if put {

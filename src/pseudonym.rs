@@ -293,7 +293,7 @@ impl Pseudonymizer {
             style,
             hmacs: crate::hashing::HashMap::default(),
             pfx: crate::hashing::HashMap::default(),
-            tokens: BoundedCache::new(cache_size),
+            tokens: BoundedCache::on_second_sighting(cache_size),
             scratch: Vec::with_capacity(64),
         }
     }

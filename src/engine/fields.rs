@@ -135,7 +135,7 @@ impl Fields {
             self.size / 4
         };
         self.caches
-            .push((window, role, BoundedCache::new(size.max(2))));
+            .push((window, role, BoundedCache::on_second_sighting(size.max(2))));
         self.caches.len() - 1
     }
 
