@@ -224,7 +224,7 @@ impl JsonLayout {
         let mut r = Reader {
             line,
             p: 0,
-            out: Vec::new(),
+            out: Vec::with_capacity(16), // most lines hold fewer values: one allocation
             layout: self,
             times: [None; TIME_KEYS.len()],
             time_key: None,
