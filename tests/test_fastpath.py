@@ -283,7 +283,7 @@ def test_a_plain_time_run_and_its_check_match_as_the_pattern(data):
 
 
 def test_bracketed_times_are_read_as_plain_runs():
-    from pseudolog.formats.registry import get_format
+    from tests.reference.formats import get_format
 
     for name in ("nginx_combined", "apache_combined", "asterisk_full"):
         assert get_format(name).patterns[0].columns.time_check is not None, name

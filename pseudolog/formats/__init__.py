@@ -1,1 +1,1 @@
-"""Log formats: the pattern language, its compiler to anchored regexes, and the built-in format files."""
+"""Log formats: the pattern language, its compiler to the native layout specs, and the built-in format files."""

@@ -23,7 +23,6 @@ class PatternFormat:
         return max(len(p.fields) for p in self.patterns)
 
     @property
-    def native_specs(self) -> tuple[dict, ...] | None:
-        """The patterns' layout specs (formats/spec.py), or None when one has none."""
-        specs = tuple(p.spec for p in self.patterns)
-        return None if any(s is None for s in specs) else specs
+    def native_specs(self) -> tuple[dict, ...]:
+        """The patterns' layout specs (formats/spec.py)."""
+        return tuple(p.spec for p in self.patterns)

@@ -80,9 +80,11 @@ def _literal_elements(text: str) -> list[list[Any]]:
     return out
 
 
-def pattern_spec(elements: list[Any], compiled: Any, required: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """The spec of one pattern: its elements (grammar.Literal / grammar.Field, as compile_elements took them)
-    and the CompiledPattern compile_elements made of them (for the field specs and the time index)."""
+def pattern_spec(
+    elements: list[Any], fields: list[Any], time_index: int | None, required: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """The spec of one pattern: its elements (grammar.Literal / grammar.Field, as compile_elements took them),
+    the field specs compile_elements made of them and the event time's index."""
     from pseudolog.formats.grammar import Field, Literal
 
     required = required or {}
@@ -98,11 +100,10 @@ def pattern_spec(elements: list[Any], compiled: Any, required: dict[str, list[st
         words = [w for w in required.get(element.name, []) if w]
         out.append(["field", stop or "", index, field_scan(element.type, stop), words])
         index += 1
-    fields = [[f.name, f.type, f.role, f.time_kind or "", int(f.agent)] for f in compiled.fields]
-    if index != len(fields):  # pragma: no cover
+    specs = [[f.name, f.type, f.role, f.time_kind or "", int(f.agent)] for f in fields]
+    if index != len(specs):  # pragma: no cover
         raise FormatError("layout spec: field count differs from the compiled pattern")
-    time_index = -1 if compiled.time_index is None else compiled.time_index
-    return {"elements": out, "fields": fields, "time_index": time_index}
+    return {"elements": out, "fields": specs, "time_index": -1 if time_index is None else time_index}
 
 
 def format_spec(fmt: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import orjson
 
 from pseudolog.formats import csvformat, jsonlines, registry
 from pseudolog.formats import pattern as pattern_format
-from pseudolog.formats.compiler import CompiledPattern
+from tests.reference.compiler import ReferencePattern, reference_pattern
 from tests.reference.timeparse import parse_iso
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class Format(Protocol):
 
 # Patterns ---------------------------------------------------------------------------------------------------
 
-Parsed = tuple[CompiledPattern, re.Match[bytes]]
+Parsed = tuple[ReferencePattern, re.Match[bytes]]
 
 
 @dataclass(frozen=True)
@@ -385,7 +385,10 @@ def reference(fmt: Any) -> Any:
         if isinstance(fmt, tuple(_READERS.values())):
             return fmt
         raise TypeError(f"no reference reading for {type(fmt).__name__}")
-    return reader(**{f.name: getattr(fmt, f.name) for f in dataclasses.fields(fmt)})
+    fields = {f.name: getattr(fmt, f.name) for f in dataclasses.fields(fmt)}
+    if reader is PatternFormat:
+        fields["patterns"] = tuple(reference_pattern(p) for p in fmt.patterns)
+    return reader(**fields)
 
 
 def load_pattern_file(text: str, where: str) -> Format:

@@ -27,7 +27,7 @@ from itertools import chain, repeat
 from operator import itemgetter, methodcaller
 from typing import TYPE_CHECKING
 
-from pseudolog.formats.compiler import ColumnLayout
+from tests.reference.compiler import ColumnLayout
 
 if TYPE_CHECKING:
     from tests.reference.core.engine import Engine

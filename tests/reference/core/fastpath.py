@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pseudolog.formats.compiler import CompiledPattern
+from tests.reference.compiler import ReferencePattern
 from tests.reference.core.columns import ColumnPath
 from tests.reference.formats import PatternFormat
 
@@ -42,7 +42,7 @@ class _Plan:
     fields: tuple[tuple[int, int], ...]  # (regex group, SCRUB | AGENT | IPPORT | MESSAGE)
 
 
-def _plan(pattern: CompiledPattern) -> _Plan:
+def _plan(pattern: ReferencePattern) -> _Plan:
     time_index = pattern.time_index
     if time_index is None:
         return _Plan(pattern.regex.fullmatch, 0, "", ())
