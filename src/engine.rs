@@ -1057,22 +1057,7 @@ mod tests {
     }
 
     fn config_text() -> Config {
-        Config {
-            formats: FormatChoice::Text,
-            payload_formats: Vec::new(),
-            region: Region::new(rules(), "DE"),
-            window: Some(86400),
-            retention: None,
-            drop_on_error: false,
-            max_line: 1 << 20,
-            keep: Vec::new(),
-            ip_style: "token".into(),
-            keys: Keys::Master(vec![7; 32]),
-            cache_size: 1 << 16,
-            field_cache: 1 << 12,
-            jobs: 1,
-            parallel_min: PARALLEL_MIN,
-        }
+        Config::text(Region::new(rules(), "DE"), vec![7; 32])
     }
 
     /// The clock `find` uses reads a line's time as the engine does: a timestamp in free text, trailing CRs not

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 
 use _core::detect::phone_rules::Region;
-use _core::engine::{Config, Engine, FormatChoice, Keys};
+use _core::engine::{Config, Engine};
 
 use crate::common::{fnv, region, Rng};
 
@@ -17,20 +17,11 @@ const NOW: f64 = 1_795_219_200.0;
 
 fn engine(max_line: usize) -> Engine {
     let config = Config {
-        formats: FormatChoice::Text,
-        payload_formats: Vec::new(),
-        region: Region::clone(region()),
-        window: Some(86400),
-        retention: None,
-        drop_on_error: false,
         max_line,
-        keep: Vec::new(),
-        ip_style: "token".into(),
-        keys: Keys::Master(vec![7; 32]),
         cache_size: 1 << 12,
         field_cache: 1 << 10,
-        jobs: 1,
         parallel_min: 1 << 18,
+        ..Config::text(Region::clone(region()), vec![7; 32])
     };
     Engine::new(config).expect("the fuzz configuration is valid")
 }

@@ -49,3 +49,26 @@ pub struct Config {
     /// With jobs > 1: blocks of lines shorter than this are rendered on one thread.
     pub parallel_min: usize,
 }
+
+impl Config {
+    /// Every line as free text under one master key, a day's windows, nothing dropped: the base the engine's
+    /// tests and the fuzz targets change what they test from.
+    pub fn text(region: Region, master: Vec<u8>) -> Config {
+        Config {
+            formats: FormatChoice::Text,
+            payload_formats: Vec::new(),
+            region,
+            window: Some(86400),
+            retention: None,
+            drop_on_error: false,
+            max_line: 1 << 20,
+            keep: Vec::new(),
+            ip_style: "token".into(),
+            keys: Keys::Master(master),
+            cache_size: 1 << 16,
+            field_cache: 1 << 12,
+            jobs: 1,
+            parallel_min: crate::engine::PARALLEL_MIN,
+        }
+    }
+}

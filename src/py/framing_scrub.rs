@@ -211,34 +211,28 @@ fn frame<'py>(
         }
         let buf = framer.buffer();
         for piece in &pieces {
-            match piece {
-                Piece::Lines(range) => {
-                    let data = &buf[range.clone()];
-                    for line in data.split_inclusive(|&c| c == b'\n') {
-                        shape.push((
-                            PyBytes::new(py, line),
-                            false,
-                            true,
-                            false,
-                            false,
-                            PyBytes::new(py, b""),
-                        ));
-                    }
-                }
-                Piece::Segment {
-                    range,
-                    context,
-                    last,
-                    mask_head,
-                    mask_tail,
-                } => shape.push((
-                    PyBytes::new(py, &buf[range.clone()]),
-                    true,
-                    *last,
-                    *mask_head,
-                    *mask_tail,
-                    PyBytes::new(py, &buf[context.clone()]),
-                )),
+            // The reference framer gives a block's lines one by one.
+            let lines: Vec<Piece> = match piece {
+                Piece::Lines(range) => buf[range.clone()]
+                    .split_inclusive(|&c| c == b'\n')
+                    .scan(range.start, |at, line| {
+                        let start = *at;
+                        *at += line.len();
+                        Some(Piece::Lines(start..*at))
+                    })
+                    .collect(),
+                segment => vec![segment.clone()],
+            };
+            for piece in &lines {
+                let p = PyPiece::new(py, buf, piece);
+                shape.push((
+                    p.data.into_bound(py),
+                    p.segment,
+                    p.last,
+                    p.masked_head,
+                    p.masked_tail,
+                    p.context.into_bound(py),
+                ));
             }
         }
     }
@@ -268,6 +262,37 @@ struct PyPiece {
     context: Py<PyBytes>,
 }
 
+impl PyPiece {
+    /// A framer's piece over its buffer, as Python sees it.
+    fn new(py: Python<'_>, buf: &[u8], piece: &Piece) -> PyPiece {
+        let bytes = |range: &std::ops::Range<usize>| PyBytes::new(py, &buf[range.clone()]).unbind();
+        match piece {
+            Piece::Lines(range) => PyPiece {
+                data: bytes(range),
+                segment: false,
+                last: true,
+                masked_head: false,
+                masked_tail: false,
+                context: PyBytes::new(py, b"").unbind(),
+            },
+            Piece::Segment {
+                range,
+                context,
+                last,
+                mask_head,
+                mask_tail,
+            } => PyPiece {
+                data: bytes(range),
+                segment: true,
+                last: *last,
+                masked_head: *mask_head,
+                masked_tail: *mask_tail,
+                context: bytes(context),
+            },
+        }
+    }
+}
+
 #[pymethods]
 impl PyPiece {
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -294,33 +319,9 @@ struct PyLineFramer {
 impl PyLineFramer {
     fn pieces(&self, py: Python<'_>) -> Vec<PyPiece> {
         let buf = self.inner.buffer();
-        let empty = || PyBytes::new(py, b"").unbind();
         self.pieces
             .iter()
-            .map(|piece| match piece {
-                Piece::Lines(range) => PyPiece {
-                    data: PyBytes::new(py, &buf[range.clone()]).unbind(),
-                    segment: false,
-                    last: true,
-                    masked_head: false,
-                    masked_tail: false,
-                    context: empty(),
-                },
-                Piece::Segment {
-                    range,
-                    context,
-                    last,
-                    mask_head,
-                    mask_tail,
-                } => PyPiece {
-                    data: PyBytes::new(py, &buf[range.clone()]).unbind(),
-                    segment: true,
-                    last: *last,
-                    masked_head: *mask_head,
-                    masked_tail: *mask_tail,
-                    context: PyBytes::new(py, &buf[context.clone()]).unbind(),
-                },
-            })
+            .map(|piece| PyPiece::new(py, buf, piece))
             .collect()
     }
 }
