@@ -756,13 +756,41 @@ const NUMBER_SEGMENTS: [&str; 18] = [
 /// Device keys written with a blank before the value (`DevId 000b82a1b2c3`, issue 22 shape 6).
 const SPACED_MAC_KEYS: [&str; 5] = ["devid ", "dev_id ", "deviceid ", "device_id ", "hwaddr "];
 
-fn marked() -> &'static aho_corasick::AhoCorasick {
+/// The longest of [`NUMBER_SEGMENTS`], slashes included.
+const LONGEST_SEGMENT: usize = 13;
+
+fn spaced_mac_keys() -> &'static aho_corasick::AhoCorasick {
     static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
     AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(NUMBER_SEGMENTS.iter().chain(SPACED_MAC_KEYS.iter()))
+            .build(SPACED_MAC_KEYS)
             .expect("built-in words compile")
+    })
+}
+
+/// What marks a value, in order of where the value starts: a segment naming numbers (at every slash, so
+/// `/numbers/numbers/49...` is read at every step) or a spaced device key. (marker start, value start, a MAC
+/// key). No two markers end at the same place (one ends in `/`, the other in a blank), and the keys cannot
+/// overlap (each ends at its only blank), so the automaton's plain search finds them all.
+fn markers(text: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+    let segments = memchr::memchr_iter(b'/', text).filter_map(move |p| {
+        let window = &text[p + 1..(p + LONGEST_SEGMENT).min(text.len())];
+        let next = p + 1 + memchr::memchr(b'/', window)?;
+        let word = &text[p..=next];
+        NUMBER_SEGMENTS
+            .iter()
+            .any(|s| word.eq_ignore_ascii_case(s.as_bytes()))
+            .then_some((p, next + 1, false))
+    });
+    let keys = spaced_mac_keys()
+        .find_iter(text)
+        .map(|m| (m.start(), m.end(), true));
+    let (mut segments, mut keys) = (segments.peekable(), keys.peekable());
+    std::iter::from_fn(move || match (segments.peek(), keys.peek()) {
+        (Some(s), Some(k)) if k.1 < s.1 => keys.next(),
+        (Some(_), _) => segments.next(),
+        (None, _) => keys.next(),
     })
 }
 
@@ -772,17 +800,16 @@ pub fn marked_gate(text: &[u8]) -> bool {
 }
 
 /// A phone-length path segment after a segment naming numbers (`/subscribers/4917612345678/balance`), and a
-/// MAC after a device key and one blank (`DevId 000b82a1b2c3`). One automaton pass (overlapping, so
-/// `/numbers/numbers/49...` is read at every step), each match decided by a bounded look ahead.
+/// MAC after a device key and one blank (`DevId 000b82a1b2c3`). The markers are found by memchr at slashes
+/// and one automaton pass for the keys, each decided by a bounded look ahead.
 pub fn marked_values(text: &[u8], region: &Region, out: &mut Vec<Found>) {
     let mut last_end = 0;
-    for m in marked().find_overlapping_iter(text) {
-        let pos = m.end();
+    for (start, pos, mac_key) in markers(text) {
         if pos < last_end {
             continue;
         }
-        if m.pattern().as_usize() >= NUMBER_SEGMENTS.len() {
-            if m.start() > 0 && is_key_char(text[m.start() - 1]) {
+        if mac_key {
+            if start > 0 && is_key_char(text[start - 1]) {
                 continue;
             }
             let Some(end) = mac_value_at(text, pos) else {
@@ -841,6 +868,92 @@ mod tests {
     use super::super::phone_rules::tests::rules;
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn longest_segment_is_the_longest() {
+        assert_eq!(
+            NUMBER_SEGMENTS.iter().map(|s| s.len()).max(),
+            Some(LONGEST_SEGMENT)
+        );
+    }
+
+    // The former reading, one overlapping automaton pass over segments and keys: the oracle of `markers`.
+    fn marked() -> &'static aho_corasick::AhoCorasick {
+        static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+        AC.get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(NUMBER_SEGMENTS.iter().chain(SPACED_MAC_KEYS.iter()))
+                .expect("built-in words compile")
+        })
+    }
+
+    fn marked_values_by_automaton(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+        let mut last_end = 0;
+        for m in marked().find_overlapping_iter(text) {
+            let pos = m.end();
+            if pos < last_end {
+                continue;
+            }
+            if m.pattern().as_usize() >= NUMBER_SEGMENTS.len() {
+                if m.start() > 0 && is_key_char(text[m.start() - 1]) {
+                    continue;
+                }
+                let Some(end) = mac_value_at(text, pos) else {
+                    continue;
+                };
+                if let Some(mac) = normalise_mac(&text[pos..end]) {
+                    last_end = end;
+                    out.push(Found {
+                        start: pos,
+                        end,
+                        kind: Kind::Mac,
+                        normalised: mac,
+                    });
+                }
+                continue;
+            }
+            let mut i = pos;
+            if text.get(i) == Some(&b'+') {
+                i += 1;
+            }
+            let digits = digits_at(text, i, 16);
+            let end = i + digits;
+            let closed = text.get(end).is_none_or(|c| {
+                matches!(c, b'/' | b'?' | b'#' | b'&' | b';' | b' ' | b'"' | b'\'')
+            });
+            if !(7..=15).contains(&digits) || !closed {
+                continue;
+            }
+            if let Some(norm) = context_number(&text[pos..end], region) {
+                last_end = end;
+                out.push(Found {
+                    start: pos,
+                    end,
+                    kind: Kind::Phone,
+                    normalised: norm,
+                });
+            }
+        }
+    }
+
+    proptest! {
+        /// Texts made of the markers, digits, MAC bytes and separators: the memchr reading finds what the
+        /// overlapping automaton found.
+        #[test]
+        fn marked_values_read_as_the_automaton_did(parts in proptest::collection::vec(prop::sample::select(vec![
+            "/numbers/", "/NUMBER/", "/subscribers/", "/did/", "/dids/", "/users/", "/x/", "/", "devid ", "DevId ",
+            "device_id ", "hwaddr ", "dev_id ", "deviceid ", "a", "_", " ", "+", "4917612345678", "0301234567",
+            "00:0b:82:a1:b2:c3", "000b82a1b2c3", "000b.82a1.b2c3", "?", "&", "12",
+        ]), 0..12)) {
+            let text = parts.concat();
+            let region = Region::new(rules(), "DE");
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            marked_values(text.as_bytes(), &region, &mut got);
+            marked_values_by_automaton(text.as_bytes(), &region, &mut want);
+            prop_assert_eq!(got, want, "{}", text);
+        }
+    }
 
     fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
         let mut out = Vec::new();
