@@ -135,9 +135,15 @@ fn formats_or(d: &Bound<'_, PyDict>) -> PyResult<Vec<Format>> {
 pub struct Engine {
     inner: engine::Engine,
     max_line: usize,
+    /// The output of a feed before Python copies it: kept across feeds, so a megabyte chunk does not take
+    /// fresh pages from the system every time.
+    out: Vec<u8>,
 }
 
 type Batch = (Py<PyBytes>, Vec<Run>);
+
+/// The largest output buffer kept between feeds (a read is 1 MiB; its output a little more).
+const KEEP_OUTPUT: usize = 8 << 20;
 
 #[pymethods]
 impl Engine {
@@ -148,18 +154,23 @@ impl Engine {
         Ok(Engine {
             inner: engine::Engine::new(cfg).map_err(PyValueError::new_err)?,
             max_line,
+            out: Vec::new(),
         })
     }
 
     /// Every complete line in the bytes held and `chunk`: (output, runs of (window, byte length)).
     fn feed(&mut self, py: Python<'_>, chunk: &[u8], now: f64) -> Batch {
-        let inner = &mut self.inner;
-        let (out, runs) = py.allow_threads(|| {
-            let mut out = Vec::with_capacity(chunk.len() + chunk.len() / 8);
-            let runs = inner.feed(chunk, now, &mut out);
-            (out, runs)
+        let (inner, out) = (&mut self.inner, &mut self.out);
+        let runs = py.allow_threads(|| {
+            out.clear();
+            out.reserve(chunk.len() + chunk.len() / 8);
+            inner.feed(chunk, now, out)
         });
-        (PyBytes::new(py, &out).unbind(), runs)
+        let bytes = PyBytes::new(py, out).unbind();
+        if out.capacity() > KEEP_OUTPUT {
+            *out = Vec::new(); // an over-long line's output is not held for the rest of the run
+        }
+        (bytes, runs)
     }
 
     /// End of input: the partial last line as it was.
