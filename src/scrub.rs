@@ -15,7 +15,7 @@
 //! [`Tokeniser`]), so this module is tested with stand-ins and the differential test feeds the same stand-ins to
 //! the reference scrub.py (tests/reference).
 
-use crate::hashing::HashMap;
+use crate::cache::BoundedCache;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -600,7 +600,7 @@ type Selected = Option<u64>;
 pub struct Scrubber {
     detectors: Vec<Box<dyn Detector>>,
     prefilter: Prefilter,
-    by_skeleton: HashMap<Vec<u8>, Selected>,
+    by_skeleton: BoundedCache<Selected>,
     /// The skeleton of the text at hand, built in place (a cache hit allocates nothing).
     skeleton: Vec<u8>,
 }
@@ -612,7 +612,7 @@ impl Scrubber {
         Scrubber {
             detectors,
             prefilter,
-            by_skeleton: HashMap::default(),
+            by_skeleton: BoundedCache::on_second_sighting(SKELETONS_HELD),
             skeleton: Vec::with_capacity(SKELETON_MAX),
         }
     }
@@ -646,7 +646,7 @@ impl Scrubber {
             text.iter()
                 .map(|&c| if c.is_ascii_digit() { b'0' } else { c }),
         );
-        if let Some(&hit) = self.by_skeleton.get(skeleton.as_slice()) {
+        if let Some((_, &hit)) = self.by_skeleton.get(&skeleton) {
             self.skeleton = skeleton;
             return hit;
         }
@@ -659,10 +659,7 @@ impl Scrubber {
             }
             bits
         });
-        if self.by_skeleton.len() >= SKELETONS_HELD {
-            self.by_skeleton.clear();
-        }
-        self.by_skeleton.insert(skeleton.clone(), selected);
+        self.by_skeleton.insert(&skeleton, b"", selected);
         self.skeleton = skeleton;
         selected
     }
