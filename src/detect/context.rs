@@ -759,20 +759,34 @@ const SPACED_MAC_KEYS: [&str; 5] = ["devid ", "dev_id ", "deviceid ", "device_id
 /// The longest of [`NUMBER_SEGMENTS`], slashes included.
 const LONGEST_SEGMENT: usize = 13;
 
-fn spaced_mac_keys() -> &'static aho_corasick::AhoCorasick {
-    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(SPACED_MAC_KEYS)
-            .expect("built-in words compile")
-    })
+/// The spaced device keys in `text`, in order: each holds a `v` (`dev...`) or a `w` (`hwaddr`), letters few
+/// log lines hold many of, so memchr finds the places to look (a blank, where every key ends, is everywhere).
+fn spaced_mac_keys(text: &[u8]) -> Vec<(usize, usize)> {
+    let key_at = |start: usize| {
+        SPACED_MAC_KEYS.iter().find_map(|k| {
+            text.get(start..start + k.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(k.as_bytes()))
+                .then_some((start, start + k.len()))
+        })
+    };
+    // `v` is the third byte of every dev key, `w` the second of `hwaddr`.
+    let mut keys: Vec<(usize, usize)> = memchr::memchr2_iter(b'v', b'V', text)
+        .filter(|&p| p >= 2)
+        .filter_map(|p| key_at(p - 2))
+        .chain(
+            memchr::memchr2_iter(b'w', b'W', text)
+                .filter(|&p| p >= 1)
+                .filter_map(|p| key_at(p - 1)),
+        )
+        .collect();
+    keys.sort_unstable();
+    keys
 }
 
 /// What marks a value, in order of where the value starts: a segment naming numbers (at every slash, so
 /// `/numbers/numbers/49...` is read at every step) or a spaced device key. (marker start, value start, a MAC
-/// key). No two markers end at the same place (one ends in `/`, the other in a blank), and the keys cannot
-/// overlap (each ends at its only blank), so the automaton's plain search finds them all.
+/// key). No two markers end at the same place (one ends in `/`, the other in a blank), and no two keys
+/// overlap (each ends at its only blank).
 fn markers(text: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
     let segments = memchr::memchr_iter(b'/', text).filter_map(move |p| {
         let window = &text[p + 1..(p + LONGEST_SEGMENT).min(text.len())];
@@ -783,9 +797,9 @@ fn markers(text: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
             .any(|s| word.eq_ignore_ascii_case(s.as_bytes()))
             .then_some((p, next + 1, false))
     });
-    let keys = spaced_mac_keys()
-        .find_iter(text)
-        .map(|m| (m.start(), m.end(), true));
+    let keys = spaced_mac_keys(text)
+        .into_iter()
+        .map(|(start, end)| (start, end, true));
     let (mut segments, mut keys) = (segments.peekable(), keys.peekable());
     std::iter::from_fn(move || match (segments.peek(), keys.peek()) {
         (Some(s), Some(k)) if k.1 < s.1 => keys.next(),
