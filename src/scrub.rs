@@ -67,6 +67,31 @@ impl Counts {
     }
 }
 
+/// The counts of one cached value (the field caches of engine/fields.rs). A cached value is a few hundred bytes
+/// at most, so each count fits 16 bits, and a cache slot takes 24 bytes instead of 56: the field caches are probed
+/// at every field of every line and are larger than the CPU's caches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FewCounts([u16; Kind::ALL.len()]);
+
+impl FewCounts {
+    /// None when a count does not fit (the value is then not cached).
+    pub fn of(counts: &Counts) -> Option<FewCounts> {
+        let mut few = [0u16; Kind::ALL.len()];
+        for (f, &n) in few.iter_mut().zip(&counts.by_kind) {
+            *f = u16::try_from(n).ok()?;
+        }
+        Some(FewCounts(few))
+    }
+}
+
+impl Counts {
+    pub fn merge_few(&mut self, few: &FewCounts) {
+        for (mine, &n) in self.by_kind.iter_mut().zip(&few.0) {
+            *mine += u64::from(n);
+        }
+    }
+}
+
 /// What the place of a text tells the detectors about reading it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Reading {

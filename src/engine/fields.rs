@@ -33,7 +33,7 @@ pub enum Action {
 }
 
 /// Per value: its scrubbed form (the payload) and the kinds it replaced.
-type FieldCache = BoundedCache<scrub::Counts>;
+type FieldCache = BoundedCache<scrub::FewCounts>;
 
 /// Which values a cache holds: fields read one way (plain, user agents, ...), or values of a named kind.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -210,7 +210,7 @@ impl Fields {
         let c = self.cache(window, role);
         if let Some((hit, kinds)) = self.caches[c].2.get(text) {
             out.extend_from_slice(hit);
-            counts.merge(kinds);
+            counts.merge_few(kinds);
             return Ok(());
         }
         let at = out.len();
@@ -230,7 +230,9 @@ impl Fields {
         };
         if text.len() <= limit {
             // `c` still names this cache: writing the value touched no cache.
-            self.caches[c].2.insert(text, &out[at..], mine);
+            if let Some(few) = scrub::FewCounts::of(&mine) {
+                self.caches[c].2.insert(text, &out[at..], few);
+            }
         }
         counts.merge(&mine);
         Ok(())
@@ -259,7 +261,7 @@ impl Fields {
         let c = self.cache(window, CacheRole::Kind(kind));
         if let Some((hit, kinds)) = self.caches[c].2.get(text) {
             out.extend_from_slice(hit);
-            counts.merge(kinds);
+            counts.merge_few(kinds);
             return Ok(());
         }
         let at = out.len();
@@ -282,7 +284,9 @@ impl Fields {
         }
         if text.len() <= FIELD_CACHE_MAX {
             let c = self.cache(window, CacheRole::Kind(kind));
-            self.caches[c].2.insert(text, &out[at..], mine);
+            if let Some(few) = scrub::FewCounts::of(&mine) {
+                self.caches[c].2.insert(text, &out[at..], few);
+            }
         }
         counts.merge(&mine);
         Ok(())
