@@ -963,6 +963,19 @@ mod tests {
     }
 
     #[test]
+    fn few_counts_hold_a_cached_value_exactly_or_not_at_all() {
+        let mut counts = Counts::default();
+        counts.add(Kind::Ip);
+        counts.add(Kind::Phone);
+        counts.add(Kind::Phone);
+        let mut merged = Counts::default();
+        merged.merge_few(&FewCounts::of(&counts).unwrap());
+        assert_eq!(merged, counts);
+        counts.by_kind[Kind::Mac as usize] = 1 << 16;
+        assert_eq!(FewCounts::of(&counts), None);
+    }
+
+    #[test]
     fn mask_table() {
         assert_eq!(
             mask_line(b"a 192.0.2.1 b 2001:db8::1 c deadbeef 15"),
