@@ -1,11 +1,15 @@
 """CPU of `pseudolog follow` as a sidecar under steady input.
 
     python benchmarks/sidecar.py [--rate 5000] [--seconds 60] [--corpus nginx]
+                                 [--cprofile FILE | --strace FILE | --perf FILE]
 
 A writer appends generated lines to a file at a steady rate (one write every 10 ms, as a busy server's log
 grows), while the installed `pseudolog follow` tails it into an output file with checkpoints. After a warm-up,
 the follower's user+system CPU time (from /proc) over the measured interval is reported as a share of one core,
-with its resident memory. The writer runs in this process and is not counted.
+with its resident memory. The writer runs in this process and is not counted. `--cprofile FILE` runs the follower
+under cProfile; `--strace FILE` counts its system calls (`strace -c -f -p`) and `--perf FILE` records its call
+graphs (`perf record -g -p`), both attached for the measured interval only. With any of them the CPU share
+includes the tool's cost to the follower.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -23,10 +28,12 @@ from pseudolog.synth_formats import corpus_lines, corpus_names
 TICK = 0.01
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of the process."""
     with open(f"/proc/{pid}/stat") as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def rss_mib(pid: int) -> float:
@@ -37,14 +44,33 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def attach(args: argparse.Namespace, pid: int) -> subprocess.Popen[bytes] | None:
+    """strace or perf attached to the follower, if asked for, once it has started recording."""
+    if args.strace:
+        command = ["strace", "-c", "-f", "-o", args.strace, "-p", str(pid)]
+    elif args.perf:
+        command = ["perf", "record", "-g", "-o", args.perf, "-p", str(pid)]
+    else:
+        return None
+    tool = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return tool
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=int, default=5000, help="lines per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="measured interval")
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--corpus", default="nginx", choices=corpus_names())
+    parser.add_argument("--cprofile", metavar="FILE", help="write a cProfile of the follower here")
+    parser.add_argument("--strace", metavar="FILE", help="write `strace -c -f` of the measured interval here")
+    parser.add_argument("--perf", metavar="FILE", help="write `perf record -g` of the measured interval here")
     args = parser.parse_args()
     binary = shutil.which("pseudolog") or parser.error("pseudolog is not installed")
+    command = [binary]
+    if args.cprofile:
+        command = [sys.executable, "-m", "cProfile", "-o", args.cprofile, "-m", "pseudolog"]
     total = int(args.rate * (args.seconds + args.warmup + 2))
     lines = [line.encode() for line in corpus_lines(args.corpus, total)]
     per_tick = max(1, round(args.rate * TICK))
@@ -56,7 +82,7 @@ def main() -> None:
         open(src, "wb").close()
         proc = subprocess.Popen(
             [
-                binary,
+                *command,
                 "follow",
                 "--key-file",
                 key,
@@ -70,12 +96,15 @@ def main() -> None:
         )
         time.sleep(1.0)
         written = 0
-        measured_from = measured_until = cpu_from = cpu_until = 0.0
+        measured_from = measured_until = 0.0
+        tool: subprocess.Popen[bytes] | None = None
+        cpu_from = cpu_until = (0.0, 0.0)
         started = time.monotonic()
         with open(src, "ab", buffering=0) as out:
             while written + per_tick <= len(lines):
                 elapsed = time.monotonic() - started
                 if measured_from == 0.0 and elapsed >= args.warmup:
+                    tool = attach(args, proc.pid)
                     measured_from, cpu_from = time.monotonic(), cpu_seconds(proc.pid)
                 if elapsed >= args.warmup + args.seconds:
                     break
@@ -83,17 +112,21 @@ def main() -> None:
                 written += per_tick
                 time.sleep(max(0.0, started + written / args.rate - time.monotonic()))
         measured_until, cpu_until = time.monotonic(), cpu_seconds(proc.pid)
+        if tool is not None:  # both tools write their report when interrupted, and detach
+            tool.send_signal(signal.SIGINT)
+            tool.wait(timeout=60)
         rss = rss_mib(proc.pid)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
         with open(os.path.join(tmp, "out.log"), "rb") as fh:
             out_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
     wall = measured_until - measured_from
-    share = 100 * (cpu_until - cpu_from) / wall
+    user, system = (100 * (b - a) / wall for a, b in zip(cpu_from, cpu_until, strict=True))
+    share = user + system
     achieved = written / (measured_until - started)
     print(
         f"follow, {args.corpus}, {achieved:,.0f} lines/s for {wall:.0f} s: {share:.1f} % of one core "
-        f"(user+system), RSS {rss:.0f} MiB; {out_lines:,} of {written:,} lines out"
+        f"(user {user:.2f} %, system {system:.2f} %), RSS {rss:.0f} MiB; {out_lines:,} of {written:,} lines out"
     )
 
 
