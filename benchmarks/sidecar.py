@@ -49,7 +49,7 @@ def attach(args: argparse.Namespace, pid: int) -> subprocess.Popen[bytes] | None
     if args.strace:
         command = ["strace", "-c", "-f", "-o", args.strace, "-p", str(pid)]
     elif args.perf:
-        command = ["perf", "record", "-g", "-o", args.perf, "-p", str(pid)]
+        command = ["perf", "record", "--call-graph", "dwarf,16384", "-o", args.perf, "-p", str(pid)]
     else:
         return None
     tool = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="measured interval")
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--corpus", default="nginx", choices=corpus_names())
+    parser.add_argument("--poll-interval", help="passed to follow (its default: 250ms)")
     parser.add_argument("--cprofile", metavar="FILE", help="write a cProfile of the follower here")
     parser.add_argument("--strace", metavar="FILE", help="write `strace -c -f` of the measured interval here")
     parser.add_argument("--perf", metavar="FILE", help="write `perf record -g` of the measured interval here")
@@ -90,6 +91,7 @@ def main() -> None:
                 os.path.join(tmp, "st"),
                 "-o",
                 os.path.join(tmp, "out.log"),
+                *(["--poll-interval", args.poll_interval] if args.poll_interval else []),
                 src,
             ],
             stderr=subprocess.DEVNULL,

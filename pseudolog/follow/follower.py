@@ -236,11 +236,13 @@ class Follower:
                 if self.reload_requested:
                     self.reload()
                 self.wake.clear()
-                progressed = self.cycle()
+                self.cycle()
                 self._housekeeping()
                 if all(src.ended for src in self.sources):
                     break
-                if not progressed:
+                # Straight on only with more already waiting: a read that met the end of every input is not
+                # followed by another that would find nothing (the next poll, or a pipe's wake, comes soon).
+                if not any(src.backlogged for src in self.sources):
                     self.wake.wait(self._idle_wait())
             self.notifier.stopping()
             self.checkpoint()

@@ -24,6 +24,7 @@ from pseudolog.errors import InputError
 from pseudolog.follow.checkpoint import FilePosition, InputState
 
 CHUNK = 1 << 20
+ROTATION_CHECK_EVERY = 1.0  # seconds between looks at a growing file's name; an idle one is looked at every poll
 Warn = Callable[[str], None]
 
 
@@ -50,18 +51,22 @@ class _OpenFile:
             handle.framer.resume_mid_line(position.long_line, position.mask_head)
         return handle
 
-    def read(self, budget: int) -> tuple[list[Piece], bool]:
-        """Pieces from up to `budget` bytes; and whether the end of the file was reached."""
+    def read(self, budget: int) -> tuple[list[Piece], int]:
+        """Pieces from up to `budget` bytes; and the file's size when this read began.
+
+        The size (one fstat) sizes the reads: what the file holds is read in one call of exactly that
+        length, no read is spent finding the end, and no megabyte buffer is allocated for a few lines."""
+        size = os.fstat(self.fd).st_size
         pieces: list[Piece] = []
-        while budget > 0:
-            chunk = os.read(self.fd, min(CHUNK, budget))
-            if not chunk:
-                return pieces, True
+        while budget > 0 and self.pos < size:
+            chunk = os.read(self.fd, min(CHUNK, budget, size - self.pos))
+            if not chunk:  # shrank since the fstat: the rotation check tells a truncation
+                break
             self.pos += len(chunk)
             budget -= len(chunk)
             self.idle_since = time.monotonic()
             pieces.extend(self.framer.feed(chunk))
-        return pieces, False
+        return pieces, size
 
     def position(self) -> FilePosition:
         long_line, mask_head = self.framer.mid_line
@@ -116,7 +121,9 @@ class FileSource:
         self.current: _OpenFile | None = None
         self.rotated: list[_OpenFile] = []
         self.ended = False
+        self.backlogged = False  # the last read stopped at its budget, not at the end of a file
         self._waiting_said = False
+        self._checked_at = 0.0  # when the name was last looked at (rename and copytruncate rotation)
         self._restore(state)
 
     def _restore(self, state: InputState | None) -> None:
@@ -152,10 +159,13 @@ class FileSource:
 
     def read(self, budget: int) -> list[Piece]:
         pieces: list[Piece] = []
+        self.backlogged = False
         for old in list(self.rotated):
-            got, at_end = old.read(budget)
+            got, size = old.read(budget)
             pieces += got
-            if at_end and time.monotonic() - old.idle_since >= self.rotate_wait:
+            if old.pos < size:
+                self.backlogged = True
+            elif time.monotonic() - old.idle_since >= self.rotate_wait:
                 pieces += old.framer.finish()  # the rotated file is done: its last line will get no newline
                 old.close()
                 self.rotated.remove(old)
@@ -167,21 +177,26 @@ class FileSource:
                     self._waiting_said = True
                 return pieces
             self._waiting_said = False
-        got, at_end = self.current.read(budget)
+        read_from = self.current.pos
+        got, size = self.current.read(budget)
         pieces += got
-        if at_end:
-            pieces += self._check_rotation()
+        if self.current.pos < size:
+            self.backlogged = True
+        elif self.current.pos == read_from or time.monotonic() - self._checked_at >= ROTATION_CHECK_EVERY:
+            # While the file grows its writer is still at it; the name is looked at once a second then, and
+            # at every poll once the file is quiet (when a rotated writer has moved on to the new file).
+            pieces += self._check_rotation(size)
         return pieces
 
-    def _check_rotation(self) -> list[Piece]:
+    def _check_rotation(self, size: int) -> list[Piece]:
         cur = self.current
         assert cur is not None
+        self._checked_at = time.monotonic()
         here = _identity(self.name)
         if here is None or here[:2] != (cur.dev, cur.ino):
             self.rotated.append(cur)  # renamed (or deleted): drained until idle, then closed
             self.current = _OpenFile.open(self.name, self.max_line) if here is not None else None
             return []
-        size = os.fstat(cur.fd).st_size
         if size < cur.pos:
             self.warn(f"input {self.name} was truncated (copytruncate); reading it from its start")
             pieces = cur.framer.finish()
@@ -277,6 +292,11 @@ class PipeSource:
             pieces += self.framer.finish()
             self.ended = True
         return pieces
+
+    @property
+    def backlogged(self) -> bool:
+        """Read chunks are still waiting (the last read stopped at its budget, or more came meanwhile)."""
+        return self.backlog > 0
 
     def state(self) -> None:
         return None
