@@ -7,14 +7,15 @@ A writer appends generated lines to a file at a steady rate (one write every 10 
 grows), while the installed `pseudolog follow` tails it into an output file with checkpoints. After a warm-up,
 the follower's user+system CPU time (from /proc) over the measured interval is reported as a share of one core,
 with its resident memory. The writer runs in this process and is not counted. `--cprofile FILE` runs the follower
-under cProfile; `--strace FILE` counts its system calls (`strace -c -f -p`) and `--perf FILE` records its call
-graphs (`perf record -g -p`), both attached for the measured interval only. With any of them the CPU share
-includes the tool's cost to the follower.
+under cProfile; `--strace FILE` counts its system calls (`strace -c -f -p`) and `--perf FILE` records its
+call graphs (`perf record --call-graph dwarf -p`), both attached for the measured interval only. With any of
+them the CPU share includes the tool's cost to the follower.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -28,12 +29,17 @@ from pseudolog.synth_formats import corpus_lines, corpus_names
 TICK = 0.01
 
 
-def cpu_seconds(pid: int) -> tuple[float, float]:
-    """(user, system) CPU seconds of the process."""
+def cpu_seconds(pid: int) -> tuple[float, float, float]:
+    """(user, system, total) CPU seconds of the process: user and system from /proc/PID/stat, which the kernel
+    samples at its clock tick; the total from the scheduler's run time of every thread (schedstat, exact)."""
     with open(f"/proc/{pid}/stat") as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
+    run_ns = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/schedstat") as fh:
+            run_ns += int(fh.read().split()[0])
+    return int(fields[11]) / tick, int(fields[12]) / tick, run_ns / 1e9
 
 
 def rss_mib(pid: int) -> float:
@@ -66,7 +72,9 @@ def main() -> None:
     parser.add_argument("--poll-interval", help="passed to follow (its default: 250ms)")
     parser.add_argument("--cprofile", metavar="FILE", help="write a cProfile of the follower here")
     parser.add_argument("--strace", metavar="FILE", help="write `strace -c -f` of the measured interval here")
-    parser.add_argument("--perf", metavar="FILE", help="write `perf record -g` of the measured interval here")
+    parser.add_argument(
+        "--perf", metavar="FILE", help="write `perf record --call-graph dwarf` of the measured interval here"
+    )
     args = parser.parse_args()
     binary = shutil.which("pseudolog") or parser.error("pseudolog is not installed")
     command = [binary]
@@ -100,7 +108,7 @@ def main() -> None:
         written = 0
         measured_from = measured_until = 0.0
         tool: subprocess.Popen[bytes] | None = None
-        cpu_from = cpu_until = (0.0, 0.0)
+        cpu_from = cpu_until = (0.0, 0.0, 0.0)
         started = time.monotonic()
         with open(src, "ab", buffering=0) as out:
             while written + per_tick <= len(lines):
@@ -123,12 +131,12 @@ def main() -> None:
         with open(os.path.join(tmp, "out.log"), "rb") as fh:
             out_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
     wall = measured_until - measured_from
-    user, system = (100 * (b - a) / wall for a, b in zip(cpu_from, cpu_until, strict=True))
-    share = user + system
+    user, system, share = (100 * (b - a) / wall for a, b in zip(cpu_from, cpu_until, strict=True))
     achieved = written / (measured_until - started)
     print(
-        f"follow, {args.corpus}, {achieved:,.0f} lines/s for {wall:.0f} s: {share:.1f} % of one core "
-        f"(user {user:.2f} %, system {system:.2f} %), RSS {rss:.0f} MiB; {out_lines:,} of {written:,} lines out"
+        f"follow, {args.corpus}, {achieved:,.0f} lines/s for {wall:.0f} s: {share:.2f} % of one core "
+        f"(schedstat; by ticks: user {user:.2f} %, system {system:.2f} %), RSS {rss:.0f} MiB; "
+        f"{out_lines:,} of {written:,} lines out"
     )
 
 
