@@ -37,6 +37,7 @@ class _OpenFile:
         self.pos = offset
         self.framer = LineFramer(max_line)
         self.idle_since = time.monotonic()
+        self.size: int | None = None  # a regular file's size at the last read
         os.lseek(fd, offset, os.SEEK_SET)
 
     @classmethod
@@ -51,22 +52,25 @@ class _OpenFile:
             handle.framer.resume_mid_line(position.long_line, position.mask_head)
         return handle
 
-    def read(self, budget: int) -> tuple[list[Piece], int]:
-        """Pieces from up to `budget` bytes; and the file's size when this read began.
+    def read(self, budget: int) -> tuple[list[Piece], bool]:
+        """Pieces from up to `budget` bytes; and whether the end of the file was reached.
 
-        The size (one fstat) sizes the reads: what the file holds is read in one call of exactly that
-        length, no read is spent finding the end, and no megabyte buffer is allocated for a few lines."""
-        size = os.fstat(self.fd).st_size
+        The size (one fstat, kept in `size`) sizes the reads: what a regular file holds is read in one call
+        of exactly that length, no read is spent finding the end, and no megabyte buffer is allocated for a
+        few lines. Anything else is read until a read comes back empty."""
+        info = os.fstat(self.fd)
+        self.size = info.st_size if stat.S_ISREG(info.st_mode) else None
         pieces: list[Piece] = []
-        while budget > 0 and self.pos < size:
-            chunk = os.read(self.fd, min(CHUNK, budget, size - self.pos))
-            if not chunk:  # shrank since the fstat: the rotation check tells a truncation
-                break
+        while budget > 0:
+            want = min(CHUNK, budget) if self.size is None else min(CHUNK, budget, self.size - self.pos)
+            chunk = os.read(self.fd, want) if want > 0 else b""
+            if not chunk:  # at the end (or, below a regular file's size, truncated since: see _check_rotation)
+                return pieces, True
             self.pos += len(chunk)
             budget -= len(chunk)
             self.idle_since = time.monotonic()
             pieces.extend(self.framer.feed(chunk))
-        return pieces, size
+        return pieces, False
 
     def position(self) -> FilePosition:
         long_line, mask_head = self.framer.mid_line
@@ -161,9 +165,9 @@ class FileSource:
         pieces: list[Piece] = []
         self.backlogged = False
         for old in list(self.rotated):
-            got, size = old.read(budget)
+            got, at_end = old.read(budget)
             pieces += got
-            if old.pos < size:
+            if not at_end:
                 self.backlogged = True
             elif time.monotonic() - old.idle_since >= self.rotate_wait:
                 pieces += old.framer.finish()  # the rotated file is done: its last line will get no newline
@@ -178,17 +182,17 @@ class FileSource:
                 return pieces
             self._waiting_said = False
         read_from = self.current.pos
-        got, size = self.current.read(budget)
+        got, at_end = self.current.read(budget)
         pieces += got
-        if self.current.pos < size:
+        if not at_end:
             self.backlogged = True
         elif self.current.pos == read_from or time.monotonic() - self._checked_at >= ROTATION_CHECK_EVERY:
             # While the file grows its writer is still at it; the name is looked at once a second then, and
             # at every poll once the file is quiet (when a rotated writer has moved on to the new file).
-            pieces += self._check_rotation(size)
+            pieces += self._check_rotation()
         return pieces
 
-    def _check_rotation(self, size: int) -> list[Piece]:
+    def _check_rotation(self) -> list[Piece]:
         cur = self.current
         assert cur is not None
         self._checked_at = time.monotonic()
@@ -197,7 +201,7 @@ class FileSource:
             self.rotated.append(cur)  # renamed (or deleted): drained until idle, then closed
             self.current = _OpenFile.open(self.name, self.max_line) if here is not None else None
             return []
-        if size < cur.pos:
+        if cur.size is not None and cur.size < cur.pos:
             self.warn(f"input {self.name} was truncated (copytruncate); reading it from its start")
             pieces = cur.framer.finish()
             cur.close()
