@@ -1,15 +1,18 @@
 """CPU of `pseudolog follow` as a sidecar under steady input.
 
     python benchmarks/sidecar.py [--rate 5000] [--seconds 60] [--corpus nginx]
-                                 [--cprofile FILE | --strace FILE | --perf FILE]
+                                 [--poll-interval 250ms] [--cprofile FILE | --strace FILE | --perf FILE]
+    python benchmarks/sidecar.py --engine-only [--rate 5000] [--seconds 60] [--corpus nginx]
 
 A writer appends generated lines to a file at a steady rate (one write every 10 ms, as a busy server's log
 grows), while the installed `pseudolog follow` tails it into an output file with checkpoints. After a warm-up,
-the follower's user+system CPU time (from /proc) over the measured interval is reported as a share of one core,
-with its resident memory. The writer runs in this process and is not counted. `--cprofile FILE` runs the follower
-under cProfile; `--strace FILE` counts its system calls (`strace -c -f -p`) and `--perf FILE` records its
-call graphs (`perf record --call-graph dwarf -p`), both attached for the measured interval only. With any of
-them the CPU share includes the tool's cost to the follower.
+the follower's CPU time over the measured interval (the scheduler's run time of its threads, exact; the
+tick-sampled user/system split beside it) is reported as a share of one core, with its resident memory. The
+writer runs in this process and is not counted. `--cprofile FILE` runs the follower under cProfile; `--strace
+FILE` counts its system calls (`strace -c -f -p`) and `--perf FILE` records its call graphs (`perf record
+--call-graph dwarf -p`), both attached for the measured interval only. With any of them the CPU share includes
+the tool's cost to the follower. `--engine-only` feeds the native engine in-process the way the follower does
+(a poll's lines at a time, idle in between): the part of the follower's CPU that is the engine's.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 
+from pseudolog.config import POLL_DEFAULT, parse_interval
 from pseudolog.synth_formats import corpus_lines, corpus_names
 
 TICK = 0.01
@@ -63,6 +67,28 @@ def attach(args: argparse.Namespace, pid: int) -> subprocess.Popen[bytes] | None
     return tool
 
 
+def engine_only(lines: list[bytes], rate: int, seconds: float, warmup: float, poll: float) -> None:
+    """The engine alone, fed as the follower feeds it: a poll's worth of lines every `poll` seconds, idle in
+    between (so its caches are as cold as a sidecar's); the CPU of `feed` as a share of one core."""
+    from pseudolog.config import filter_options
+    from pseudolog.pipeline import build_engine
+
+    engine = build_engine(filter_options(), os.urandom(32))
+    per_poll = max(1, round(rate * poll))
+    batches = [b"".join(lines[i : i + per_poll]) for i in range(0, len(lines) - per_poll + 1, per_poll)]
+    spent = fed = 0.0
+    for n, batch in enumerate(batches):
+        started = time.thread_time()
+        engine.feed(batch, time.time())
+        if n * poll >= warmup:
+            spent += time.thread_time() - started
+            fed += poll
+        if fed >= seconds:
+            break
+        time.sleep(poll)
+    print(f"engine alone, {rate:,} lines/s in feeds every {poll * 1000:.0f} ms: {100 * spent / fed:.2f} % of one core")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=int, default=5000, help="lines per second")
@@ -75,13 +101,18 @@ def main() -> None:
     parser.add_argument(
         "--perf", metavar="FILE", help="write `perf record --call-graph dwarf` of the measured interval here"
     )
+    parser.add_argument("--engine-only", action="store_true", help="feed the engine in-process instead (no follow)")
     args = parser.parse_args()
+    total = int(args.rate * (args.seconds + args.warmup + 2))
+    lines = [line.encode() for line in corpus_lines(args.corpus, total)]
+    if args.engine_only:
+        poll = parse_interval(args.poll_interval or POLL_DEFAULT, option="--poll-interval")
+        engine_only(lines, args.rate, args.seconds, args.warmup, poll)
+        return
     binary = shutil.which("pseudolog") or parser.error("pseudolog is not installed")
     command = [binary]
     if args.cprofile:
         command = [sys.executable, "-m", "cProfile", "-o", args.cprofile, "-m", "pseudolog"]
-    total = int(args.rate * (args.seconds + args.warmup + 2))
-    lines = [line.encode() for line in corpus_lines(args.corpus, total)]
     per_tick = max(1, round(args.rate * TICK))
     with tempfile.TemporaryDirectory() as tmp:
         key, src = os.path.join(tmp, "key"), os.path.join(tmp, "app.log")
