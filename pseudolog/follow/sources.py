@@ -37,7 +37,7 @@ class _OpenFile:
         self.pos = offset
         self.framer = LineFramer(max_line)
         self.idle_since = time.monotonic()
-        self.size: int | None = None  # a regular file's size at the last read
+        self.regular = stat.S_ISREG(info.st_mode)  # a short read is the end (else: a read that comes back empty)
         os.lseek(fd, offset, os.SEEK_SET)
 
     @classmethod
@@ -55,21 +55,21 @@ class _OpenFile:
     def read(self, budget: int) -> tuple[list[Piece], bool]:
         """Pieces from up to `budget` bytes; and whether the end of the file was reached.
 
-        The size (one fstat, kept in `size`) sizes the reads: what a regular file holds is read in one call
-        of exactly that length, no read is spent finding the end, and no megabyte buffer is allocated for a
-        few lines. Anything else is read until a read comes back empty."""
-        info = os.fstat(self.fd)
-        self.size = info.st_size if stat.S_ISREG(info.st_mode) else None
+        A regular file that returns less than was asked for is at its end for now: no second read is spent
+        to find that out. (Each read asks for up to CHUNK: the bytes object is cut down to what came, in place,
+        and the heap stays warm; reads sized to the file's growth made the allocator map and fault fresh pages
+        at every poll.)"""
         pieces: list[Piece] = []
         while budget > 0:
-            want = min(CHUNK, budget) if self.size is None else min(CHUNK, budget, self.size - self.pos)
-            chunk = os.read(self.fd, want) if want > 0 else b""
-            if not chunk:  # at the end (or, below a regular file's size, truncated since: see _check_rotation)
+            want = min(CHUNK, budget)
+            chunk = os.read(self.fd, want)
+            if chunk:
+                self.pos += len(chunk)
+                budget -= len(chunk)
+                self.idle_since = time.monotonic()
+                pieces.extend(self.framer.feed(chunk))
+            if not chunk or (self.regular and len(chunk) < want):
                 return pieces, True
-            self.pos += len(chunk)
-            budget -= len(chunk)
-            self.idle_since = time.monotonic()
-            pieces.extend(self.framer.feed(chunk))
         return pieces, False
 
     def position(self) -> FilePosition:
@@ -201,7 +201,7 @@ class FileSource:
             self.rotated.append(cur)  # renamed (or deleted): drained until idle, then closed
             self.current = _OpenFile.open(self.name, self.max_line) if here is not None else None
             return []
-        if cur.size is not None and cur.size < cur.pos:
+        if os.fstat(cur.fd).st_size < cur.pos:
             self.warn(f"input {self.name} was truncated (copytruncate); reading it from its start")
             pieces = cur.framer.finish()
             cur.close()
