@@ -1,7 +1,7 @@
 """CPU of `pseudolog follow` as a sidecar under steady input.
 
     python benchmarks/sidecar.py [--rate 5000] [--seconds 60] [--corpus nginx]
-                                 [--poll-interval 250ms] [--cprofile FILE | --strace FILE | --perf FILE]
+                                 [--poll-interval 250ms] [--breakdown | --cprofile FILE | --strace FILE | --perf FILE]
     python benchmarks/sidecar.py --engine-only [--rate 5000] [--seconds 60] [--corpus nginx]
 
 A writer appends generated lines to a file at a steady rate (one write every 10 ms, as a busy server's log
@@ -11,7 +11,9 @@ tick-sampled user/system split beside it) is reported as a share of one core, wi
 writer runs in this process and is not counted. `--cprofile FILE` runs the follower under cProfile; `--strace
 FILE` counts its system calls (`strace -c -f -p`) and `--perf FILE` records its call graphs (`perf record
 --call-graph dwarf -p`), both attached for the measured interval only. With any of them the CPU share includes
-the tool's cost to the follower. `--engine-only` feeds the native engine in-process the way the follower does
+the tool's cost to the follower. `--breakdown` runs the follower in this script with its stages timed (the
+engine's feed, reading and framing, the output's writes, checkpoints, and the rest: the loop, waits, signals),
+as CPU milliseconds per second. `--engine-only` feeds the native engine in-process the way the follower does
 (a poll's lines at a time, idle in between): the part of the follower's CPU that is the engine's.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -26,8 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
-from pseudolog.config import POLL_DEFAULT, parse_interval
 from pseudolog.synth_formats import corpus_lines, corpus_names
 
 TICK = 0.01
@@ -89,6 +92,58 @@ def engine_only(lines: list[bytes], rate: int, seconds: float, warmup: float, po
     print(f"engine alone, {rate:,} lines/s in feeds every {poll * 1000:.0f} ms: {100 * spent / fed:.2f} % of one core")
 
 
+# What `--breakdown` times in the follower, as (module, class, method, label): stages that never call each other.
+STAGES = (
+    ("pseudolog.pipeline", "Engine", "feed_runs", "engine feed"),
+    ("pseudolog.follow.sources", "FileSource", "read", "read and frame"),
+    ("pseudolog.follow.sinks", "FileSink", "write", "output write"),
+    ("pseudolog.follow.follower", "Follower", "checkpoint", "checkpoint"),
+)
+BREAKDOWN_FLAG = "--run-follower-with-breakdown"  # how this script runs itself as the follower
+
+
+def follower_with_breakdown(report_path: str, argv: list[str]) -> None:
+    """`pseudolog ARGV` with each stage's thread CPU summed from the first feed on; at exit, each stage's and
+    the whole process's CPU per second of wall time are written to `report_path` (JSON)."""
+    import atexit
+    import importlib
+    import json
+
+    from pseudolog.cli import main as cli_main
+
+    spent = dict.fromkeys((label for *_, label in STAGES), 0.0)
+    since: list[float] = []  # wall and process CPU at the first feed
+
+    def timed(original: Any, label: str) -> Any:
+        def stage(*args: Any, **kwargs: Any) -> Any:
+            if not since and label == "engine feed":
+                since.extend((time.monotonic(), time.process_time()))
+                spent.update(dict.fromkeys(spent, 0.0))
+            started = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] += time.thread_time() - started
+
+        return stage
+
+    for module, owner, method, label in STAGES:
+        cls = getattr(importlib.import_module(module), owner)
+        setattr(cls, method, timed(getattr(cls, method), label))
+
+    def report() -> None:
+        if since:
+            wall, cpu = time.monotonic() - since[0], time.process_time() - since[1]
+            per_second = {label: 1000 * seconds / wall for label, seconds in spent.items()}
+            per_second["the rest"] = 1000 * cpu / wall - sum(per_second.values())
+            with open(report_path, "w") as fh:
+                json.dump({"process": 1000 * cpu / wall, **per_second}, fh)
+
+    atexit.register(report)
+    sys.argv = ["pseudolog", *argv]
+    cli_main(argv)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=int, default=5000, help="lines per second")
@@ -102,10 +157,16 @@ def main() -> None:
         "--perf", metavar="FILE", help="write `perf record --call-graph dwarf` of the measured interval here"
     )
     parser.add_argument("--engine-only", action="store_true", help="feed the engine in-process instead (no follow)")
+    parser.add_argument("--breakdown", action="store_true", help="the follower's CPU by stage (engine, read, ...)")
+    if sys.argv[1:2] == [BREAKDOWN_FLAG]:
+        follower_with_breakdown(sys.argv[2], sys.argv[3:])
+        return
     args = parser.parse_args()
     total = int(args.rate * (args.seconds + args.warmup + 2))
     lines = [line.encode() for line in corpus_lines(args.corpus, total)]
     if args.engine_only:
+        from pseudolog.config import POLL_DEFAULT, parse_interval
+
         poll = parse_interval(args.poll_interval or POLL_DEFAULT, option="--poll-interval")
         engine_only(lines, args.rate, args.seconds, args.warmup, poll)
         return
@@ -113,6 +174,9 @@ def main() -> None:
     command = [binary]
     if args.cprofile:
         command = [sys.executable, "-m", "cProfile", "-o", args.cprofile, "-m", "pseudolog"]
+    breakdown_path = os.path.join(tempfile.gettempdir(), f"sidecar-breakdown-{os.getpid()}.json")
+    if args.breakdown:  # the pseudolog on sys.path (PYTHONPATH first), as `python -m pseudolog` would find it
+        command = [sys.executable, os.path.abspath(__file__), BREAKDOWN_FLAG, breakdown_path]
     per_tick = max(1, round(args.rate * TICK))
     with tempfile.TemporaryDirectory() as tmp:
         key, src = os.path.join(tmp, "key"), os.path.join(tmp, "app.log")
@@ -134,6 +198,7 @@ def main() -> None:
                 src,
             ],
             stderr=subprocess.DEVNULL,
+            cwd=tmp,  # not the checkout: PYTHONPATH decides which pseudolog a `python -m` follower runs
         )
         time.sleep(1.0)
         written = 0
@@ -169,6 +234,13 @@ def main() -> None:
         f"(schedstat; by ticks: user {user:.2f} %, system {system:.2f} %), RSS {rss:.0f} MiB; "
         f"{out_lines:,} of {written:,} lines out"
     )
+    if args.breakdown:
+        with open(breakdown_path) as fh:
+            stages = json.load(fh)
+        os.unlink(breakdown_path)
+        total = stages.pop("process")
+        parts = ", ".join(f"{label} {ms:.2f}" for label, ms in stages.items())
+        print(f"  CPU ms per second, first feed to exit: {total:.2f}: {parts}")
 
 
 if __name__ == "__main__":
