@@ -29,8 +29,8 @@ from pseudolog.cli_options import (
     RetentionOpt,
     say,
 )
+from pseudolog.config import BACKLOG_DEFAULT, POLL_DEFAULT, ROTATE_WAIT_DEFAULT
 from pseudolog.errors import ConfigError
-from pseudolog.follow.settings import BACKLOG_DEFAULT, POLL_DEFAULT, ROTATE_WAIT_DEFAULT
 
 ConfigOpt = Annotated[
     str | None,

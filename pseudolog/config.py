@@ -16,6 +16,10 @@ _INTERVAL_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 DEFAULT_WINDOW = "1d"
 DEFAULT_REGION = "DE"
 DEFAULT_MAX_LINE = 1 << 20
+# follow's own defaults, here so its command line can show them without importing the follow package
+POLL_DEFAULT = "250ms"
+ROTATE_WAIT_DEFAULT = "10s"
+BACKLOG_DEFAULT = "256M"
 
 
 def parse_duration(text: str, *, option: str, allow_none: bool = False) -> int | None:

@@ -7,6 +7,7 @@ import os
 import signal
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -195,6 +196,27 @@ def test_completion_is_offered(pseudolog_bin):
     assert b"--install-completion" in run(pseudolog_bin, "--help").stdout
     shown = run(pseudolog_bin, "--show-completion", "bash")
     assert shown.returncode == 0 and b"complete" in shown.stdout
+
+
+_MODULES_AFTER = (
+    "import os, sys\nfrom pseudolog.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+    "open(os.environ['MODULES_OUT'], 'w').write('\\n'.join(sorted(sys.modules)))\n"
+)
+_NOT_FOR_RUN = ("pseudolog.follow", "pseudolog.spark", "pseudolog.find", "pseudolog.scan", "pseudolog.lookup")
+_NOT_FOR_RUN += ("pseudolog.bench", "pseudolog.stats", "pseudolog.timeparse", "pyparsing", "tomllib", "rich")
+
+
+def test_run_imports_only_what_it_uses(key_file, tmp_path):
+    """Start-up is most of a short run's cost: `run` leaves the sidecar, Spark, find, scan and the pattern
+    language (pyparsing, once the built-in formats' specs are cached) unimported."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "MODULES_OUT": str(tmp_path / "modules")}
+    argv = ["-c", _MODULES_AFTER, "run", "--key-file", str(key_file)]
+    for _ in range(2):  # the first start builds the caches the second finds
+        proc = subprocess.run([sys.executable, *argv], input=NGINX, capture_output=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count(b"\n") == NGINX.count(b"\n")
+    modules = (tmp_path / "modules").read_text().split()
+    assert [m for m in modules if m.startswith(_NOT_FOR_RUN)] == []
 
 
 def test_formats_are_sorted(pseudolog_bin):

@@ -345,6 +345,11 @@ class JournalSource:
         why = self._error or (err[-1][:200] if err else f"exit status {self.proc.returncode}")
         raise InputError(f"journalctl stopped: {why}")
 
+    @property
+    def backlogged(self) -> bool:
+        """Entries are still waiting (the last read stopped at its batch or budget, or more came meanwhile)."""
+        return not self._queue.empty()
+
     def state(self) -> InputState:
         return InputState(cursor=self.cursor)
 

@@ -12,19 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from pseudolog.config import (
+    BACKLOG_DEFAULT,
     DEFAULT_MAX_LINE,
     DEFAULT_REGION,
     DEFAULT_WINDOW,
+    POLL_DEFAULT,
+    ROTATE_WAIT_DEFAULT,
     FilterOptions,
     filter_options,
     parse_interval,
     parse_size,
 )
 from pseudolog.errors import ConfigError
-
-POLL_DEFAULT = "250ms"
-ROTATE_WAIT_DEFAULT = "10s"
-BACKLOG_DEFAULT = "256M"
 
 
 @dataclass(frozen=True, slots=True)

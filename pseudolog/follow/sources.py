@@ -24,6 +24,7 @@ from pseudolog.errors import InputError
 from pseudolog.follow.checkpoint import FilePosition, InputState
 
 CHUNK = 1 << 20
+ROTATION_CHECK_EVERY = 1.0  # seconds between looks at a growing file's name; an idle one is looked at every poll
 Warn = Callable[[str], None]
 
 
@@ -36,6 +37,7 @@ class _OpenFile:
         self.pos = offset
         self.framer = LineFramer(max_line)
         self.idle_since = time.monotonic()
+        self.regular = stat.S_ISREG(info.st_mode)  # a short read is the end (else: a read that comes back empty)
         os.lseek(fd, offset, os.SEEK_SET)
 
     @classmethod
@@ -51,16 +53,23 @@ class _OpenFile:
         return handle
 
     def read(self, budget: int) -> tuple[list[Piece], bool]:
-        """Pieces from up to `budget` bytes; and whether the end of the file was reached."""
+        """Pieces from up to `budget` bytes; and whether the end of the file was reached.
+
+        A regular file that returns less than was asked for is at its end for now: no second read is spent
+        to find that out. (Each read asks for up to CHUNK: the bytes object is cut down to what came, in place,
+        and the heap stays warm; reads sized to the file's growth made the allocator map and fault fresh pages
+        at every poll.)"""
         pieces: list[Piece] = []
         while budget > 0:
-            chunk = os.read(self.fd, min(CHUNK, budget))
-            if not chunk:
+            want = min(CHUNK, budget)
+            chunk = os.read(self.fd, want)
+            if chunk:
+                self.pos += len(chunk)
+                budget -= len(chunk)
+                self.idle_since = time.monotonic()
+                pieces.extend(self.framer.feed(chunk))
+            if not chunk or (self.regular and len(chunk) < want):
                 return pieces, True
-            self.pos += len(chunk)
-            budget -= len(chunk)
-            self.idle_since = time.monotonic()
-            pieces.extend(self.framer.feed(chunk))
         return pieces, False
 
     def position(self) -> FilePosition:
@@ -116,7 +125,9 @@ class FileSource:
         self.current: _OpenFile | None = None
         self.rotated: list[_OpenFile] = []
         self.ended = False
+        self.backlogged = False  # the last read stopped at its budget, not at the end of a file
         self._waiting_said = False
+        self._checked_at = 0.0  # when the name was last looked at (rename and copytruncate rotation)
         self._restore(state)
 
     def _restore(self, state: InputState | None) -> None:
@@ -152,10 +163,13 @@ class FileSource:
 
     def read(self, budget: int) -> list[Piece]:
         pieces: list[Piece] = []
+        self.backlogged = False
         for old in list(self.rotated):
             got, at_end = old.read(budget)
             pieces += got
-            if at_end and time.monotonic() - old.idle_since >= self.rotate_wait:
+            if not at_end:
+                self.backlogged = True
+            elif time.monotonic() - old.idle_since >= self.rotate_wait:
                 pieces += old.framer.finish()  # the rotated file is done: its last line will get no newline
                 old.close()
                 self.rotated.remove(old)
@@ -167,22 +181,27 @@ class FileSource:
                     self._waiting_said = True
                 return pieces
             self._waiting_said = False
+        read_from = self.current.pos
         got, at_end = self.current.read(budget)
         pieces += got
-        if at_end:
+        if not at_end:
+            self.backlogged = True
+        elif self.current.pos == read_from or time.monotonic() - self._checked_at >= ROTATION_CHECK_EVERY:
+            # While the file grows its writer is still at it; the name is looked at once a second then, and
+            # at every poll once the file is quiet (when a rotated writer has moved on to the new file).
             pieces += self._check_rotation()
         return pieces
 
     def _check_rotation(self) -> list[Piece]:
         cur = self.current
         assert cur is not None
+        self._checked_at = time.monotonic()
         here = _identity(self.name)
         if here is None or here[:2] != (cur.dev, cur.ino):
             self.rotated.append(cur)  # renamed (or deleted): drained until idle, then closed
             self.current = _OpenFile.open(self.name, self.max_line) if here is not None else None
             return []
-        size = os.fstat(cur.fd).st_size
-        if size < cur.pos:
+        if os.fstat(cur.fd).st_size < cur.pos:
             self.warn(f"input {self.name} was truncated (copytruncate); reading it from its start")
             pieces = cur.framer.finish()
             cur.close()
@@ -277,6 +296,11 @@ class PipeSource:
             pieces += self.framer.finish()
             self.ended = True
         return pieces
+
+    @property
+    def backlogged(self) -> bool:
+        """Read chunks are still waiting (the last read stopped at its budget, or more came meanwhile)."""
+        return self.backlog > 0
 
     def state(self) -> None:
         return None

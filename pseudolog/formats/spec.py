@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +149,7 @@ def _builtin_digest() -> str:
     h = hashlib.sha256(f"spec-v{SPEC_VERSION}".encode())
     for name in ("spec.py", "fieldtypes.py", "compiler.py", "grammar.py", "registry.py", "csvformat.py"):
         h.update((here / name).read_bytes())
-    patterns = Path(str(resources.files("pseudolog") / "builtin_patterns"))
+    patterns = here.parent / "builtin_patterns"  # in the package's directory (importlib.resources: ~4 ms of imports)
     for path in sorted(patterns.glob("*.pattern")):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
