@@ -226,6 +226,28 @@ def test_a_stale_cache_is_rebuilt(tmp_path: Path) -> None:
     assert builtin_specs(cache_file) == {n: format_spec(f) for n, f in builtin_formats().items()}
 
 
+def test_each_install_keeps_its_own_cache_and_old_ones_are_pruned(tmp_path: Path, monkeypatch) -> None:
+    """Two installs on one host (their digests differ) each read their own file instead of rebuilding the other's;
+    when a file is written, only the newest few are kept."""
+    import os
+
+    from pseudolog.formats import spec
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    directory = tmp_path / "pseudolog"
+    directory.mkdir()
+    for i in range(spec.CACHES_KEPT + 3):
+        other = directory / f"builtin-specs-v{spec.SPEC_VERSION}-{i:016x}.json"
+        other.write_text(json.dumps({"digest": f"another install {i}", "formats": {}}))
+        os.utime(other, (1_000_000 + i, 1_000_000 + i))
+    built = builtin_specs()
+    mine = spec.spec_cache_path(spec._builtin_digest())
+    assert mine.is_file() and json.loads(mine.read_text())["formats"] == built
+    kept = sorted(directory.glob("builtin-specs-v*.json"))
+    assert len(kept) == spec.CACHES_KEPT and mine in kept
+    assert directory / f"builtin-specs-v{spec.SPEC_VERSION}-{spec.CACHES_KEPT + 2:016x}.json" in kept  # the newest
+
+
 def test_sample_lines_and_regressions() -> None:
     for line in sample_lines():
         check_line(line)

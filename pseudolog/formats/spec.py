@@ -155,9 +155,21 @@ def _builtin_digest() -> str:
     return h.hexdigest()
 
 
-def spec_cache_path() -> Path:
+# Cache files kept: each install (a virtualenv, a checkout) has its own digest and file, so two versions on one
+# host do not rebuild the specs under each other; the oldest beyond these are removed when one is written.
+CACHES_KEPT = 8
+
+
+def spec_cache_path(digest: str) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pseudolog" / f"builtin-specs-v{SPEC_VERSION}.json"
+    return Path(base) / "pseudolog" / f"builtin-specs-v{SPEC_VERSION}-{digest[:16]}.json"
+
+
+def _prune(directory: Path) -> None:
+    """The oldest spec caches beyond CACHES_KEPT removed (another install's file is rebuilt if it was one)."""
+    files = sorted(directory.glob("builtin-specs-v*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[CACHES_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 def builtin_specs(cache: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -165,7 +177,7 @@ def builtin_specs(cache: Path | None = None) -> dict[str, dict[str, Any]]:
     (pyparsing) and written back. A cache that cannot be written only costs the next start-up the build."""
     digest = _builtin_digest()
     try:
-        path = cache or spec_cache_path()
+        path = cache or spec_cache_path(digest)
     except RuntimeError:  # no home directory (a bare service account): build every time
         path = None
     if path is not None:
@@ -185,6 +197,8 @@ def builtin_specs(cache: Path | None = None) -> dict[str, dict[str, Any]]:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"digest": digest, "formats": formats}), encoding="utf-8")
         tmp.replace(path)
+        if cache is None:
+            _prune(path.parent)
     except OSError:
         pass
     return formats
