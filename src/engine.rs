@@ -67,12 +67,14 @@ pub struct Engine {
 impl Core {
     fn new(config: &Config) -> Result<Core, String> {
         let style = Style::from_names(config.keep.iter().map(String::as_str), &config.ip_style)?;
+        // With `--jobs N` each thread's core holds its share of the caches: the memory bound stays one job's,
+        // and N cores do not crowd each other out of the CPU's shared cache.
+        let share = config.jobs.max(1);
+        let (cache_size, field_cache) = (config.cache_size / share, config.field_cache / share);
         let pseudonymizer = match &config.keys {
-            Keys::Master(key) => {
-                Pseudonymizer::with_master(key, config.window, style, config.cache_size)
-            }
+            Keys::Master(key) => Pseudonymizer::with_master(key, config.window, style, cache_size),
             Keys::Keyring(keys) => {
-                Pseudonymizer::with_keyring(keys.clone(), config.window, style, config.cache_size)
+                Pseudonymizer::with_keyring(keys.clone(), config.window, style, cache_size)
             }
         };
         let scrubber = Scrubber::new(detectors::detectors(&config.region), detectors::prefilter());
@@ -86,7 +88,7 @@ impl Core {
                 scrubber,
                 pseudonymizer,
                 config.region.clone(),
-                config.field_cache,
+                field_cache,
             ),
             retention: config.retention,
             drop_on_error: config.drop_on_error,
