@@ -84,12 +84,7 @@ impl Core {
             payload: config.payload_formats.clone(),
             matcher: Matcher::default(),
             times: TimeParser::default(),
-            fields: Fields::new(
-                scrubber,
-                pseudonymizer,
-                config.region.clone(),
-                field_cache,
-            ),
+            fields: Fields::new(scrubber, pseudonymizer, config.region.clone(), field_cache),
             retention: config.retention,
             drop_on_error: config.drop_on_error,
             counts: Counts::default(),

@@ -298,20 +298,35 @@ fn channel_at(text: &[u8], start: usize) -> [Option<(usize, usize)>; 2] {
     [direct, after_peer]
 }
 
+/// Where a channel may start: at each slash, the technology word that ends there (`PJSIP/`) or the `sofia` before
+/// a profile (`sofia/internal/`), not after a letter or digit. Every channel has one; memchr finds the slashes.
+fn channel_starts(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b'/', text).filter_map(move |slash| {
+        let word = |word: &[u8]| {
+            let start = slash.checked_sub(word.len())?;
+            (text[start..slash].eq_ignore_ascii_case(word)
+                && (start == 0 || !text[start - 1].is_ascii_alphanumeric()))
+            .then_some(start)
+        };
+        TECHNOLOGIES
+            .iter()
+            .find_map(|t| word(t))
+            .or_else(|| word(b"sofia"))
+    })
+}
+
 fn channels(text: &[u8], region: &Region, out: &mut Vec<Found>) {
-    let mut pos = 0;
-    while pos < text.len() {
-        let c = text[pos].to_ascii_lowercase();
-        let may_start = matches!(c, b'p' | b's' | b'i' | b'd' | b'l' | b'w' | b'v')
-            && (pos == 0 || !text[pos - 1].is_ascii_alphanumeric());
-        let mut next = pos + 1;
-        if may_start {
-            for (v, end) in channel_at(text, pos).into_iter().flatten() {
-                push_phone(text, v, end, region, out);
-                next = end;
-            }
+    // A channel's numbers end where the next channel may start.
+    let mut next = 0;
+    for start in channel_starts(text) {
+        if start < next {
+            continue;
         }
-        pos = next;
+        next = start + 1;
+        for (v, end) in channel_at(text, start).into_iter().flatten() {
+            push_phone(text, v, end, region, out);
+            next = end;
+        }
     }
 }
 
@@ -490,6 +505,41 @@ mod tests {
     use super::super::phone_rules::tests::rules;
     use super::*;
     use proptest::prelude::*;
+
+    // The former reading, a byte at a time: the oracle of `channel_starts`.
+    fn channels_byte_by_byte(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+        let mut pos = 0;
+        while pos < text.len() {
+            let c = text[pos].to_ascii_lowercase();
+            let may_start = matches!(c, b'p' | b's' | b'i' | b'd' | b'l' | b'w' | b'v')
+                && (pos == 0 || !text[pos - 1].is_ascii_alphanumeric());
+            let mut next = pos + 1;
+            if may_start {
+                for (v, end) in channel_at(text, pos).into_iter().flatten() {
+                    push_phone(text, v, end, region, out);
+                    next = end;
+                }
+            }
+            pos = next;
+        }
+    }
+
+    proptest! {
+        /// Channels found from their slashes are the channels the byte-by-byte reading found.
+        #[test]
+        fn channels_read_as_byte_by_byte(parts in proptest::collection::vec(prop::sample::select(vec![
+            "PJSIP/", "pjsip/", "SIP/", "IAX2/", "DAHDI/", "Local/", "sofia/", "internal/", "verto.rtc/", "webrtc/",
+            "Skype/", "loopback/", "trunk", "/", "0301234567", "+4930123456", "-0000001a", "@", ",", " ", "x", "J",
+            "GOSSIP/", ":", "(", ")",
+        ]), 0..10)) {
+            let text = parts.concat();
+            let region = Region::new(rules(), "DE");
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            channels(text.as_bytes(), &region, &mut got);
+            channels_byte_by_byte(text.as_bytes(), &region, &mut want);
+            prop_assert_eq!(got, want, "{}", text);
+        }
+    }
 
     fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
         let mut out = Vec::new();
