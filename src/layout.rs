@@ -257,6 +257,7 @@ impl Matcher {
     fn reset(&mut self, elements: usize, fields: usize) {
         self.spans.clear();
         self.spans.resize(fields, (0, 0));
+        self.chain.clear();
         if !self.failed.is_empty() {
             self.failed.clear();
         }
@@ -326,7 +327,8 @@ impl Matcher {
                 Step::Done(ok) => break ok,
             }
         };
-        if !ok {
+        // A walk from the pattern's start (base 0) that fails ends the match: what failed there is never asked.
+        if !ok && base > 0 {
             for k in base..self.chain.len() {
                 let pair = self.chain[k];
                 self.failed.insert(pair);
