@@ -860,7 +860,7 @@ fn read(
             Some(Parsed { time, time_span })
         }
         Codec::Json(json) => {
-            let (values, candidates) = json.read(body)?;
+            let (values, candidates) = json.read_with(body, &mut m.json_keys)?;
             let journal = journal_time(body, &values);
             actions.extend(values.into_iter().map(|v| {
                 let action = match v.hint {

@@ -8,6 +8,7 @@
 
 use memchr::{memchr, memchr2};
 
+use crate::cache::BoundedCache;
 use crate::detect::Kind;
 use crate::hashing::HashMap;
 use crate::layout::{Hint, Value};
@@ -151,6 +152,8 @@ pub struct JsonLayout {
     /// Normalised key name to the kind it names (None: plain text): the `--json-field KEY=KIND` rules, then the
     /// built-in names. One lookup per key, where the lists were read through on every key of every line.
     names: HashMap<Box<[u8]>, Option<Kind>>,
+    /// Which layout this is, for a [`KeyMemo`] that several layouts share (their rules may differ).
+    id: u64,
 }
 
 impl Default for JsonLayout {
@@ -179,7 +182,9 @@ impl JsonLayout {
         for &(name, kind) in KEY_KINDS {
             names.entry(name.as_bytes().into()).or_insert(Some(kind));
         }
-        Ok(JsonLayout { names })
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(JsonLayout { names, id })
     }
 
     /// The kind a key names: the rules first, then the built-in names, then the suffixes.
@@ -220,12 +225,22 @@ impl JsonLayout {
     /// of TIME_KEYS present at the top level (its last occurrence, as orjson keeps it) whose value is a string
     /// or a number. The engine takes the first that parses (a number: when positive).
     pub fn read(&self, line: &[u8]) -> Option<(Vec<Value>, Vec<TimeValue>)> {
+        self.read_with(line, &mut KeyMemo::default())
+    }
+
+    /// `read`, with what each key tells remembered in `memo` across the lines of a stream.
+    pub fn read_with(
+        &self,
+        line: &[u8],
+        memo: &mut KeyMemo,
+    ) -> Option<(Vec<Value>, Vec<TimeValue>)> {
         std::str::from_utf8(line).ok()?;
         let mut r = Reader {
             line,
             p: 0,
             out: Vec::with_capacity(16), // most lines hold fewer values: one allocation
             layout: self,
+            memo,
             times: [None; TIME_KEYS.len()],
             time_key: None,
             version_key: false,
@@ -247,11 +262,34 @@ enum Frame {
     Array(Option<Kind>),
 }
 
+/// What a key tells the reader: the kind it names, its place among TIME_KEYS, whether it names a version.
+#[derive(Clone, Copy)]
+struct KeyFacts {
+    kind: Option<Kind>,
+    time_key: Option<usize>,
+    version: bool,
+}
+
+/// Keys whose facts are held (a stream's lines share a few dozen keys; hostile lines cannot grow the memo).
+const KEYS_HELD: usize = 1024;
+
+/// The facts of the keys read so far, by their raw bytes: the keys of a stream repeat on every line, and naming
+/// one (normalising it, looking it up, checking the time keys and version suffixes) cost a fifth of a JSON line.
+/// Layouts may share one memo: a key's facts are held under the layout's id and the key (built in the buffer).
+pub struct KeyMemo(BoundedCache<KeyFacts>, Vec<u8>);
+
+impl Default for KeyMemo {
+    fn default() -> Self {
+        KeyMemo(BoundedCache::new(KEYS_HELD), Vec::new())
+    }
+}
+
 struct Reader<'a> {
     line: &'a [u8],
     p: usize,
     out: Vec<Value>,
     layout: &'a JsonLayout,
+    memo: &'a mut KeyMemo,
     /// Per TIME_KEYS entry: the last top-level value under it, if a string or number.
     times: [Option<TimeValue>; TIME_KEYS.len()],
     /// The TIME_KEYS entry the value being read is under (top level only).
@@ -516,7 +554,34 @@ impl Reader<'_> {
         let line = self.line;
         let opening = self.p;
         let ((s, e), _) = self.string(false)?;
-        // Keys repeat on every line and seldom hold an escape: read in place, decoded only when escaped.
+        // The memo's key: this layout's id, then the key's raw bytes.
+        let memo_key = &mut self.memo.1;
+        memo_key.clear();
+        memo_key.extend_from_slice(&self.layout.id.to_le_bytes());
+        memo_key.extend_from_slice(&line[s..e]);
+        let facts = match self.memo.0.get(&self.memo.1) {
+            Some((_, &facts)) => facts,
+            None => {
+                let facts = self.facts(opening, s, e)?;
+                self.memo.0.insert(&self.memo.1, b"", facts);
+                facts
+            }
+        };
+        self.push(s, e, None, false);
+        if !self.eat(b':') {
+            return None;
+        }
+        if depth == 1 {
+            self.time_key = facts.time_key;
+        }
+        self.version_key = facts.version;
+        Some(facts.kind)
+    }
+
+    /// The facts of the key whose string opens at `opening` and whose content is `line[s..e]`.
+    fn facts(&mut self, opening: usize, s: usize, e: usize) -> Option<KeyFacts> {
+        let line = self.line;
+        // Keys seldom hold an escape: read in place, decoded only when escaped.
         let decoded;
         let text = if memchr(b'\\', &line[s..e]).is_some() {
             let after = self.p;
@@ -527,17 +592,13 @@ impl Reader<'_> {
         } else {
             std::str::from_utf8(&line[s..e]).ok()?
         };
-        self.push(s, e, None, false);
-        if !self.eat(b':') {
-            return None;
-        }
-        if depth == 1 {
-            self.time_key = TIME_KEYS.iter().position(|k| *k == text);
-        }
-        self.version_key = ["version", "_ver", "firmware", "fw", "sw_version", "build"]
-            .iter()
-            .any(|v| ends_with_ignoring_ascii_case(text.as_bytes(), v.as_bytes()));
-        Some(self.layout.kind_of(text))
+        Some(KeyFacts {
+            kind: self.layout.kind_of(text),
+            time_key: TIME_KEYS.iter().position(|k| *k == text),
+            version: ["version", "_ver", "firmware", "fw", "sw_version", "build"]
+                .iter()
+                .any(|v| ends_with_ignoring_ascii_case(text.as_bytes(), v.as_bytes())),
+        })
     }
 }
 
@@ -556,6 +617,26 @@ mod tests {
                 .map(|v| (line[v.start..v.end].to_string(), v.hint.label()))
                 .collect()
         })
+    }
+
+    #[test]
+    fn layouts_sharing_a_memo_keep_their_own_rules() {
+        let plain = JsonLayout::new(&[("ip".into(), "text".into())]).unwrap();
+        let builtin = JsonLayout::default();
+        let mut memo = KeyMemo::default();
+        let line = br#"{"ip":"203.0.113.7"}"#;
+        for _ in 0..2 {
+            for (layout, want) in [(&plain, None), (&builtin, Some(Kind::Ip))] {
+                let (values, _) = layout.read_with(line, &mut memo).unwrap();
+                assert_eq!(
+                    values[1].hint,
+                    Hint::Json {
+                        kind: want,
+                        number: false
+                    }
+                );
+            }
+        }
     }
 
     #[test]

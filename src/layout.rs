@@ -242,6 +242,8 @@ pub struct Matcher {
     any_floor: Vec<usize>,
     /// The (element, position) pairs of the walks in progress.
     chain: Vec<(usize, usize)>,
+    /// What the JSON keys of the stream tell the JSON codec.
+    pub json_keys: crate::json::KeyMemo,
     /// Candidate ends and bytes scanned, for the linear-shape tests.
     pub work: usize,
     /// `work` at which the current match gives up.
