@@ -817,8 +817,18 @@ pub fn marked_gate(text: &[u8]) -> bool {
 /// MAC after a device key and one blank (`DevId 000b82a1b2c3`). The markers are found by memchr at slashes
 /// and one automaton pass for the keys, each decided by a bounded look ahead.
 pub fn marked_values(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    values_after_markers(text, markers(text), region, out);
+}
+
+/// The value after each marker (marker start, value start, a MAC key), markers in order of where values start.
+fn values_after_markers(
+    text: &[u8],
+    markers: impl Iterator<Item = (usize, usize, bool)>,
+    region: &Region,
+    out: &mut Vec<Found>,
+) {
     let mut last_end = 0;
-    for (start, pos, mac_key) in markers(text) {
+    for (start, pos, mac_key) in markers {
         if pos < last_end {
             continue;
         }
@@ -892,63 +902,21 @@ mod tests {
     }
 
     // The former reading, one overlapping automaton pass over segments and keys: the oracle of `markers`.
-    fn marked() -> &'static aho_corasick::AhoCorasick {
-        static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-        AC.get_or_init(|| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(NUMBER_SEGMENTS.iter().chain(SPACED_MAC_KEYS.iter()))
-                .expect("built-in words compile")
-        })
-    }
-
-    fn marked_values_by_automaton(text: &[u8], region: &Region, out: &mut Vec<Found>) {
-        let mut last_end = 0;
-        for m in marked().find_overlapping_iter(text) {
-            let pos = m.end();
-            if pos < last_end {
-                continue;
-            }
-            if m.pattern().as_usize() >= NUMBER_SEGMENTS.len() {
-                if m.start() > 0 && is_key_char(text[m.start() - 1]) {
-                    continue;
-                }
-                let Some(end) = mac_value_at(text, pos) else {
-                    continue;
-                };
-                if let Some(mac) = normalise_mac(&text[pos..end]) {
-                    last_end = end;
-                    out.push(Found {
-                        start: pos,
-                        end,
-                        kind: Kind::Mac,
-                        normalised: mac,
-                    });
-                }
-                continue;
-            }
-            let mut i = pos;
-            if text.get(i) == Some(&b'+') {
-                i += 1;
-            }
-            let digits = digits_at(text, i, 16);
-            let end = i + digits;
-            let closed = text.get(end).is_none_or(|c| {
-                matches!(c, b'/' | b'?' | b'#' | b'&' | b';' | b' ' | b'"' | b'\'')
-            });
-            if !(7..=15).contains(&digits) || !closed {
-                continue;
-            }
-            if let Some(norm) = context_number(&text[pos..end], region) {
-                last_end = end;
-                out.push(Found {
-                    start: pos,
-                    end,
-                    kind: Kind::Phone,
-                    normalised: norm,
-                });
-            }
-        }
+    fn markers_by_automaton(text: &[u8]) -> Vec<(usize, usize, bool)> {
+        let marked = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(NUMBER_SEGMENTS.iter().chain(SPACED_MAC_KEYS.iter()))
+            .unwrap();
+        marked
+            .find_overlapping_iter(text)
+            .map(|m| {
+                (
+                    m.start(),
+                    m.end(),
+                    m.pattern().as_usize() >= NUMBER_SEGMENTS.len(),
+                )
+            })
+            .collect()
     }
 
     proptest! {
@@ -963,8 +931,10 @@ mod tests {
             let text = parts.concat();
             let region = Region::new(rules(), "DE");
             let (mut got, mut want) = (Vec::new(), Vec::new());
-            marked_values(text.as_bytes(), &region, &mut got);
-            marked_values_by_automaton(text.as_bytes(), &region, &mut want);
+            let bytes = text.as_bytes();
+            prop_assert_eq!(markers(bytes).collect::<Vec<_>>(), markers_by_automaton(bytes), "{}", text);
+            marked_values(bytes, &region, &mut got);
+            values_after_markers(bytes, markers_by_automaton(bytes).into_iter(), &region, &mut want);
             prop_assert_eq!(got, want, "{}", text);
         }
     }
