@@ -1,6 +1,7 @@
 """atheris target: the pattern language, the nginx/Apache format-string compiler and `.pattern` files.
 
-Findings are any exception other than FormatError, and a compiled pattern that fails on a sample line.
+Findings are any exception other than FormatError, and a compiled pattern whose layout the native core refuses or
+that fails on a sample line.
 
     python fuzz/fuzz_patterns.py -max_total_time=60
 """
@@ -15,6 +16,9 @@ with atheris.instrument_imports():
     from pseudolog.formats.grammar import parse_pattern
     from pseudolog.formats.logformat import parse_log_format
     from pseudolog.formats.registry import load_pattern_file
+    from pseudolog.formats.spec import format_spec
+
+from pseudolog import _core
 
 LINES = (
     b'203.0.113.7 - - [21/Nov/2026:10:15:32 +0100] "GET / HTTP/1.1" 200 512 "-" "curl/8.4.0"',
@@ -35,9 +39,22 @@ def test_one_input(data: bytes) -> None:
             compiled = build(text)
         except FormatError:
             continue
-        parse = getattr(compiled, "parse", None) or compiled.regex.fullmatch
+        layouts = _core.Layouts([native_spec(compiled)])
         for line in LINES:
-            parse(line)
+            layouts.match_line(0, line)
+
+
+def native_spec(compiled) -> dict:
+    """The spec the native core builds its matcher from: a format's, or one pattern's as a format of its own."""
+    if hasattr(compiled, "patterns"):
+        return format_spec(compiled)
+    return {
+        "name": "fuzz",
+        "codec": "pattern",
+        "patterns": [compiled.spec],
+        "specificity": len(compiled.fields),
+        "unbracketed_ports": False,
+    }
 
 
 def main() -> None:

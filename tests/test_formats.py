@@ -52,6 +52,20 @@ def test_compiler_rejects_unknown_types_and_adjacent_fields():
         compile_elements(parse_pattern("%{word}%{word}"), "t")
 
 
+def test_compiler_rejects_non_ascii_literals_and_require_words():
+    """The native matcher reads bytes: a literal or a required word outside ASCII is refused, as the Python regex
+    compile refused it, with a one-line error."""
+    with pytest.raises(FormatError, match="ASCII"):
+        compile_elements(parse_pattern("%{word:x} → %{rest:y}"), "t")
+    with pytest.raises(FormatError, match="ASCII"):
+        load_pattern_file("name: x\npattern: %{word:prog} %{rest:m}\nrequire: prog=kamaílio\n", "f.pattern")
+    # A word for a field this pattern does not have is not read by it.
+    fmt = load_pattern_file(
+        "name: x\npattern: %{word:prog} %{rest:m}\npattern: %{rest:m}\nrequire: prog=kamailio\n", "f.pattern"
+    )
+    assert len(fmt.patterns) == 2
+
+
 def test_pattern_file_rejects_unknown_keys():
     with pytest.raises(FormatError):
         parse_pattern_file("name: x\ncolour: red\n", "f.pattern")

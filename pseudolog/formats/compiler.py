@@ -52,6 +52,8 @@ def compile_elements(
         following = elements[i + 1] if i + 1 < len(elements) else None
         if isinstance(following, Field):
             raise FormatError(f"{where}: field {element.name!r} must be followed by literal text")
+        if not all(word.isascii() for word in (required or {}).get(element.name, [])):
+            raise FormatError(f"{where}: cannot compile pattern (require words must be ASCII)")
         ft = FIELD_TYPES[element.type]
         agent = "agent" in element.name.lower()
         fields.append(FieldSpec(element.name, element.type, ft.role, ft.time_kind, agent))
