@@ -270,8 +270,10 @@ struct KeyFacts {
     version: bool,
 }
 
-/// Keys whose facts are held (a stream's lines share a few dozen keys; hostile lines cannot grow the memo).
+/// Keys whose facts are held (a stream's lines share a few dozen keys), and the longest key held: together they
+/// bound the memo's bytes, whatever keys hostile lines bring.
 const KEYS_HELD: usize = 1024;
+const KEY_MEMO_MAX: usize = 128;
 
 /// The facts of the keys read so far, by their raw bytes: the keys of a stream repeat on every line, and naming
 /// one (normalising it, looking it up, checking the time keys and version suffixes) cost a fifth of a JSON line.
@@ -554,6 +556,11 @@ impl Reader<'_> {
         let line = self.line;
         let opening = self.p;
         let ((s, e), _) = self.string(false)?;
+        if e - s > KEY_MEMO_MAX {
+            // A key this long is no stream's schema: read it, never hold it (the memo's bytes stay bounded).
+            let facts = self.facts(opening, s, e)?;
+            return self.after_key(s, e, depth, facts);
+        }
         // The memo's key: this layout's id, then the key's raw bytes.
         let memo_key = &mut self.memo.1;
         memo_key.clear();
@@ -567,6 +574,17 @@ impl Reader<'_> {
                 facts
             }
         };
+        self.after_key(s, e, depth, facts)
+    }
+
+    /// The key at `line[s..e]` read, with its facts: its colon, and what the value after it is read as.
+    fn after_key(
+        &mut self,
+        s: usize,
+        e: usize,
+        depth: usize,
+        facts: KeyFacts,
+    ) -> Option<Option<Kind>> {
         self.push(s, e, None, false);
         if !self.eat(b':') {
             return None;
@@ -617,6 +635,23 @@ mod tests {
                 .map(|v| (line[v.start..v.end].to_string(), v.hint.label()))
                 .collect()
         })
+    }
+
+    #[test]
+    fn long_keys_are_read_but_not_held() {
+        let layout = JsonLayout::default();
+        let mut memo = KeyMemo::default();
+        let key = "k".repeat(KEY_MEMO_MAX + 1) + "_ip";
+        let line = format!(r#"{{"{key}":"203.0.113.7","ip":"198.51.100.1"}}"#);
+        let (values, _) = layout.read_with(line.as_bytes(), &mut memo).unwrap();
+        assert_eq!(
+            values[1].hint,
+            Hint::Json {
+                kind: Some(Kind::Ip),
+                number: false
+            }
+        );
+        assert_eq!(memo.0.len(), 1); // "ip" only
     }
 
     #[test]

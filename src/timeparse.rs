@@ -390,6 +390,11 @@ fn parse_form(form: TimeForm, text: &[u8]) -> Option<f64> {
     }
 }
 
+/// The longest time text memoised: every form's texts are shorter (an ISO time with a fraction and an offset is
+/// about 35 bytes). A longer text, which a JSON time key can carry, is parsed but not held, so the memos'
+/// bytes stay bounded whatever the lines hold.
+const MEMO_TEXT_MAX: usize = 64;
+
 /// The memo of one time form: the engine's bounded two-generation cache (one keyed hash, one probe per hit).
 type Memo<V> = BoundedCache<V>;
 
@@ -424,6 +429,9 @@ impl TimeParser {
             TimeForm::Slashed => &mut self.forms[3],
             TimeForm::Ctime => &mut self.forms[4],
         };
+        if text.len() > MEMO_TEXT_MAX {
+            return parse_form(form, text);
+        }
         if let Some((_, &hit)) = memo.get(text) {
             return hit;
         }
@@ -441,6 +449,9 @@ impl TimeParser {
         }
         let c = syslog_year_candidates(text, year_of(now));
         let t = c.as_ref().map(|c| pick_syslog_year(c, now));
+        if text.len() > MEMO_TEXT_MAX {
+            return t;
+        }
         // A stale day's entry is replaced: insert keeps an existing key, so drop it first.
         self.syslog.remove(text);
         self.syslog.insert(text, b"", (day, c));
@@ -662,6 +673,20 @@ mod tests {
     use proptest::prelude::*;
 
     const T: f64 = 971211336.0; // 2000-10-10T20:55:36Z
+
+    #[test]
+    fn long_texts_are_parsed_but_not_held() {
+        let mut p = TimeParser::default();
+        let long = [b"2026-11-21T10:15:32Z".as_slice(), &[b'x'; 100_000]].concat();
+        for form in [TimeForm::Iso, TimeForm::Clf, TimeForm::Syslog] {
+            assert_eq!(p.parse(form, &long, 1.8e9), None);
+        }
+        assert!(p.forms.iter().all(|m| m.is_empty()) && p.syslog.is_empty());
+        assert!(p
+            .parse(TimeForm::Iso, b"2026-11-21T10:15:32Z", 1.8e9)
+            .is_some());
+        assert_eq!(p.forms[1].len(), 1);
+    }
 
     #[test]
     fn clf_table() {
