@@ -267,17 +267,7 @@ impl Engine {
         let buf = self.framer.buffer();
         for piece in &self.pieces {
             match piece {
-                Piece::Lines(range) => {
-                    let block = &buf[range.clone()];
-                    let mut start = 0;
-                    for nl in memchr::memchr_iter(b'\n', block) {
-                        self.core.line(&block[start..=nl], now, out, &mut runs);
-                        start = nl + 1;
-                    }
-                    if start < block.len() {
-                        self.core.line(&block[start..], now, out, &mut runs);
-                    }
-                }
+                Piece::Lines(range) => self.core.lines(&buf[range.clone()], now, out, &mut runs),
                 Piece::Segment {
                     range,
                     context,
@@ -405,14 +395,7 @@ impl Core {
             };
             let (out_at, runs_at) = (scratch.out.len(), scratch.runs.runs.len());
             scratch.runs.floor = runs_at;
-            let mut start = 0;
-            for nl in memchr::memchr_iter(b'\n', block) {
-                self.line(&block[start..=nl], now, &mut scratch.out, &mut scratch.runs);
-                start = nl + 1;
-            }
-            if start < block.len() {
-                self.line(&block[start..], now, &mut scratch.out, &mut scratch.runs);
-            }
+            self.lines(block, now, &mut scratch.out, &mut scratch.runs);
             scratch.parts.push(PartDone {
                 part: i,
                 out: out_at..scratch.out.len(),
@@ -420,6 +403,18 @@ impl Core {
             });
         }
         self.scratch = scratch;
+    }
+
+    /// Every line of `block` (whole lines; the last may lack its terminator).
+    fn lines(&mut self, block: &[u8], now: f64, out: &mut Vec<u8>, runs: &mut Runs) {
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', block) {
+            self.line(&block[start..=nl], now, out, runs);
+            start = nl + 1;
+        }
+        if start < block.len() {
+            self.line(&block[start..], now, out, runs);
+        }
     }
 
     fn line(&mut self, line: &[u8], now: f64, out: &mut Vec<u8>, runs: &mut Runs) {
