@@ -516,13 +516,7 @@ impl Format {
 
     /// The first pattern that fits and its field spans.
     pub fn match_line(&self, line: &[u8], m: &mut Matcher) -> Option<(usize, Vec<(usize, usize)>)> {
-        let Codec::Patterns(patterns) = &self.codec else {
-            return None;
-        };
-        patterns
-            .iter()
-            .enumerate()
-            .find_map(|(i, p)| p.match_line(line, m).map(|spans| (i, spans)))
+        self.match_index(line, m).map(|i| (i, m.spans().to_vec()))
     }
 
     /// The byte ranges of a line that are values to scan, with what to scan them as; None when the line does

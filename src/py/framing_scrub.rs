@@ -211,19 +211,7 @@ fn frame<'py>(
         }
         let buf = framer.buffer();
         for piece in &pieces {
-            // The reference framer gives a block's lines one by one.
-            let lines: Vec<Piece> = match piece {
-                Piece::Lines(range) => buf[range.clone()]
-                    .split_inclusive(|&c| c == b'\n')
-                    .scan(range.start, |at, line| {
-                        let start = *at;
-                        *at += line.len();
-                        Some(Piece::Lines(start..*at))
-                    })
-                    .collect(),
-                segment => vec![segment.clone()],
-            };
-            for piece in &lines {
+            let mut push = |piece: &Piece| {
                 let p = PyPiece::new(py, buf, piece);
                 shape.push((
                     p.data.into_bound(py),
@@ -233,6 +221,17 @@ fn frame<'py>(
                     p.masked_tail,
                     p.context.into_bound(py),
                 ));
+            };
+            match piece {
+                // The reference framer gives a block's lines one by one.
+                Piece::Lines(range) => {
+                    let mut at = range.start;
+                    for line in buf[range.clone()].split_inclusive(|&c| c == b'\n') {
+                        push(&Piece::Lines(at..at + line.len()));
+                        at += line.len();
+                    }
+                }
+                segment => push(segment),
             }
         }
     }
