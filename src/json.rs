@@ -128,20 +128,9 @@ pub fn key_name(key: &str) -> String {
     key.trim_matches(py_space)
         .to_lowercase()
         .chars()
-        .map(name_char)
+        .map(|c| if matches!(c, '-' | '.' | ' ') { '_' } else { c })
         .collect()
 }
-
-fn name_char(c: char) -> char {
-    if matches!(c, '-' | '.' | ' ') {
-        '_'
-    } else {
-        c
-    }
-}
-
-/// Longest key normalised without allocating (`key_name` serves longer and non-ASCII keys).
-const SHORT_NAME: usize = 64;
 
 fn ends_with_ignoring_ascii_case(text: &[u8], suffix: &[u8]) -> bool {
     text.len() >= suffix.len() && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
@@ -189,18 +178,9 @@ impl JsonLayout {
 
     /// The kind a key names: the rules first, then the built-in names, then the suffixes.
     pub fn kind_of(&self, key: &str) -> Option<Kind> {
-        let mut short = [0u8; SHORT_NAME];
-        let long;
-        let trimmed = key.trim_matches(py_space);
-        let name: &[u8] = if trimmed.is_ascii() && trimmed.len() <= SHORT_NAME {
-            for (to, c) in short.iter_mut().zip(trimmed.chars()) {
-                *to = name_char(c.to_ascii_lowercase()) as u8;
-            }
-            &short[..trimmed.len()]
-        } else {
-            long = key_name(key);
-            long.as_bytes()
-        };
+        // Called once per distinct key of a stream (the readers remember what a key names: KeyMemo).
+        let name = key_name(key);
+        let name = name.as_bytes();
         if let Some(&kind) = self.names.get(name) {
             return kind;
         }
@@ -278,11 +258,18 @@ const KEY_MEMO_MAX: usize = 128;
 /// The facts of the keys read so far, by their raw bytes: the keys of a stream repeat on every line, and naming
 /// one (normalising it, looking it up, checking the time keys and version suffixes) cost a fifth of a JSON line.
 /// Layouts may share one memo: a key's facts are held under the layout's id and the key (built in the buffer).
-pub struct KeyMemo(BoundedCache<KeyFacts>, Vec<u8>);
+pub struct KeyMemo {
+    facts: BoundedCache<KeyFacts>,
+    /// The key being looked up: the layout's id, then the key's raw bytes.
+    key: Vec<u8>,
+}
 
 impl Default for KeyMemo {
     fn default() -> Self {
-        KeyMemo(BoundedCache::new(KEYS_HELD), Vec::new())
+        KeyMemo {
+            facts: BoundedCache::new(KEYS_HELD),
+            key: Vec::new(),
+        }
     }
 }
 
@@ -561,16 +548,15 @@ impl Reader<'_> {
             let facts = self.facts(opening, s, e)?;
             return self.after_key(s, e, depth, facts);
         }
-        // The memo's key: this layout's id, then the key's raw bytes.
-        let memo_key = &mut self.memo.1;
+        let memo_key = &mut self.memo.key;
         memo_key.clear();
         memo_key.extend_from_slice(&self.layout.id.to_le_bytes());
         memo_key.extend_from_slice(&line[s..e]);
-        let facts = match self.memo.0.get(&self.memo.1) {
+        let facts = match self.memo.facts.get(&self.memo.key) {
             Some((_, &facts)) => facts,
             None => {
                 let facts = self.facts(opening, s, e)?;
-                self.memo.0.insert(&self.memo.1, b"", facts);
+                self.memo.facts.insert(&self.memo.key, b"", facts);
                 facts
             }
         };
@@ -651,7 +637,7 @@ mod tests {
                 number: false
             }
         );
-        assert_eq!(memo.0.len(), 1); // "ip" only
+        assert_eq!(memo.facts.len(), 1); // "ip" only
     }
 
     #[test]
