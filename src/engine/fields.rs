@@ -197,6 +197,29 @@ impl Fields {
         }
     }
 
+    /// What `text` became, from cache `c`, written and counted; false when the cache does not hold it.
+    fn replay(
+        &mut self,
+        c: usize,
+        text: &[u8],
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> bool {
+        let Some((rendered, kinds)) = self.caches[c].2.get(text) else {
+            return false;
+        };
+        out.extend_from_slice(rendered);
+        counts.merge_few(kinds);
+        true
+    }
+
+    /// Holds what `text` became in cache `c`, when its counts fit an entry.
+    fn remember(&mut self, c: usize, text: &[u8], rendered: &[u8], counts: &scrub::Counts) {
+        if let Some(few) = scrub::FewCounts::of(counts) {
+            self.caches[c].2.insert(text, rendered, few);
+        }
+    }
+
     /// A field whose values repeat (client, user agent, referrer): cached per window.
     pub fn field(
         &mut self,
@@ -208,9 +231,7 @@ impl Fields {
     ) -> Result<(), TokenError> {
         let role = CacheRole::Text(reading);
         let c = self.cache(window, role);
-        if let Some((hit, kinds)) = self.caches[c].2.get(text) {
-            out.extend_from_slice(hit);
-            counts.merge_few(kinds);
+        if self.replay(c, text, out, counts) {
             return Ok(());
         }
         let at = out.len();
@@ -230,9 +251,7 @@ impl Fields {
         };
         if text.len() <= limit {
             // `c` still names this cache: writing the value touched no cache.
-            if let Some(few) = scrub::FewCounts::of(&mine) {
-                self.caches[c].2.insert(text, &out[at..], few);
-            }
+            self.remember(c, text, &out[at..], &mine);
         }
         counts.merge(&mine);
         Ok(())
@@ -259,9 +278,7 @@ impl Fields {
         counts: &mut scrub::Counts,
     ) -> Result<(), TokenError> {
         let c = self.cache(window, CacheRole::Kind(kind));
-        if let Some((hit, kinds)) = self.caches[c].2.get(text) {
-            out.extend_from_slice(hit);
-            counts.merge_few(kinds);
+        if self.replay(c, text, out, counts) {
             return Ok(());
         }
         let at = out.len();
@@ -283,10 +300,9 @@ impl Fields {
             }
         }
         if text.len() <= FIELD_CACHE_MAX {
+            // Scanning the value as a field may have dropped a window's caches: ask for this one again.
             let c = self.cache(window, CacheRole::Kind(kind));
-            if let Some(few) = scrub::FewCounts::of(&mine) {
-                self.caches[c].2.insert(text, &out[at..], few);
-            }
+            self.remember(c, text, &out[at..], &mine);
         }
         counts.merge(&mine);
         Ok(())
