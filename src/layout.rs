@@ -17,7 +17,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use memchr::memmem;
 
 pub use fieldtype::Scan;
-use fieldtype::{candidates, Cands};
+use fieldtype::{candidates, Cands, Ends};
 
 /// What the engine does with a field (fieldtypes.py roles).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -345,7 +345,11 @@ impl Matcher {
         let last = i + 1 == elements.len();
         match &elements[i] {
             Element::Lit(text) => {
-                if line[p..].starts_with(text) {
+                let fits = match text.as_slice() {
+                    [b] => line.get(p) == Some(b), // most literals are one byte: no memcmp call
+                    _ => line[p..].starts_with(text),
+                };
+                if fits {
                     Step::Next(p + text.len())
                 } else {
                     Step::Done(false)
@@ -367,6 +371,9 @@ impl Matcher {
                             e
                         }
                     };
+                    if end == p + 1 {
+                        return self.one_end(line, p, end, last, None);
+                    }
                     let mut c = Cands::default();
                     c.push(end, p + 1);
                     self.try_ends(elements, line, i, p, c, last, None)
@@ -401,17 +408,33 @@ impl Matcher {
                         (Some(in_class), Some(_)) => self.reuse(i, p, in_class),
                         _ => None,
                     };
-                    let c = candidates(*scan, line, p, run_end);
+                    let ends = candidates(*scan, line, p, run_end);
                     if run_end.is_none() && scan.run_class(0).is_some() {
-                        if let Some(e) = c.first() {
+                        if let Some(e) = ends.first() {
                             self.work += e - p;
                             self.last_run[i] = Some((p, e));
                         }
                     }
-                    self.try_ends(elements, line, i, p, c, last, Some(*index))
+                    match ends {
+                        Ends::One(end) => self.one_end(line, p, end, last, Some(*index)),
+                        Ends::Many(c) => self.try_ends(elements, line, i, p, c, last, Some(*index)),
+                    }
                 }
             }
         }
+    }
+
+    /// An element with exactly one end: the walk goes on there (the last element must end the line).
+    #[inline]
+    fn one_end(&mut self, line: &[u8], p: usize, end: usize, last: bool, field: Option<usize>) -> Step {
+        self.work += 1;
+        if last && end != line.len() {
+            return Step::Done(false);
+        }
+        if let Some(f) = field {
+            self.spans[f] = (p, end);
+        }
+        Step::Next(end)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -87,12 +87,6 @@ pub struct Cands {
 }
 
 impl Cands {
-    pub fn one(end: usize) -> Cands {
-        let mut c = Cands::default();
-        c.push(end, end);
-        c
-    }
-
     pub fn push(&mut self, hi: usize, lo: usize) {
         debug_assert!(hi >= lo && self.n < 4);
         self.ranges[self.n] = (hi, lo);
@@ -309,54 +303,86 @@ fn epoch(line: &[u8], p: usize) -> Cands {
     c
 }
 
+/// The ends a field may take: most scans have exactly one (or none); times, numbers with a fraction and `.*`
+/// offer several, which the matcher tries in order.
+#[derive(Clone, Copy, Debug)]
+pub enum Ends {
+    One(usize),
+    Many(Cands),
+}
+
+impl Ends {
+    const NONE: Ends = Ends::Many(Cands {
+        ranges: [(0, 0); 4],
+        n: 0,
+    });
+
+    /// The first candidate (the highest-priority end), if any.
+    pub fn first(&self) -> Option<usize> {
+        match self {
+            Ends::One(e) => Some(*e),
+            Ends::Many(c) => c.first(),
+        }
+    }
+}
+
+/// The end of the run of bytes from `p` for which `in_run` holds.
+fn run_end_from(line: &[u8], p: usize, in_run: impl Fn(u8) -> bool) -> usize {
+    line[p..]
+        .iter()
+        .position(|&b| !in_run(b))
+        .map_or(line.len(), |k| p + k)
+}
+
 /// The candidate ends of a field at `p` (for the class runs: the run's end, possibly `p` itself; emptiness
 /// is the caller's check). `run_end` is a run end already known for this start.
-pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> Cands {
+pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> Ends {
     let len = line.len();
     match scan {
         Scan::Any => {
             let mut c = Cands::default();
             c.push(len, p);
-            c
+            Ends::Many(c)
         }
         Scan::NonSpace | Scan::NonSpaceNot(_) => {
-            let end = run_end.unwrap_or_else(|| {
-                let class = |b: u8| scan.run_class(b).unwrap_or(false);
-                p + line[p..].iter().take_while(|&&b| class(b)).count()
+            let end = run_end.unwrap_or_else(|| match scan {
+                Scan::NonSpaceNot(s) => run_end_from(line, p, |b| !is_space(b) && b != s),
+                _ => run_end_from(line, p, |b| !is_space(b)),
             });
             if end > p {
-                Cands::one(end)
+                Ends::One(end)
             } else {
-                Cands::default()
+                Ends::NONE
             }
         }
         Scan::Not(s) => {
-            Cands::one(run_end.unwrap_or_else(|| memchr(s, &line[p..]).map_or(len, |k| p + k)))
+            Ends::One(run_end.unwrap_or_else(|| memchr(s, &line[p..]).map_or(len, |k| p + k)))
         }
-        Scan::Quoted => Cands::one(run_end.unwrap_or_else(|| quoted_end(line, p))),
+        Scan::Quoted => Ends::One(run_end.unwrap_or_else(|| quoted_end(line, p))),
         Scan::Int | Scan::Num => {
             if at(line, p, |b| b == b'-') {
-                return Cands::one(p + 1);
+                return Ends::One(p + 1);
             }
             let d = digits(line, p);
             if d == 0 {
-                return Cands::default();
+                return Ends::NONE;
             }
-            let mut c = Cands::default();
             if scan == Scan::Num && at(line, p + d, |b| b == b'.') {
                 let f = digits(line, p + d + 1);
                 if f > 0 {
+                    let mut c = Cands::default();
                     c.push(p + d + 1 + f, p + d + 1 + f);
+                    c.push(p + d, p + d);
+                    return Ends::Many(c);
                 }
             }
-            c.push(p + d, p + d);
-            c
+            Ends::One(p + d)
         }
-        Scan::Sd => sd_end(line, p).map_or_else(Cands::default, Cands::one),
-        Scan::Clf => clf(line, p),
-        Scan::Iso => iso(line, p),
-        Scan::Syslog => syslog(line, p),
-        Scan::Epoch => epoch(line, p),
+        Scan::Sd => sd_end(line, p).map_or(Ends::NONE, Ends::One),
+        Scan::Clf => Ends::Many(clf(line, p)),
+        Scan::Iso => Ends::Many(iso(line, p)),
+        Scan::Syslog => Ends::Many(syslog(line, p)),
+        Scan::Epoch => Ends::Many(epoch(line, p)),
     }
 }
 
@@ -365,7 +391,10 @@ mod tests {
     use super::*;
 
     fn all(scan: Scan, line: &[u8]) -> Vec<usize> {
-        candidates(scan, line, 0, None).iter().collect()
+        match candidates(scan, line, 0, None) {
+            Ends::One(e) => vec![e],
+            Ends::Many(c) => c.iter().collect(),
+        }
     }
 
     #[test]
