@@ -200,7 +200,7 @@ impl Pattern {
         m.budget = m
             .work
             .saturating_add(WORK_PER_BYTE * (self.elements.len() + 1) * (line.len() + 1));
-        let fits = m.walk(&self.elements, line, 0, 0);
+        let fits = m.walk(&self.elements, line, 0, 0, true);
         fits && m.work <= m.budget
     }
 }
@@ -310,8 +310,9 @@ impl Matcher {
         answer.1
     }
 
-    /// Whether elements[i..] match line[p..] to its end; the first success in Python's order wins.
-    fn walk(&mut self, elements: &[Element], line: &[u8], i: usize, p: usize) -> bool {
+    /// Whether elements[i..] match line[p..] to its end; the first success in Python's order wins. `top` is
+    /// the walk from the pattern's start.
+    fn walk(&mut self, elements: &[Element], line: &[u8], i: usize, p: usize, top: bool) -> bool {
         // Elements with one candidate end (most) are walked in this loop; only a real choice recurses. On
         // failure every (element, position) of the walk is remembered: each failed because the rest did.
         let (mut i, mut p) = (i, p);
@@ -323,14 +324,17 @@ impl Matcher {
             if self.has_failed(i, p) || self.work > self.budget {
                 break false;
             }
-            self.chain.push((i, p));
+            if !top {
+                self.chain.push((i, p));
+            }
             match self.step(elements, line, i, p) {
                 Step::Next(end) => (i, p) = (i + 1, end),
                 Step::Done(ok) => break ok,
             }
         };
-        // A walk from the pattern's start (base 0) that fails ends the match: what failed there is never asked.
-        if !ok && base > 0 {
+        // The walk from the pattern's start records nothing: when it fails the match is over, and what it
+        // passed is never asked again.
+        if !ok && !top {
             for k in base..self.chain.len() {
                 let pair = self.chain[k];
                 self.failed.insert(pair);
@@ -341,6 +345,7 @@ impl Matcher {
     }
 
     /// Element `i` at `p`: its one end, or the outcome of trying each of its ends with the rest.
+    #[inline(always)] // one call per element: kept in the walk's loop
     fn step(&mut self, elements: &[Element], line: &[u8], i: usize, p: usize) -> Step {
         let last = i + 1 == elements.len();
         match &elements[i] {
@@ -426,7 +431,14 @@ impl Matcher {
 
     /// An element with exactly one end: the walk goes on there (the last element must end the line).
     #[inline]
-    fn one_end(&mut self, line: &[u8], p: usize, end: usize, last: bool, field: Option<usize>) -> Step {
+    fn one_end(
+        &mut self,
+        line: &[u8],
+        p: usize,
+        end: usize,
+        last: bool,
+        field: Option<usize>,
+    ) -> Step {
         self.work += 1;
         if last && end != line.len() {
             return Step::Done(false);
@@ -475,7 +487,7 @@ impl Matcher {
             if let Some(f) = field {
                 self.spans[f] = (p, end);
             }
-            if self.walk(elements, line, i + 1, end) {
+            if self.walk(elements, line, i + 1, end, false) {
                 return Step::Done(true);
             }
         }
