@@ -89,8 +89,14 @@ fn is_canonical_quad(text: &[u8]) -> bool {
 }
 
 fn quad_string(octets: [u8; 4]) -> String {
-    let [a, b, c, d] = octets;
-    format!("{a}.{b}.{c}.{d}")
+    let mut out = String::with_capacity(15);
+    for (k, octet) in octets.into_iter().enumerate() {
+        if k > 0 {
+            out.push('.');
+        }
+        super::push_decimal(&mut out, u32::from(octet));
+    }
+    out
 }
 
 /// A dotted quad (as the IPv4 scanner matches it: four octets of one to three digits, at most 255) without
@@ -489,21 +495,23 @@ pub fn compress_hextets(hextets: [u16; 8]) -> String {
             run_len = 0;
         }
     }
-    let join = |groups: &[u16]| {
-        groups
-            .iter()
-            .map(|h| format!("{h:x}"))
-            .collect::<Vec<_>>()
-            .join(":")
+    let mut out = String::with_capacity(39);
+    let join = |out: &mut String, groups: &[u16]| {
+        for (k, &h) in groups.iter().enumerate() {
+            if k > 0 {
+                out.push(':');
+            }
+            super::push_hex(out, h);
+        }
     };
     if best_start == usize::MAX {
-        return join(&hextets);
+        join(&mut out, &hextets);
+    } else {
+        join(&mut out, &hextets[..best_start]);
+        out.push_str("::");
+        join(&mut out, &hextets[best_start + best_len..]);
     }
-    format!(
-        "{}::{}",
-        join(&hextets[..best_start]),
-        join(&hextets[best_start + best_len..])
-    )
+    out
 }
 
 /// RFC 5952 form, or the IPv4 address for an IPv4-mapped one; None if `text` is no IPv6 address. A zone id

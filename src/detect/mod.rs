@@ -47,9 +47,37 @@ pub struct Found {
     pub normalised: String,
 }
 
+/// The decimal digits of `n`, onto `out`. Normalised forms are built for every new identifier, so they are
+/// written without the formatting machinery.
+pub(crate) fn push_decimal(out: &mut String, n: u32) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// The lowercase hex digits of `n` without leading zeros (`{n:x}`), onto `out`.
+pub(crate) fn push_hex(out: &mut String, n: u16) {
+    if n >= 16 {
+        push_hex(out, n / 16);
+    }
+    out.push(char::from(b"0123456789abcdef"[usize::from(n % 16)]));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn digits_are_written_as_format_writes_them(n: u32, h: u16) {
+            let (mut dec, mut hex) = (String::new(), String::new());
+            push_decimal(&mut dec, n);
+            push_hex(&mut hex, h);
+            proptest::prop_assert_eq!(dec, n.to_string());
+            proptest::prop_assert_eq!(hex, format!("{h:x}"));
+        }
+    }
 
     #[test]
     fn kind_names_round_trip() {

@@ -177,7 +177,7 @@ pub fn fast_e164(digits: &str, international: bool, region: &Region) -> Option<S
             return rules
                 .possible_lengths
                 .contains(&national.len())
-                .then(|| format!("+{digits}"));
+                .then(|| plus(None, digits));
         }
         return None;
     }
@@ -194,7 +194,19 @@ pub fn fast_e164(digits: &str, international: bool, region: &Region) -> Option<S
     {
         return None;
     }
-    Some(format!("+{}{national}", rules.country_code))
+    Some(plus(Some(rules.country_code), national))
+}
+
+/// `+`, the calling code if given, and the digits: built without the formatting machinery, as this runs for
+/// every new number.
+fn plus(code: Option<u32>, digits: &str) -> String {
+    let mut out = String::with_capacity(4 + digits.len());
+    out.push('+');
+    if let Some(code) = code {
+        crate::detect::push_decimal(&mut out, code);
+    }
+    out.push_str(digits);
+    out
 }
 
 /// What `normalise_phone` gives for the plain forms (`0301234567`, `+49301234567`, `%2B49...`), or None.
