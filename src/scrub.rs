@@ -278,6 +278,14 @@ impl Claims {
             State::Map(m) => m.len(),
         };
         let in_order = batch.windows(2).all(|w| w[0].end <= w[1].start);
+        if batch.is_empty() {
+            return;
+        }
+        if held == 0 && in_order {
+            // The first findings of a text: they are the claims.
+            self.state = State::Sorted(std::mem::take(batch));
+            return;
+        }
         // A merge costs the claims held plus the batch: worth it unless the batch is small beside them.
         if !in_order || batch.len() * 16 < held {
             for f in batch.drain(..) {
