@@ -348,7 +348,8 @@ fn display_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 pub fn keyed_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
     let at = out.len();
     keyed_numbers_listed(text, region, out);
-    if telephony().is_match(text) {
+    // Display numbers stand before a `<sip:` or `<tel:`: without a `<` there are none to look for.
+    if memchr::memchr(b'<', text).is_some() && telephony().is_match(text) {
         display_numbers(text, region, out);
         if out.len() > at {
             // Two rules: back into position order; a number both read (`From: "49..." <sip:`) once.
