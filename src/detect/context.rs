@@ -58,6 +58,7 @@ fn keys() -> &'static Keys {
             }
         }
         let longest = kinds.keys().map(|k| k.len()).max().unwrap_or(0);
+        assert!(longest <= KEY_MAX, "a listed key is longer than KEY_MAX");
         Keys {
             kinds,
             longest,
@@ -70,39 +71,61 @@ fn is_key_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
-/// The whole run of bytes `is_in` ends at `end`, lower case, and where it starts; None when it is empty or
-/// longer than `longest` (`run_before`).
+/// A word in lower case, held without an allocation: keys are looked up at every `=` and `:` of a text.
+#[derive(Clone, Copy)]
+pub(crate) struct LowerWord {
+    bytes: [u8; KEY_MAX],
+    len: usize,
+}
+
+/// The longest key a text may name: the lists' longest key fits (checked where the lists are read).
+const KEY_MAX: usize = 48;
+
+impl LowerWord {
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// The whole run of bytes `is_in` that ends at `end`, lower case, and where it starts; None when it is empty
+/// or longer than `longest` (at most `KEY_MAX`).
 pub(crate) fn run_before(
     text: &[u8],
     end: usize,
     is_in: fn(u8) -> bool,
     longest: usize,
-) -> Option<(Vec<u8>, usize)> {
+) -> Option<(LowerWord, usize)> {
     let floor = end.saturating_sub(longest + 1);
     let mut start = end;
     while start > floor && is_in(text[start - 1]) {
         start -= 1;
     }
-    if start == end || end - start > longest {
+    if start == end || end - start > longest.min(KEY_MAX) {
         return None;
     }
-    Some((text[start..end].to_ascii_lowercase(), start))
+    let mut key = LowerWord {
+        bytes: [0; KEY_MAX],
+        len: end - start,
+    };
+    for (to, from) in key.bytes.iter_mut().zip(&text[start..end]) {
+        *to = from.to_ascii_lowercase();
+    }
+    Some((key, start))
 }
 
 /// (lower-case key, where it starts, where its value starts) for every value that starts like a number, MAC
-/// or IMEI after a word that may be a key (`keyed_values`).
-fn keyed_values(text: &[u8]) -> Vec<(Vec<u8>, usize, usize)> {
+/// or IMEI after a word that may be a key.
+fn keyed_values(text: &[u8]) -> impl Iterator<Item = (LowerWord, usize, usize)> + '_ {
     let keys = keys();
     let longest = keys.longest;
-    let mut out = Vec::new();
-    for sep in memchr::memchr2_iter(b'=', b':', text) {
+    memchr::memchr2_iter(b'=', b':', text).filter_map(move |sep| {
         let before_ok = sep > 0 && {
             let c = text[sep - 1];
             // Keys read by rule (`phone_key_by_rule`) end in any word byte.
             keys.ends[usize::from(c)] || is_key_char(c) || matches!(c, b' ' | b'\t' | b'"' | b'\'')
         };
         if !before_ok {
-            continue;
+            return None;
         }
         let mut pos = sep + 1;
         while pos < text.len() && matches!(text[pos], b' ' | b'\t') {
@@ -115,7 +138,7 @@ fn keyed_values(text: &[u8]) -> Vec<(Vec<u8>, usize, usize)> {
             .get(pos)
             .is_some_and(|&c| c.is_ascii_hexdigit() || matches!(c, b'+' | b'(' | b'%'))
         {
-            continue;
+            return None;
         }
         // The key: blanks and one quote back from the separator, then a run of word bytes.
         let mut end = sep;
@@ -125,11 +148,8 @@ fn keyed_values(text: &[u8]) -> Vec<(Vec<u8>, usize, usize)> {
         if end > 0 && matches!(text[end - 1], b'"' | b'\'') {
             end -= 1;
         }
-        if let Some((key, key_start)) = run_before(text, end, is_key_char, longest) {
-            out.push((key, key_start, pos));
-        }
-    }
-    out
+        run_before(text, end, is_key_char, longest).map(|(key, key_start)| (key, key_start, pos))
+    })
 }
 
 fn hex_run(text: &[u8], pos: usize, max: usize) -> usize {
@@ -366,13 +386,13 @@ fn keyed_numbers_listed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
     for (key, key_start, pos) in keyed_values(text) {
         let listed = keys().kinds.get(key.as_slice()).copied();
         let listed = listed.or_else(|| {
-            let by_rule = phone_key_by_rule(&key)
+            let by_rule = phone_key_by_rule(key.as_slice())
                 && *telephony_text.get_or_insert_with(|| telephony().is_match(text));
             by_rule.then_some(KeyKind::Phone)
         });
         match listed {
             Some(KeyKind::Phone) => {
-                if key == b"tel" && text[key_start..pos].eq_ignore_ascii_case(b"tel:") {
+                if key.as_slice() == b"tel" && text[key_start..pos].eq_ignore_ascii_case(b"tel:") {
                     continue; // a tel: URI, read by the URI rule with its phone-context
                 }
                 let found = keyed_number(text, pos, region);
