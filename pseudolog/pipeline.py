@@ -50,6 +50,10 @@ class Engine:
         """Every complete line held and in `chunk`, pseudonymised."""
         return self._core.feed(chunk, now)[0]
 
+    def feed_into(self, chunk: bytes | memoryview, now: float, into: bytearray) -> int:
+        """`feed` into `into` (resized to the output): the output's length. For a loop that keeps its buffers."""
+        return self._core.feed_into(chunk, now, into)
+
     def finish(self, now: float) -> bytes:
         """End of input: the partial last line (scanned, written without a terminator)."""
         return self._core.finish(now)[0]
@@ -117,11 +121,13 @@ def pump_chunks(
     """The chunk loop: each chunk through the engine, its output written and flushed at once (a pipe that
     delivers one line gets that line out immediately); the partial last line at the end. The bytes read."""
     read = 0
+    out = bytearray()  # one output buffer for the whole loop (see fd_chunks)
     for chunk in chunks:
         read += len(chunk)
-        data = engine.feed(chunk, clock())
-        if data:
-            output.write(data)
+        written = engine.feed_into(chunk, clock(), out)
+        if written:
+            with memoryview(out) as data:
+                output.write(data)
             output.flush()
         if on_chunk is not None:
             on_chunk(len(chunk))
@@ -132,13 +138,18 @@ def pump_chunks(
     return read
 
 
-def fd_chunks(name: str, fd: int, size: int = CHUNK) -> Iterable[bytes]:
-    """What `fd` has, a read at a time (up to `size` bytes), until its end."""
-    while True:
-        chunk = reading(name, os.read, fd, size)
-        if not chunk:
-            return
-        yield chunk
+def fd_chunks(name: str, fd: int, size: int = CHUNK) -> Iterable[memoryview]:
+    """What `fd` has, a read at a time (up to `size` bytes), until its end. Every read goes into one buffer: a
+    view is good until the next is asked for. A new megabyte per read came from the system's allocator as fresh
+    pages, a page fault per 4 KiB (5-8 % of a run's CPU on large inputs)."""
+    buffer = bytearray(size)
+    with memoryview(buffer) as whole:
+        while True:
+            count = reading(name, os.readv, fd, [buffer])
+            if not count:
+                return
+            with whole[:count] as chunk:
+                yield chunk
 
 
 def pump(

@@ -17,9 +17,11 @@ Recorded differences (where the Python behaviour is a bug or an encoding choice,
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -270,6 +272,47 @@ def test_counts_merge_and_unmatched() -> None:
     assert b"192.0.2.1" not in out
     assert engine.counts()["unmatched"] == 1
     assert sum(n for _, n in runs) == len(out)
+
+
+@pytest.mark.parametrize("corpus", ["nginx", "sip_syslog", "json_lines"])
+def test_feed_into_a_kept_buffer_writes_what_feed_writes(corpus: str) -> None:
+    """The pump's path (a view of one read buffer in, one bytearray out) gives feed's bytes and counts, with
+    lines cut across reads and an output shorter than the buffer's last use."""
+    data = _corpus(corpus) + b"partial 192.0.2.7"
+    by_feed = native_engine(FilterOptions(), KEY)
+    want = b"".join(by_feed.feed(data[i : i + 997], NOW)[0] for i in range(0, len(data), 997))
+    want += by_feed.finish(NOW)[0]
+    by_view = native_engine(FilterOptions(), KEY)
+    read, out, got = bytearray(997), bytearray(b"x" * 5000), b""
+    for i in range(0, len(data), 997):
+        piece = data[i : i + 997]
+        read[: len(piece)] = piece
+        with memoryview(read)[: len(piece)] as view:
+            written = by_view.feed_into(view, NOW, out)
+        assert written == len(out)
+        got += bytes(out)
+    got += by_view.finish(NOW)[0]
+    assert got == want
+    assert by_view.counts() == by_feed.counts()
+
+
+def test_pump_reads_a_pipe_through_kept_buffers() -> None:
+    """`run`'s loop over a descriptor: reads smaller than a line, every byte and line out as feed gives them."""
+    from pseudolog.pipeline import build_engine, fd_chunks, pump_chunks
+
+    data = _corpus("nginx")
+    want = native_engine(FilterOptions(), KEY).feed(data, NOW)[0]
+    read_end, write_end = os.pipe()
+    writer = threading.Thread(target=lambda: (os.write(write_end, data), os.close(write_end)))
+    writer.start()
+    sink = io.BytesIO()
+    try:
+        pumped = pump_chunks(build_engine(FilterOptions(), KEY), fd_chunks("pipe", read_end, 61), sink, lambda: NOW)
+    finally:
+        writer.join()
+        os.close(read_end)
+    assert pumped == len(data)
+    assert sink.getvalue() == want
 
 
 @pytest.mark.skipif(os.environ.get("PSEUDOLOG_NATIVE_ENGINE_SLOW") is None, reason="set to run")

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyByteArray, PyBytes, PyDict};
 
 use super::layout::format;
 use crate::detect::phone_rules::{PhoneRules, Region};
@@ -138,12 +139,14 @@ pub struct Engine {
     /// The output of a feed before Python copies it: kept across feeds, so a megabyte chunk does not take
     /// fresh pages from the system every time.
     out: Vec<u8>,
+    /// A chunk `feed_into` copied out of the caller's buffer, kept across feeds for the same reason.
+    input: Vec<u8>,
 }
 
 type Batch = (Py<PyBytes>, Vec<Run>);
 
-/// The largest output buffer kept between feeds (a read is 1 MiB; its output a little more).
-const KEEP_OUTPUT: usize = 8 << 20;
+/// The largest buffer kept between feeds (a read is 1 MiB; its output a little more).
+const KEEP_BUFFER: usize = 8 << 20;
 
 #[pymethods]
 impl Engine {
@@ -155,6 +158,7 @@ impl Engine {
             inner: engine::Engine::new(cfg).map_err(PyValueError::new_err)?,
             max_line,
             out: Vec::new(),
+            input: Vec::new(),
         })
     }
 
@@ -167,10 +171,44 @@ impl Engine {
             inner.feed(chunk, now, out)
         });
         let bytes = PyBytes::new(py, out).unbind();
-        if out.capacity() > KEEP_OUTPUT {
+        if out.capacity() > KEEP_BUFFER {
             *out = Vec::new(); // an over-long line's output is not held for the rest of the run
         }
         (bytes, runs)
+    }
+
+    /// `feed` from any buffer (a memoryview of the caller's read buffer) into the caller's bytearray, resized
+    /// to the output; returns the output's length. A shell that reads into one buffer and writes from another
+    /// allocates nothing per read: a fresh megabyte for each read and each output cost a page fault per 4 KiB.
+    fn feed_into(
+        &mut self,
+        py: Python<'_>,
+        chunk: &Bound<'_, PyAny>,
+        now: f64,
+        into: &Bound<'_, PyByteArray>,
+    ) -> PyResult<usize> {
+        let source = PyBuffer::<u8>::get(chunk)?;
+        self.input.resize(source.item_count(), 0);
+        source.copy_to_slice(py, &mut self.input)?;
+        source.release(py);
+        let (inner, input, out) = (&mut self.inner, &self.input, &mut self.out);
+        py.allow_threads(|| {
+            out.clear();
+            out.reserve(input.len() + input.len() / 8);
+            inner.feed(input, now, out);
+        });
+        into.resize(out.len())?;
+        let target = PyBuffer::<u8>::get(into.as_any())?;
+        target.copy_from_slice(py, out)?;
+        target.release(py);
+        let written = out.len();
+        if out.capacity() > KEEP_BUFFER {
+            *out = Vec::new();
+        }
+        if self.input.capacity() > KEEP_BUFFER {
+            self.input = Vec::new();
+        }
+        Ok(written)
     }
 
     /// End of input: the partial last line as it was.
