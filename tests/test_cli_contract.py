@@ -193,9 +193,12 @@ def test_help_texts_match_behaviour(pseudolog_bin):
 
 
 def test_completion_is_offered(pseudolog_bin):
+    """`--show-completion` writes the script for the shell it runs in (typer asks the process tree), so it is
+    run from bash here, as a user runs it: under a test runner whose parents hold no shell it has none to name."""
     assert b"--install-completion" in run(pseudolog_bin, "--help").stdout
-    shown = run(pseudolog_bin, "--show-completion", "bash")
-    assert shown.returncode == 0 and b"complete" in shown.stdout
+    # `; exit $?` keeps bash as the parent (a lone command would be exec'd in its place).
+    shown = subprocess.run(["bash", "-c", f"'{pseudolog_bin}' --show-completion; exit $?"], capture_output=True)
+    assert shown.returncode == 0 and b"complete -o default -F _pseudolog_completion pseudolog" in shown.stdout
 
 
 _MODULES_AFTER = (
