@@ -69,6 +69,7 @@ pub struct FieldInfo {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[repr(u8)] // a plain tag: the matcher dispatches on it once per element
 pub enum Element {
     Lit(Vec<u8>),
     /// One or more spaces (a run of spaces in a literal of the pattern).
@@ -209,6 +210,9 @@ impl Pattern {
 /// fuzzed layouts and holds the matcher to 64).
 const WORK_PER_BYTE: usize = 32;
 
+/// Candidate sets up to this size are filtered by the next element's first byte before any is tried.
+const FEW_ENDS: usize = 16;
+
 /// Hashing for the (element, position) failure memo: two small integers, no need for SipHash.
 #[derive(Default)]
 struct PairHasher(u64);
@@ -242,6 +246,8 @@ pub struct Matcher {
     any_floor: Vec<usize>,
     /// The (element, position) pairs of the walks in progress.
     chain: Vec<(usize, usize)>,
+    /// `last_run`, `last_required` or `any_floor` was written during this match.
+    dirty: bool,
     /// What the JSON keys of the stream tell the JSON codec.
     pub json_keys: crate::json::KeyMemo,
     /// Candidate ends and bytes scanned, for the linear-shape tests.
@@ -263,12 +269,17 @@ impl Matcher {
         if !self.failed.is_empty() {
             self.failed.clear();
         }
-        self.last_run.clear();
-        self.last_run.resize(elements, None);
-        self.last_required.clear();
-        self.last_required.resize(elements, None);
-        self.any_floor.clear();
-        self.any_floor.resize(elements, usize::MAX);
+        // Most lines leave these as they were: only a nested walk, a run of spaces, a `require:` word or a
+        // failed `.*` writes them.
+        if self.dirty || self.last_run.len() != elements {
+            self.last_run.clear();
+            self.last_run.resize(elements, None);
+            self.last_required.clear();
+            self.last_required.resize(elements, None);
+            self.any_floor.clear();
+            self.any_floor.resize(elements, usize::MAX);
+            self.dirty = false;
+        }
     }
 
     fn has_failed(&self, i: usize, p: usize) -> bool {
@@ -307,6 +318,7 @@ impl Matcher {
             }
         };
         self.last_required[i] = Some((p, answer.0, answer.1));
+        self.dirty = true;
         answer.1
     }
 
@@ -317,6 +329,7 @@ impl Matcher {
         // failure every (element, position) of the walk is remembered: each failed because the rest did.
         let (mut i, mut p) = (i, p);
         let base = self.chain.len();
+        self.dirty |= !top;
         let ok = loop {
             if i == elements.len() {
                 break p == line.len();
@@ -327,7 +340,7 @@ impl Matcher {
             if !top {
                 self.chain.push((i, p));
             }
-            match self.step(elements, line, i, p) {
+            match self.step(elements, line, i, p, top) {
                 Step::Next(end) => (i, p) = (i + 1, end),
                 Step::Done(ok) => break ok,
             }
@@ -346,7 +359,7 @@ impl Matcher {
 
     /// Element `i` at `p`: its one end, or the outcome of trying each of its ends with the rest.
     #[inline(always)] // one call per element: kept in the walk's loop
-    fn step(&mut self, elements: &[Element], line: &[u8], i: usize, p: usize) -> Step {
+    fn step(&mut self, elements: &[Element], line: &[u8], i: usize, p: usize, top: bool) -> Step {
         let last = i + 1 == elements.len();
         match &elements[i] {
             Element::Lit(text) => {
@@ -363,6 +376,8 @@ impl Matcher {
             Element::Spaces => {
                 if line.get(p) != Some(&b' ') {
                     Step::Done(false)
+                } else if line.get(p + 1) != Some(&b' ') {
+                    self.one_end(line, p, p + 1, last, None) // one space, the only end (most runs)
                 } else if self.has_failed(i, p + 1) {
                     // Every longer run was tried from p + 1 already.
                     Step::Next(p + 1)
@@ -373,12 +388,10 @@ impl Matcher {
                             let e = p + line[p..].iter().take_while(|&&b| b == b' ').count();
                             self.work += e - p;
                             self.last_run[i] = Some((p, e));
+                            self.dirty = true;
                             e
                         }
                     };
-                    if end == p + 1 {
-                        return self.one_end(line, p, end, last, None);
-                    }
                     let mut c = Cands::default();
                     c.push(end, p + 1);
                     self.try_ends(elements, line, i, p, c, last, None)
@@ -403,21 +416,26 @@ impl Matcher {
                     let step = self.try_ends(elements, line, i, p, c, last, Some(*index));
                     if matches!(step, Step::Done(false)) {
                         self.any_floor[i] = p;
+                        self.dirty = true;
                     }
                     step
                 } else {
+                    // The walk from the pattern's start meets each element once: its runs are not kept for
+                    // a start one byte to the left, which only a nested walk tries.
                     let run_end = match (
                         scan.run_class(line.get(p).copied().unwrap_or(0)),
                         line.get(p),
                     ) {
-                        (Some(in_class), Some(_)) => self.reuse(i, p, in_class),
+                        (Some(in_class), Some(_)) if !top => self.reuse(i, p, in_class),
                         _ => None,
                     };
                     let ends = candidates(*scan, line, p, run_end);
                     if run_end.is_none() && scan.run_class(0).is_some() {
                         if let Some(e) = ends.first() {
                             self.work += e - p;
-                            self.last_run[i] = Some((p, e));
+                            if !top {
+                                self.last_run[i] = Some((p, e));
+                            }
                         }
                     }
                     match ends {
@@ -449,6 +467,31 @@ impl Matcher {
         Step::Next(end)
     }
 
+    /// Of a few candidate ends, the only one where the next element's first byte stands (an end where it does
+    /// not fails at once): then the walk goes on without a choice, as after a time before its `]`.
+    fn only_fitting_end(
+        &mut self,
+        elements: &[Element],
+        line: &[u8],
+        i: usize,
+        c: &Cands,
+    ) -> Option<usize> {
+        let next = match elements.get(i + 1) {
+            Some(Element::Lit(text)) => text[0],
+            Some(Element::Spaces) => b' ',
+            _ => return None,
+        };
+        if c.count() > FEW_ENDS {
+            return None;
+        }
+        self.work += c.count();
+        let mut fitting = c.iter().filter(|&e| line.get(e) == Some(&next));
+        match (fitting.next(), fitting.next()) {
+            (Some(end), None) => Some(end),
+            _ => None,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn try_ends(
@@ -472,7 +515,10 @@ impl Matcher {
             }
             return Step::Next(line.len());
         }
-        if let Some(end) = c.single() {
+        if let Some(end) = c
+            .single()
+            .or_else(|| self.only_fitting_end(elements, line, i, &c))
+        {
             self.work += 1;
             if let Some(f) = field {
                 self.spans[f] = (p, end);

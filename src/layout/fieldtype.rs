@@ -103,6 +103,14 @@ impl Cands {
         (self.n == 1 && self.ranges[0].0 == self.ranges[0].1).then_some(self.ranges[0].0)
     }
 
+    /// How many ends there are.
+    pub fn count(&self) -> usize {
+        self.ranges[..self.n]
+            .iter()
+            .map(|&(hi, lo)| hi - lo + 1)
+            .sum()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.n == 0
     }
