@@ -145,8 +145,9 @@ pub struct Engine {
 
 type Batch = (Py<PyBytes>, Vec<Run>);
 
-/// The largest buffer kept between feeds (a read is 1 MiB; its output a little more).
-const KEEP_BUFFER: usize = 8 << 20;
+/// The largest buffer kept between feeds: `run` reads 1 MiB a job, up to 8 MiB with `--jobs 8`, and the output is
+/// a little more.
+const KEEP_BUFFER: usize = 24 << 20;
 
 #[pymethods]
 impl Engine {
