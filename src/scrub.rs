@@ -629,6 +629,9 @@ fn without_tokens(found: Vec<Found>, tokens: &[Range<usize>]) -> Vec<Found> {
 /// Which detectors a skeleton selects (bit i: detector i); None when the prefilter rejects it.
 type Selected = Option<u64>;
 
+/// A text's percent-decoded view, the offset in the text of each of its bytes (and its end), and its selection.
+type Decoded = (Vec<u8>, Vec<usize>, Selected);
+
 /// Finds identifiers with the detectors in priority order and swaps in tokens.
 pub struct Scrubber {
     detectors: Vec<Box<dyn Detector>>,
@@ -699,15 +702,28 @@ impl Scrubber {
 
     /// All identifiers in `text`, non-overlapping, in order of position, and whether two overlapped partially.
     pub fn find(&mut self, text: &[u8], reading: Reading) -> (Vec<Found>, bool) {
-        match self.select(text) {
-            None => (Vec::new(), false),
-            Some(bits) => self.detect(text, reading, bits),
-        }
+        let Some(selected) = self.select(text) else {
+            return (Vec::new(), false);
+        };
+        // The percent-decoded view (`198%2E51%2E100%2E23`) is selected as a text is: by its skeleton, memoised
+        // (`%2B49…` in a REST path decodes to the same skeleton line after line).
+        let decoded = has_relevant_escape(text).then(|| {
+            let (decoded, offsets) = percent_decoded(text);
+            let selected = self.select(&decoded);
+            (decoded, offsets, selected)
+        });
+        self.detect(text, reading, selected, decoded)
     }
 
-    /// The findings of the selected detectors over the text, and of every triggered detector over its
-    /// percent-decoded view (`198%2E51%2E100%2E23`), moved back to the text's offsets.
-    fn detect(&self, text: &[u8], reading: Reading, selected: u64) -> (Vec<Found>, bool) {
+    /// The findings of the selected detectors over the text, and of those selected over its decoded view, moved
+    /// back to the text's offsets.
+    fn detect(
+        &self,
+        text: &[u8],
+        reading: Reading,
+        selected: u64,
+        decoded: Option<Decoded>,
+    ) -> (Vec<Found>, bool) {
         let mut claims = Claims::default();
         let mut found = Vec::new();
         for (i, d) in self.detectors.iter().enumerate() {
@@ -716,10 +732,9 @@ impl Scrubber {
                 claims.claim_batch(&mut found);
             }
         }
-        if has_relevant_escape(text) {
-            let (decoded, offsets) = percent_decoded(text);
-            for d in &self.detectors {
-                if d.triggered(&decoded) {
+        if let Some((decoded, offsets, Some(selected))) = decoded {
+            for (i, d) in self.detectors.iter().enumerate() {
+                if selected & (1 << i) != 0 {
                     d.find(&decoded, reading, &mut found);
                     for f in &mut found {
                         f.start = offsets[f.start];

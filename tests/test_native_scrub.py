@@ -160,8 +160,9 @@ def test_scrub_rounds_agree(text, detectors):
 )
 @settings(max_examples=800, deadline=None)
 def test_triggers_prefilter_and_skeletons_agree(text, detectors, data, maybe):
-    """Detectors chosen by their triggers on the text's skeleton (short texts) or the text (over 512 bytes), all
-    of them on the percent-decoded view; nothing at all where the prefilter fails."""
+    """Detectors chosen by their triggers on the text's skeleton (short texts) or the text (over 512 bytes), and
+    chosen the same way for the percent-decoded view; nothing at all where the text fails the prefilter, and
+    nothing over the view where the view fails it."""
     literals = [b"", b":", b".", b"%", b"a:", b"1.", b"7", b"%2E"]
     triggers = [data.draw(st.sampled_from(literals)) for _ in detectors]
     with pytest.MonkeyPatch.context() as patch:

@@ -296,17 +296,28 @@ class Scrubber:
         return self._find(text, in_agent)[0]
 
     def _find(self, text: bytes, in_agent: bool) -> tuple[list[Found], bool]:
+        run = self._selected(text, in_agent)
+        if run is None:
+            return [], False
+        # The percent-decoded view is selected as a text is (the native engine's reading since session 29; it had
+        # run every detector whose plain trigger the view met).
+        return self._detect(text, run, lambda decoded: self._selected(decoded, in_agent) or ())
+
+    def _selected(self, text: bytes, in_agent: bool) -> Sequence[Detector] | None:
+        """The detectors for a text: None when it fails the prefilter; else those whose triggers its skeleton
+        meets (remembered), or for a long text those whose triggers the text itself meets."""
         if len(text) > _SKELETON_MAX:
             if not MAYBE_IDENTIFIER.search(text):
-                return [], False
-            return self.detect(text, in_agent)
+                return None
+            detectors = self._agent_detectors if in_agent else self._detectors
+            return [detect for trigger, detect in detectors if trigger.search(text)]
         skeleton = text.translate(SKELETON)
         selected = self._by_skeleton.get(skeleton)
         if selected is None:
             selected = self._select(skeleton)
         if selected is _NO_IDENTIFIER:
-            return [], False
-        return self._detect(text, selected[in_agent], self._agent_detectors if in_agent else self._detectors)
+            return None
+        return selected[in_agent]
 
     def _select(self, skeleton: bytes) -> Selected:
         """The detectors whose triggers a skeleton meets, remembered; `_NO_IDENTIFIER` when it fails the prefilter.
@@ -333,14 +344,18 @@ class Scrubber:
         return selected
 
     def detect(self, text: bytes, in_agent: bool = False) -> tuple[list[Found], bool]:
-        """Every detector over the text (and its percent-decoded view), without the prefilter."""
+        """Every triggered detector over the text and over its percent-decoded view, without the prefilter."""
         detectors = self._agent_detectors if in_agent else self._detectors
-        return self._detect(text, [detect for trigger, detect in detectors if trigger.search(text)], detectors)
+
+        def triggered(view: bytes) -> list[Detector]:
+            return [detect for trigger, detect in detectors if trigger.search(view)]
+
+        return self._detect(text, triggered(text), triggered)
 
     def _detect(
-        self, text: bytes, run: Sequence[Detector], detectors: tuple[tuple[re.Pattern[bytes], Detector], ...]
+        self, text: bytes, run: Sequence[Detector], decoded_run: Callable[[bytes], Sequence[Detector]]
     ) -> tuple[list[Found], bool]:
-        """The findings of the detectors in `run` over the text, and of every triggered detector over its
+        """The findings of the detectors in `run` over the text, and of those `decoded_run` gives for its
         percent-decoded view; (findings in order, whether two overlapped partially)."""
         taken: list[Found] = []
         conflict = False
@@ -349,11 +364,10 @@ class Scrubber:
                 conflict |= _claim(taken, found)
         if text.find(b"%") >= 0 and _RELEVANT_ESCAPE.search(text):
             decoded, offsets = percent_decoded(text)
-            for trigger, detect in detectors:
-                if trigger.search(decoded):
-                    for found in detect(decoded):
-                        moved = new_found((offsets[found.start], offsets[found.end], found.kind, found.normalised))
-                        conflict |= _claim(taken, moved)
+            for detect in decoded_run(decoded):
+                for found in detect(decoded):
+                    moved = new_found((offsets[found.start], offsets[found.end], found.kind, found.normalised))
+                    conflict |= _claim(taken, moved)
         taken.sort()
         return taken, conflict
 
