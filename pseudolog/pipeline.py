@@ -113,7 +113,7 @@ def reading(name: str, call: Callable[..., _T], *args: object) -> _T:
 
 def pump_chunks(
     engine: Engine,
-    chunks: Iterable[bytes],
+    chunks: Iterable[bytes | memoryview],
     output: BinaryIO,
     clock: Callable[[], float],
     on_chunk: Callable[[int], None] | None = None,
