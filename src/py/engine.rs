@@ -145,6 +145,28 @@ pub struct Engine {
 
 type Batch = (Py<PyBytes>, Vec<Run>);
 
+/// `chunk` through the engine into `out` (cleared first, kept across feeds), the GIL released.
+fn render(
+    py: Python<'_>,
+    inner: &mut engine::Engine,
+    chunk: &[u8],
+    now: f64,
+    out: &mut Vec<u8>,
+) -> Vec<Run> {
+    py.allow_threads(|| {
+        out.clear();
+        out.reserve(chunk.len() + chunk.len() / 8);
+        inner.feed(chunk, now, out)
+    })
+}
+
+/// Drops a buffer grown past KEEP_BUFFER: an over-long line's bytes are not held for the rest of the run.
+fn let_go_if_large(buffer: &mut Vec<u8>) {
+    if buffer.capacity() > KEEP_BUFFER {
+        *buffer = Vec::new();
+    }
+}
+
 /// The largest buffer kept between feeds: `run` reads 1 MiB a job, up to 8 MiB with `--jobs 8`, and the output is
 /// a little more.
 const KEEP_BUFFER: usize = 24 << 20;
@@ -165,16 +187,9 @@ impl Engine {
 
     /// Every complete line in the bytes held and `chunk`: (output, runs of (window, byte length)).
     fn feed(&mut self, py: Python<'_>, chunk: &[u8], now: f64) -> Batch {
-        let (inner, out) = (&mut self.inner, &mut self.out);
-        let runs = py.allow_threads(|| {
-            out.clear();
-            out.reserve(chunk.len() + chunk.len() / 8);
-            inner.feed(chunk, now, out)
-        });
-        let bytes = PyBytes::new(py, out).unbind();
-        if out.capacity() > KEEP_BUFFER {
-            *out = Vec::new(); // an over-long line's output is not held for the rest of the run
-        }
+        let runs = render(py, &mut self.inner, chunk, now, &mut self.out);
+        let bytes = PyBytes::new(py, &self.out).unbind();
+        let_go_if_large(&mut self.out);
         (bytes, runs)
     }
 
@@ -192,23 +207,14 @@ impl Engine {
         self.input.resize(source.item_count(), 0);
         source.copy_to_slice(py, &mut self.input)?;
         source.release(py);
-        let (inner, input, out) = (&mut self.inner, &self.input, &mut self.out);
-        py.allow_threads(|| {
-            out.clear();
-            out.reserve(input.len() + input.len() / 8);
-            inner.feed(input, now, out);
-        });
-        into.resize(out.len())?;
+        render(py, &mut self.inner, &self.input, now, &mut self.out);
+        into.resize(self.out.len())?;
         let target = PyBuffer::<u8>::get(into.as_any())?;
-        target.copy_from_slice(py, out)?;
+        target.copy_from_slice(py, &self.out)?;
         target.release(py);
-        let written = out.len();
-        if out.capacity() > KEEP_BUFFER {
-            *out = Vec::new();
-        }
-        if self.input.capacity() > KEEP_BUFFER {
-            self.input = Vec::new();
-        }
+        let written = self.out.len();
+        let_go_if_large(&mut self.out);
+        let_go_if_large(&mut self.input);
         Ok(written)
     }
 
