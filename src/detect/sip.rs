@@ -209,22 +209,28 @@ pub fn in_channel_segment(text: &[u8], start: usize) -> bool {
             .take_while(|&&c| is_segment_char(c))
             .count()
     };
-    // `end` is where a word must end; it must start the text or follow a byte that is not alphanumeric.
-    let word_before = |end: usize, word: &[u8]| {
-        end >= word.len()
-            && text[end - word.len()..end].eq_ignore_ascii_case(word)
-            && (end == word.len() || !text[end - word.len() - 1].is_ascii_alphanumeric())
-    };
     let slash = start - back(start);
     if slash == 0 || text[slash - 1] != b'/' {
         return false;
     }
     let tech_end = slash - 1;
-    if TECHNOLOGIES.iter().any(|t| word_before(tech_end, t)) {
+    if TECHNOLOGIES
+        .iter()
+        .any(|t| word_ending_at(text, tech_end, t).is_some())
+    {
         return true;
     }
     let profile = tech_end - back(tech_end);
-    profile < tech_end && word_before(profile, b"sofia/")
+    profile < tech_end && word_ending_at(text, profile, b"sofia/").is_some()
+}
+
+/// Where `word` starts when it ends at `end` (either case), at the text's start or after a byte that is not a
+/// letter or digit.
+fn word_ending_at(text: &[u8], end: usize, word: &[u8]) -> Option<usize> {
+    let start = end.checked_sub(word.len())?;
+    (text[start..end].eq_ignore_ascii_case(word)
+        && (start == 0 || !text[start - 1].is_ascii_alphanumeric()))
+    .then_some(start)
 }
 
 /// A channel's number at `i`: `+`?, 6 to 17 digits, then the end of the text or a byte that ends a channel
@@ -302,16 +308,10 @@ fn channel_at(text: &[u8], start: usize) -> [Option<(usize, usize)>; 2] {
 /// a profile (`sofia/internal/`), not after a letter or digit. Every channel has one; memchr finds the slashes.
 fn channel_starts(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
     memchr::memchr_iter(b'/', text).filter_map(move |slash| {
-        let word = |word: &[u8]| {
-            let start = slash.checked_sub(word.len())?;
-            (text[start..slash].eq_ignore_ascii_case(word)
-                && (start == 0 || !text[start - 1].is_ascii_alphanumeric()))
-            .then_some(start)
-        };
         TECHNOLOGIES
             .iter()
-            .find_map(|t| word(t))
-            .or_else(|| word(b"sofia"))
+            .find_map(|t| word_ending_at(text, slash, t))
+            .or_else(|| word_ending_at(text, slash, b"sofia"))
     })
 }
 
