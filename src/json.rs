@@ -9,7 +9,7 @@
 use memchr::{memchr, memchr2};
 
 use crate::cache::BoundedCache;
-use crate::detect::Kind;
+use crate::detect::{ends_with_ignore_case, Kind};
 use crate::hashing::HashMap;
 use crate::layout::{Hint, Value};
 
@@ -130,10 +130,6 @@ pub fn key_name(key: &str) -> String {
         .chars()
         .map(|c| if matches!(c, '-' | '.' | ' ') { '_' } else { c })
         .collect()
-}
-
-fn ends_with_ignoring_ascii_case(text: &[u8], suffix: &[u8]) -> bool {
-    text.len() >= suffix.len() && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 #[derive(Clone, Debug)]
@@ -601,7 +597,7 @@ impl Reader<'_> {
             time_key: TIME_KEYS.iter().position(|k| *k == text),
             version: ["version", "_ver", "firmware", "fw", "sw_version", "build"]
                 .iter()
-                .any(|v| ends_with_ignoring_ascii_case(text.as_bytes(), v.as_bytes())),
+                .any(|v| ends_with_ignore_case(text.as_bytes(), v.as_bytes())),
         })
     }
 }

@@ -175,10 +175,6 @@ const VERSION_KEYS: [&[u8]; 8] = [
     b"rv",
 ];
 
-fn ends_with_ignore_case(word: &[u8], suffix: &[u8]) -> bool {
-    word.len() >= suffix.len() && word[word.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
-}
-
 /// The word (letters, digits, `_`, `-`) that ends at `end`, at most 32 bytes looked at.
 fn word_before(text: &[u8], end: usize) -> &[u8] {
     let len = PRODUCT.run_before(text, end, 32);
@@ -232,7 +228,7 @@ fn in_version_context(text: &[u8], start: usize) -> bool {
     if VERSION_KEYS.iter().any(|k| {
         word.eq_ignore_ascii_case(k)
             || (sep
-                && ends_with_ignore_case(word, k)
+                && super::ends_with_ignore_case(word, k)
                 && word.len() > k.len()
                 && matches!(word[word.len() - k.len() - 1], b'_' | b'-'))
     }) {

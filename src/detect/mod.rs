@@ -47,6 +47,11 @@ pub struct Found {
     pub normalised: String,
 }
 
+/// Whether `word` ends with `suffix`, either case.
+pub(crate) fn ends_with_ignore_case(word: &[u8], suffix: &[u8]) -> bool {
+    word.len() >= suffix.len() && word[word.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
 /// The decimal digits of `n`, onto `out`. Normalised forms are built for every new identifier, so they are
 /// written without the formatting machinery.
 pub(crate) fn push_decimal(out: &mut String, n: u32) {
