@@ -58,6 +58,13 @@ impl Counts {
         }
     }
 
+    /// Adds the counts a cached value holds.
+    pub fn merge_few(&mut self, few: &FewCounts) {
+        for (mine, &n) in self.by_kind.iter_mut().zip(&few.0) {
+            *mine += u64::from(n);
+        }
+    }
+
     /// The kinds with a non-zero count, in `Kind::ALL` order.
     pub fn iter(&self) -> impl Iterator<Item = (Kind, u64)> + '_ {
         Kind::ALL
@@ -81,14 +88,6 @@ impl FewCounts {
             *f = u16::try_from(n).ok()?;
         }
         Some(FewCounts(few))
-    }
-}
-
-impl Counts {
-    pub fn merge_few(&mut self, few: &FewCounts) {
-        for (mine, &n) in self.by_kind.iter_mut().zip(&few.0) {
-            *mine += u64::from(n);
-        }
     }
 }
 
@@ -273,14 +272,14 @@ impl Claims {
     /// claimed one by one.
     pub fn claim_batch(&mut self, batch: &mut Vec<Found>) {
         batch.retain(|f| f.start < f.end);
+        if batch.is_empty() {
+            return;
+        }
         let held = match &self.state {
             State::Sorted(v) => v.len(),
             State::Map(m) => m.len(),
         };
         let in_order = batch.windows(2).all(|w| w[0].end <= w[1].start);
-        if batch.is_empty() {
-            return;
-        }
         if held == 0 && in_order {
             // The first findings of a text: they are the claims.
             self.state = State::Sorted(std::mem::take(batch));
@@ -725,26 +724,36 @@ impl Scrubber {
         decoded: Option<Decoded>,
     ) -> (Vec<Found>, bool) {
         let mut claims = Claims::default();
+        self.claim_selected(text, reading, selected, None, &mut claims);
+        if let Some((decoded, offsets, Some(selected))) = decoded {
+            self.claim_selected(&decoded, reading, selected, Some(&offsets), &mut claims);
+        }
+        claims.into_sorted()
+    }
+
+    /// The findings of the selected detectors over `view`, each detector's batch claimed in priority order; moved
+    /// back through `offsets` when the view is a decoded one.
+    fn claim_selected(
+        &self,
+        view: &[u8],
+        reading: Reading,
+        selected: u64,
+        offsets: Option<&[usize]>,
+        claims: &mut Claims,
+    ) {
         let mut found = Vec::new();
         for (i, d) in self.detectors.iter().enumerate() {
             if selected & (1 << i) != 0 {
-                d.find(text, reading, &mut found);
-                claims.claim_batch(&mut found);
-            }
-        }
-        if let Some((decoded, offsets, Some(selected))) = decoded {
-            for (i, d) in self.detectors.iter().enumerate() {
-                if selected & (1 << i) != 0 {
-                    d.find(&decoded, reading, &mut found);
+                d.find(view, reading, &mut found);
+                if let Some(offsets) = offsets {
                     for f in &mut found {
                         f.start = offsets[f.start];
                         f.end = offsets[f.end];
                     }
-                    claims.claim_batch(&mut found);
                 }
+                claims.claim_batch(&mut found);
             }
         }
-        claims.into_sorted()
     }
 
     /// `text` with every identifier replaced by its token, counted in `counts`. Read again while a partial
