@@ -62,9 +62,9 @@ struct Generation<V> {
 }
 
 impl<V> Generation<V> {
-    fn new(capacity: usize) -> Self {
+    fn new() -> Self {
         Generation {
-            table: HashTable::with_capacity(capacity),
+            table: HashTable::new(),
             arena: Vec::new(),
         }
     }
@@ -103,8 +103,11 @@ impl<V> BoundedCache<V> {
         BoundedCache {
             generation,
             hasher: State::default(),
-            young: Generation::new(generation.min(1 << 16)),
-            old: Generation::new(0),
+            // Tables grow with their entries: a probe reads a random group of the table's control bytes, and
+            // a table sized for a full generation up front (128 KiB of them) misses the core's cache on
+            // every lookup of a stream whose values seldom repeat, where the table stays nearly empty.
+            young: Generation::new(),
+            old: Generation::new(),
             doorkeeper: None,
         }
     }
