@@ -219,6 +219,86 @@ mod tests {
         }
     }
 
+    /// Pieces of log text where triggers meet: SIP URIs, Call-IDs, escapes, keys, addresses, hex words.
+    fn pieces() -> impl Strategy<Value = Vec<u8>> {
+        let pieces = prop::sample::select(vec![
+            "1",
+            "12",
+            "0",
+            "49",
+            "7",
+            "a",
+            "ab",
+            "cdef",
+            "F",
+            "fe80",
+            "e164",
+            "bc6887782b491044",
+            "x",
+            "g",
+            "s",
+            "er",
+            "sip:",
+            "tel:",
+            "@",
+            ":",
+            "::",
+            ".",
+            "-",
+            " ",
+            "/",
+            "+",
+            "(",
+            "%",
+            "%2B",
+            "%2b",
+            "%2E",
+            "%3A",
+            "%40",
+            "%5D",
+            "%20",
+            "<",
+            "'",
+            "\"",
+            "=",
+            "to=",
+            "mac=",
+            "imei=",
+            ".cfg",
+            "instance",
+            "urn:gsma",
+            "Call-ID: ",
+            "PJSIP/",
+            "IAX2/",
+        ]);
+        prop::collection::vec(pieces, 0..30).prop_map(|p| p.concat().into_bytes())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        /// Wherever a detector's trigger (or the prefilter) meets a text, its skeleton form meets the text's
+        /// skeleton (every digit written as 0): selecting by skeleton never skips a detector the text would run.
+        #[test]
+        fn skeleton_forms_cover_the_triggers(text in pieces()) {
+            static BUILT: std::sync::OnceLock<(Prefilter, Vec<Box<dyn Detector>>)> = std::sync::OnceLock::new();
+            let (filter, detectors) =
+                BUILT.get_or_init(|| (prefilter(), detectors(&Region::new(rules(), "DE"))));
+            let skeleton: Vec<u8> = text
+                .iter()
+                .map(|&c| if c.is_ascii_digit() { b'0' } else { c })
+                .collect();
+            if (filter.maybe)(&text) {
+                prop_assert!((filter.maybe_on_skeleton)(&skeleton), "prefilter on {:?}", String::from_utf8_lossy(&text));
+            }
+            for (i, d) in detectors.iter().enumerate() {
+                if d.triggered(&text) {
+                    prop_assert!(d.triggered_on_skeleton(&skeleton), "detector {i} on {:?}", String::from_utf8_lossy(&text));
+                }
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
