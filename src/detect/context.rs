@@ -12,6 +12,7 @@ use super::phone::{context_number, is_context_number, normalise_phone, scan_afte
 use super::phone_rules::Region;
 use super::{Found, Kind};
 use crate::hashing::HashMap;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 pub const PHONE_KEYS: &str = "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid\
@@ -627,7 +628,12 @@ pub fn uri_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             end -= 1;
         }
         let value = &text[user..end];
-        let undotted: Vec<u8> = value.iter().copied().filter(|&c| c != b'.').collect();
+        // Dots are read as absent; most user parts hold none and are checked as they stand.
+        let undotted: Cow<[u8]> = if value.contains(&b'.') {
+            Cow::Owned(value.iter().copied().filter(|&c| c != b'.').collect())
+        } else {
+            Cow::Borrowed(value)
+        };
         if !is_context_number(&undotted) {
             continue;
         }
