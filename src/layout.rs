@@ -519,11 +519,7 @@ impl Matcher {
             .single()
             .or_else(|| self.only_fitting_end(elements, line, i, &c))
         {
-            self.work += 1;
-            if let Some(f) = field {
-                self.spans[f] = (p, end);
-            }
-            return Step::Next(end);
+            return self.one_end(line, p, end, last, field);
         }
         for end in c.iter() {
             if self.work > self.budget {
