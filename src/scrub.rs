@@ -631,6 +631,16 @@ type Selected = Option<u64>;
 /// A text's percent-decoded view, the offset in the text of each of its bytes (and its end), and its selection.
 type Decoded = (Vec<u8>, Vec<usize>, Selected);
 
+/// A text's skeleton into `out` (cleared first): every digit written as `0`. Texts that differ only in their
+/// digits share it, and every trigger's skeleton form meets it wherever the plain form meets the text.
+pub fn skeleton_into(text: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(
+        text.iter()
+            .map(|&c| if c.is_ascii_digit() { b'0' } else { c }),
+    );
+}
+
 /// Finds identifiers with the detectors in priority order and swaps in tokens.
 pub struct Scrubber {
     detectors: Vec<Box<dyn Detector>>,
@@ -676,11 +686,7 @@ impl Scrubber {
         }
         // Texts that differ only in their digits meet the same triggers: decided once per skeleton.
         let mut skeleton = std::mem::take(&mut self.skeleton);
-        skeleton.clear();
-        skeleton.extend(
-            text.iter()
-                .map(|&c| if c.is_ascii_digit() { b'0' } else { c }),
-        );
+        skeleton_into(text, &mut skeleton);
         if let Some((_, &hit)) = self.by_skeleton.get(&skeleton) {
             self.skeleton = skeleton;
             return hit;
