@@ -254,11 +254,13 @@ mod tests {
         assert_eq!(cache.get(b"twice"), None);
         cache.insert(b"twice", b"p", 1);
         assert_eq!(cache.get(b"twice"), Some((&b"p"[..], &1)));
-        // A stream of values that occur once stores none of them.
+        // A stream of values that occur once stores none of them, but for a clash of 16-bit tags: the
+        // hasher's seed is random, and 10,000 values over 64 slots clash about 0.15 times (seven or more
+        // clashes: under one in a billion runs). Without the doorkeeper the cache would fill to 100.
         for i in 0..10_000u32 {
             cache.insert(&key(i), b"", 0);
         }
-        assert_eq!(cache.len(), 1);
+        assert!(cache.len() <= 1 + 6, "{} stored", cache.len());
     }
 
     #[test]
