@@ -270,6 +270,10 @@ mod tests {
             "Call-ID: ",
             "PJSIP/",
             "IAX2/",
+            "/numbers/",
+            "/DID/",
+            "devid ",
+            "HWaddr ",
         ]);
         prop::collection::vec(pieces, 0..30).prop_map(|p| p.concat().into_bytes())
     }
