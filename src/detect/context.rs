@@ -743,19 +743,29 @@ pub fn keyed_gate(text: &[u8]) -> bool {
     memchr::memchr2(b'=', b':', text).is_some()
 }
 
-/// `PROVISIONING_GATE`: a dot before one of the extensions (its first bytes suffice).
+/// `PROVISIONING_GATE`: a dot before one of the extensions (its first bytes suffice): cfg, cnf, xml, ini, boot,
+/// txt, conf, htm, json, bin, ld, tar, zip, rom.
 pub fn provisioning_gate(text: &[u8]) -> bool {
-    const GATE: [&[u8]; 14] = [
-        b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"json", b"bin", b"ld",
-        b"tar", b"zip", b"rom",
-    ];
-    // Most dots in a line stand between digits (addresses, versions): a letter must follow.
+    // Most dots in a line stand between digits (addresses, versions) or before a host's next label: the byte
+    // after the dot names the few extensions worth comparing, or none.
     memchr::memchr_iter(b'.', text).any(|dot| {
-        text.get(dot + 1).is_some_and(u8::is_ascii_alphabetic)
-            && GATE.iter().any(|ext| {
-                text.len() > dot + ext.len()
-                    && text[dot + 1..dot + 1 + ext.len()].eq_ignore_ascii_case(ext)
-            })
+        let rest = &text[dot + 1..];
+        let extensions: &[&[u8]] = match rest.first().map(u8::to_ascii_lowercase) {
+            Some(b'b') => &[b"boot", b"bin"],
+            Some(b'c') => &[b"cfg", b"cnf", b"conf"],
+            Some(b'h') => &[b"htm"],
+            Some(b'i') => &[b"ini"],
+            Some(b'j') => &[b"json"],
+            Some(b'l') => &[b"ld"],
+            Some(b'r') => &[b"rom"],
+            Some(b't') => &[b"txt", b"tar"],
+            Some(b'x') => &[b"xml"],
+            Some(b'z') => &[b"zip"],
+            _ => return false,
+        };
+        extensions
+            .iter()
+            .any(|ext| rest.len() >= ext.len() && rest[..ext.len()].eq_ignore_ascii_case(ext))
     })
 }
 
@@ -928,6 +938,35 @@ mod tests {
             NUMBER_SEGMENTS.iter().map(|s| s.len()).max(),
             Some(LONGEST_SEGMENT)
         );
+    }
+
+    /// PROVISIONING_GATE as the reference writes it: a dot, then any of the extensions in any case.
+    fn provisioning_gate_by_list(text: &[u8]) -> bool {
+        const GATE: [&[u8]; 14] = [
+            b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"json", b"bin",
+            b"ld", b"tar", b"zip", b"rom",
+        ];
+        memchr::memchr_iter(b'.', text).any(|dot| {
+            GATE.iter().any(|ext| {
+                text.len() > dot + ext.len()
+                    && text[dot + 1..dot + 1 + ext.len()].eq_ignore_ascii_case(ext)
+            })
+        })
+    }
+
+    proptest! {
+        /// Dots, extensions in any case and their near misses, domain labels and bytes outside ASCII: the gate
+        /// that picks extensions by the byte after the dot answers as the list does.
+        #[test]
+        fn provisioning_gate_reads_as_the_list(parts in proptest::collection::vec(prop::sample::select(vec![
+            ".", "cfg", "CFG", "cnf", "conf", "Conf", "co", "xml", "ini", "boot", "bo", "txt", "htm", "json",
+            "bin", "ld", "LD", "tar", "zip", "rom", "com", "net", "example", "0", "12", "a", "/", " ", "\u{e9}",
+            "[", "@",
+        ]), 0..12)) {
+            let text = parts.concat();
+            let bytes = text.as_bytes();
+            prop_assert_eq!(provisioning_gate(bytes), provisioning_gate_by_list(bytes), "{}", text);
+        }
     }
 
     // The former reading, one overlapping automaton pass over segments and keys: the oracle of `markers`.
