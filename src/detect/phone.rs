@@ -1,5 +1,5 @@
 //! Phone numbers: E.164 with `+`, `00` or URL-encoded `%2B`, with visual separators; national numbers where
-//! context says phone (context.rs, sip.rs). Normalised to E.164 with the rules of `phone_rules`, so
+//! context says phone (`context`, `sip`). Normalised to E.164 with the rules of `phone_rules`, so
 //! `+49 30 1234567`, `0049301234567` and `030 1234567` (region DE) are one subscriber.
 //!
 //! Where a number written with spaces ends is decided by its shape, not by validity: digits join across

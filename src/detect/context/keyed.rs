@@ -1,0 +1,360 @@
+//! Numbers after phone keys, MACs after device keys and IMEIs after IMEI keys (`to=...`, `MAC: ...`), and
+//! quoted display numbers before a SIP or tel URI.
+
+use super::super::device::{is_plausible_bare_mac, normalise_imei, normalise_mac};
+use super::super::phone::{context_number, scan_after_mark};
+use super::super::phone_rules::Region;
+use super::super::{Found, Kind};
+use super::{digits_at, is_key_char, mac_value_at, run_before, LowerWord, KEY_MAX};
+use crate::hashing::HashMap;
+use std::sync::OnceLock;
+
+pub const PHONE_KEYS: &str = "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid\
+|callerid|caller_id|calleridnum|callerid_num|cid_num|connectedlinenum|src|dst|did|dialed|dialled\
+|destination|dest|fromuser|touser|from_user|to_user|ruri_user|rpid|pai|diversion|redirect|e164|cgpn|cdpn\
+|a_number|b_number|anumber|bnumber|caller_number|callee_number|caller_id_number|destination_number\
+|accountid|src_user|dst_user|effective_caller_id_number|origination_caller_id_number|callee_id_number\
+|sip_from_user|sip_to_user|sip_req_user|rdnis|ani2|subscriber|calling_number|called_number";
+pub const MAC_KEYS: &str =
+    "mac|macaddr|mac_addr|mac_address|macaddress|hwaddr|hw_addr|sn|devid|dev_id|deviceid|device_id";
+pub const IMEI_KEYS: &str = "imei|imeisv|device_imei";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Phone,
+    Mac,
+    Imei,
+}
+
+/// The key sets as looked up per separator: every key with its kind, the longest key's length, and which
+/// bytes end a key (either case, `_KEY_ENDS`).
+struct Keys {
+    kinds: HashMap<&'static [u8], KeyKind>,
+    longest: usize,
+    ends: [bool; 256],
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut kinds = HashMap::default();
+        let mut ends = [false; 256];
+        // Phone keys first: a key in two lists is read as Python reads it, phone before MAC before IMEI.
+        for (list, kind) in [
+            (IMEI_KEYS, KeyKind::Imei),
+            (MAC_KEYS, KeyKind::Mac),
+            (PHONE_KEYS, KeyKind::Phone),
+        ] {
+            for key in list.split('|') {
+                kinds.insert(key.as_bytes(), kind);
+                let last = *key.as_bytes().last().expect("no empty key");
+                ends[usize::from(last)] = true;
+                ends[usize::from(last.to_ascii_uppercase())] = true;
+            }
+        }
+        let longest = kinds.keys().map(|k| k.len()).max().unwrap_or(0);
+        assert!(longest <= KEY_MAX, "a listed key is longer than KEY_MAX");
+        Keys {
+            kinds,
+            longest,
+            ends,
+        }
+    })
+}
+
+/// (lower-case key, where it starts, where its value starts) for every value that starts like a number, MAC
+/// or IMEI after a word that may be a key.
+fn keyed_values(text: &[u8]) -> impl Iterator<Item = (LowerWord, usize, usize)> + '_ {
+    let keys = keys();
+    let longest = keys.longest;
+    memchr::memchr2_iter(b'=', b':', text).filter_map(move |sep| {
+        let before_ok = sep > 0 && {
+            let c = text[sep - 1];
+            // Keys read by rule (`phone_key_by_rule`) end in any word byte.
+            keys.ends[usize::from(c)] || is_key_char(c) || matches!(c, b' ' | b'\t' | b'"' | b'\'')
+        };
+        if !before_ok {
+            return None;
+        }
+        let mut pos = sep + 1;
+        while pos < text.len() && matches!(text[pos], b' ' | b'\t') {
+            pos += 1;
+        }
+        if pos < text.len() && matches!(text[pos], b'"' | b'\'') {
+            pos += 1;
+        }
+        if !text
+            .get(pos)
+            .is_some_and(|&c| c.is_ascii_hexdigit() || matches!(c, b'+' | b'(' | b'%'))
+        {
+            return None;
+        }
+        // The key: blanks and one quote back from the separator, then a run of word bytes.
+        let mut end = sep;
+        while end > 0 && matches!(text[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        if end > 0 && matches!(text[end - 1], b'"' | b'\'') {
+            end -= 1;
+        }
+        run_before(text, end, is_key_char, longest).map(|(key, key_start)| (key, key_start, pos))
+    })
+}
+
+/// `IMEI_VALUE_AT.match(text, pos)`: 14-16 digits, or grouped 2-6-6-1(2); not followed by a digit.
+fn imei_value_at(text: &[u8], pos: usize) -> Option<usize> {
+    let run = digits_at(text, pos, 17);
+    if (14..=16).contains(&run) {
+        return Some(pos + run);
+    }
+    let grouped = digits_at(text, pos, 3) == 2
+        && text.get(pos + 2) == Some(&b'-')
+        && digits_at(text, pos + 3, 7) == 6
+        && text.get(pos + 9) == Some(&b'-')
+        && digits_at(text, pos + 10, 7) == 6
+        && text.get(pos + 16) == Some(&b'-');
+    if grouped {
+        let last = digits_at(text, pos + 17, 3);
+        if (1..=2).contains(&last) {
+            return Some(pos + 17 + last);
+        }
+    }
+    None
+}
+
+fn decimal_point_at(text: &[u8], i: usize) -> bool {
+    text[i] == b'.' && text.get(i + 1).is_some_and(u8::is_ascii_digit)
+}
+
+/// Where the separator before the number's last digit group stands, or None for a single group.
+fn before_last_group(text: &[u8], pos: usize, end: usize) -> Option<usize> {
+    let mut j = end;
+    while j > pos && text[j - 1].is_ascii_digit() {
+        j -= 1;
+    }
+    let cut = if j > pos + 1 && matches!(text[j - 1], b'-' | b'/' | b' ') {
+        j - 1
+    } else if j > pos + 3 && &text[j - 3..j] == b"%20" {
+        j - 3
+    } else {
+        return None;
+    };
+    text[cut - 1].is_ascii_digit().then_some(cut)
+}
+
+/// The number after a phone key, measured by the phone module's shape rule.
+fn keyed_number(text: &[u8], start: usize, region: &Region) -> Option<Found> {
+    let (mut end, _) = scan_after_mark(text, start)?;
+    if end < text.len() && decimal_point_at(text, end) {
+        // `number=1234567.89` is no number; in `from=030123456/192.0.2.1` the last group belongs to an address.
+        end = before_last_group(text, start, end)?;
+    } else if end < text.len() && is_key_char(text[end]) {
+        return None; // `to=12abc`: the value runs on
+    }
+    let value = &text[start..end];
+    let norm = if value.iter().skip(1).any(|&c| c == b'+') {
+        // A form's `+` for a blank (`0049+40+71234567`): read as the blank it stands for.
+        let spaced: Vec<u8> = value
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| if k > 0 && c == b'+' { b' ' } else { c })
+            .collect();
+        context_number(&spaced, region)?
+    } else {
+        context_number(value, region)?
+    };
+    Some(Found {
+        start,
+        end,
+        kind: Kind::Phone,
+        normalised: norm,
+    })
+}
+
+/// Words that make a text telephony (issue 22 shape 4: keys read by rule only there). `<script>` starts
+/// Kamailio's xlog lines; `ack`, `bye`, `sdp` and `rtp` stand in SIP logs that carry no URI (an ACK or BYE line).
+const TELEPHONY: [&str; 21] = [
+    "<script>",
+    "ack",
+    "bye",
+    "sdp",
+    "rtp",
+    "sip:",
+    "sips:",
+    "tel:",
+    "invite",
+    "register",
+    "call",
+    "caller",
+    "callee",
+    "acc",
+    "cdr",
+    "dial",
+    "kamailio",
+    "asterisk",
+    "freeswitch",
+    "opensips",
+    "pbx",
+];
+/// Parts of a key that name a counter, a duration, a port, a size, an id or a time: never a number.
+const NOT_A_NUMBER: [&[u8]; 20] = [
+    b"count", b"cnt", b"dur", b"port", b"size", b"len", b"byte", b"id", b"time", b"stamp", b"seq",
+    b"pid", b"code", b"rate", b"total", b"ttl", b"tag", b"sec", b"ms", b"max",
+];
+
+fn telephony() -> &'static aho_corasick::AhoCorasick {
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(TELEPHONY)
+            .expect("built-in words compile")
+    })
+}
+
+/// Issue 22 shape 4: a key the fixed list does not hold names a party or a number by rule: it ends in `user`
+/// (`dst_ouser`), `num`, `number`, `display`, `msisdn`, or is/ends in `cli`, `cld`, `ani`, `dnis`, `did`; or it
+/// starts with `ext`, `from`, `to` (`from_tag`, `total`, `timeout` are caught by [`NOT_A_NUMBER`]). Parts
+/// naming counters, durations, ports, sizes, ids and times win.
+fn phone_key_by_rule(key: &[u8]) -> bool {
+    let parts = || key.split(|&c| c == b'_');
+    if parts().any(|p| NOT_A_NUMBER.contains(&p)) || key.starts_with(b"tot") || key.ends_with(b"id")
+    {
+        return false;
+    }
+    const ENDS: [&[u8]; 11] = [
+        b"user", b"num", b"number", b"display", b"msisdn", b"cli", b"cld", b"ani", b"dnis", b"did",
+        b"ext",
+    ];
+    const STARTS: [&[u8]; 4] = [b"ext", b"from", b"to", b"display"];
+    ENDS.iter().any(|e| key.ends_with(e)) || STARTS.iter().any(|s| key.starts_with(s))
+}
+
+/// `"4930765432" <sip:...>`: a quoted name of digits (maybe with `+`) before a SIP or tel URI is the number
+/// (issue 22 shape 4). From each `<`, a bounded look back.
+fn display_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    for lt in memchr::memchr_iter(b'<', text) {
+        let uri = &text[lt + 1..];
+        let is_uri = [&b"sip:"[..], b"sips:", b"tel:"]
+            .iter()
+            .any(|s| uri.len() >= s.len() && uri[..s.len()].eq_ignore_ascii_case(s));
+        if !is_uri {
+            continue;
+        }
+        let mut end = lt;
+        while end > 0 && text[end - 1] == b' ' && lt - end < 2 {
+            end -= 1;
+        }
+        if end == 0 || text[end - 1] != b'"' {
+            continue;
+        }
+        let close = end - 1;
+        let digits = text[..close]
+            .iter()
+            .rev()
+            .take(17)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let mut start = close - digits;
+        if start > 0 && text[start - 1] == b'+' {
+            start -= 1;
+        }
+        if !(7..=16).contains(&digits) || start == 0 || text[start - 1] != b'"' {
+            continue;
+        }
+        if let Some(norm) = context_number(&text[start..close], region) {
+            out.push(Found {
+                start,
+                end: close,
+                kind: Kind::Phone,
+                normalised: norm,
+            });
+        }
+    }
+}
+
+/// Numbers after phone keys, MACs after device keys, IMEIs after IMEI keys.
+pub fn keyed_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let at = out.len();
+    keyed_numbers_listed(text, region, out);
+    // Display numbers stand before a `<sip:` or `<tel:`: without a `<` there are none to look for.
+    if memchr::memchr(b'<', text).is_some() && telephony().is_match(text) {
+        display_numbers(text, region, out);
+        if out.len() > at {
+            // Two rules: back into position order; a number both read (`From: "49..." <sip:`) once.
+            let mut mine = out.split_off(at);
+            mine.sort_by_key(|f| (f.start, f.end));
+            mine.dedup_by(|a, b| a.start == b.start && a.end == b.end);
+            out.append(&mut mine);
+        }
+    }
+}
+
+fn keyed_numbers_listed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let mut telephony_text: Option<bool> = None;
+    for (key, key_start, pos) in keyed_values(text) {
+        let listed = keys().kinds.get(key.as_slice()).copied();
+        let listed = listed.or_else(|| {
+            let by_rule = phone_key_by_rule(key.as_slice())
+                && *telephony_text.get_or_insert_with(|| telephony().is_match(text));
+            by_rule.then_some(KeyKind::Phone)
+        });
+        match listed {
+            Some(KeyKind::Phone) => {
+                if key.as_slice() == b"tel" && text[key_start..pos].eq_ignore_ascii_case(b"tel:") {
+                    continue; // a tel: URI, read by the URI rule with its phone-context
+                }
+                let found = keyed_number(text, pos, region);
+                // A key read by rule takes a value of phone length only (7 to 15 digits).
+                let phone_length = |f: &Found| {
+                    keys().kinds.contains_key(key.as_slice())
+                        || (7..=15).contains(
+                            &text[f.start..f.end]
+                                .iter()
+                                .filter(|c| c.is_ascii_digit())
+                                .count(),
+                        )
+                };
+                out.extend(found.filter(phone_length));
+            }
+            Some(KeyKind::Mac) => {
+                let Some(end) = mac_value_at(text, pos) else {
+                    continue;
+                };
+                let value = &text[pos..end];
+                let mac = if value.len() == 12 && !is_plausible_bare_mac(value) {
+                    None
+                } else {
+                    normalise_mac(value)
+                };
+                if let Some(mac) = mac {
+                    out.push(Found {
+                        start: pos,
+                        end,
+                        kind: Kind::Mac,
+                        normalised: mac,
+                    });
+                }
+            }
+            Some(KeyKind::Imei) => {
+                let Some(end) = imei_value_at(text, pos) else {
+                    continue;
+                };
+                if let Some(imei) = normalise_imei(&text[pos..end]) {
+                    out.push(Found {
+                        start: pos,
+                        end,
+                        kind: Kind::Imei,
+                        normalised: imei,
+                    });
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+/// `KEYED_GATE`.
+pub fn keyed_gate(text: &[u8]) -> bool {
+    memchr::memchr2(b'=', b':', text).is_some()
+}
