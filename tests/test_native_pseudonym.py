@@ -203,7 +203,8 @@ def test_the_cache_never_changes_an_answer():
     values = [f"10.0.{i // 256}.{i % 256}" for i in range(2000)]
     first = [small.token("ip", v, 0) for v in values]
     # A token is stored at its value's second sighting, or at a clash of the doorkeeper's 16-bit tags (the
-    # hasher's seed is random; 2,000 values over 32 slots clash about 0.03 times, three or more: 1 in 200,000).
+    # hasher's seed is random; each fresh value clashes once in 65,535, so 2,000 clash about 0.03 times, three
+    # or more once in 200,000 runs).
     assert small.cached_tokens <= 2
     assert [small.token("ip", v, 0) for v in reversed(values)] == first[::-1]
     assert 0 < small.cached_tokens <= 64
