@@ -1,23 +1,23 @@
 //! Numbers after phone keys, MACs after device keys and IMEIs after IMEI keys (`to=...`, `MAC: ...`), and
 //! quoted display numbers before a SIP or tel URI.
 
-use super::super::device::{is_plausible_bare_mac, normalise_imei, normalise_mac};
-use super::super::phone::{context_number, scan_after_mark};
-use super::super::phone_rules::Region;
-use super::super::{Found, Kind};
 use super::{digits_at, is_key_char, mac_value_at, run_before, LowerWord, KEY_MAX};
+use crate::detect::device::{is_plausible_bare_mac, normalise_imei, normalise_mac};
+use crate::detect::phone::{context_number, scan_after_mark};
+use crate::detect::phone_rules::Region;
+use crate::detect::{Found, Kind};
 use crate::hashing::HashMap;
 use std::sync::OnceLock;
 
-pub const PHONE_KEYS: &str = "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid\
+const PHONE_KEYS: &str = "from|to|caller|callee|calling|called|number|msisdn|phone|tel|telephone|mobile|cli|clid|ani|dnis|cid\
 |callerid|caller_id|calleridnum|callerid_num|cid_num|connectedlinenum|src|dst|did|dialed|dialled\
 |destination|dest|fromuser|touser|from_user|to_user|ruri_user|rpid|pai|diversion|redirect|e164|cgpn|cdpn\
 |a_number|b_number|anumber|bnumber|caller_number|callee_number|caller_id_number|destination_number\
 |accountid|src_user|dst_user|effective_caller_id_number|origination_caller_id_number|callee_id_number\
 |sip_from_user|sip_to_user|sip_req_user|rdnis|ani2|subscriber|calling_number|called_number";
-pub const MAC_KEYS: &str =
+const MAC_KEYS: &str =
     "mac|macaddr|mac_addr|mac_address|macaddress|hwaddr|hw_addr|sn|devid|dev_id|deviceid|device_id";
-pub const IMEI_KEYS: &str = "imei|imeisv|device_imei";
+const IMEI_KEYS: &str = "imei|imeisv|device_imei";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum KeyKind {

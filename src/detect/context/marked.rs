@@ -1,11 +1,11 @@
 //! A phone-length path segment after a segment naming numbers (`/subscribers/4917612345678/balance`) and a
 //! MAC after a spaced device key (`DevId 000b82a1b2c3`), issue 22.
 
-use super::super::device::normalise_mac;
-use super::super::phone::context_number;
-use super::super::phone_rules::Region;
-use super::super::{Found, Kind};
 use super::{digits_at, is_key_char, mac_value_at};
+use crate::detect::device::normalise_mac;
+use crate::detect::phone::context_number;
+use crate::detect::phone_rules::Region;
+use crate::detect::{Found, Kind};
 
 /// Path segments that name numbers (issue 22 shape 5): the segment after one of them is the number.
 const NUMBER_SEGMENTS: [&str; 18] = [
@@ -58,20 +58,26 @@ fn spaced_mac_keys(text: &[u8]) -> Vec<(usize, usize)> {
     keys
 }
 
-/// What marks a value, in order of where the value starts: a segment naming numbers (at every slash, so
-/// `/numbers/numbers/49...` is read at every step) or a spaced device key. (marker start, value start, a MAC
-/// key). No two markers end at the same place (one ends in `/`, the other in a blank), and no two keys
-/// overlap (each ends at its only blank).
-fn markers(text: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
-    let segments = memchr::memchr_iter(b'/', text).filter_map(move |p| {
+/// The segments naming numbers in `text` (start, end), in order: one at a slash, decided by a bounded look
+/// ahead to the next slash.
+fn number_segments(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    memchr::memchr_iter(b'/', text).filter_map(move |p| {
         let window = &text[p + 1..(p + LONGEST_SEGMENT).min(text.len())];
         let next = p + 1 + memchr::memchr(b'/', window)?;
         let word = &text[p..=next];
         NUMBER_SEGMENTS
             .iter()
             .any(|s| word.eq_ignore_ascii_case(s.as_bytes()))
-            .then_some((p, next + 1, false))
-    });
+            .then_some((p, next + 1))
+    })
+}
+
+/// What marks a value, in order of where the value starts: a segment naming numbers (at every slash, so
+/// `/numbers/numbers/49...` is read at every step) or a spaced device key. (marker start, value start, a MAC
+/// key). No two markers end at the same place (one ends in `/`, the other in a blank), and no two keys
+/// overlap (each ends at its only blank).
+fn markers(text: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+    let segments = number_segments(text).map(|(start, end)| (start, end, false));
     let keys = spaced_mac_keys(text)
         .into_iter()
         .map(|(start, end)| (start, end, true));
@@ -87,12 +93,12 @@ fn markers(text: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
 /// skeleton meets the gate as its text does, and the scrubber decides it once per skeleton: most texts hold a
 /// slash or a blank, few a segment naming numbers or a device key.
 pub fn marked_gate(text: &[u8]) -> bool {
-    markers(text).next().is_some()
+    number_segments(text).next().is_some() || !spaced_mac_keys(text).is_empty()
 }
 
 /// A phone-length path segment after a segment naming numbers (`/subscribers/4917612345678/balance`), and a
-/// MAC after a device key and one blank (`DevId 000b82a1b2c3`). The markers are found by memchr at slashes
-/// and one automaton pass for the keys, each decided by a bounded look ahead.
+/// MAC after a device key and one blank (`DevId 000b82a1b2c3`). The markers are found by memchr (at slashes,
+/// and at the `v` or `w` every device key holds), each decided by a bounded look ahead.
 pub fn marked_values(text: &[u8], region: &Region, out: &mut Vec<Found>) {
     values_after_markers(text, markers(text), region, out);
 }
@@ -153,8 +159,8 @@ fn values_after_markers(
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::phone_rules::tests::rules;
     use super::*;
+    use crate::detect::phone_rules::tests::rules;
     use proptest::prelude::*;
 
     #[test]
@@ -199,12 +205,53 @@ mod tests {
             prop_assert_eq!(markers(bytes).collect::<Vec<_>>(), markers_by_automaton(bytes), "{}", text);
             marked_values(bytes, &region, &mut got);
             values_after_markers(bytes, markers_by_automaton(bytes).into_iter(), &region, &mut want);
-            // The gate is closed only where nothing is found, and a skeleton meets it as its text does.
-            prop_assert!(marked_gate(bytes) || got.is_empty(), "{}", text);
+            // The gate is open where a marker stands, and a skeleton meets it as its text does.
+            prop_assert_eq!(marked_gate(bytes), !markers_by_automaton(bytes).is_empty(), "{}", text);
             let mut skeleton = Vec::new();
             crate::scrub::skeleton_into(bytes, &mut skeleton);
             prop_assert_eq!(marked_gate(&skeleton), marked_gate(bytes), "{}", text);
             prop_assert_eq!(got, want, "{}", text);
         }
+    }
+
+    fn marked_in(text: &[u8]) -> Vec<(String, &'static str, String)> {
+        let mut out = Vec::new();
+        marked_values(text, &Region::new(rules(), "DE"), &mut out);
+        crate::detect::testing::kinded(text, out)
+    }
+
+    fn texts(found: &[(String, &'static str, String)]) -> Vec<String> {
+        found.iter().map(|(t, _, _)| t.clone()).collect()
+    }
+
+    #[test]
+    fn rest_paths_and_spaced_device_keys_issue_22() {
+        assert_eq!(
+            texts(&marked_in(b"GET /api/v1/subscribers/4917612345678/balance")),
+            ["4917612345678"]
+        );
+        assert_eq!(
+            texts(&marked_in(b"/v2/msisdn/491521234567")),
+            ["491521234567"]
+        );
+        assert_eq!(
+            texts(&marked_in(b"/numbers/numbers/017612345678?x=1")),
+            ["017612345678"]
+        );
+        // Not phone length, or not a whole segment: no number.
+        assert!(marked_in(
+            b"/numbers/12345/x /numbers/0176123456789012345 /numbers/017612345678abc"
+        )
+        .is_empty());
+        assert!(marked_in(b"/orders/017612345678").is_empty());
+        assert_eq!(
+            marked_in(b"SW 1.0.9.127 DevId 000b82a1b2c3"),
+            [(
+                "000b82a1b2c3".to_string(),
+                "mac",
+                "00:0b:82:a1:b2:c3".to_string()
+            )]
+        );
+        assert!(marked_in(b"xDevId 000b82a1b2c3").is_empty());
     }
 }

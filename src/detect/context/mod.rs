@@ -127,8 +127,8 @@ pub fn find_context(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::phone_rules::tests::rules;
     use super::*;
+    use crate::detect::phone_rules::tests::rules;
     use proptest::prelude::*;
 
     fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
@@ -141,12 +141,6 @@ mod tests {
         &'static [u8],
         &'static [(&'static str, &'static str, &'static str)],
     );
-
-    fn marked_in(text: &[u8]) -> Vec<(String, &'static str, String)> {
-        let mut out = Vec::new();
-        marked_values(text, &Region::new(rules(), "DE"), &mut out);
-        crate::detect::testing::kinded(text, out)
-    }
 
     fn texts(found: &[(String, &'static str, String)]) -> Vec<String> {
         found.iter().map(|(t, _, _)| t.clone()).collect()
@@ -181,37 +175,6 @@ mod tests {
             )),
             ["494094769992"]
         );
-    }
-
-    #[test]
-    fn rest_paths_and_spaced_device_keys_issue_22() {
-        assert_eq!(
-            texts(&marked_in(b"GET /api/v1/subscribers/4917612345678/balance")),
-            ["4917612345678"]
-        );
-        assert_eq!(
-            texts(&marked_in(b"/v2/msisdn/491521234567")),
-            ["491521234567"]
-        );
-        assert_eq!(
-            texts(&marked_in(b"/numbers/numbers/017612345678?x=1")),
-            ["017612345678"]
-        );
-        // Not phone length, or not a whole segment: no number.
-        assert!(marked_in(
-            b"/numbers/12345/x /numbers/0176123456789012345 /numbers/017612345678abc"
-        )
-        .is_empty());
-        assert!(marked_in(b"/orders/017612345678").is_empty());
-        assert_eq!(
-            marked_in(b"SW 1.0.9.127 DevId 000b82a1b2c3"),
-            [(
-                "000b82a1b2c3".to_string(),
-                "mac",
-                "00:0b:82:a1:b2:c3".to_string()
-            )]
-        );
-        assert!(marked_in(b"xDevId 000b82a1b2c3").is_empty());
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! MACs embedded in provisioning file names: `/001565abcdef.cfg`, `SEP001565ABCDEF.cnf.xml`.
 
-use super::super::device::{is_plausible_bare_mac, normalise_mac};
-use super::super::phone_rules::Region;
-use super::super::{Found, Kind};
 use super::hex_run;
+use crate::detect::device::{is_plausible_bare_mac, normalise_mac};
+use crate::detect::phone_rules::Region;
+use crate::detect::{Found, Kind};
 
 const EXTENSIONS: [&[u8]; 16] = [
     b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"html", b"json", b"bin",

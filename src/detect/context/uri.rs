@@ -1,8 +1,8 @@
 //! The numeric user part of `sip:`, `sips:` and `tel:` URIs, with RFC 3966 `phone-context` applied.
 
-use super::super::phone::{context_number, is_context_number, normalise_phone};
-use super::super::phone_rules::Region;
-use super::super::{Found, Kind};
+use crate::detect::phone::{context_number, is_context_number, normalise_phone};
+use crate::detect::phone_rules::Region;
+use crate::detect::{Found, Kind};
 use std::borrow::Cow;
 
 fn is_space(c: u8) -> bool {
