@@ -47,6 +47,11 @@ pub struct Found {
     pub normalised: String,
 }
 
+/// Whether `text` holds `lit` at `at`, either case.
+pub(crate) fn starts_with_ignore_case(text: &[u8], at: usize, lit: &[u8]) -> bool {
+    text.len() >= at + lit.len() && text[at..at + lit.len()].eq_ignore_ascii_case(lit)
+}
+
 /// Whether `word` ends with `suffix`, either case.
 pub(crate) fn ends_with_ignore_case(word: &[u8], suffix: &[u8]) -> bool {
     word.len() >= suffix.len() && word[word.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
@@ -108,6 +113,11 @@ pub(crate) mod testing {
             .into_iter()
             .map(|f| (covered(text, &f), f.normalised))
             .collect()
+    }
+
+    /// The covered texts of `kinded` findings.
+    pub fn texts(found: &[(String, &'static str, String)]) -> Vec<String> {
+        found.iter().map(|(t, _, _)| t.clone()).collect()
     }
 
     /// (covered text, kind, normalised value) per finding.

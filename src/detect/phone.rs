@@ -9,7 +9,7 @@
 //! costs time linear in its length.
 
 use super::phone_rules::{parse_e164, Meta, Region};
-use super::{Found, Kind};
+use super::{starts_with_ignore_case, Found, Kind};
 
 pub const MIN_INTERNATIONAL_DIGITS: usize = 7;
 pub const MAX_DIGITS: usize = 15;
@@ -27,10 +27,6 @@ fn digit_run(text: &[u8], pos: usize) -> usize {
         .take(MAX_DIGITS + 1)
         .take_while(|c| is_digit(**c))
         .count()
-}
-
-fn starts_with_ci(text: &[u8], at: usize, lit: &[u8]) -> bool {
-    text.len() >= at + lit.len() && text[at..at + lit.len()].eq_ignore_ascii_case(lit)
 }
 
 /// From `pos` (just after the mark), (end, digit count) of the number, or None. Without `dots`, a dot ends
@@ -59,7 +55,7 @@ pub fn scan_after_mark(text: &[u8], start: usize) -> Option<(usize, usize)> {
     let mut pos = start;
     if text.get(pos) == Some(&b'+') {
         pos += 1;
-    } else if starts_with_ci(text, pos, b"%2B") {
+    } else if starts_with_ignore_case(text, pos, b"%2B") {
         pos += 3;
     }
     match text.get(pos) {
@@ -239,7 +235,7 @@ fn is_py_space(c: char) -> bool {
 /// passed through. `lookup` normalises a user-given value through this.
 pub fn normalise_phone(raw: &str, region: &Region) -> Option<String> {
     let mut text = raw.trim_matches(is_py_space).replace("%20", " ");
-    if text.len() >= 3 && text.as_bytes()[..3].eq_ignore_ascii_case(b"%2B") {
+    if starts_with_ignore_case(text.as_bytes(), 0, b"%2B") {
         text = format!("+{}", &text[3..]);
     }
     let mut digits: String = text.chars().filter(char::is_ascii_digit).collect();
@@ -293,7 +289,7 @@ pub fn digit_count(text: &[u8]) -> usize {
 fn mark_at(text: &[u8], i: usize) -> Option<usize> {
     let len = match text[i] {
         b'+' => 1,
-        b'%' if starts_with_ci(text, i, b"%2B") && text[i + 1] == b'2' => 3,
+        b'%' if starts_with_ignore_case(text, i, b"%2B") && text[i + 1] == b'2' => 3,
         b'0' if text.get(i + 1) == Some(&b'0')
             && (i == 0 || !(text[i - 1].is_ascii_alphanumeric() || text[i - 1] == b'.')) =>
         {
@@ -373,7 +369,7 @@ pub fn is_context_number(value: &[u8]) -> bool {
 /// Normalised phone for a value that context says is a number (URI user part, `to=`), or None.
 pub fn context_number(value: &[u8], region: &Region) -> Option<String> {
     let digits = digit_count(value);
-    if value.first() == Some(&b'+') || starts_with_ci(value, 0, b"%2B") {
+    if value.first() == Some(&b'+') || starts_with_ignore_case(value, 0, b"%2B") {
         if digits < MIN_INTERNATIONAL_DIGITS - 2 {
             return None;
         }

@@ -13,7 +13,7 @@
 use super::context::run_before;
 use super::phone::{context_number, scan_after_mark};
 use super::phone_rules::Region;
-use super::{Found, Kind};
+use super::{starts_with_ignore_case, Found, Kind};
 use memchr::memmem;
 use std::sync::OnceLock;
 
@@ -272,18 +272,18 @@ fn channel_number_at(text: &[u8], i: usize) -> Option<(usize, usize)> {
 /// taken, also when the segment starts with a digit (`PJSIP/0301234567-0IP/0301000001`): a scrubbed first
 /// number turns the line into the second shape, and a second pass must find nothing the first one left.
 fn channel_at(text: &[u8], start: usize) -> [Option<(usize, usize)>; 2] {
-    let ci = |at: usize, lit: &[u8]| {
-        text.len() >= at + lit.len() && text[at..at + lit.len()].eq_ignore_ascii_case(lit)
-    };
     let segment_at = |at: usize| {
         text[at.min(text.len())..]
             .iter()
             .take_while(|&&c| is_segment_char(c))
             .count()
     };
-    let tech_end = if let Some(tech) = TECHNOLOGIES.iter().find(|t| ci(start, t)) {
+    let tech_end = if let Some(tech) = TECHNOLOGIES
+        .iter()
+        .find(|t| starts_with_ignore_case(text, start, t))
+    {
         start + tech.len()
-    } else if ci(start, b"sofia/") {
+    } else if starts_with_ignore_case(text, start, b"sofia/") {
         let profile = segment_at(start + 6);
         if profile == 0 {
             return [None, None];
@@ -369,7 +369,7 @@ fn users_at_host(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 /// `(?i:user(?:name)?)[ =:]*<?[0-9]{9,11}:(\+?[0-9]{6,16})(?=[>\s,;&"']|\Z)`.
 fn turn_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
     let mut i = start + 4;
-    if text.len() >= i + 4 && text[i..i + 4].eq_ignore_ascii_case(b"name") {
+    if starts_with_ignore_case(text, i, b"name") {
         i += 4;
     }
     while i < text.len() && matches!(text[i], b' ' | b'=' | b':') {
@@ -406,7 +406,7 @@ fn turn_users(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             break;
         };
         let at = pos + off;
-        if text.len() >= at + 4 && text[at..at + 4].eq_ignore_ascii_case(b"user") {
+        if starts_with_ignore_case(text, at, b"user") {
             if let Some((v, end)) = turn_user_at(text, at) {
                 push_phone(text, v, end, region, out);
                 pos = end;

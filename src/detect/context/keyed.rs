@@ -5,7 +5,7 @@ use super::{digits_at, is_key_char, mac_value_at, run_before, LowerWord, KEY_MAX
 use crate::detect::device::{is_plausible_bare_mac, normalise_imei, normalise_mac};
 use crate::detect::phone::{context_number, scan_after_mark};
 use crate::detect::phone_rules::Region;
-use crate::detect::{Found, Kind};
+use crate::detect::{starts_with_ignore_case, Found, Kind};
 use crate::hashing::HashMap;
 use std::sync::OnceLock;
 
@@ -237,7 +237,7 @@ fn display_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
         let uri = &text[lt + 1..];
         let is_uri = [&b"sip:"[..], b"sips:", b"tel:"]
             .iter()
-            .any(|s| uri.len() >= s.len() && uri[..s.len()].eq_ignore_ascii_case(s));
+            .any(|s| starts_with_ignore_case(uri, 0, s));
         if !is_uri {
             continue;
         }

@@ -161,6 +161,7 @@ fn values_after_markers(
 mod tests {
     use super::*;
     use crate::detect::phone_rules::tests::rules;
+    use crate::detect::testing::texts;
     use proptest::prelude::*;
 
     #[test]
@@ -218,10 +219,6 @@ mod tests {
         let mut out = Vec::new();
         marked_values(text, &Region::new(rules(), "DE"), &mut out);
         crate::detect::testing::kinded(text, out)
-    }
-
-    fn texts(found: &[(String, &'static str, String)]) -> Vec<String> {
-        found.iter().map(|(t, _, _)| t.clone()).collect()
     }
 
     #[test]

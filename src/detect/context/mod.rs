@@ -129,6 +129,7 @@ pub fn find_context(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 mod tests {
     use super::*;
     use crate::detect::phone_rules::tests::rules;
+    use crate::detect::testing::texts;
     use proptest::prelude::*;
 
     fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
@@ -141,10 +142,6 @@ mod tests {
         &'static [u8],
         &'static [(&'static str, &'static str, &'static str)],
     );
-
-    fn texts(found: &[(String, &'static str, String)]) -> Vec<String> {
-        found.iter().map(|(t, _, _)| t.clone()).collect()
-    }
 
     #[test]
     fn telephony_keys_by_rule_issue_22() {

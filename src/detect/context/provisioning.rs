@@ -3,12 +3,26 @@
 use super::hex_run;
 use crate::detect::device::{is_plausible_bare_mac, normalise_mac};
 use crate::detect::phone_rules::Region;
-use crate::detect::{Found, Kind};
+use crate::detect::{starts_with_ignore_case, Found, Kind};
 
-const EXTENSIONS: [&[u8]; 16] = [
-    b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"html", b"json", b"bin",
-    b"ld", b"tar", b"zip", b"rom", b"cnf.xml",
-];
+/// The provisioning files' extensions that start with `first` (either case): cfg, cnf, cnf.xml, conf, xml, ini,
+/// boot, bin, txt, tar, htm, html, json, ld, zip, rom. Looked up by the byte after a dot, so most dots (between
+/// digits, before a host's next label) compare none.
+fn extensions_from(first: u8) -> &'static [&'static [u8]] {
+    match first.to_ascii_lowercase() {
+        b'b' => &[b"boot", b"bin"],
+        b'c' => &[b"cfg", b"cnf", b"conf", b"cnf.xml"],
+        b'h' => &[b"htm", b"html"],
+        b'i' => &[b"ini"],
+        b'j' => &[b"json"],
+        b'l' => &[b"ld"],
+        b'r' => &[b"rom"],
+        b't' => &[b"txt", b"tar"],
+        b'x' => &[b"xml"],
+        b'z' => &[b"zip"],
+        _ => &[],
+    }
+}
 
 fn is_name_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
@@ -16,13 +30,12 @@ fn is_name_char(c: u8) -> bool {
 
 /// A provisioning file's extension at `dot` (the `.`), not followed by a letter or digit.
 fn extension_at(text: &[u8], dot: usize) -> bool {
-    EXTENSIONS.iter().any(|ext| {
-        let at = dot + 1;
-        text.len() >= at + ext.len()
-            && text[at..at + ext.len()].eq_ignore_ascii_case(ext)
-            && !text
-                .get(at + ext.len())
-                .is_some_and(u8::is_ascii_alphanumeric)
+    let rest = &text[dot + 1..];
+    rest.first().is_some_and(|&first| {
+        extensions_from(first).iter().any(|ext| {
+            starts_with_ignore_case(rest, 0, ext)
+                && !rest.get(ext.len()).is_some_and(u8::is_ascii_alphanumeric)
+        })
     })
 }
 
@@ -74,29 +87,16 @@ pub fn provisioning_macs(text: &[u8], _region: &Region, out: &mut Vec<Found>) {
     }
 }
 
-/// `PROVISIONING_GATE`: a dot before one of the extensions (its first bytes suffice): cfg, cnf, xml, ini, boot,
-/// txt, conf, htm, json, bin, ld, tar, zip, rom.
+/// `PROVISIONING_GATE`: a dot before the first bytes of an extension (`html` and `cnf.xml` pass only where
+/// `htm` and `cnf` do).
 pub fn provisioning_gate(text: &[u8]) -> bool {
-    // Most dots in a line stand between digits (addresses, versions) or before a host's next label: the byte
-    // after the dot names the few extensions worth comparing, or none.
     memchr::memchr_iter(b'.', text).any(|dot| {
         let rest = &text[dot + 1..];
-        let extensions: &[&[u8]] = match rest.first().map(u8::to_ascii_lowercase) {
-            Some(b'b') => &[b"boot", b"bin"],
-            Some(b'c') => &[b"cfg", b"cnf", b"conf"],
-            Some(b'h') => &[b"htm"],
-            Some(b'i') => &[b"ini"],
-            Some(b'j') => &[b"json"],
-            Some(b'l') => &[b"ld"],
-            Some(b'r') => &[b"rom"],
-            Some(b't') => &[b"txt", b"tar"],
-            Some(b'x') => &[b"xml"],
-            Some(b'z') => &[b"zip"],
-            _ => return false,
-        };
-        extensions
-            .iter()
-            .any(|ext| rest.len() >= ext.len() && rest[..ext.len()].eq_ignore_ascii_case(ext))
+        rest.first().is_some_and(|&first| {
+            extensions_from(first)
+                .iter()
+                .any(|ext| starts_with_ignore_case(rest, 0, ext))
+        })
     })
 }
 
@@ -119,18 +119,37 @@ mod tests {
         })
     }
 
+    /// `extension_at` as the reference's list reads it.
+    fn extension_at_by_list(text: &[u8], dot: usize) -> bool {
+        const EXTENSIONS: [&[u8]; 16] = [
+            b"cfg", b"cnf", b"xml", b"ini", b"boot", b"txt", b"conf", b"htm", b"html", b"json",
+            b"bin", b"ld", b"tar", b"zip", b"rom", b"cnf.xml",
+        ];
+        EXTENSIONS.iter().any(|ext| {
+            let at = dot + 1;
+            text.len() >= at + ext.len()
+                && text[at..at + ext.len()].eq_ignore_ascii_case(ext)
+                && !text
+                    .get(at + ext.len())
+                    .is_some_and(u8::is_ascii_alphanumeric)
+        })
+    }
+
     proptest! {
         /// Dots, extensions in any case and their near misses, domain labels and bytes outside ASCII: the gate
         /// that picks extensions by the byte after the dot answers as the list does.
         #[test]
         fn provisioning_gate_reads_as_the_list(parts in proptest::collection::vec(prop::sample::select(vec![
             ".", "cfg", "CFG", "cnf", "conf", "Conf", "co", "xml", "ini", "boot", "bo", "txt", "htm", "json",
-            "bin", "ld", "LD", "tar", "zip", "rom", "com", "net", "example", "0", "12", "a", "/", " ", "\u{e9}",
+            "bin", "ld", "LD", "tar", "zip", "rom", "html", "xml", "cnf.xml", "com", "net", "example", "0", "12", "a", "/", " ", "\u{e9}",
             "[", "@",
         ]), 0..12)) {
             let text = parts.concat();
             let bytes = text.as_bytes();
             prop_assert_eq!(provisioning_gate(bytes), provisioning_gate_by_list(bytes), "{}", text);
+            for dot in memchr::memchr_iter(b'.', bytes) {
+                prop_assert_eq!(extension_at(bytes, dot), extension_at_by_list(bytes, dot), "{}", text);
+            }
         }
     }
 }

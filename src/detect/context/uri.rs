@@ -2,7 +2,7 @@
 
 use crate::detect::phone::{context_number, is_context_number, normalise_phone};
 use crate::detect::phone_rules::Region;
-use crate::detect::{Found, Kind};
+use crate::detect::{starts_with_ignore_case, Found, Kind};
 use std::borrow::Cow;
 
 fn is_space(c: u8) -> bool {
@@ -40,9 +40,7 @@ fn uri_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
     if start > 0 && text[start - 1].is_ascii_alphanumeric() {
         return None;
     }
-    let scheme = |lit: &[u8]| {
-        text.len() >= start + lit.len() && text[start..start + lit.len()].eq_ignore_ascii_case(lit)
-    };
+    let scheme = |lit: &[u8]| starts_with_ignore_case(text, start, lit);
     let sip_len = if scheme(b"sips:") {
         Some(5)
     } else if scheme(b"sip:") {
