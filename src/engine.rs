@@ -163,8 +163,29 @@ impl Engine {
     /// Every complete line (and segment of an over-long one) in `chunk` and the bytes held before it, appended
     /// to `out`; the runs of output that share a window, in order.
     pub fn feed(&mut self, chunk: &[u8], now: f64, out: &mut Vec<u8>) -> Vec<Run> {
+        self.frame(chunk);
+        self.render_framed(now, out)
+    }
+
+    /// The first half of `feed`: `chunk` framed. `render_framed` renders its lines.
+    pub fn frame(&mut self, chunk: &[u8]) {
         self.pieces.clear();
         self.framer.feed(chunk, &mut self.pieces);
+    }
+
+    /// `frame` of `len` bytes that `fill` writes into the framer's buffer: a caller's read buffer is copied
+    /// straight in, not first into a chunk of its own. When `fill` fails, nothing was fed.
+    pub fn frame_with<E>(
+        &mut self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.pieces.clear();
+        self.framer.feed_with(len, fill, &mut self.pieces)
+    }
+
+    /// The second half of `feed`: the lines framed last, appended to `out`.
+    pub fn render_framed(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
         if self.jobs > 1 {
             return self.render_parallel(now, out);
         }

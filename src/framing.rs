@@ -19,6 +19,7 @@
 //! the context were settled with the previous segment. After an unsafe cut the context is not read: the run at
 //! the cut is masked on both sides instead.
 
+use std::convert::Infallible;
 use std::ops::Range;
 
 use memchr::{memchr, memchr_iter, memrchr};
@@ -142,8 +143,32 @@ impl LineFramer {
     }
 
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<Piece>) {
+        let copied: Result<(), Infallible> = self.feed_with(
+            chunk.len(),
+            |slot| {
+                slot.copy_from_slice(chunk);
+                Ok(())
+            },
+            out,
+        );
+        let Ok(()) = copied;
+    }
+
+    /// `feed` of `len` bytes that `fill` writes into the buffer's tail: a caller's buffer is copied straight
+    /// in, not first into a chunk of its own. When `fill` fails, nothing was fed.
+    pub fn feed_with<E>(
+        &mut self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+        out: &mut Vec<Piece>,
+    ) -> Result<(), E> {
         self.compact();
-        self.buf.extend_from_slice(chunk);
+        let held = self.buf.len();
+        self.buf.resize(held + len, 0);
+        if let Err(e) = fill(&mut self.buf[held..]) {
+            self.buf.truncate(held);
+            return Err(e);
+        }
         let mut start = self.pending;
         if self.in_long_line {
             if let Some(nl) = memchr(b'\n', &self.buf[start..]) {
@@ -160,6 +185,7 @@ impl LineFramer {
         if self.buf.len() - start > self.max_line {
             self.pending = self.split(start, self.buf.len(), false, out);
         }
+        Ok(())
     }
 
     /// Complete lines: as one piece while none is over-long; the over-long ones in segments.
@@ -314,6 +340,37 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_failed_fill_feeds_nothing() {
+        let mut framer = LineFramer::new(4096);
+        let mut pieces = Vec::new();
+        framer.feed(b"ab\ncd", &mut pieces);
+        pieces.clear();
+        let failed = framer.feed_with(
+            4,
+            |slot| {
+                slot.copy_from_slice(b"zz\nz");
+                Err("the caller's buffer went away")
+            },
+            &mut pieces,
+        );
+        assert_eq!(failed, Err("the caller's buffer went away"));
+        assert!(pieces.is_empty());
+        assert_eq!(framer.pending(), 2);
+        let copied: Result<(), Infallible> = framer.feed_with(
+            3,
+            |slot| {
+                slot.copy_from_slice(b"ef\n");
+                Ok(())
+            },
+            &mut pieces,
+        );
+        assert_eq!(copied, Ok(()));
+        let Piece::Lines(range) = &pieces[0] else {
+            panic!("a line expected")
+        };
+        assert_eq!(&framer.buffer()[range.clone()], b"cdef\n");
+    }
     #[test]
     fn crlf_and_empty_lines_are_lines() {
         let (shape, _) = run(4096, &[b"a\r\n\n\nb\n"]);

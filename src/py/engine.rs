@@ -139,24 +139,23 @@ pub struct Engine {
     /// The output of a feed before Python copies it: kept across feeds, so a megabyte chunk does not take
     /// fresh pages from the system every time.
     out: Vec<u8>,
-    /// A chunk `feed_into` copied out of the caller's buffer, kept across feeds for the same reason.
-    input: Vec<u8>,
 }
 
 type Batch = (Py<PyBytes>, Vec<Run>);
 
-/// `chunk` through the engine into `out` (cleared first, kept across feeds), the GIL released.
+/// The lines framed from a chunk of `len` bytes, rendered into `out` (cleared first, kept across feeds), the
+/// GIL released.
 fn render(
     py: Python<'_>,
     inner: &mut engine::Engine,
-    chunk: &[u8],
+    len: usize,
     now: f64,
     out: &mut Vec<u8>,
 ) -> Vec<Run> {
     py.allow_threads(|| {
         out.clear();
-        out.reserve(chunk.len() + chunk.len() / 8);
-        inner.feed(chunk, now, out)
+        out.reserve(len + len / 8);
+        inner.render_framed(now, out)
     })
 }
 
@@ -181,13 +180,13 @@ impl Engine {
             inner: engine::Engine::new(cfg).map_err(PyValueError::new_err)?,
             max_line,
             out: Vec::new(),
-            input: Vec::new(),
         })
     }
 
     /// Every complete line in the bytes held and `chunk`: (output, runs of (window, byte length)).
     fn feed(&mut self, py: Python<'_>, chunk: &[u8], now: f64) -> Batch {
-        let runs = render(py, &mut self.inner, chunk, now, &mut self.out);
+        self.inner.frame(chunk);
+        let runs = render(py, &mut self.inner, chunk.len(), now, &mut self.out);
         let bytes = PyBytes::new(py, &self.out).unbind();
         let_go_if_large(&mut self.out);
         (bytes, runs)
@@ -196,6 +195,7 @@ impl Engine {
     /// `feed` from any buffer (a memoryview of the caller's read buffer) into the caller's bytearray, resized
     /// to the output; returns the output's length. A shell that reads into one buffer and writes from another
     /// allocates nothing per read: a fresh megabyte for each read and each output cost a page fault per 4 KiB.
+    /// The read is copied once, straight into the framer's buffer.
     fn feed_into(
         &mut self,
         py: Python<'_>,
@@ -204,17 +204,19 @@ impl Engine {
         into: &Bound<'_, PyByteArray>,
     ) -> PyResult<usize> {
         let source = PyBuffer::<u8>::get(chunk)?;
-        self.input.resize(source.item_count(), 0);
-        source.copy_to_slice(py, &mut self.input)?;
+        let len = source.item_count();
+        let framed = self
+            .inner
+            .frame_with(len, |slot| source.copy_to_slice(py, slot));
         source.release(py);
-        render(py, &mut self.inner, &self.input, now, &mut self.out);
+        framed?;
+        render(py, &mut self.inner, len, now, &mut self.out);
         into.resize(self.out.len())?;
         let target = PyBuffer::<u8>::get(into.as_any())?;
         target.copy_from_slice(py, &self.out)?;
         target.release(py);
         let written = self.out.len();
         let_go_if_large(&mut self.out);
-        let_go_if_large(&mut self.input);
         Ok(written)
     }
 
