@@ -2,9 +2,8 @@
 //! scrub.py (tests/reference), with its TRIGGERS, their skeleton forms and the MAYBE_IDENTIFIER prefilter.
 //!
 //! Python's triggers lead each branch with a literal and look behind for the rest (a speed trick of its regex
-//! engine); the regex crate has no look-behind, so each is written here as the plain pattern it stands for:
-//! the same texts match (they are only asked whether they match, never where). The triggers of MAC, IPv6, IPv4
-//! and IMEI have no literal for the regex engine to search for and are hand-written scans (triggers.rs).
+//! engine). Here each is a hand-written scan (triggers.rs) that answers as the plain pattern it stands for
+//! (they are only asked whether a text matches, never where); its tests hold it to that pattern as a regex.
 
 use regex::bytes::Regex;
 
@@ -24,10 +23,6 @@ use super::triggers;
 
 const MAYBE_IDENTIFIER: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%20){3,}[0-9]|:[0-9A-Fa-f]{0,4}:|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}|\+\(?[0-9]|%2[BbDdEe]|%3[0-9AaBb]|%40|%5[BbDd]|(?i:instance)";
 const MAYBE_ON_SKELETON: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%[0-9][0-9]){3,}[0-9]|:[0-9A-Fa-f]{0,4}:|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}|\+\(?[0-9]|%[0-9][BbDdEe]|%[0-9][0-9AaBb]|(?i:instance)";
-
-const SIP: &str = r"(?-u)<|'|(?i:sip|iax[0-9]|dahdi|local|skype|webrtc|sofia|rtc|loopback)/|[0-9]{6}@|(?i:ser)|(?i:nstance)|\x22";
-const PHONE: &str = r"(?-u)\+\(?[1-9]|%2[Bb]|00\(?[1-9]";
-const PHONE_ON_SKELETON: &str = r"(?-u)\+\(?[0-9]|%[0-9][Bb]|[0-9][0-9]\(?[0-9]";
 
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("built-in trigger compiles")
@@ -53,8 +48,6 @@ enum Which {
 enum Trigger {
     /// A gate function of the detector (context rules: it reads no digit, so a skeleton meets it as its text).
     Gate,
-    /// A regex on plain text and its form on a skeleton.
-    Regex(Regex, Regex),
     /// A hand-written scan ([`triggers`]) on plain text and on a skeleton.
     Scan(fn(&[u8]) -> bool, fn(&[u8]) -> bool),
 }
@@ -85,7 +78,6 @@ impl Detector for Real {
 
     fn triggered(&self, text: &[u8]) -> bool {
         match (&self.trigger, self.which) {
-            (Trigger::Regex(plain, _), _) => plain.is_match(text),
             (Trigger::Scan(plain, _), _) => plain(text),
             (Trigger::Gate, Which::Uri) => uri_gate(text),
             (Trigger::Gate, Which::Keyed) => keyed_gate(text),
@@ -96,7 +88,6 @@ impl Detector for Real {
 
     fn triggered_on_skeleton(&self, skeleton: &[u8]) -> bool {
         match &self.trigger {
-            Trigger::Regex(_, on_skeleton) => on_skeleton.is_match(skeleton),
             Trigger::Scan(_, on_skeleton) => on_skeleton(skeleton),
             Trigger::Gate => self.triggered(skeleton),
         }
@@ -110,13 +101,13 @@ pub fn detectors(region: &Region) -> Vec<Box<dyn Detector>> {
         (Which::Keyed, Trigger::Gate),
         (Which::Marked, Trigger::Gate),
         (Which::Provisioning, Trigger::Gate),
-        (Which::Sip, Trigger::Regex(re(SIP), re(SIP))),
+        (Which::Sip, Trigger::Scan(triggers::sip, triggers::sip)),
         (Which::Mac, Trigger::Scan(triggers::mac, triggers::mac)),
         (Which::Ipv6, Trigger::Scan(triggers::ipv6, triggers::ipv6)),
         (Which::Ipv4, Trigger::Scan(triggers::ipv4, triggers::ipv4)),
         (
             Which::Phone,
-            Trigger::Regex(re(PHONE), re(PHONE_ON_SKELETON)),
+            Trigger::Scan(triggers::phone, triggers::phone_on_skeleton),
         ),
         (
             Which::Imei,
