@@ -32,6 +32,11 @@ struct Keys {
     kinds: HashMap<&'static [u8], KeyKind>,
     longest: usize,
     ends: [bool; 256],
+    /// A word names a key only if it ends like a listed key or a key read by rule, or starts like a key read by
+    /// rule (lower case): most words before a `:` (`sip`, `2001`, `10` of a time) do neither and are not looked
+    /// up. Derived from the lists and [`BY_RULE_ENDS`] / [`BY_RULE_STARTS`], so it never turns a key away.
+    may_end: [bool; 256],
+    may_start: [bool; 256],
 }
 
 fn keys() -> &'static Keys {
@@ -39,6 +44,8 @@ fn keys() -> &'static Keys {
     KEYS.get_or_init(|| {
         let mut kinds = HashMap::default();
         let mut ends = [false; 256];
+        let mut may_end = [false; 256];
+        let mut may_start = [false; 256];
         // Phone keys first: a key in two lists is read as Python reads it, phone before MAC before IMEI.
         for (list, kind) in [
             (IMEI_KEYS, KeyKind::Imei),
@@ -50,7 +57,14 @@ fn keys() -> &'static Keys {
                 let last = *key.as_bytes().last().expect("no empty key");
                 ends[usize::from(last)] = true;
                 ends[usize::from(last.to_ascii_uppercase())] = true;
+                may_end[usize::from(last)] = true;
             }
+        }
+        for end in BY_RULE_ENDS {
+            may_end[usize::from(end[end.len() - 1])] = true;
+        }
+        for start in BY_RULE_STARTS {
+            may_start[usize::from(start[0])] = true;
         }
         let longest = kinds.keys().map(|k| k.len()).max().unwrap_or(0);
         assert!(longest <= KEY_MAX, "a listed key is longer than KEY_MAX");
@@ -58,8 +72,18 @@ fn keys() -> &'static Keys {
             kinds,
             longest,
             ends,
+            may_end,
+            may_start,
         }
     })
+}
+
+impl Keys {
+    /// Whether `key` (lower case, not empty) may be listed or read by rule.
+    fn may_name(&self, key: &[u8]) -> bool {
+        let (first, last) = (key[0], key[key.len() - 1]);
+        self.may_end[usize::from(last)] || self.may_start[usize::from(first)]
+    }
 }
 
 /// (lower-case key, where it starts, where its value starts) for every value that starts like a number, MAC
@@ -222,13 +246,16 @@ fn phone_key_by_rule(key: &[u8]) -> bool {
     {
         return false;
     }
-    const ENDS: [&[u8]; 11] = [
-        b"user", b"num", b"number", b"display", b"msisdn", b"cli", b"cld", b"ani", b"dnis", b"did",
-        b"ext",
-    ];
-    const STARTS: [&[u8]; 4] = [b"ext", b"from", b"to", b"display"];
-    ENDS.iter().any(|e| key.ends_with(e)) || STARTS.iter().any(|s| key.starts_with(s))
+    BY_RULE_ENDS.iter().any(|e| key.ends_with(e))
+        || BY_RULE_STARTS.iter().any(|s| key.starts_with(s))
 }
+
+/// How a key read by rule ends or starts ([`phone_key_by_rule`]).
+const BY_RULE_ENDS: [&[u8]; 11] = [
+    b"user", b"num", b"number", b"display", b"msisdn", b"cli", b"cld", b"ani", b"dnis", b"did",
+    b"ext",
+];
+const BY_RULE_STARTS: [&[u8]; 4] = [b"ext", b"from", b"to", b"display"];
 
 /// `"4930765432" <sip:...>`: a quoted name of digits (maybe with `+`) before a SIP or tel URI is the number
 /// (issue 22 shape 4). From each `<`, a bounded look back.
@@ -293,6 +320,9 @@ pub fn keyed_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 fn keyed_numbers_listed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
     let mut telephony_text: Option<bool> = None;
     for (key, key_start, pos) in keyed_values(text) {
+        if !keys().may_name(key.as_slice()) {
+            continue;
+        }
         let listed = keys().kinds.get(key.as_slice()).copied();
         let listed = listed.or_else(|| {
             let by_rule = phone_key_by_rule(key.as_slice())
@@ -357,4 +387,46 @@ fn keyed_numbers_listed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 /// `KEYED_GATE`.
 pub fn keyed_gate(text: &[u8]) -> bool {
     memchr::memchr2(b'=', b':', text).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the loop would do with a word without the pre-check: look it up, or read it by rule.
+    fn names_a_key(key: &[u8]) -> bool {
+        keys().kinds.contains_key(key) || phone_key_by_rule(key)
+    }
+
+    #[test]
+    fn every_listed_key_passes_and_common_words_do_not() {
+        for key in keys().kinds.keys() {
+            assert!(keys().may_name(key), "{}", String::from_utf8_lossy(key));
+        }
+        for word in [&b"sip"[..], b"2001", b"db8", b"10", b"00", b"0", b"via", b"http"] {
+            assert!(!names_a_key(word));
+        }
+        // The pre-check's point: the words before the colons of a SIP line are turned away without a lookup.
+        for word in [&b"sip"[..], b"2001", b"10", b"00", b"0", b"via", b"http"] {
+            assert!(!keys().may_name(word), "{}", String::from_utf8_lossy(word));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// The pre-check never turns away a word the lists or the rule would read as a key.
+        #[test]
+        fn the_pre_check_turns_no_key_away(pieces in proptest::collection::vec(prop::sample::select(vec![
+            "user", "num", "number", "display", "msisdn", "cli", "cld", "ani", "dnis", "did", "ext", "from", "to",
+            "_", "a", "b", "x", "z", "p", "0", "1", "4", "sip", "id", "mac", "imei", "sv", "src", "e164", "call",
+            "tot", "count", "port",
+        ]), 1..5)) {
+            let key = pieces.concat();
+            if names_a_key(key.as_bytes()) {
+                prop_assert!(keys().may_name(key.as_bytes()), "{}", key);
+            }
+        }
+    }
 }
