@@ -223,17 +223,30 @@ mod tests {
     const PHONE_ON_SKELETON: &str = r"(?-u)\+\(?[0-9]|%[0-9][Bb]|[0-9][0-9]\(?[0-9]";
     const SIP: &str = r"(?-u)<|'|(?i:sip|iax[0-9]|dahdi|local|skype|webrtc|sofia|rtc|loopback)/|[0-9]{6}@|(?i:ser)|(?i:nstance)|\x22";
 
+    type Check = (&'static str, Regex, fn(&[u8]) -> bool);
+
+    /// Each trigger with its regex, compiled once.
+    fn checks() -> &'static [Check] {
+        static CHECKS: OnceLock<Vec<Check>> = OnceLock::new();
+        CHECKS.get_or_init(|| {
+            [
+                ("mac", MAC, mac as fn(&[u8]) -> bool),
+                ("ipv6", IPV6, ipv6),
+                ("ipv4", IPV4, ipv4),
+                ("imei", IMEI, imei),
+                ("phone", PHONE, phone),
+                ("phone on a skeleton", PHONE_ON_SKELETON, phone_on_skeleton),
+                ("sip", SIP, sip),
+            ]
+            .into_iter()
+            .map(|(name, pattern, test)| (name, Regex::new(pattern).unwrap(), test))
+            .collect()
+        })
+    }
+
     fn agree(text: &[u8]) {
-        for (name, pattern, test) in [
-            ("mac", MAC, mac as fn(&[u8]) -> bool),
-            ("ipv6", IPV6, ipv6),
-            ("ipv4", IPV4, ipv4),
-            ("imei", IMEI, imei),
-            ("phone", PHONE, phone),
-            ("phone on a skeleton", PHONE_ON_SKELETON, phone_on_skeleton),
-            ("sip", SIP, sip),
-        ] {
-            let want = Regex::new(pattern).unwrap().is_match(text);
+        for (name, regex, test) in checks() {
+            let want = regex.is_match(text);
             assert_eq!(
                 test(text),
                 want,
@@ -302,6 +315,37 @@ mod tests {
         ] {
             agree(text);
         }
+    }
+
+    /// Every line of the public corpora (`../shared/corpora`, beside the repository; skipped where it is absent),
+    /// as a line and as its skeleton: each trigger answers as its regex.
+    #[test]
+    fn each_trigger_answers_as_its_regex_on_the_public_corpora() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
+        let Ok(dirs) = std::fs::read_dir(&root) else {
+            eprintln!("skipped: no {}", root.display());
+            return;
+        };
+        let mut lines = 0;
+        for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
+            for file in std::fs::read_dir(dir.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let Ok(data) = std::fs::read(file.path()) else {
+                    continue;
+                };
+                for line in data.split(|&c| c == b'\n') {
+                    agree(line);
+                    let mut skeleton = Vec::new();
+                    crate::scrub::skeleton_into(line, &mut skeleton);
+                    agree(&skeleton);
+                    lines += 1;
+                }
+            }
+        }
+        assert!(lines > 10_000, "the corpora hold {lines} lines");
     }
 
     proptest! {

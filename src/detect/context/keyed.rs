@@ -404,7 +404,16 @@ mod tests {
         for key in keys().kinds.keys() {
             assert!(keys().may_name(key), "{}", String::from_utf8_lossy(key));
         }
-        for word in [&b"sip"[..], b"2001", b"db8", b"10", b"00", b"0", b"via", b"http"] {
+        for word in [
+            &b"sip"[..],
+            b"2001",
+            b"db8",
+            b"10",
+            b"00",
+            b"0",
+            b"via",
+            b"http",
+        ] {
             assert!(!names_a_key(word));
         }
         // The pre-check's point: the words before the colons of a SIP line are turned away without a lookup.
