@@ -81,7 +81,7 @@ pub fn luhn_ok(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum.is_multiple_of(10)
+    sum % 10 == 0
 }
 
 #[cfg(test)]
