@@ -9,6 +9,7 @@
 //! costs time linear in its length.
 
 use super::phone_rules::{parse_e164, Meta, Region};
+use super::scan::DIGITS;
 use super::{starts_with_ignore_case, Found, Kind};
 
 pub const MIN_INTERNATIONAL_DIGITS: usize = 7;
@@ -22,11 +23,7 @@ fn is_digit(c: u8) -> bool {
 
 /// The digits from `pos`, counted up to one more than E.164 allows (a longer run is no number, however long).
 fn digit_run(text: &[u8], pos: usize) -> usize {
-    text[pos.min(text.len())..]
-        .iter()
-        .take(MAX_DIGITS + 1)
-        .take_while(|c| is_digit(**c))
-        .count()
+    DIGITS.run_after(text, pos, MAX_DIGITS + 1)
 }
 
 /// From `pos` (just after the mark), (end, digit count) of the number, or None. Without `dots`, a dot ends

@@ -13,20 +13,13 @@
 use super::context::run_before;
 use super::phone::{context_number, scan_after_mark};
 use super::phone_rules::Region;
+use super::scan::DIGITS;
 use super::{starts_with_ignore_case, Found, Kind};
 use memchr::memmem;
 use std::sync::OnceLock;
 
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
-}
-
-fn digits_at(text: &[u8], pos: usize, max: usize) -> usize {
-    text[pos.min(text.len())..]
-        .iter()
-        .take(max)
-        .take_while(|c| c.is_ascii_digit())
-        .count()
 }
 
 /// `urn:uuid:<lower-case uuid>` for a SIP instance id given as URN, `<urn:...>` or bare UUID.
@@ -237,7 +230,7 @@ fn word_ending_at(text: &[u8], end: usize, word: &[u8]) -> Option<usize> {
 /// or dial-string part.
 fn channel_number_at(text: &[u8], i: usize) -> Option<(usize, usize)> {
     let digits = i + usize::from(text.get(i) == Some(&b'+'));
-    let run = digits_at(text, digits, 18);
+    let run = DIGITS.run_after(text, digits, 18);
     if !(6..=17).contains(&run) {
         return None;
     }
@@ -378,7 +371,7 @@ fn turn_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
     if text.get(i) == Some(&b'<') {
         i += 1;
     }
-    let expiry = digits_at(text, i, 12);
+    let expiry = DIGITS.run_after(text, i, 12);
     if !(9..=11).contains(&expiry) || text.get(i + expiry) != Some(&b':') {
         return None;
     }
@@ -387,7 +380,7 @@ fn turn_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
     if text.get(j) == Some(&b'+') {
         j += 1;
     }
-    let run = digits_at(text, j, 17);
+    let run = DIGITS.run_after(text, j, 17);
     if !(6..=16).contains(&run) {
         return None;
     }

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use memchr::{memchr2_iter, memchr3, memchr3_iter, memchr_iter, memmem};
 
+use crate::detect::scan::DIGITS;
 use crate::detect::{ends_with_ignore_case, starts_with_ignore_case};
 
 fn hex(text: &[u8], range: std::ops::Range<usize>) -> bool {
@@ -117,15 +118,8 @@ fn digit_run(text: &[u8], n: usize) -> bool {
             at += n;
             continue;
         }
-        let before = text[..at]
-            .iter()
-            .rev()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        let after = text[at + 1..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let before = DIGITS.run_before(text, at, usize::MAX);
+        let after = DIGITS.run_after(text, at + 1, usize::MAX);
         if before + 1 + after >= n {
             return true;
         }

@@ -1,10 +1,11 @@
 //! Numbers after phone keys, MACs after device keys and IMEIs after IMEI keys (`to=...`, `MAC: ...`), and
 //! quoted display numbers before a SIP or tel URI.
 
-use super::{digits_at, is_key_char, mac_value_at, run_before, LowerWord, KEY_MAX};
+use super::{is_key_char, mac_value_at, run_before, LowerWord, KEY_MAX};
 use crate::detect::device::{is_plausible_bare_mac, normalise_imei, normalise_mac};
 use crate::detect::phone::{context_number, scan_after_mark};
 use crate::detect::phone_rules::Region;
+use crate::detect::scan::DIGITS;
 use crate::detect::{starts_with_ignore_case, Found, Kind};
 use crate::hashing::HashMap;
 use std::sync::OnceLock;
@@ -127,18 +128,18 @@ fn keyed_values(text: &[u8]) -> impl Iterator<Item = (LowerWord, usize, usize)> 
 
 /// `IMEI_VALUE_AT.match(text, pos)`: 14-16 digits, or grouped 2-6-6-1(2); not followed by a digit.
 fn imei_value_at(text: &[u8], pos: usize) -> Option<usize> {
-    let run = digits_at(text, pos, 17);
+    let run = DIGITS.run_after(text, pos, 17);
     if (14..=16).contains(&run) {
         return Some(pos + run);
     }
-    let grouped = digits_at(text, pos, 3) == 2
+    let grouped = DIGITS.run_after(text, pos, 3) == 2
         && text.get(pos + 2) == Some(&b'-')
-        && digits_at(text, pos + 3, 7) == 6
+        && DIGITS.run_after(text, pos + 3, 7) == 6
         && text.get(pos + 9) == Some(&b'-')
-        && digits_at(text, pos + 10, 7) == 6
+        && DIGITS.run_after(text, pos + 10, 7) == 6
         && text.get(pos + 16) == Some(&b'-');
     if grouped {
-        let last = digits_at(text, pos + 17, 3);
+        let last = DIGITS.run_after(text, pos + 17, 3);
         if (1..=2).contains(&last) {
             return Some(pos + 17 + last);
         }

@@ -1,10 +1,11 @@
 //! A phone-length path segment after a segment naming numbers (`/subscribers/4917612345678/balance`) and a
 //! MAC after a spaced device key (`DevId 000b82a1b2c3`), issue 22.
 
-use super::{digits_at, is_key_char, mac_value_at};
+use super::{is_key_char, mac_value_at};
 use crate::detect::device::normalise_mac;
 use crate::detect::phone::context_number;
 use crate::detect::phone_rules::Region;
+use crate::detect::scan::DIGITS;
 use crate::detect::{Found, Kind};
 
 /// Path segments that name numbers (issue 22 shape 5): the segment after one of them is the number.
@@ -137,7 +138,7 @@ fn values_after_markers(
         if text.get(i) == Some(&b'+') {
             i += 1;
         }
-        let digits = digits_at(text, i, 16);
+        let digits = DIGITS.run_after(text, i, 16);
         let end = i + digits;
         let closed = text
             .get(end)

@@ -21,6 +21,7 @@ pub use provisioning::{provisioning_gate, provisioning_macs};
 pub use uri::{uri_gate, uri_numbers};
 
 use super::phone_rules::Region;
+use super::scan::HEX;
 use super::Found;
 
 /// A byte of a key's name (keys and device keys of the keyed and marked rules).
@@ -70,46 +71,28 @@ pub(crate) fn run_before(
     Some((key, start))
 }
 
-/// How many hex digits (at most `max`) stand at `pos`.
-fn hex_run(text: &[u8], pos: usize, max: usize) -> usize {
-    text[pos.min(text.len())..]
-        .iter()
-        .take(max)
-        .take_while(|c| c.is_ascii_hexdigit())
-        .count()
-}
-
 /// `MAC_VALUE_AT.match(text, pos)`: 12 hex, six pairs joined by `:`/`-`, or three Cisco quads; not followed
 /// by a letter or digit.
 fn mac_value_at(text: &[u8], pos: usize) -> Option<usize> {
     let free_after = |end: usize| !text.get(end).is_some_and(u8::is_ascii_alphanumeric);
-    if hex_run(text, pos, 12) == 12 && free_after(pos + 12) {
+    if HEX.run_after(text, pos, 12) == 12 && free_after(pos + 12) {
         return Some(pos + 12);
     }
     let pairs = (0..6).all(|k| {
         let at = pos + 3 * k;
-        hex_run(text, at, 2) == 2 && (k == 0 || matches!(text[at - 1], b':' | b'-'))
+        HEX.run_after(text, at, 2) == 2 && (k == 0 || matches!(text[at - 1], b':' | b'-'))
     });
     if pairs && free_after(pos + 17) {
         return Some(pos + 17);
     }
     let quads = (0..3).all(|k| {
         let at = pos + 5 * k;
-        hex_run(text, at, 4) == 4 && (k == 0 || text[at - 1] == b'.')
+        HEX.run_after(text, at, 4) == 4 && (k == 0 || text[at - 1] == b'.')
     });
     if quads && free_after(pos + 14) {
         return Some(pos + 14);
     }
     None
-}
-
-/// How many digits (at most `max`) stand at `pos`.
-fn digits_at(text: &[u8], pos: usize, max: usize) -> usize {
-    text[pos.min(text.len())..]
-        .iter()
-        .take(max)
-        .take_while(|c| c.is_ascii_digit())
-        .count()
 }
 
 /// Every rule whose gate says it can match, in order.

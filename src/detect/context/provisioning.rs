@@ -1,8 +1,8 @@
 //! MACs embedded in provisioning file names: `/001565abcdef.cfg`, `SEP001565ABCDEF.cnf.xml`.
 
-use super::hex_run;
 use crate::detect::device::{is_plausible_bare_mac, normalise_mac};
 use crate::detect::phone_rules::Region;
+use crate::detect::scan::HEX;
 use crate::detect::{starts_with_ignore_case, Found, Kind};
 
 /// The provisioning files' extensions that start with `first` (either case): cfg, cnf, cnf.xml, conf, xml, ini,
@@ -50,7 +50,7 @@ fn provisioning_mac_at(text: &[u8], lead: usize) -> Option<usize> {
         if k > 0 && text[v - 1].is_ascii_hexdigit() {
             continue; // `(?<![0-9A-Fa-f])`
         }
-        if hex_run(text, v, 13) != 12 {
+        if HEX.run_after(text, v, 13) != 12 {
             continue;
         }
         let hex_end = v + 12;
