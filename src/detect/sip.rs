@@ -13,7 +13,7 @@
 use super::context::run_before;
 use super::phone::{context_number, scan_after_mark};
 use super::phone_rules::Region;
-use super::scan::DIGITS;
+use super::scan::{DIGITS, LETTERS};
 use super::{starts_with_ignore_case, Found, Kind};
 use memchr::memmem;
 use std::sync::OnceLock;
@@ -448,7 +448,7 @@ fn quotes_after_number_words(text: &[u8]) -> Vec<usize> {
         while end > 0 && is_space(text[end - 1]) {
             end -= 1;
         }
-        if let Some((word, _)) = run_before(text, end, |c| c.is_ascii_alphabetic(), longest) {
+        if let Some((word, _)) = run_before(text, end, &LETTERS, longest) {
             if NUMBER_WORDS.contains(&word.as_slice()) {
                 out.push(quote + 1);
             }

@@ -1,7 +1,7 @@
 //! Numbers after phone keys, MACs after device keys and IMEIs after IMEI keys (`to=...`, `MAC: ...`), and
 //! quoted display numbers before a SIP or tel URI.
 
-use super::{is_key_char, mac_value_at, run_before, LowerWord, KEY_MAX};
+use super::{is_key_char, mac_value_at, run_before, LowerWord, KEY_CHARS, KEY_MAX};
 use crate::detect::device::{is_plausible_bare_mac, normalise_imei, normalise_mac};
 use crate::detect::phone::{context_number, scan_after_mark};
 use crate::detect::phone_rules::Region;
@@ -122,7 +122,7 @@ fn keyed_values(text: &[u8]) -> impl Iterator<Item = (LowerWord, usize, usize)> 
         if end > 0 && matches!(text[end - 1], b'"' | b'\'') {
             end -= 1;
         }
-        run_before(text, end, is_key_char, longest).map(|(key, key_start)| (key, key_start, pos))
+        run_before(text, end, &KEY_CHARS, longest).map(|(key, key_start)| (key, key_start, pos))
     })
 }
 

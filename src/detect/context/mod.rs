@@ -21,12 +21,15 @@ pub use provisioning::{provisioning_gate, provisioning_macs};
 pub use uri::{uri_gate, uri_numbers};
 
 use super::phone_rules::Region;
-use super::scan::HEX;
+use super::scan::{self, ByteSet, HEX};
 use super::Found;
 
-/// A byte of a key's name (keys and device keys of the keyed and marked rules).
+/// The bytes of a key's name (keys and device keys of the keyed and marked rules).
+const KEY_CHARS: ByteSet =
+    ByteSet::of(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz");
+
 fn is_key_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+    KEY_CHARS.has(c)
 }
 
 /// A word in lower case, held without an allocation: keys are looked up at every `=` and `:` of a text.
@@ -45,22 +48,15 @@ impl LowerWord {
     }
 }
 
-/// The whole run of bytes `is_in` that ends at `end`, lower case, and where it starts; None when it is empty
-/// or longer than `longest` (at most `KEY_MAX`).
+/// [`scan::run_before`] (the whole run of `chars` that ends at `end`, at most `longest` and `KEY_MAX` long)
+/// with the run in lower case.
 pub(crate) fn run_before(
     text: &[u8],
     end: usize,
-    is_in: fn(u8) -> bool,
+    chars: &ByteSet,
     longest: usize,
 ) -> Option<(LowerWord, usize)> {
-    let floor = end.saturating_sub(longest + 1);
-    let mut start = end;
-    while start > floor && is_in(text[start - 1]) {
-        start -= 1;
-    }
-    if start == end || end - start > longest.min(KEY_MAX) {
-        return None;
-    }
+    let start = scan::run_before(text, end, chars, longest.min(KEY_MAX))?;
     let mut key = LowerWord {
         bytes: [0; KEY_MAX],
         len: end - start,
