@@ -27,12 +27,10 @@ enum KeyKind {
     Imei,
 }
 
-/// The key sets as looked up per separator: every key with its kind, the longest key's length, and which
-/// bytes end a key (either case, `_KEY_ENDS`).
+/// The key sets as looked up per separator: every key with its kind and the longest key's length.
 struct Keys {
     kinds: HashMap<&'static [u8], KeyKind>,
     longest: usize,
-    ends: [bool; 256],
     /// A word names a key only if it ends like a listed key or a key read by rule, or starts like a key read by
     /// rule (lower case): most words before a `:` (`sip`, `2001`, `10` of a time) do neither and are not looked
     /// up. Derived from the lists and [`BY_RULE_ENDS`] / [`BY_RULE_STARTS`], so it never turns a key away.
@@ -44,7 +42,6 @@ fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let mut kinds = HashMap::default();
-        let mut ends = [false; 256];
         let mut may_end = [false; 256];
         let mut may_start = [false; 256];
         // Phone keys first: a key in two lists is read as Python reads it, phone before MAC before IMEI.
@@ -56,8 +53,6 @@ fn keys() -> &'static Keys {
             for key in list.split('|') {
                 kinds.insert(key.as_bytes(), kind);
                 let last = *key.as_bytes().last().expect("no empty key");
-                ends[usize::from(last)] = true;
-                ends[usize::from(last.to_ascii_uppercase())] = true;
                 may_end[usize::from(last)] = true;
             }
         }
@@ -72,7 +67,6 @@ fn keys() -> &'static Keys {
         Keys {
             kinds,
             longest,
-            ends,
             may_end,
             may_start,
         }
@@ -95,8 +89,10 @@ fn keyed_values(text: &[u8]) -> impl Iterator<Item = (LowerWord, usize, usize)> 
     memchr::memchr2_iter(b'=', b':', text).filter_map(move |sep| {
         let before_ok = sep > 0 && {
             let c = text[sep - 1];
-            // Keys read by rule (`phone_key_by_rule`) end in any word byte.
-            keys.ends[usize::from(c)] || is_key_char(c) || matches!(c, b' ' | b'\t' | b'"' | b'\'')
+            // A key (listed, or read by rule: `phone_key_by_rule`) ends in a word byte; blanks and one quote may
+            // stand between it and the separator. (The reference's `_KEY_ENDS`, the listed keys' last bytes, is
+            // a subset of the word bytes.)
+            is_key_char(c) || matches!(c, b' ' | b'\t' | b'"' | b'\'')
         };
         if !before_ok {
             return None;
@@ -404,6 +400,12 @@ mod tests {
     fn every_listed_key_passes_and_common_words_do_not() {
         for key in keys().kinds.keys() {
             assert!(keys().may_name(key), "{}", String::from_utf8_lossy(key));
+            // What lets `keyed_values` take any word byte before a separator for a key's last.
+            assert!(
+                key.iter().all(|&c| is_key_char(c)),
+                "{}",
+                String::from_utf8_lossy(key)
+            );
         }
         for word in [
             &b"sip"[..],
