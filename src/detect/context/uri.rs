@@ -13,21 +13,23 @@ fn is_uri_char(c: u8) -> bool {
     c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'(' | b')')
 }
 
+/// Where a user part `(?:\+|%2[Bb])?[0-9(]` from `pos` has its first digit or `(`, or None.
+fn user_part_opens(text: &[u8], pos: usize) -> Option<usize> {
+    let i = if text.get(pos) == Some(&b'+') {
+        pos + 1
+    } else if starts_with_ignore_case(text, pos, b"%2B") {
+        pos + 3
+    } else {
+        pos
+    };
+    text.get(i)
+        .is_some_and(|&c| c.is_ascii_digit() || c == b'(')
+        .then_some(i)
+}
+
 /// The user part `(?:\+|%2[Bb])?[0-9(][0-9\-.()]*` from `pos`: its end, or None.
 fn uri_user_end(text: &[u8], pos: usize) -> Option<usize> {
-    let mut i = pos;
-    if text.get(i) == Some(&b'+') {
-        i += 1;
-    } else if text.len() >= i + 3 && (&text[i..i + 3] == b"%2B" || &text[i..i + 3] == b"%2b") {
-        i += 3;
-    }
-    if !text
-        .get(i)
-        .is_some_and(|&c| c.is_ascii_digit() || c == b'(')
-    {
-        return None;
-    }
-    i += 1;
+    let mut i = user_part_opens(text, pos)? + 1;
     while i < text.len() && is_uri_char(text[i]) {
         i += 1;
     }
@@ -81,20 +83,14 @@ fn uri_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
         let user = start + 4;
         let greedy = uri_user_end(text, user)?;
         // The shortest the group can be: the mark and its first character.
-        let mark = if text[user] == b'+' {
-            1
-        } else if text[user] == b'%' {
-            3
-        } else {
-            0
-        };
+        let shortest = user_part_opens(text, user)? + 1;
         // `(?![0-9A-Za-z])`, backtracking from the longest run to the shortest.
         let mut end = greedy;
         loop {
             if !text.get(end).is_some_and(u8::is_ascii_alphanumeric) {
                 return Some((user, end));
             }
-            if end == user + mark + 1 {
+            if end == shortest {
                 return None;
             }
             end -= 1;
@@ -113,18 +109,9 @@ fn uri_users(text: &[u8]) -> Vec<(usize, usize)> {
             break;
         };
         let at = pos + off;
-        let hint = at > 0 && matches!(text[at - 1], b'P' | b'p' | b'S' | b's' | b'L' | b'l') && {
-            let mut i = at + 1;
-            if text.get(i) == Some(&b'+') {
-                i += 1;
-            } else if text.len() >= i + 3
-                && (&text[i..i + 3] == b"%2B" || &text[i..i + 3] == b"%2b")
-            {
-                i += 3;
-            }
-            text.get(i)
-                .is_some_and(|&c| c.is_ascii_digit() || c == b'(')
-        };
+        let hint = at > 0
+            && matches!(text[at - 1], b'P' | b'p' | b'S' | b's' | b'L' | b'l')
+            && user_part_opens(text, at + 1).is_some();
         if !hint {
             pos = at + 1;
             continue;
