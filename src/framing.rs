@@ -371,6 +371,7 @@ mod tests {
         };
         assert_eq!(&framer.buffer()[range.clone()], b"cdef\n");
     }
+
     #[test]
     fn crlf_and_empty_lines_are_lines() {
         let (shape, _) = run(4096, &[b"a\r\n\n\nb\n"]);

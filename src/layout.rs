@@ -519,7 +519,7 @@ impl Matcher {
             .single()
             .or_else(|| self.only_fitting_end(elements, line, i, &c))
         {
-            return self.one_end(line, p, end, last, field);
+            return self.one_end(line, p, end, false, field);
         }
         for end in c.iter() {
             if self.work > self.budget {

@@ -25,7 +25,7 @@ const MAYBE_IDENTIFIER: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%20){3,}[0-9]|:[0-9A-
 const MAYBE_ON_SKELETON: &str = r"(?-u)[0-9](?:[0-9()/. \-]|%[0-9][0-9]){3,}[0-9]|:[0-9A-Fa-f]{0,4}:|[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}|\+\(?[0-9]|%[0-9][BbDdEe]|%[0-9][0-9AaBb]|(?i:instance)";
 
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("built-in trigger compiles")
+    Regex::new(pattern).expect("built-in prefilter compiles")
 }
 
 /// Which detector a [`Real`] is (the reference scrub.py's `detectors` dict, in priority order).
