@@ -315,18 +315,19 @@ pub fn keyed_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 }
 
 fn keyed_numbers_listed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
+    let keys = keys();
     let mut telephony_text: Option<bool> = None;
     for (key, key_start, pos) in keyed_values(text) {
-        if !keys().may_name(key.as_slice()) {
+        if !keys.may_name(key.as_slice()) {
             continue;
         }
-        let listed = keys().kinds.get(key.as_slice()).copied();
-        let listed = listed.or_else(|| {
+        let listed = keys.kinds.get(key.as_slice()).copied();
+        let kind = listed.or_else(|| {
             let by_rule = phone_key_by_rule(key.as_slice())
                 && *telephony_text.get_or_insert_with(|| telephony().is_match(text));
             by_rule.then_some(KeyKind::Phone)
         });
-        match listed {
+        match kind {
             Some(KeyKind::Phone) => {
                 if key.as_slice() == b"tel" && text[key_start..pos].eq_ignore_ascii_case(b"tel:") {
                     continue; // a tel: URI, read by the URI rule with its phone-context
@@ -334,7 +335,7 @@ fn keyed_numbers_listed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
                 let found = keyed_number(text, pos, region);
                 // A key read by rule takes a value of phone length only (7 to 15 digits).
                 let phone_length = |f: &Found| {
-                    keys().kinds.contains_key(key.as_slice())
+                    listed.is_some()
                         || (7..=15).contains(
                             &text[f.start..f.end]
                                 .iter()
