@@ -120,6 +120,26 @@ pub(crate) mod testing {
         found.iter().map(|(t, _, _)| t.clone()).collect()
     }
 
+    /// A table case: a text and the (covered text, kind, normalised value) of each finding it must give.
+    pub type KindedCase = (
+        &'static [u8],
+        &'static [(&'static str, &'static str, &'static str)],
+    );
+
+    /// Holds `found` to every case of a table.
+    pub fn assert_kinded(
+        cases: &[KindedCase],
+        found: impl Fn(&[u8]) -> Vec<(String, &'static str, String)>,
+    ) {
+        for (text, want) in cases {
+            let want: Vec<(String, &str, String)> = want
+                .iter()
+                .map(|(a, k, n)| (a.to_string(), *k, n.to_string()))
+                .collect();
+            assert_eq!(found(text), want, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
     /// (covered text, kind, normalised value) per finding.
     pub fn kinded(text: &[u8], found: Vec<Found>) -> Vec<(String, &'static str, String)> {
         found

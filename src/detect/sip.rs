@@ -497,6 +497,7 @@ pub fn find_sip(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 mod tests {
     use super::super::phone_rules::tests::rules;
     use super::*;
+    use crate::detect::testing::{assert_kinded, KindedCase};
     use proptest::prelude::*;
 
     // The former reading, a byte at a time: the oracle of `channel_starts`.
@@ -540,11 +541,6 @@ mod tests {
         crate::detect::testing::kinded(text, out)
     }
 
-    type Case = (
-        &'static [u8],
-        &'static [(&'static str, &'static str, &'static str)],
-    );
-
     #[test]
     fn channel_segments() {
         let at = |text: &str, value: &str| {
@@ -564,7 +560,7 @@ mod tests {
 
     #[test]
     fn rules_find() {
-        let cases: &[Case] = &[
+        let cases: &[KindedCase] = &[
             (
                 b"+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"",
                 &[(
@@ -615,13 +611,7 @@ mod tests {
                 &[("0301234567", "phone", "+49301234567")],
             ),
         ];
-        for (text, want) in cases {
-            let want: Vec<(String, &str, String)> = want
-                .iter()
-                .map(|(a, k, n)| (a.to_string(), *k, n.to_string()))
-                .collect();
-            assert_eq!(found(text), want, "{}", String::from_utf8_lossy(text));
-        }
+        assert_kinded(cases, found);
         assert_eq!(
             normalise_device("<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>").as_deref(),
             Some("urn:uuid:00000000-0000-1000-8000-aabbccddeeff")

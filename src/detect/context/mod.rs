@@ -108,7 +108,7 @@ pub fn find_context(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 mod tests {
     use super::*;
     use crate::detect::phone_rules::tests::rules;
-    use crate::detect::testing::texts;
+    use crate::detect::testing::{assert_kinded, texts, KindedCase};
     use proptest::prelude::*;
 
     fn found(text: &[u8]) -> Vec<(String, &'static str, String)> {
@@ -116,11 +116,6 @@ mod tests {
         find_context(text, &Region::new(rules(), "DE"), &mut out);
         crate::detect::testing::kinded(text, out)
     }
-
-    type Case = (
-        &'static [u8],
-        &'static [(&'static str, &'static str, &'static str)],
-    );
 
     #[test]
     fn telephony_keys_by_rule_issue_22() {
@@ -177,7 +172,7 @@ mod tests {
 
     #[test]
     fn rules_find() {
-        let cases: &[Case] = &[
+        let cases: &[KindedCase] = &[
             (
                 b"INVITE sip:030123456@host SIP/2.0",
                 &[("030123456", "phone", "+4930123456")],
@@ -209,13 +204,7 @@ mod tests {
             (b"number=1234567.89", &[]),
             (b"GET /000000000028.cfg", &[]),
         ];
-        for (text, want) in cases {
-            let want: Vec<(String, &str, String)> = want
-                .iter()
-                .map(|(a, k, n)| (a.to_string(), *k, n.to_string()))
-                .collect();
-            assert_eq!(found(text), want, "{}", String::from_utf8_lossy(text));
-        }
+        assert_kinded(cases, found);
     }
 
     #[test]
