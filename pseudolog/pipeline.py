@@ -9,6 +9,7 @@ STATUS and metrics, and spark's accumulators read.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,9 +51,11 @@ class Engine:
         """Every complete line held and in `chunk`, pseudonymised."""
         return self._core.feed(chunk, now)[0]
 
-    def feed_into(self, chunk: bytes | memoryview, now: float, into: bytearray) -> int:
-        """`feed` into `into` (resized to the output): the output's length. For a loop that keeps its buffers."""
-        return self._core.feed_into(chunk, now, into)
+    def feed_into(self, chunk: bytes | memoryview, now: float, into: bytearray, ahead: bool = False) -> int:
+        """`feed` into `into` (resized to the output): the output's length. For a loop that keeps its buffers.
+        `ahead`: the caller feeds again at once (a regular file); with `--jobs` the output may then be the
+        chunk before's while this one is rendered on the job threads, and `finish` hands out the rest."""
+        return self._core.feed_into(chunk, now, into, ahead)
 
     def finish(self, now: float) -> bytes:
         """End of input: the partial last line (scanned, written without a terminator)."""
@@ -117,14 +120,16 @@ def pump_chunks(
     output: BinaryIO,
     clock: Callable[[], float],
     on_chunk: Callable[[int], None] | None = None,
+    ahead: bool = False,
 ) -> int:
     """The chunk loop: each chunk through the engine, its output written and flushed at once (a pipe that
-    delivers one line gets that line out immediately); the partial last line at the end. The bytes read."""
+    delivers one line gets that line out immediately); the partial last line at the end. The bytes read.
+    `ahead` (the chunks come from a regular file, so the next is there at once): see `Engine.feed_into`."""
     read = 0
     out = bytearray()  # one output buffer for the whole loop (see fd_chunks)
     for chunk in chunks:
         read += len(chunk)
-        written = engine.feed_into(chunk, clock(), out)
+        written = engine.feed_into(chunk, clock(), out, ahead)
         if written:
             with memoryview(out) as data:
                 output.write(data)
@@ -170,7 +175,12 @@ def pump(
         else:
             fd, close = reading(name, os.open, name, os.O_RDONLY), True
         try:
-            totals.bytes_in += pump_chunks(engine, fd_chunks(name, fd, chunk), output, clock, on_chunk)
+            # A regular file has its next read at once (or its end): with --jobs the engine may render a chunk
+            # while this loop writes the one before and reads on. A pipe or terminal may wait for its next
+            # line, so there every chunk's lines are written before the next read.
+            ahead = stat.S_ISREG(reading(name, os.fstat, fd).st_mode)
+            chunks = fd_chunks(name, fd, chunk)
+            totals.bytes_in += pump_chunks(engine, chunks, output, clock, on_chunk, ahead)
         finally:
             if close:
                 os.close(fd)

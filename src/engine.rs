@@ -15,8 +15,10 @@ mod detectors;
 mod fields;
 mod triggers;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 pub use config::{Config, FormatChoice, Keys};
 pub use counts::Counts;
@@ -62,6 +64,26 @@ pub struct Engine {
     workers: Vec<Core>,
     jobs: usize,
     config: Config,
+    /// A block whose last parts the job threads are rendering while the caller writes and reads on.
+    ahead: Option<Ahead>,
+    /// Output rendered and not handed out yet (a block rendered ahead, once its threads are joined).
+    held: Held,
+    /// A framer buffer not in use (the one a block rendered ahead was read from), kept for the next.
+    spare_buffer: Vec<u8>,
+}
+
+/// A block of lines split into `parts` parts, the last of them still with the job threads (they hand back
+/// their cores, the parts they took in their scratch). `buffer` holds the block.
+struct Ahead {
+    threads: JoinHandle<Vec<Core>>,
+    buffer: Arc<Vec<u8>>,
+    parts: usize,
+}
+
+#[derive(Default)]
+struct Held {
+    out: Vec<u8>,
+    runs: Runs,
 }
 
 impl Core {
@@ -126,10 +148,14 @@ impl Engine {
             workers: Vec::new(),
             jobs,
             config,
+            ahead: None,
+            held: Held::default(),
+            spare_buffer: Vec::new(),
         })
     }
 
-    /// A new input begins: `auto` chooses its format again, and no partial line is carried over.
+    /// A new input begins: `auto` chooses its format again, and no partial line is carried over (the lines of
+    /// the input before that are rendered ahead still come out first).
     pub fn start_input(&mut self, max_line: usize) {
         self.core.auto.start_input();
         self.framer = LineFramer::new(max_line);
@@ -141,7 +167,9 @@ impl Engine {
         self.core.fields.find(text, reading)
     }
 
-    pub fn counts(&self) -> &Counts {
+    /// The counts of every line rendered (the job threads of a block rendered ahead are waited for).
+    pub fn counts(&mut self) -> &Counts {
+        self.join_ahead();
         &self.core.counts
     }
 
@@ -155,8 +183,9 @@ impl Engine {
         }
     }
 
-    /// The window of the last line written (window files use it).
-    pub fn last_window(&self) -> Option<i64> {
+    /// The window of the last line rendered (window files use it).
+    pub fn last_window(&mut self) -> Option<i64> {
+        self.join_ahead();
         self.core.last_window
     }
 
@@ -184,111 +213,206 @@ impl Engine {
         self.framer.feed_with(len, fill, &mut self.pieces)
     }
 
-    /// The second half of `feed`: the lines framed last, appended to `out`.
+    /// The second half of `feed`: the lines framed last, appended to `out` (after any held).
     pub fn render_framed(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
+        let mut runs = Runs::default();
+        self.hand_out_held(out, &mut runs);
         if self.jobs > 1 {
-            return self.render_parallel(now, out);
+            self.render_parallel(now, out, &mut runs);
+        } else {
+            self.render_pieces(now, out, &mut runs);
         }
-        self.render_pieces(now, out)
+        runs.done()
     }
 
-    /// `render_pieces` with each large block of lines cut at line boundaries into parts (a line belongs to the
+    /// `render_framed` for a caller that feeds again at once (it reads a regular file). With `--jobs`, a large
+    /// block's lines come out with the next feed (or `finish`): this thread renders its share of the block's
+    /// parts but leaves the last ones to the job threads, which finish them while the caller writes the output
+    /// of the block before and reads its next chunk. So the reads, writes and copies that one thread does alone
+    /// overlap with rendering. A pipe may wait for its next line, so its caller uses `render_framed`: every
+    /// line that came in goes out before the next read.
+    pub fn render_ahead(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
+        let mut runs = Runs::default();
+        self.hand_out_held(out, &mut runs);
+        let block = if self.jobs > 1 {
+            self.parallel_block()
+        } else {
+            None
+        };
+        let Some(range) = block else {
+            self.render_pieces(now, out, &mut runs);
+            return runs.done();
+        };
+        let start = self.settle_auto(range.clone(), now, out, &mut runs);
+        if !self.ensure_workers() {
+            let buf = self.framer.buffer();
+            self.core.lines(&buf[start..range.end], now, out, &mut runs);
+            return runs.done();
+        }
+        let buffer = Arc::new(
+            self.framer
+                .hand_over(std::mem::take(&mut self.spare_buffer)),
+        );
+        let (end, count) = (range.end, self.jobs * PARTS_PER_JOB);
+        let next = Arc::new(AtomicUsize::new(0));
+        let mut workers = std::mem::take(&mut self.workers);
+        for worker in &mut workers {
+            worker.auto = self.core.auto.clone();
+        }
+        let threads = {
+            let (buffer, next) = (Arc::clone(&buffer), Arc::clone(&next));
+            std::thread::spawn(move || {
+                let parts = split_lines(&buffer[start..end], count);
+                let mut cores: Vec<&mut Core> = workers.iter_mut().collect();
+                take_parts_on_threads(&mut cores, &parts, &next, now);
+                workers
+            })
+        };
+        // One part a job thread is left to them: about the time this thread's own serial work takes.
+        let parts = split_lines(&buffer[start..end], count);
+        let limit = count - (self.jobs - 1);
+        self.core.take_parts(&parts, &next, limit, now);
+        drop(parts);
+        self.ahead = Some(Ahead {
+            threads,
+            buffer,
+            parts: count,
+        });
+        runs.done()
+    }
+
+    /// The one block of lines the last feed framed, when it is large enough for the job threads (segments of
+    /// an over-long line are rendered in order on this thread).
+    fn parallel_block(&self) -> Option<std::ops::Range<usize>> {
+        match self.pieces.as_slice() {
+            [Piece::Lines(range)] if range.len() >= self.config.parallel_min => Some(range.clone()),
+            _ => None,
+        }
+    }
+
+    /// Renders the first lines of `range` on this thread until `auto` has settled (as one job would), so
+    /// that every part is read with the same format: where the rest starts.
+    fn settle_auto(
+        &mut self,
+        range: std::ops::Range<usize>,
+        now: f64,
+        out: &mut Vec<u8>,
+        runs: &mut Runs,
+    ) -> usize {
+        let mut start = range.start;
+        if let FormatChoice::Auto(_) = self.core.choice {
+            let buf = self.framer.buffer();
+            while !self.core.auto.locked() && start < range.end {
+                let block = &buf[start..range.end];
+                let end = memchr::memchr(b'\n', block).map_or(block.len(), |nl| nl + 1);
+                self.core.line(&block[..end], now, out, runs);
+                start += end;
+            }
+        }
+        start
+    }
+
+    /// The `jobs - 1` worker cores (false: one could not be built, and this thread renders alone).
+    fn ensure_workers(&mut self) -> bool {
+        while self.workers.len() < self.jobs - 1 {
+            match Core::new(&self.config) {
+                Ok(core) => self.workers.push(core),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// The workers' counts added to this thread's.
+    fn gather_counts(&mut self) {
+        for worker in &mut self.workers {
+            let counts = std::mem::take(&mut worker.counts);
+            self.core.counts.merge(&counts);
+        }
+    }
+
+    /// Waits for the job threads of a block rendered ahead; its output (every part, in order) is held.
+    fn join_ahead(&mut self) {
+        let Some(ahead) = self.ahead.take() else {
+            return;
+        };
+        self.workers = ahead
+            .threads
+            .join()
+            .unwrap_or_else(|panic| resume_unwind(panic));
+        let cores: Vec<&Core> = std::iter::once(&self.core).chain(&self.workers).collect();
+        let held = &mut self.held;
+        if let Some(w) = merge_parts(&cores, ahead.parts, &mut held.out, &mut held.runs) {
+            self.core.last_window = w;
+        }
+        self.gather_counts();
+        if let Ok(buffer) = Arc::try_unwrap(ahead.buffer) {
+            self.spare_buffer = buffer;
+        }
+    }
+
+    /// The held output, first into `out` (taken over whole when `out` is empty).
+    fn hand_out_held(&mut self, out: &mut Vec<u8>, runs: &mut Runs) {
+        self.join_ahead();
+        for &(w, n) in &self.held.runs.runs {
+            runs.add(w, n);
+        }
+        self.held.runs.runs.clear();
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.held.out);
+        } else {
+            out.extend_from_slice(&self.held.out);
+        }
+        self.held.out.clear();
+    }
+
+    /// `render_pieces`, with a large block of lines cut at line boundaries into parts (a line belongs to the
     /// part it starts in), `PARTS_PER_JOB` per thread: each of the `jobs` threads (this one included) takes the
     /// next part not yet taken until none is left, so a thread slowed down (by the scheduler, or by costlier
     /// lines) takes fewer parts instead of holding the others up at the end. The parts' output is written back
     /// in input order. `auto` settles on the first lines before the split, so every part reads with the same
     /// format. Each core keeps its output buffers between chunks (no fresh pages per chunk).
-    fn render_parallel(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
-        let big = self
-            .pieces
-            .iter()
-            .any(|p| matches!(p, Piece::Lines(r) if r.len() >= self.config.parallel_min));
-        if !big || self.pieces.iter().any(|p| !matches!(p, Piece::Lines(_))) {
-            return self.render_pieces(now, out);
-        }
-        while self.workers.len() < self.jobs - 1 {
-            match Core::new(&self.config) {
-                Ok(core) => self.workers.push(core),
-                Err(_) => return self.render_pieces(now, out),
-            }
-        }
-        let mut runs = Runs::default();
+    fn render_parallel(&mut self, now: f64, out: &mut Vec<u8>, runs: &mut Runs) {
+        let Some(range) = self.parallel_block() else {
+            return self.render_pieces(now, out, runs);
+        };
+        let start = self.settle_auto(range.clone(), now, out, runs);
+        let built = self.ensure_workers();
         let buf = self.framer.buffer();
-        for piece in &self.pieces {
-            let Piece::Lines(range) = piece else {
-                unreachable!()
-            };
-            let mut block = &buf[range.clone()];
-            // Settle `auto` on the first lines, as one job would.
-            if let FormatChoice::Auto(_) = self.core.choice {
-                while !self.core.auto.locked() && !block.is_empty() {
-                    let end = memchr::memchr(b'\n', block).map_or(block.len(), |nl| nl + 1);
-                    self.core.line(&block[..end], now, out, &mut runs);
-                    block = &block[end..];
-                }
-            }
-            let parts = split_lines(block, self.jobs * PARTS_PER_JOB);
-            for worker in &mut self.workers {
-                worker.auto = self.core.auto.clone();
-            }
-            let next = AtomicUsize::new(0);
-            let main = &mut self.core;
-            let workers = &mut self.workers;
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = workers
-                    .iter_mut()
-                    .map(|core| scope.spawn(|| core.take_parts(&parts, &next, now)))
-                    .collect();
-                main.take_parts(&parts, &next, now);
-                for h in handles {
-                    if let Err(e) = h.join() {
-                        std::panic::resume_unwind(e);
-                    }
-                }
-            });
-            // Part i is in the scratch of the core that took it: (core, entry), core 0 being this thread's.
-            let mut owner = vec![(0, 0); parts.len()];
-            let cores = std::iter::once(&self.core).chain(&self.workers);
-            for (c, core) in cores.clone().enumerate() {
-                for (e, done) in core.scratch.parts.iter().enumerate() {
-                    owner[done.part] = (c, e);
-                }
-            }
-            let cores: Vec<&Core> = cores.collect();
-            let mut last = None;
-            for (c, e) in owner {
-                let scratch = &cores[c].scratch;
-                let done = &scratch.parts[e];
-                out.extend_from_slice(&scratch.out[done.out.clone()]);
-                for &(w, n) in &scratch.runs.runs[done.runs.clone()] {
-                    runs.add(w, n);
-                    last = Some(w);
-                }
-            }
-            if let Some(w) = last {
-                self.core.last_window = w;
-            }
-            for worker in &mut self.workers {
-                let counts = std::mem::take(&mut worker.counts);
-                self.core.counts.merge(&counts);
-            }
+        if !built {
+            return self.core.lines(&buf[start..range.end], now, out, runs);
         }
+        let parts = split_lines(&buf[start..range.end], self.jobs * PARTS_PER_JOB);
+        for worker in &mut self.workers {
+            worker.auto = self.core.auto.clone();
+        }
+        let next = AtomicUsize::new(0);
+        let mut cores: Vec<&mut Core> = std::iter::once(&mut self.core)
+            .chain(&mut self.workers)
+            .collect();
+        take_parts_on_threads(&mut cores, &parts, &next, now);
+        let cores: Vec<&Core> = std::iter::once(&self.core).chain(&self.workers).collect();
+        if let Some(w) = merge_parts(&cores, parts.len(), out, runs) {
+            self.core.last_window = w;
+        }
+        self.gather_counts();
+    }
+
+    /// End of input: any held output, then the partial last line as it was (without a terminator).
+    pub fn finish(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
+        let mut runs = Runs::default();
+        self.hand_out_held(out, &mut runs);
+        self.pieces.clear();
+        self.framer.finish(&mut self.pieces);
+        self.render_pieces(now, out, &mut runs);
         runs.done()
     }
 
-    /// End of input: the partial last line, as it was (without a terminator).
-    pub fn finish(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
-        self.pieces.clear();
-        self.framer.finish(&mut self.pieces);
-        self.render_pieces(now, out)
-    }
-
-    fn render_pieces(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
-        let mut runs = Runs::default();
+    fn render_pieces(&mut self, now: f64, out: &mut Vec<u8>, runs: &mut Runs) {
         let buf = self.framer.buffer();
         for piece in &self.pieces {
             match piece {
-                Piece::Lines(range) => self.core.lines(&buf[range.clone()], now, out, &mut runs),
+                Piece::Lines(range) => self.core.lines(&buf[range.clone()], now, out, runs),
                 Piece::Segment {
                     range,
                     context,
@@ -313,8 +437,47 @@ impl Engine {
                 }
             }
         }
-        runs.done()
     }
+}
+
+/// `parts` rendered by `cores`, one thread each (the calling thread takes the first core's); each takes the next
+/// part not yet taken until none is left.
+fn take_parts_on_threads(cores: &mut [&mut Core], parts: &[&[u8]], next: &AtomicUsize, now: f64) {
+    let (first, others) = cores.split_first_mut().expect("at least one core");
+    std::thread::scope(|scope| {
+        for core in others {
+            scope.spawn(|| core.take_parts(parts, next, parts.len(), now));
+        }
+        first.take_parts(parts, next, parts.len(), now);
+    });
+}
+
+/// The output of a block's `count` parts appended to `out` in input order, from the scratch of the core that
+/// took each; the window of the last line, if any.
+fn merge_parts(
+    cores: &[&Core],
+    count: usize,
+    out: &mut Vec<u8>,
+    runs: &mut Runs,
+) -> Option<Option<i64>> {
+    // Part i is in the scratch of the core that took it: (core, entry).
+    let mut owner = vec![(0, 0); count];
+    for (c, core) in cores.iter().enumerate() {
+        for (e, done) in core.scratch.parts.iter().enumerate() {
+            owner[done.part] = (c, e);
+        }
+    }
+    let mut last = None;
+    for (c, e) in owner {
+        let scratch = &cores[c].scratch;
+        let done = &scratch.parts[e];
+        out.extend_from_slice(&scratch.out[done.out.clone()]);
+        for &(w, n) in &scratch.runs.runs[done.runs.clone()] {
+            runs.add(w, n);
+            last = Some(w);
+        }
+    }
+    last
 }
 
 /// Blocks of lines smaller than this are not worth the threads. Below a pipe's capacity (64 KiB a read on
@@ -402,18 +565,18 @@ struct PartDone {
 }
 
 impl Core {
-    /// Takes the next part of `parts` not yet taken (`next` counts them out), until none is left; each part's
-    /// lines are written into the core's scratch.
-    fn take_parts(&mut self, parts: &[&[u8]], next: &AtomicUsize, now: f64) {
+    /// Takes the next part of `parts` not yet taken (`next` counts them out), until none below `limit` is
+    /// left; each part's lines are written into the core's scratch.
+    fn take_parts(&mut self, parts: &[&[u8]], next: &AtomicUsize, limit: usize, now: f64) {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.out.clear();
         scratch.runs.runs.clear();
         scratch.parts.clear();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(block) = parts.get(i) else {
-                break;
-            };
+        let limit = limit.min(parts.len());
+        while let Ok(i) = next.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| {
+            (i < limit).then_some(i + 1)
+        }) {
+            let block = parts[i];
             let (out_at, runs_at) = (scratch.out.len(), scratch.runs.runs.len());
             scratch.runs.floor = runs_at;
             self.lines(block, now, &mut scratch.out, &mut scratch.runs);
@@ -1175,8 +1338,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn parallel_parts_write_what_one_job_writes() {
+    /// Lines of one window with runs of lines in other windows (by their own time), some across the parts' cuts.
+    fn lines_in_windows() -> Vec<u8> {
         let mut data = Vec::new();
         for i in 0..40_000u32 {
             data.extend_from_slice(
@@ -1200,6 +1363,24 @@ mod tests {
                 );
             }
         }
+        data
+    }
+
+    /// Runs with neighbours of the same window joined (a run that spans two feeds comes out in two).
+    fn joined_runs(runs: Vec<Run>) -> Vec<Run> {
+        let mut joined: Vec<Run> = Vec::new();
+        for (w, n) in runs {
+            match joined.last_mut() {
+                Some((last, len)) if *last == w => *len += n,
+                _ => joined.push((w, n)),
+            }
+        }
+        joined
+    }
+
+    #[test]
+    fn parallel_parts_write_what_one_job_writes() {
+        let data = lines_in_windows();
         let run = |jobs: usize| {
             let mut cfg = config_text();
             cfg.jobs = jobs;
@@ -1223,5 +1404,65 @@ mod tests {
             split_lines(b"abc\n", 3),
             vec![&b"abc\n"[..], &b""[..], &b""[..]]
         );
+    }
+
+    #[test]
+    fn blocks_rendered_ahead_write_what_one_job_writes() {
+        let data = lines_in_windows();
+        let mut cfg = config_text();
+        let mut e = Engine::new(cfg.clone()).unwrap();
+        let mut out = Vec::new();
+        let runs = e.feed(&data, 1.7e9, &mut out);
+        let one = (out, runs, e.counts().clone());
+        for jobs in [2, 3] {
+            cfg.jobs = jobs;
+            cfg.parallel_min = 4 << 10;
+            let mut e = Engine::new(cfg.clone()).unwrap();
+            let (mut out, mut runs, mut fed) = (Vec::new(), Vec::new(), 0);
+            for (i, chunk) in data.chunks(50_000 + jobs * 777).enumerate() {
+                e.frame(chunk);
+                runs.extend(e.render_ahead(1.7e9, &mut out));
+                fed += chunk.len();
+                let written = memchr::memchr_iter(b'\n', &out).count();
+                let framed = memchr::memchr_iter(b'\n', &data[..fed]).count();
+                if i == 0 {
+                    assert!(
+                        written < framed,
+                        "the block's parts come out with the next feed"
+                    );
+                }
+                if i == 3 {
+                    // Counts wait for the job threads: every framed line is counted.
+                    assert_eq!(e.counts().lines_in, framed as u64);
+                }
+            }
+            runs.extend(e.finish(1.7e9, &mut out));
+            assert_eq!((out, joined_runs(runs), e.counts().clone()), one);
+        }
+    }
+
+    #[test]
+    fn a_new_input_keeps_the_lines_rendered_ahead() {
+        let data = lines_in_windows();
+        let cut = 200_000 + memchr::memchr(b'\n', &data[200_000..]).unwrap() + 1;
+        let (first, second) = data.split_at(cut);
+        let mut cfg = config_text();
+        let mut e = Engine::new(cfg.clone()).unwrap();
+        let mut one = Vec::new();
+        e.feed(first, 1.7e9, &mut one);
+        e.start_input(cfg.max_line);
+        e.feed(second, 1.7e9, &mut one);
+        e.finish(1.7e9, &mut one);
+        cfg.jobs = 2;
+        cfg.parallel_min = 4 << 10;
+        let mut e = Engine::new(cfg.clone()).unwrap();
+        let mut out = Vec::new();
+        e.frame(first);
+        e.render_ahead(1.7e9, &mut out);
+        e.start_input(cfg.max_line);
+        e.frame(second);
+        e.render_ahead(1.7e9, &mut out);
+        e.finish(1.7e9, &mut out);
+        assert_eq!(out, one);
     }
 }

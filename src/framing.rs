@@ -129,17 +129,34 @@ impl LineFramer {
         self.mask_next_head = mask_next_head;
     }
 
-    /// Drops what earlier pieces covered, keeping the context the next segment may need.
-    fn compact(&mut self) {
-        let keep_from = if self.in_long_line {
+    /// Where the bytes the next feed still needs start: those not emitted, and the context the next segment
+    /// of an over-long line may need.
+    fn keep_from(&self) -> usize {
+        if self.in_long_line {
             self.line_start
                 .max(self.pending.saturating_sub(CONTEXT_CARRY))
         } else {
             self.pending
-        };
+        }
+    }
+
+    /// Drops what earlier pieces covered, keeping what the next feed needs.
+    fn compact(&mut self) {
+        let keep_from = self.keep_from();
         self.buf.drain(..keep_from);
         self.pending -= keep_from;
         self.line_start = self.line_start.saturating_sub(keep_from);
+    }
+
+    /// The buffer the last feed's pieces index, handed over (to be read on another thread); the framer goes on
+    /// in `spare`, holding only what the next feed needs (a partial line): the pieces' bytes are not copied.
+    pub fn hand_over(&mut self, mut spare: Vec<u8>) -> Vec<u8> {
+        let keep_from = self.keep_from();
+        spare.clear();
+        spare.extend_from_slice(&self.buf[keep_from..]);
+        self.pending -= keep_from;
+        self.line_start = self.line_start.saturating_sub(keep_from);
+        std::mem::replace(&mut self.buf, spare)
     }
 
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<Piece>) {
@@ -338,6 +355,26 @@ mod tests {
             shape.iter().map(|p| p.0.as_slice()).collect::<Vec<_>>(),
             [&b"abcdef\n"[..], b"xy"]
         );
+    }
+
+    #[test]
+    fn a_handed_over_buffer_keeps_its_pieces_and_the_framer_its_partial_line() {
+        let mut framer = LineFramer::new(4096);
+        let mut pieces = Vec::new();
+        framer.feed(b"ab\ncd\nef", &mut pieces);
+        let spare = Vec::with_capacity(64);
+        let handed = framer.hand_over(spare);
+        let [Piece::Lines(range)] = pieces.as_slice() else {
+            panic!("one block of lines: {pieces:?}");
+        };
+        assert_eq!(&handed[range.clone()], b"ab\ncd\n");
+        assert_eq!(framer.buffer(), b"ef");
+        pieces.clear();
+        framer.feed(b"gh\n", &mut pieces);
+        let [Piece::Lines(range)] = pieces.as_slice() else {
+            panic!("one block of lines: {pieces:?}");
+        };
+        assert_eq!(&framer.buffer()[range.clone()], b"efgh\n");
     }
 
     #[test]

@@ -140,3 +140,28 @@ def test_threads_settle_auto_before_the_split():
     one = _feed_all(Engine(FilterOptions(), KEY), data, 1 << 20)
     many = _feed_all(Engine(FilterOptions(), KEY, jobs=4, parallel_min=1), data, 1 << 20)
     assert many == one and 300 in one[1]["formats"].values()
+
+
+def _feed_into_all(engine: Engine, data: bytes, size: int, ahead: bool) -> tuple[bytes, dict]:
+    engine.start_input()
+    out, into = bytearray(), bytearray()
+    for at in range(0, len(data), size):
+        written = engine.feed_into(data[at : at + size], NOW, into, ahead)
+        out += into[:written]
+    out += engine.finish(NOW)
+    return bytes(out), engine.counts()
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    data=texts_from(["a", "bc", "\n", "\n\n", "x" * 7, "192.0.2.1 ", "+49 30 1234567 ", "\r\n"], max_size=80),
+    size=st.integers(min_value=1, max_value=64),
+    jobs=st.integers(min_value=2, max_value=4),
+)
+def test_blocks_rendered_ahead_write_what_one_job_writes(data, size, jobs):
+    """A regular file's reads are rendered ahead (a block's last parts finish on the job threads while the
+    caller writes and reads on; its lines come out with the next feed or `finish`): the same bytes and counts
+    as one job for any chunking."""
+    one = _feed_into_all(Engine(FilterOptions(), KEY), data, size, ahead=False)
+    many = _feed_into_all(Engine(FilterOptions(), KEY, jobs=jobs, parallel_min=1), data, size, ahead=True)
+    assert many == one

@@ -3,7 +3,8 @@
 //!
 //! Checked: no panic; no line fails inside the engine (`masked_on_error`, what the atheris target calls an
 //! internal error); as many lines out as in; the output does not depend on how the input was cut into reads;
-//! for input and output read without cuts (`max_line` over both lengths), a second pass changes nothing.
+//! for input and output read without cuts (`max_line` over both lengths), a second pass changes nothing; two
+//! jobs rendering ahead (a regular file's path, every block split across the threads) write what one job writes.
 
 use std::cell::RefCell;
 
@@ -15,12 +16,14 @@ use crate::common::{fnv, region, Rng};
 /// 2026-11-21T00:00:00Z, the CI reference time.
 const NOW: f64 = 1_795_219_200.0;
 
-fn engine(max_line: usize) -> Engine {
+fn engine(max_line: usize, jobs: usize) -> Engine {
     let config = Config {
         max_line,
         cache_size: 1 << 12,
         field_cache: 1 << 10,
-        parallel_min: 1 << 18,
+        jobs,
+        // With two jobs every block of a few lines is split across the threads.
+        parallel_min: if jobs > 1 { 64 } else { 1 << 18 },
         ..Config::text(Region::clone(region()), vec![7; 32])
     };
     Engine::new(config).expect("the fuzz configuration is valid")
@@ -30,28 +33,42 @@ thread_local! {
     /// One engine for every input, restarted per run with `start_input`, as the atheris target keeps its
     /// engines: building one compiles the detectors' triggers, which would dominate a run under the sanitizer.
     /// Its caches carry over, as they do across the inputs of a real run.
-    static ENGINE: RefCell<Engine> = RefCell::new(engine(1 << 20));
+    static ENGINE: RefCell<Engine> = RefCell::new(engine(1 << 20, 1));
+    static TWO_JOBS: RefCell<Engine> = RefCell::new(engine(1 << 20, 2));
 }
 
-/// The engine's output for `data` fed in reads of the given sizes (all at once when `sizes` is None), and how
-/// many lines failed inside it.
-fn run(data: &[u8], max_line: usize, mut sizes: Option<&mut Rng>) -> (Vec<u8>, u64) {
-    ENGINE.with_borrow_mut(|e| {
-        e.start_input(max_line);
-        let errors_before = e.counts().masked_on_error;
-        let mut out = Vec::new();
-        let mut pos = 0;
-        while pos < data.len() {
-            let n = match sizes.as_deref_mut() {
-                Some(rng) => rng.upto(2 * max_line.min(4096) + 16).min(data.len() - pos),
-                None => data.len(),
-            };
-            e.feed(&data[pos..pos + n], NOW, &mut out);
-            pos += n;
+/// The output of `e` for `data` fed in reads of the given sizes (all at once when `sizes` is None), each
+/// rendered ahead when `ahead`, and how many lines failed inside it.
+fn feed_all(
+    e: &mut Engine,
+    data: &[u8],
+    max_line: usize,
+    mut sizes: Option<&mut Rng>,
+    ahead: bool,
+) -> (Vec<u8>, u64) {
+    e.start_input(max_line);
+    let errors_before = e.counts().masked_on_error;
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let n = match sizes.as_deref_mut() {
+            Some(rng) => rng.upto(2 * max_line.min(4096) + 16).min(data.len() - pos),
+            None => data.len(),
+        };
+        e.frame(&data[pos..pos + n]);
+        if ahead {
+            e.render_ahead(NOW, &mut out);
+        } else {
+            e.render_framed(NOW, &mut out);
         }
-        e.finish(NOW, &mut out);
-        (out, e.counts().masked_on_error - errors_before)
-    })
+        pos += n;
+    }
+    e.finish(NOW, &mut out);
+    (out, e.counts().masked_on_error - errors_before)
+}
+
+fn run(data: &[u8], max_line: usize, sizes: Option<&mut Rng>) -> (Vec<u8>, u64) {
+    ENGINE.with_borrow_mut(|e| feed_all(e, data, max_line, sizes, false))
 }
 
 fn lines(data: &[u8]) -> usize {
@@ -72,6 +89,19 @@ pub fn check(data: &[u8]) {
     assert!(
         whole == chunked,
         "the output depends on how the input was read"
+    );
+    let (two_jobs, _) = TWO_JOBS.with_borrow_mut(|e| {
+        feed_all(
+            e,
+            data,
+            max_line,
+            Some(&mut Rng::new(h.rotate_left(13))),
+            true,
+        )
+    });
+    assert!(
+        whole == two_jobs,
+        "two jobs rendering ahead wrote otherwise"
     );
     // Idempotence where neither pass cuts a line (tokens are longer than most values: the output may be cut
     // where the input was not, and a cut masks the word it splits, by design).

@@ -144,18 +144,24 @@ pub struct Engine {
 type Batch = (Py<PyBytes>, Vec<Run>);
 
 /// The lines framed from a chunk of `len` bytes, rendered into `out` (cleared first, kept across feeds), the
-/// GIL released.
+/// GIL released. `ahead`: the caller reads on at once, a large block may be rendered ahead
+/// (`Engine::render_ahead`).
 fn render(
     py: Python<'_>,
     inner: &mut engine::Engine,
     len: usize,
     now: f64,
     out: &mut Vec<u8>,
+    ahead: bool,
 ) -> Vec<Run> {
     py.allow_threads(|| {
         out.clear();
         out.reserve(len + len / 8);
-        inner.render_framed(now, out)
+        if ahead {
+            inner.render_ahead(now, out)
+        } else {
+            inner.render_framed(now, out)
+        }
     })
 }
 
@@ -186,7 +192,7 @@ impl Engine {
     /// Every complete line in the bytes held and `chunk`: (output, runs of (window, byte length)).
     fn feed(&mut self, py: Python<'_>, chunk: &[u8], now: f64) -> Batch {
         self.inner.frame(chunk);
-        let runs = render(py, &mut self.inner, chunk.len(), now, &mut self.out);
+        let runs = render(py, &mut self.inner, chunk.len(), now, &mut self.out, false);
         let bytes = PyBytes::new(py, &self.out).unbind();
         let_go_if_large(&mut self.out);
         (bytes, runs)
@@ -195,13 +201,17 @@ impl Engine {
     /// `feed` from any buffer (a memoryview of the caller's read buffer) into the caller's bytearray, resized
     /// to the output; returns the output's length. A shell that reads into one buffer and writes from another
     /// allocates nothing per read: a fresh megabyte for each read and each output cost a page fault per 4 KiB.
-    /// The read is copied once, straight into the framer's buffer.
+    /// The read is copied once, straight into the framer's buffer. `ahead`: the caller feeds again at once
+    /// (it reads a regular file), so with `--jobs` the output may be that of the chunk before while this one
+    /// is rendered (`finish` hands out the rest).
+    #[pyo3(signature = (chunk, now, into, ahead=false))]
     fn feed_into(
         &mut self,
         py: Python<'_>,
         chunk: &Bound<'_, PyAny>,
         now: f64,
         into: &Bound<'_, PyByteArray>,
+        ahead: bool,
     ) -> PyResult<usize> {
         let source = PyBuffer::<u8>::get(chunk)?;
         let len = source.item_count();
@@ -210,7 +220,7 @@ impl Engine {
             .frame_with(len, |slot| source.copy_to_slice(py, slot));
         source.release(py);
         framed?;
-        render(py, &mut self.inner, len, now, &mut self.out);
+        render(py, &mut self.inner, len, now, &mut self.out, ahead);
         into.resize(self.out.len())?;
         let target = PyBuffer::<u8>::get(into.as_any())?;
         target.copy_from_slice(py, &self.out)?;
@@ -243,8 +253,9 @@ impl Engine {
     }
 
     #[getter]
-    fn last_window(&self) -> Option<i64> {
-        self.inner.last_window()
+    fn last_window(&mut self, py: Python<'_>) -> Option<i64> {
+        let inner = &mut self.inner;
+        py.allow_threads(|| inner.last_window())
     }
 
     /// The identifiers the engine's detectors find in free text, in order of position, non-overlapping:
@@ -267,8 +278,9 @@ impl Engine {
         })
     }
 
-    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let c = self.inner.counts();
+    fn counts<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let inner = &mut self.inner;
+        let c = py.allow_threads(|| inner.counts().clone());
         let d = PyDict::new(py);
         d.set_item("lines_in", c.lines_in)?;
         d.set_item("lines_out", c.lines_out)?;
