@@ -120,12 +120,16 @@ def _feed_all(engine: Engine, data: bytes, size: int) -> tuple[list, dict]:
     return runs, engine.counts()
 
 
+# Text with line ends, identifiers and CRLF, cut into reads of any size, for any number of threads.
+CHUNKED = {
+    "data": texts_from(["a", "bc", "\n", "\n\n", "x" * 7, "192.0.2.1 ", "+49 30 1234567 ", "\r\n"], max_size=80),
+    "size": st.integers(min_value=1, max_value=64),
+    "jobs": st.integers(min_value=2, max_value=5),
+}
+
+
 @settings(max_examples=examples(300), deadline=None)
-@given(
-    data=texts_from(["a", "bc", "\n", "\n\n", "x" * 7, "192.0.2.1 ", "+49 30 1234567 ", "\r\n"], max_size=80),
-    size=st.integers(min_value=1, max_value=64),
-    jobs=st.integers(min_value=2, max_value=5),
-)
+@given(**CHUNKED)
 def test_threads_write_what_one_job_writes(data, size, jobs):
     """--jobs runs on threads inside the engine (each chunk's lines split at line starts, a line belongs to the
     part it starts in): the same runs and counts as one job for any chunking, even with every chunk split."""
@@ -153,11 +157,7 @@ def _feed_into_all(engine: Engine, data: bytes, size: int, ahead: bool) -> tuple
 
 
 @settings(max_examples=examples(200), deadline=None)
-@given(
-    data=texts_from(["a", "bc", "\n", "\n\n", "x" * 7, "192.0.2.1 ", "+49 30 1234567 ", "\r\n"], max_size=80),
-    size=st.integers(min_value=1, max_value=64),
-    jobs=st.integers(min_value=2, max_value=4),
-)
+@given(**CHUNKED)
 def test_blocks_rendered_ahead_write_what_one_job_writes(data, size, jobs):
     """A regular file's reads are rendered ahead (a block's last parts finish on the job threads while the
     caller writes and reads on; its lines come out with the next feed or `finish`): the same bytes and counts
