@@ -36,12 +36,17 @@ NOW = 1795262400.0  # 2026-11-21T12:00:00Z, the day the corpora are dated
 
 
 def feed_all(data: bytes, jobs: int, chunk: int = 0) -> tuple[bytes, object]:
+    """`run`'s loop: reads of a regular file (rendered ahead, see `Engine.feed_into`), or with `chunk` a pipe's."""
     from pseudolog.config import FilterOptions
     from pseudolog.pipeline import CHUNK, Engine
 
     engine = Engine(FilterOptions(), bytes(32), jobs=jobs)
+    ahead = not chunk
     chunk = chunk or CHUNK * min(jobs, 8)
-    out = [engine.feed(data[i : i + chunk], NOW) for i in range(0, len(data), chunk)]
+    out, into = [], bytearray()
+    for i in range(0, len(data), chunk):
+        written = engine.feed_into(data[i : i + chunk], NOW, into, ahead)
+        out.append(bytes(into[:written]))
     out.append(engine.finish(NOW))
     return b"".join(out), engine
 
@@ -103,7 +108,7 @@ def instructions(path: Path, jobs: int, chunk: int) -> dict[str, int]:
             totals[p] = int(found.group(1)) if found else 0
         main = profiles[0]
         lines = sum(inclusive(p, r"engine::Core::line$") for p in profiles)
-        calls = inclusive(main, r"Engine::__pymethod_feed__$") + inclusive(main, r"Engine::__pymethod_finish__$")
+        calls = inclusive(main, r"Engine::__pymethod_feed_into__$") + inclusive(main, r"Engine::__pymethod_finish__$")
         main_lines = inclusive(main, r"engine::Core::line$")
         return {
             "all": sum(totals.values()),
@@ -121,7 +126,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--callgrind", action="store_true", help="count instructions instead of timing")
     parser.add_argument(
-        "--chunk", type=int, default=0, help="bytes per feed (default: as `run` reads files; a pipe gives 65536)"
+        "--chunk",
+        type=int,
+        default=0,
+        help="bytes per feed, read as from a pipe (default: as `run` reads regular files; a pipe gives 65536)",
     )
     parser.add_argument("--inner", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
