@@ -16,14 +16,11 @@
 
 use std::collections::HashMap;
 
-use hmac::Hmac;
-use sha2::Sha256;
-
 use crate::cache::BoundedCache;
 use crate::country_codes::COUNTRY_CODES;
 use crate::detect::Kind;
 use crate::ipcrypt_pfx::IpcryptPfx;
-use crate::keys::{derive_kind_key, hmac_digest, prepared_hmac, KEY_BYTES};
+use crate::keys::{derive_kind_key, PreparedHmac, KEY_BYTES};
 
 pub const ALPHABET: &[u8; 16] = b"ghjkmnpqrstvwxyz";
 pub const TOKEN_BYTES: usize = 8;
@@ -251,7 +248,7 @@ pub struct Pseudonymizer {
     window_length: Option<i64>,
     style: Style,
     // Few entries, looked up on every token the cache misses: foldhash, not SipHash (keys are not the logs').
-    hmacs: crate::hashing::HashMap<(Kind, Option<i64>), Hmac<Sha256>>,
+    hmacs: crate::hashing::HashMap<(Kind, Option<i64>), PreparedHmac>,
     pfx: crate::hashing::HashMap<Option<i64>, IpcryptPfx>,
     /// Per (kind, window tag, normalised value): the token (the payload).
     tokens: BoundedCache<()>,
@@ -409,7 +406,7 @@ impl Pseudonymizer {
                 .encrypt_text(normalised, out)
                 .map_err(|_| TokenError::NotAnAddress)?;
         } else {
-            let mac = hmac_digest(self.hmac(kind, window)?, normalised.as_bytes());
+            let mac = self.hmac(kind, window)?.digest(normalised.as_bytes());
             write_token(kind, &mac, normalised, &self.style, out);
         }
         self.tokens.insert(&self.scratch, &out[start..], ());
@@ -430,9 +427,9 @@ impl Pseudonymizer {
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
-    fn hmac(&mut self, kind: Kind, window: Option<i64>) -> Result<&Hmac<Sha256>, TokenError> {
+    fn hmac(&mut self, kind: Kind, window: Option<i64>) -> Result<&PreparedHmac, TokenError> {
         if !self.hmacs.contains_key(&(kind, window)) {
-            let prepared = prepared_hmac(&self.kind_key(kind.name(), window)?);
+            let prepared = PreparedHmac::new(&self.kind_key(kind.name(), window)?);
             if self.hmacs.len() >= MAX_HMACS {
                 self.hmacs.clear();
             }
