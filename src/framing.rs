@@ -144,8 +144,7 @@ impl LineFramer {
     fn compact(&mut self) {
         let keep_from = self.keep_from();
         self.buf.drain(..keep_from);
-        self.pending -= keep_from;
-        self.line_start = self.line_start.saturating_sub(keep_from);
+        self.dropped_front(keep_from);
     }
 
     /// The buffer the last feed's pieces index, handed over (to be read on another thread); the framer goes on
@@ -154,9 +153,14 @@ impl LineFramer {
         let keep_from = self.keep_from();
         spare.clear();
         spare.extend_from_slice(&self.buf[keep_from..]);
-        self.pending -= keep_from;
-        self.line_start = self.line_start.saturating_sub(keep_from);
+        self.dropped_front(keep_from);
         std::mem::replace(&mut self.buf, spare)
+    }
+
+    /// The positions kept, after the buffer lost its first `n` bytes.
+    fn dropped_front(&mut self, n: usize) {
+        self.pending -= n;
+        self.line_start = self.line_start.saturating_sub(n);
     }
 
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<Piece>) {
