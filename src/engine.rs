@@ -268,7 +268,8 @@ impl Engine {
                 workers
             })
         };
-        // One part a job thread is left to them: about the time this thread's own serial work takes.
+        // The last part for each job thread: about as long as this thread's copies, write and read before its
+        // next feed.
         let parts = split_lines(&buffer[start..end], count);
         let limit = count - (self.jobs - 1);
         self.core.take_parts(&parts, &next, limit, now);
