@@ -217,11 +217,7 @@ impl Engine {
     pub fn render_framed(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
         let mut runs = Runs::default();
         self.hand_out_held(out, &mut runs);
-        if self.jobs > 1 {
-            self.render_parallel(now, out, &mut runs);
-        } else {
-            self.render_pieces(now, out, &mut runs);
-        }
+        self.render_parallel(now, out, &mut runs);
         runs.done()
     }
 
@@ -234,31 +230,16 @@ impl Engine {
     pub fn render_ahead(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
         let mut runs = Runs::default();
         self.hand_out_held(out, &mut runs);
-        let block = if self.jobs > 1 {
-            self.parallel_block()
-        } else {
-            None
-        };
-        let Some(range) = block else {
-            self.render_pieces(now, out, &mut runs);
+        let Some(block) = self.parallel_start(now, out, &mut runs) else {
             return runs.done();
         };
-        let start = self.settle_auto(range.clone(), now, out, &mut runs);
-        if !self.ensure_workers() {
-            let buf = self.framer.buffer();
-            self.core.lines(&buf[start..range.end], now, out, &mut runs);
-            return runs.done();
-        }
         let buffer = Arc::new(
             self.framer
                 .hand_over(std::mem::take(&mut self.spare_buffer)),
         );
-        let (end, count) = (range.end, self.jobs * PARTS_PER_JOB);
+        let (start, end, count) = (block.start, block.end, self.jobs * PARTS_PER_JOB);
         let next = Arc::new(AtomicUsize::new(0));
         let mut workers = std::mem::take(&mut self.workers);
-        for worker in &mut workers {
-            worker.auto = self.core.auto.clone();
-        }
         let threads = {
             let (buffer, next) = (Arc::clone(&buffer), Arc::clone(&next));
             std::thread::spawn(move || {
@@ -282,24 +263,25 @@ impl Engine {
         runs.done()
     }
 
-    /// The one block of lines the last feed framed, when it is large enough for the job threads (segments of
-    /// an over-long line are rendered in order on this thread).
-    fn parallel_block(&self) -> Option<std::ops::Range<usize>> {
-        match self.pieces.as_slice() {
-            [Piece::Lines(range)] if range.len() >= self.config.parallel_min => Some(range.clone()),
-            _ => None,
-        }
-    }
-
-    /// Renders the first lines of `range` on this thread until `auto` has settled (as one job would), so
-    /// that every part is read with the same format: where the rest starts.
-    fn settle_auto(
+    /// The lines framed last that go to the job threads, as a range of the framer's buffer: with `--jobs`,
+    /// when they are one block large enough (segments of an over-long line are rendered in order), after
+    /// the first lines are rendered here until `auto` has settled (as one job would), so that every part is
+    /// read with the same format, which the workers are given. None: the lines were rendered on this thread.
+    fn parallel_start(
         &mut self,
-        range: std::ops::Range<usize>,
         now: f64,
         out: &mut Vec<u8>,
         runs: &mut Runs,
-    ) -> usize {
+    ) -> Option<std::ops::Range<usize>> {
+        let range = match self.pieces.as_slice() {
+            [Piece::Lines(range)] if self.jobs > 1 && range.len() >= self.config.parallel_min => {
+                range.clone()
+            }
+            _ => {
+                self.render_pieces(now, out, runs);
+                return None;
+            }
+        };
         let mut start = range.start;
         if let FormatChoice::Auto(_) = self.core.choice {
             let buf = self.framer.buffer();
@@ -310,7 +292,15 @@ impl Engine {
                 start += end;
             }
         }
-        start
+        if !self.ensure_workers() {
+            let buf = self.framer.buffer();
+            self.core.lines(&buf[start..range.end], now, out, runs);
+            return None;
+        }
+        for worker in &mut self.workers {
+            worker.auto = self.core.auto.clone();
+        }
+        Some(start..range.end)
     }
 
     /// The `jobs - 1` worker cores (false: one could not be built, and this thread renders alone).
@@ -374,19 +364,11 @@ impl Engine {
     /// in input order. `auto` settles on the first lines before the split, so every part reads with the same
     /// format. Each core keeps its output buffers between chunks (no fresh pages per chunk).
     fn render_parallel(&mut self, now: f64, out: &mut Vec<u8>, runs: &mut Runs) {
-        let Some(range) = self.parallel_block() else {
-            return self.render_pieces(now, out, runs);
+        let Some(block) = self.parallel_start(now, out, runs) else {
+            return;
         };
-        let start = self.settle_auto(range.clone(), now, out, runs);
-        let built = self.ensure_workers();
         let buf = self.framer.buffer();
-        if !built {
-            return self.core.lines(&buf[start..range.end], now, out, runs);
-        }
-        let parts = split_lines(&buf[start..range.end], self.jobs * PARTS_PER_JOB);
-        for worker in &mut self.workers {
-            worker.auto = self.core.auto.clone();
-        }
+        let parts = split_lines(&buf[block], self.jobs * PARTS_PER_JOB);
         let next = AtomicUsize::new(0);
         let mut cores: Vec<&mut Core> = std::iter::once(&mut self.core)
             .chain(&mut self.workers)
@@ -1367,18 +1349,6 @@ mod tests {
         data
     }
 
-    /// Runs with neighbours of the same window joined (a run that spans two feeds comes out in two).
-    fn joined_runs(runs: Vec<Run>) -> Vec<Run> {
-        let mut joined: Vec<Run> = Vec::new();
-        for (w, n) in runs {
-            match joined.last_mut() {
-                Some((last, len)) if *last == w => *len += n,
-                _ => joined.push((w, n)),
-            }
-        }
-        joined
-    }
-
     #[test]
     fn parallel_parts_write_what_one_job_writes() {
         let data = lines_in_windows();
@@ -1419,10 +1389,12 @@ mod tests {
             cfg.jobs = jobs;
             cfg.parallel_min = 4 << 10;
             let mut e = Engine::new(cfg.clone()).unwrap();
-            let (mut out, mut runs, mut fed) = (Vec::new(), Vec::new(), 0);
+            // A run that spans two feeds comes out in two: they are joined as one job's would be.
+            let (mut out, mut runs, mut fed) = (Vec::new(), Runs::default(), 0);
+            let mut add = |feed: Vec<Run>| feed.into_iter().for_each(|(w, n)| runs.add(w, n));
             for (i, chunk) in data.chunks(50_000 + jobs * 777).enumerate() {
                 e.frame(chunk);
-                runs.extend(e.render_ahead(1.7e9, &mut out));
+                add(e.render_ahead(1.7e9, &mut out));
                 fed += chunk.len();
                 let written = memchr::memchr_iter(b'\n', &out).count();
                 let framed = memchr::memchr_iter(b'\n', &data[..fed]).count();
@@ -1437,8 +1409,8 @@ mod tests {
                     assert_eq!(e.counts().lines_in, framed as u64);
                 }
             }
-            runs.extend(e.finish(1.7e9, &mut out));
-            assert_eq!((out, joined_runs(runs), e.counts().clone()), one);
+            add(e.finish(1.7e9, &mut out));
+            assert_eq!((out, runs.done(), e.counts().clone()), one);
         }
     }
 
