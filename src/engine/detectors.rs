@@ -292,6 +292,40 @@ mod tests {
         }
     }
 
+    /// A text of log pieces with numbers of every length between them.
+    fn pieces_and_numbers() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![pieces(), "[0-9]{1,16}".prop_map(String::into_bytes)],
+            0..8,
+        )
+        .prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20000, ..ProptestConfig::default() })]
+
+        /// A trigger is a superset test: a detector whose trigger fails on a text finds nothing in it, and
+        /// nothing is found where the prefilter fails. Selection by trigger (texts over SKELETON_MAX are selected
+        /// on their own bytes) then never hides an identifier that running every detector would find.
+        #[test]
+        fn a_detector_whose_trigger_fails_finds_nothing(text in pieces_and_numbers()) {
+            static BUILT: std::sync::OnceLock<(Prefilter, Vec<Box<dyn Detector>>)> = std::sync::OnceLock::new();
+            let (filter, detectors) =
+                BUILT.get_or_init(|| (prefilter(), detectors(&Region::new(rules(), "DE"))));
+            let maybe = (filter.maybe)(&text);
+            for (i, d) in detectors.iter().enumerate() {
+                for reading in [Reading::TEXT, Reading::AGENT] {
+                    let mut found = Vec::new();
+                    d.find(&text, reading, &mut found);
+                    if !found.is_empty() {
+                        prop_assert!(d.triggered(&text), "detector {i} found {:?} untriggered in {:?}", found, String::from_utf8_lossy(&text));
+                        prop_assert!(maybe, "detector {i} found {:?} past the prefilter in {:?}", found, String::from_utf8_lossy(&text));
+                    }
+                }
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
