@@ -279,12 +279,24 @@ def run(
         sys.stderr.buffer.write(to_json(summary(engine, totals, key.source)))
         sys.stderr.flush()
     _report_unmatched(engine, options)
+    _report_refused_threads(engine, jobs)
     counts = engine.counts()
     missing, errors = counts["missing_window_keys"], counts["masked_on_error"]
     if missing:
         _report_missing_window_keys(missing, set(counts["missing_windows"]), key.material, clock())
     if errors > missing:
         say(f"{errors - missing} line(s) could not be processed and were masked (see --stats)")
+
+
+def _report_refused_threads(engine: Engine, jobs: int) -> None:
+    """A task limit (systemd's TasksMax=, a container's pids limit) that refused --jobs its threads is worth one
+    line: the output is whole, but the run was slower than asked."""
+    threads, reason = engine.refused_threads
+    if threads:
+        say(
+            f"--jobs {jobs}: the system refused {threads} job thread start(s) ({reason}); "
+            "those lines were rendered on the threads that did start"
+        )
 
 
 def _report_unmatched(engine: Engine, options: FilterOptions) -> None:

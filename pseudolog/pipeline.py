@@ -76,6 +76,12 @@ class Engine:
     def last_window(self) -> int | None:
         return self._core.last_window
 
+    @property
+    def refused_threads(self) -> tuple[int, str | None]:
+        """Job threads the system did not start over the run (a task limit), and its reason the first time:
+        their lines were rendered on the threads that did start, so only the speed suffered."""
+        return self._core.refused
+
     def find(self, text: bytes) -> list[tuple[int, int, str, str]]:
         """The identifiers the engine's detectors find in free text: (start, end, kind, normalised), in order of
         position, non-overlapping (nothing is replaced or counted)."""

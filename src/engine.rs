@@ -70,12 +70,13 @@ pub struct Engine {
     held: Held,
     /// A framer buffer not in use (the one a block rendered ahead was read from), kept for the next.
     spare_buffer: Vec<u8>,
+    refused: Refused,
 }
 
 /// A block of lines split into `parts` parts, the last of them still with the job threads (they hand back
 /// their cores, the parts they took in their scratch). `buffer` holds the block.
 struct Ahead {
-    threads: JoinHandle<Vec<Core>>,
+    threads: JoinHandle<(Vec<Core>, Refused)>,
     buffer: Arc<Vec<u8>>,
     parts: usize,
 }
@@ -84,6 +85,30 @@ struct Ahead {
 struct Held {
     out: Vec<u8>,
     runs: Runs,
+}
+
+/// Job threads the system did not start (a task limit: systemd's `TasksMax=`, `RLIMIT_NPROC`, a container's
+/// pids limit). The parts a refused thread would have taken went to the threads that did start (this one at
+/// least), so the output is the same; only slower.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Refused {
+    pub threads: u64,
+    /// The system's reason, the first time (an errno's text: it holds nothing of the input).
+    pub reason: Option<String>,
+}
+
+impl Refused {
+    fn note(&mut self, error: &std::io::Error) {
+        self.threads += 1;
+        self.reason.get_or_insert_with(|| error.to_string());
+    }
+
+    fn add(&mut self, other: Refused) {
+        self.threads += other.threads;
+        if self.reason.is_none() {
+            self.reason = other.reason;
+        }
+    }
 }
 
 impl Core {
@@ -151,6 +176,7 @@ impl Engine {
             ahead: None,
             held: Held::default(),
             spare_buffer: Vec::new(),
+            refused: Refused::default(),
         })
     }
 
@@ -171,6 +197,12 @@ impl Engine {
     pub fn counts(&mut self) -> &Counts {
         self.join_ahead();
         &self.core.counts
+    }
+
+    /// The job threads the system did not start, over the run (their parts were rendered by the others).
+    pub fn refused(&mut self) -> &Refused {
+        self.join_ahead();
+        &self.refused
     }
 
     /// The format `auto` has settled on (None: not settled, or no format fitted; also None for text and one).
@@ -239,19 +271,43 @@ impl Engine {
         );
         let (start, end, count) = (block.start, block.end, self.jobs * PARTS_PER_JOB);
         let next = Arc::new(AtomicUsize::new(0));
-        let mut workers = std::mem::take(&mut self.workers);
-        let threads = {
+        // The cores go to the job thread once it has started: a thread the system refuses keeps none of them.
+        let (give, cores) = std::sync::mpsc::channel::<Vec<Core>>();
+        let started = {
             let (buffer, next) = (Arc::clone(&buffer), Arc::clone(&next));
-            std::thread::spawn(move || {
+            std::thread::Builder::new().spawn(move || {
+                let mut workers = cores.recv().unwrap_or_default();
                 let parts = split_lines(&buffer[start..end], count);
                 let mut cores: Vec<&mut Core> = workers.iter_mut().collect();
-                take_parts_on_threads(&mut cores, &parts, &next, now);
-                workers
+                let refused = take_parts_on_threads(&mut cores, &parts, &next, now);
+                (workers, refused)
             })
         };
+        let parts = split_lines(&buffer[start..end], count);
+        self.core.begin_parts();
+        let threads = match started {
+            Ok(threads) => threads,
+            Err(e) => {
+                // Every part on this thread, as one job would; the output is held as a joined block's is.
+                self.refused.note(&e);
+                self.core.take_parts(&parts, &next, count, now);
+                if let Some(w) = merge_parts(
+                    &[&self.core],
+                    count,
+                    &mut self.held.out,
+                    &mut self.held.runs,
+                ) {
+                    self.core.last_window = w;
+                }
+                drop(parts);
+                self.recover_buffer(buffer);
+                return runs.done();
+            }
+        };
+        // The job thread waits for them (its receiver lives as long as it does, so the send cannot fail).
+        let _ = give.send(std::mem::take(&mut self.workers));
         // The last part for each job thread: about as long as this thread's copies, write and read before its
         // next feed.
-        let parts = split_lines(&buffer[start..end], count);
         let limit = count - (self.jobs - 1);
         self.core.take_parts(&parts, &next, limit, now);
         drop(parts);
@@ -327,17 +383,24 @@ impl Engine {
         let Some(ahead) = self.ahead.take() else {
             return;
         };
-        self.workers = ahead
+        let (workers, refused) = ahead
             .threads
             .join()
             .unwrap_or_else(|panic| resume_unwind(panic));
+        self.workers = workers;
+        self.refused.add(refused);
         let cores: Vec<&Core> = std::iter::once(&self.core).chain(&self.workers).collect();
         let held = &mut self.held;
         if let Some(w) = merge_parts(&cores, ahead.parts, &mut held.out, &mut held.runs) {
             self.core.last_window = w;
         }
         self.gather_counts();
-        if let Ok(buffer) = Arc::try_unwrap(ahead.buffer) {
+        self.recover_buffer(ahead.buffer);
+    }
+
+    /// The framer buffer of a block no thread reads any longer, kept for the next block.
+    fn recover_buffer(&mut self, buffer: Arc<Vec<u8>>) {
+        if let Ok(buffer) = Arc::try_unwrap(buffer) {
             self.spare_buffer = buffer;
         }
     }
@@ -373,7 +436,8 @@ impl Engine {
         let mut cores: Vec<&mut Core> = std::iter::once(&mut self.core)
             .chain(&mut self.workers)
             .collect();
-        take_parts_on_threads(&mut cores, &parts, &next, now);
+        let refused = take_parts_on_threads(&mut cores, &parts, &next, now);
+        self.refused.add(refused);
         let cores: Vec<&Core> = std::iter::once(&self.core).chain(&self.workers).collect();
         if let Some(w) = merge_parts(&cores, parts.len(), out, runs) {
             self.core.last_window = w;
@@ -424,15 +488,32 @@ impl Engine {
 }
 
 /// `parts` rendered by `cores`, one thread each (the calling thread takes the first core's); each takes the next
-/// part not yet taken until none is left.
-fn take_parts_on_threads(cores: &mut [&mut Core], parts: &[&[u8]], next: &AtomicUsize, now: f64) {
-    let (first, others) = cores.split_first_mut().expect("at least one core");
+/// part not yet taken until none is left. A thread the system does not start takes none: the others take its
+/// parts.
+fn take_parts_on_threads(
+    cores: &mut [&mut Core],
+    parts: &[&[u8]],
+    next: &AtomicUsize,
+    now: f64,
+) -> Refused {
+    for core in cores.iter_mut() {
+        core.begin_parts();
+    }
+    let mut refused = Refused::default();
+    let Some((first, others)) = cores.split_first_mut() else {
+        return refused;
+    };
     std::thread::scope(|scope| {
         for core in others {
-            scope.spawn(|| core.take_parts(parts, next, parts.len(), now));
+            let started = std::thread::Builder::new()
+                .spawn_scoped(scope, || core.take_parts(parts, next, parts.len(), now));
+            if let Err(e) = started {
+                refused.note(&e);
+            }
         }
         first.take_parts(parts, next, parts.len(), now);
     });
+    refused
 }
 
 /// The output of a block's `count` parts appended to `out` in input order, from the scratch of the core that
@@ -548,13 +629,17 @@ struct PartDone {
 }
 
 impl Core {
+    /// A new block: the scratch holds no part (a core whose thread did not start takes none).
+    fn begin_parts(&mut self) {
+        self.scratch.out.clear();
+        self.scratch.runs.runs.clear();
+        self.scratch.parts.clear();
+    }
+
     /// Takes the next part of `parts` not yet taken (`next` counts them out), until none below `limit` is
-    /// left; each part's lines are written into the core's scratch.
+    /// left; each part's lines are written into the core's scratch after those it took before in the block.
     fn take_parts(&mut self, parts: &[&[u8]], next: &AtomicUsize, limit: usize, now: f64) {
         let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.out.clear();
-        scratch.runs.runs.clear();
-        scratch.parts.clear();
         let limit = limit.min(parts.len());
         while let Ok(i) = next.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| {
             (i < limit).then_some(i + 1)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import orjson
 import pytest
@@ -28,10 +32,12 @@ def mixed_log(tmp_path_factory):
     return path
 
 
-def _run(bin_, key, path, *extra, piped=False):
-    """stdout and --stats (timings left out) of `run` on `path`, named as an argument or piped into `-`."""
+def _run(bin_, key, path, *extra, piped=False, prefix=(), said=None):
+    """stdout and --stats (timings left out) of `run` on `path`, named as an argument or piped into `-`. `prefix`
+    goes before the command; `said` collects what it says on stderr after the stats."""
     proc = subprocess.run(
         [
+            *prefix,
             bin_,
             "run",
             "--key-file",
@@ -49,7 +55,12 @@ def _run(bin_, key, path, *extra, piped=False):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-300:]
-    stats = orjson.loads(proc.stderr)
+    stats_line, _, rest = proc.stderr.partition(b"\n")
+    stats = orjson.loads(stats_line)
+    if said is not None:
+        said.extend(rest.decode().splitlines())
+    else:
+        assert not rest, rest
     for timing in ("seconds", "lines_per_second", "mb_per_second"):
         stats.pop(timing)
     return proc.stdout, stats
@@ -85,6 +96,64 @@ def test_jobs_on_a_pipe_write_what_one_process_writes(pseudolog_bin, module_key,
     piped, stats = _run(pseudolog_bin, module_key, mixed_log, "--jobs", "2", piped=True)
     assert piped == one
     assert stats == one_stats
+
+
+def _pids_controller() -> Path | None:
+    """Where this process may make a pids cgroup: systemd's TasksMax= and a container's pids limit are this
+    controller (cgroup v1's hierarchy, or v2's with pids enabled for children)."""
+    v1 = Path("/sys/fs/cgroup/pids")
+    if (v1 / "cgroup.procs").exists() and os.access(v1, os.W_OK):
+        return v1
+    v2 = Path("/sys/fs/cgroup")
+    try:
+        enabled = (v2 / "cgroup.subtree_control").read_text().split()
+    except OSError:
+        return None
+    return v2 if "pids" in enabled and os.access(v2, os.W_OK) else None
+
+
+@pytest.fixture
+def task_limit() -> Iterator:
+    """A command prefix that runs its command in a new pids cgroup allowing `tasks` tasks (threads included)."""
+    controller = _pids_controller()
+    if controller is None:
+        pytest.skip("no pids cgroup this user may create (needs root and the pids controller)")
+    groups: list[Path] = []
+
+    def limited(tasks: int) -> list[str]:
+        group = controller / f"pseudolog-test-{uuid.uuid4().hex}"
+        group.mkdir()
+        groups.append(group)
+        (group / "pids.max").write_text(f"{tasks}\n")
+        return ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(group)]
+
+    yield limited
+    for group in groups:
+        group.rmdir()
+
+
+@pytest.mark.parametrize(
+    ("tasks", "piped"),
+    [(1, False), (2, False), (1, True)],
+    ids=["no-thread-on-a-file", "no-worker-on-a-file", "no-thread-on-a-pipe"],
+)
+def test_jobs_under_a_task_limit_write_what_one_process_writes(
+    pseudolog_bin, module_key, mixed_log, one_process, task_limit, tasks, piped
+):
+    """A task limit that refuses --jobs its threads (the limit counts threads) costs speed, never lines: every
+    part goes to the threads that did start (on a file with one task, the block rendered ahead stays on the
+    calling thread; with two, the job thread starts and its workers do not), the bytes and counts are one
+    process's, and the operator reads one line about it instead of a traceback."""
+    one, one_stats = one_process
+    said: list[str] = []
+    out, stats = _run(
+        pseudolog_bin, module_key, mixed_log, "--jobs", "3", piped=piped, prefix=task_limit(tasks), said=said
+    )
+    assert out == one
+    assert stats == one_stats
+    assert len(said) == 1, said
+    assert said[0].startswith("pseudolog: --jobs 3: the system refused ")
+    assert "job thread start(s) (Resource temporarily unavailable" in said[0]
 
 
 def test_jobs_with_several_inputs_and_stdin(pseudolog_bin, key_file, mixed_log, tmp_path):

@@ -252,6 +252,14 @@ impl Engine {
         self.inner.detected().map(str::to_string)
     }
 
+    /// (job threads the system did not start, its reason the first time): their parts went to the others.
+    #[getter]
+    fn refused(&mut self, py: Python<'_>) -> (u64, Option<String>) {
+        let inner = &mut self.inner;
+        let refused = py.allow_threads(|| inner.refused().clone());
+        (refused.threads, refused.reason)
+    }
+
     #[getter]
     fn last_window(&mut self, py: Python<'_>) -> Option<i64> {
         let inner = &mut self.inner;
