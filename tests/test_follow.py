@@ -468,3 +468,20 @@ def test_output_fed_by_a_pipe_is_never_cut_back(pseudolog_bin, key_file, tmp_pat
         f.write(b"written after the checkpoint\n" * 5)
     subprocess.run([*args, *FMT, "-"], input=line(2) * 3, env=clean_env(), check=True, capture_output=True)
     assert line_count(out) == 18
+
+
+def test_a_task_limit_that_refuses_the_pipe_reader_is_one_line(pseudolog_bin, key_file, tmp_path, task_limit):
+    """The follower reads a pipe on a thread of its own; a task limit (systemd's TasksMax=) that refuses it stops
+    the follower with one line naming the input and the limit, not an internal failure, and nothing is written."""
+    out = tmp_path / "out.log"
+    follow = [pseudolog_bin, "follow", "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out)]
+    proc = subprocess.run(
+        [*task_limit(1), *follow, *FMT, "-"],
+        input=line(1) * 3,
+        env=clean_env(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert_one_line_error(proc, "cannot read standard input: the system refused a thread", "TasksMax=")
+    assert proc.returncode == 3
+    assert not out.exists() or out.read_bytes() == b""

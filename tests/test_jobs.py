@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
@@ -96,40 +92,6 @@ def test_jobs_on_a_pipe_write_what_one_process_writes(pseudolog_bin, module_key,
     piped, stats = _run(pseudolog_bin, module_key, mixed_log, "--jobs", "2", piped=True)
     assert piped == one
     assert stats == one_stats
-
-
-def _pids_controller() -> Path | None:
-    """Where this process may make a pids cgroup: systemd's TasksMax= and a container's pids limit are this
-    controller (cgroup v1's hierarchy, or v2's with pids enabled for children)."""
-    v1 = Path("/sys/fs/cgroup/pids")
-    if (v1 / "cgroup.procs").exists() and os.access(v1, os.W_OK):
-        return v1
-    v2 = Path("/sys/fs/cgroup")
-    try:
-        enabled = (v2 / "cgroup.subtree_control").read_text().split()
-    except OSError:
-        return None
-    return v2 if "pids" in enabled and os.access(v2, os.W_OK) else None
-
-
-@pytest.fixture
-def task_limit() -> Iterator:
-    """A command prefix that runs its command in a new pids cgroup allowing `tasks` tasks (threads included)."""
-    controller = _pids_controller()
-    if controller is None:
-        pytest.skip("no pids cgroup this user may create (needs root and the pids controller)")
-    groups: list[Path] = []
-
-    def limited(tasks: int) -> list[str]:
-        group = controller / f"pseudolog-test-{uuid.uuid4().hex}"
-        group.mkdir()
-        groups.append(group)
-        (group / "pids.max").write_text(f"{tasks}\n")
-        return ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(group)]
-
-    yield limited
-    for group in groups:
-        group.rmdir()
 
 
 @pytest.mark.parametrize(

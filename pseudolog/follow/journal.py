@@ -43,6 +43,7 @@ from pseudolog._core import LineFramer, Piece
 
 from pseudolog.errors import ConfigError, InputError
 from pseudolog.follow.checkpoint import InputState
+from pseudolog.follow.sources import start_reader
 from pseudolog.pipeline import StreamTotals, pump_chunks, reading
 
 if TYPE_CHECKING:
@@ -279,7 +280,12 @@ class JournalSource:
             )
         except OSError as exc:
             raise InputError(f"cannot start journalctl: {exc.strerror}") from None
-        threading.Thread(target=self._drain, name="read journal", daemon=True).start()
+        try:
+            start_reader(self._drain, "the journal")
+        except InputError:
+            self.proc.kill()
+            self.proc.wait()
+            raise
 
     def _drain(self) -> None:
         parser = ExportParser()

@@ -220,6 +220,18 @@ class FileSource:
             f.close()
 
 
+def start_reader(drain: Callable[[], None], name: str) -> None:
+    """The thread that reads a pipe or the journal for the follower. A task limit (systemd's TasksMax=, a
+    container's pids limit) may refuse it: the follower cannot read that input without it, so it stops with
+    one line that says why."""
+    try:
+        threading.Thread(target=drain, name=f"read {name}", daemon=True).start()
+    except RuntimeError:
+        raise InputError(
+            f"cannot read {name}: the system refused a thread (a task limit such as systemd's TasksMax=?)"
+        ) from None
+
+
 class PipeSource:
     """A FIFO or standard input, drained by a thread so the writer is never blocked by slow processing.
 
@@ -249,7 +261,12 @@ class PipeSource:
                 self.fd = os.open(name, os.O_RDWR | os.O_CLOEXEC)
             except OSError as exc:
                 raise InputError(f"cannot open FIFO {name}: {exc.strerror}") from None
-        threading.Thread(target=self._drain, name=f"read {name}", daemon=True).start()
+        try:
+            start_reader(self._drain, "standard input" if name == "-" else name)
+        except InputError:
+            if self.fd != 0:
+                os.close(self.fd)
+            raise
 
     def _drain(self) -> None:
         while True:
