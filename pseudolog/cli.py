@@ -161,6 +161,8 @@ def open_output(output: str | None, files: list[str], append: bool) -> tuple[Bin
     inode) is refused before anything is truncated: `run -o same.log same.log` would empty it."""
     if output is None or output == "-":
         return sys.stdout.buffer, False
+    from pseudolog.pipeline import ends_a_line
+
     inputs = _input_identities(files)
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_APPEND if append else 0), 0o640)
@@ -174,6 +176,9 @@ def open_output(output: str | None, files: list[str], append: bool) -> tuple[Bin
             raise ConfigError(f"-o/--output {output} is {shown}; writing it would destroy it: choose another file")
     if not append and stat.S_ISREG(info.st_mode):
         os.ftruncate(fd, 0)
+    elif stat.S_ISREG(info.st_mode) and not ends_a_line(output):
+        os.write(fd, b"\n")  # the lines appended must not join a half line left by a write cut short
+        say(f"output {output}: its last line had no line end; one was added so that new lines do not join it")
     return os.fdopen(fd, "wb"), True
 
 

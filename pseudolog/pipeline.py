@@ -194,6 +194,20 @@ def pump(
     return totals
 
 
+def ends_a_line(path: str) -> bool:
+    """Whether the file is empty or ends with a line end (True too when it cannot be read: nothing is added).
+    Output appended after a write cut short (a full disk, a file size limit) would join its half line."""
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            if size == 0:
+                return True
+            fh.seek(size - 1)
+            return fh.read(1) == b"\n"
+    except OSError:
+        return True
+
+
 def render_lines(engine: Engine, lines: list[bytes], now: float) -> list[bytes]:
     """Lines without terminators in, output lines without terminators out (retention may drop some): one
     chunk through the engine. Spark's reader has split at every line ending already."""

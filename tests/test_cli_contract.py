@@ -54,6 +54,20 @@ def test_append_keeps_what_earlier_runs_wrote(pseudolog_bin, key_file, tmp_path)
     assert_one_line_error(run(pseudolog_bin, "run", "-a", stdin=NGINX), "--append")
 
 
+def test_append_after_a_half_line_starts_a_new_line(pseudolog_bin, key_file, tmp_path):
+    """An output whose last line has no line end (a write cut short by a full disk, or an input that ended
+    without one) gets one before the lines appended, and the run says so: no line joins another."""
+    out = tmp_path / "access.pseudo.log"
+    out.write_bytes(b'IP-abcdefgh - - [21/Nov/2026:10:00:00 +0000] "GET /half')
+    proc = run(pseudolog_bin, "run", "--key-file", str(key_file), "-a", "-o", str(out), stdin=NGINX)
+    assert proc.returncode == 0
+    assert b"its last line had no line end; one was added" in proc.stderr
+    one = run(pseudolog_bin, "run", "--key-file", str(key_file), stdin=NGINX).stdout
+    assert out.read_bytes() == b'IP-abcdefgh - - [21/Nov/2026:10:00:00 +0000] "GET /half\n' + one
+    again = run(pseudolog_bin, "run", "--key-file", str(key_file), "-a", "-o", str(out), stdin=NGINX)
+    assert again.returncode == 0 and again.stderr == b""  # a whole last line: nothing added, nothing said
+
+
 # -- 2. the reader going away: SIGPIPE, as a unix filter ---------------------------------------------
 
 

@@ -485,3 +485,24 @@ def test_a_task_limit_that_refuses_the_pipe_reader_is_one_line(pseudolog_bin, ke
     assert_one_line_error(proc, "cannot read standard input: the system refused a thread", "TasksMax=")
     assert proc.returncode == 3
     assert not out.exists() or out.read_bytes() == b""
+
+
+def test_a_write_cut_short_by_a_full_output_leaves_no_joined_line(pseudolog_bin, key_file, tmp_path):
+    """A file size limit (as a full disk does) cuts a write short: the follower stops with one line, and the half
+    line it left is ended at the next start instead of joined with the next line. Lines from a pipe cannot be read
+    again, so what was written stays; each line of the output is a whole line of tokens."""
+    out = tmp_path / "out.log"
+    args = [pseudolog_bin, "follow", "--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out)]
+    limited = ["prlimit", f"--fsize={len(line(1)) * 3 + 10}"]
+    proc = subprocess.run([*limited, *args, *FMT, "-"], input=b"".join(map(line, range(40))), capture_output=True)
+    assert_one_line_error(proc, "cannot write output", "File too large")
+    torn = out.read_bytes()
+    assert torn and not torn.endswith(b"\n")
+    proc = subprocess.run([*args, *FMT, "-"], input=line(7), env=clean_env(), capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert b"its last line had no line end; one was added" in proc.stderr
+    seventh = subprocess.run(
+        [pseudolog_bin, "run", "--key-file", str(key_file), *FMT], input=line(7), capture_output=True, check=True
+    ).stdout
+    assert out.read_bytes() == torn + b"\n" + seventh
+    assert seventh.startswith(b"IP-") and b"203.0.113" not in seventh

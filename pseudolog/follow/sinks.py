@@ -19,6 +19,7 @@ from pathlib import Path
 from pseudolog.errors import ConfigError
 from pseudolog.follow.checkpoint import OutputState, fsync_directory
 from pseudolog.follow.sources import find_by_identity
+from pseudolog.pipeline import ends_a_line
 
 Warn = Callable[[str], None]
 _WINDOW_FILE = re.compile(r"(\d{4}-\d{2}-\d{2}(?:T\d{2}(?:\d{2}(?:\d{2})?)?)?)\.log")
@@ -32,11 +33,16 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _open_append(path: str) -> int:
+def _open_append(path: str, warn: Warn) -> int:
     try:
-        return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, OUTPUT_MODE)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, OUTPUT_MODE)
     except OSError as exc:
         raise ConfigError(f"cannot write output {path}: {exc.strerror}") from None
+    if not ends_a_line(path):
+        # A write cut short (a full disk, a file size limit) left half a line: what follows must not join it.
+        write_all(fd, b"\n")
+        warn(f"output {path}: its last line had no line end; one was added so that new lines do not join it")
+    return fd
 
 
 def _cut_back(path: str, length: int, warn: Warn) -> None:
@@ -82,7 +88,8 @@ class FileSink:
                 old = find_by_identity(path, state.dev, state.ino)
                 if old is not None:
                     _cut_back(old, state.length, warn)
-        self.fd = _open_append(path)
+        self.warn = warn
+        self.fd = _open_append(path, warn)
 
     def write(self, window: int | None, data: bytes) -> None:
         write_all(self.fd, data)
@@ -97,7 +104,7 @@ class FileSink:
     def reopen(self) -> None:
         os.fsync(self.fd)
         os.close(self.fd)
-        self.fd = _open_append(self.path)
+        self.fd = _open_append(self.path, self.warn)
 
     def expire(self, now: float) -> int:
         return 0
@@ -174,7 +181,8 @@ class WindowDirSink:
                 oldest = min(self._open)
                 os.fsync(self._open[oldest])
                 os.close(self._open.pop(oldest))
-            fd = self._open[window] = _open_append(str(self.directory / window_file_name(window, self.window)))
+            path = str(self.directory / window_file_name(window, self.window))
+            fd = self._open[window] = _open_append(path, self.warn)
             self._created = True
         write_all(fd, data)
 
