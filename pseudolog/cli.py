@@ -9,7 +9,7 @@ import signal
 import stat
 import sys
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
@@ -67,6 +67,8 @@ from pseudolog.keyring import Keyring, Secret, WindowKeyMissing, resolve_secret
 from pseudolog.keys import init_key_file
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from pseudolog.pipeline import Engine
 
 # Usage errors: typer >= 0.2x vendors click and raises its own TyperException subclasses; older typer
@@ -154,6 +156,19 @@ def _input_identities(files: list[str]) -> list[tuple[str, os.stat_result]]:
             continue
         found.append((name, info))
     return found
+
+
+@contextmanager
+def _naming_write_errors(output: str | None) -> Iterator[None]:
+    """A write that fails (a full disk, a file size limit) names the output it failed on; reads name their input
+    already, and a reader that went away (EPIPE) ends the run quietly as before."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise
+        where = "standard output" if output in (None, "-") else f"output {output}"
+        raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
 
 
 def open_output(output: str | None, files: list[str], append: bool) -> tuple[BinaryIO, bool]:
@@ -267,17 +282,18 @@ def run(
     sink, close_sink = open_output(output, files, append)
     _announce_ephemeral(key)
     show = progress.wanted(files, total)
-    try:
-        with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
-            if journal_export is not None:
-                from pseudolog.follow.journal import pump_export
+    with _naming_write_errors(output):
+        try:
+            with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
+                if journal_export is not None:
+                    from pseudolog.follow.journal import pump_export
 
-                totals = pump_export(engine, journal_export, journal_format, sink, clock)
-            else:
-                totals = pump(engine, files, sink, clock, advance, chunk=CHUNK * min(jobs, 8))
-    finally:
-        if close_sink:
-            sink.close()
+                    totals = pump_export(engine, journal_export, journal_format, sink, clock)
+                else:
+                    totals = pump(engine, files, sink, clock, advance, chunk=CHUNK * min(jobs, 8))
+        finally:
+            if close_sink:
+                sink.close()
     if stats:
         from pseudolog.stats import summary, to_json
 

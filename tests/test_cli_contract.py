@@ -68,6 +68,25 @@ def test_append_after_a_half_line_starts_a_new_line(pseudolog_bin, key_file, tmp
     assert again.returncode == 0 and again.stderr == b""  # a whole last line: nothing added, nothing said
 
 
+def test_a_full_output_is_one_line_naming_it(pseudolog_bin, key_file, tmp_path):
+    """A write that fails (a full disk: /dev/full; a file size limit) ends the run with one line naming the output
+    and the system's reason, and the I/O exit code."""
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            [pseudolog_bin, "run", "--key-file", str(key_file)], input=NGINX * 2000, stdout=full, stderr=subprocess.PIPE
+        )
+    assert_one_line_error(proc, "cannot write standard output: No space left on device")
+    assert proc.returncode == 3
+    out = tmp_path / "out.log"
+    proc = subprocess.run(
+        ["prlimit", "--fsize=4096", pseudolog_bin, "run", "--key-file", str(key_file), "-o", str(out)],
+        input=NGINX * 2000,
+        capture_output=True,
+    )
+    assert_one_line_error(proc, f"cannot write output {out}: File too large")
+    assert proc.returncode == 3
+
+
 # -- 2. the reader going away: SIGPIPE, as a unix filter ---------------------------------------------
 
 
