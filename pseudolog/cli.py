@@ -63,6 +63,7 @@ from pseudolog.errors import (
     OutputError,
     PseudologError,
 )
+from pseudolog.io.standard import open_standard_streams, require_stdout
 from pseudolog.keyring import Keyring, Secret, WindowKeyMissing, resolve_secret
 from pseudolog.keys import init_key_file
 
@@ -171,24 +172,35 @@ def _naming_write_errors(output: str | None) -> Iterator[None]:
         raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
 
 
+def _refuse_an_input(inputs: list[tuple[str, os.stat_result]], info: os.stat_result, output: str) -> None:
+    """An output that is a regular file among the inputs would be read while written (a loop that never ends)
+    or emptied before it is read: refused before anything is written."""
+    for name, seen in inputs:
+        if _same_file(info, seen) and stat.S_ISREG(info.st_mode):
+            shown = "standard input" if name == "-" else f"input {name}"
+            raise ConfigError(f"{output} is {shown}; writing it would destroy it: choose another file")
+
+
 def open_output(output: str | None, files: list[str], append: bool) -> tuple[BinaryIO, bool]:
     """The output stream, and whether to close it. An output that is one of the inputs (same device and
     inode) is refused before anything is truncated: `run -o same.log same.log` would empty it."""
+    inputs = _input_identities(files)
     if output is None or output == "-":
+        require_stdout()
+        _refuse_an_input(inputs, os.fstat(1), "standard output")
         return sys.stdout.buffer, False
     from pseudolog.pipeline import ends_a_line
 
-    inputs = _input_identities(files)
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_APPEND if append else 0), 0o640)
     except OSError as exc:
         raise OutputError(f"cannot write output {output}: {exc.strerror}") from None
     info = os.fstat(fd)
-    for name, seen in inputs:
-        if _same_file(info, seen) and stat.S_ISREG(info.st_mode):
-            os.close(fd)
-            shown = "standard input" if name == "-" else f"input {name}"
-            raise ConfigError(f"-o/--output {output} is {shown}; writing it would destroy it: choose another file")
+    try:
+        _refuse_an_input(inputs, info, f"-o/--output {output}")
+    except ConfigError:
+        os.close(fd)
+        raise
     if not append and stat.S_ISREG(info.st_mode):
         os.ftruncate(fd, 0)
     elif stat.S_ISREG(info.st_mode) and not ends_a_line(output):
@@ -245,7 +257,7 @@ def run(
 ) -> None:
     """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
     from pseudolog.io import progress
-    from pseudolog.io.streams import check_inputs
+    from pseudolog.io.streams import STDIN, check_inputs
     from pseudolog.pipeline import CHUNK, build_engine, pump
 
     options = filter_options(
@@ -271,7 +283,7 @@ def run(
 
         options = check_export_run(options, journal_format, files, jobs)
         check_inputs([journal_export])
-    total = check_inputs(files)
+    total = check_inputs(files or ([] if journal_export is not None else [STDIN]))
     key = _secret(key_file, key_fd, keyring, options.window)
     engine = build_engine(options, key.material, jobs)
     spare_the_collector()
@@ -739,6 +751,7 @@ def _app_for(args: list[str]) -> typer.Typer:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the typer app and turns every failure into one line on stderr."""
     args = sys.argv[1:] if argv is None else argv
+    open_standard_streams()
     try:
         result = _app_for(args)(args=args, prog_name="pseudolog", standalone_mode=False)
     except PseudologError as exc:

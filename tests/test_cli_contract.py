@@ -494,3 +494,105 @@ def test_a_past_window_without_a_key_is_explained_not_sent_to_keys_rotate(pseudo
     ahead = b"2026-11-30T10:00:00Z later 192.0.2.1\n"
     later = run(pseudolog_bin, "run", "--keyring", str(ring), "--now", "2026-11-20T12:00:00Z", stdin=ahead)
     assert "keys rotate --ahead" in later.stderr.decode() and "pruned" not in later.stderr.decode()
+
+
+# -- closed standard streams, and outputs that are inputs -------------------------------------------
+
+
+def _closing(redirect: str, argv: list[str], **kw) -> subprocess.CompletedProcess:
+    """`argv` started with one of its standard streams closed (`>&-`, `<&-`, `2>&-`), as a shell does it."""
+    return subprocess.run(["sh", "-c", f'exec "$@" {redirect}', "sh", *argv], capture_output=True, timeout=60, **kw)
+
+
+def test_a_closed_stdout_is_refused_and_nothing_lands_in_a_file_opened_later(pseudolog_bin, key_file, tmp_path):
+    """With fd 1 closed the next file opened takes its number: follow's lock once received the output, and the
+    input was checkpointed as written. Writing to a closed stdout is refused instead, before any line is read."""
+    log = tmp_path / "in.log"
+    log.write_bytes(NGINX * 5)
+    state = tmp_path / "st"
+    follow = [pseudolog_bin, "follow", "--key-file", str(key_file), "--state-dir", str(state), str(log)]
+    proc = _closing(">&-", follow)
+    assert_one_line_error(proc, "cannot write standard output: it is closed")
+    assert proc.returncode == 3
+    assert not (state / "lock").exists() or (state / "lock").stat().st_size == 0
+    proc = _closing(">&-", [pseudolog_bin, "run", "--key-file", str(key_file), str(log)])
+    assert_one_line_error(proc, "cannot write standard output: it is closed")
+
+
+def test_a_closed_stdin_is_refused_not_read_as_a_file_opened_later(pseudolog_bin, key_file, tmp_path):
+    state = tmp_path / "st"
+    out = tmp_path / "out.log"
+    follow = [pseudolog_bin, "follow", "--key-file", str(key_file), "--state-dir", str(state), "-o", str(out), "-"]
+    proc = _closing("<&-", follow)
+    assert_one_line_error(proc, "cannot read standard input: it is closed")
+    for args in (["-"], []):
+        proc = _closing("<&-", [pseudolog_bin, "run", "--key-file", str(key_file), *args])
+        assert_one_line_error(proc, "cannot read standard input: it is closed")
+
+
+def test_a_closed_stderr_costs_the_messages_not_the_run(pseudolog_bin, key_file, tmp_path):
+    """Nothing can be said without stderr: the run goes on (no progress bar) and writes every line."""
+    log = tmp_path / "in.log"
+    log.write_bytes(NGINX * 50)
+    out = tmp_path / "out.log"
+    out.write_bytes(b"earlier\n")
+    proc = _closing("2>&-", [pseudolog_bin, "run", "--key-file", str(key_file), "-o", str(out), str(log)])
+    assert proc.returncode == 0
+    want = run(pseudolog_bin, "run", "--key-file", str(key_file), stdin=NGINX * 50).stdout
+    assert out.read_bytes() == want
+
+
+def test_stdout_that_is_an_input_is_refused(pseudolog_bin, key_file, tmp_path):
+    """`run same.log >> same.log` read its own output without end; refused like `-o same.log same.log`."""
+    log = tmp_path / "same.log"
+    log.write_bytes(NGINX * 3)
+    for argv, stdin in (([str(log)], None), (["-"], log)):
+        with log.open("ab") as appended, stdin.open("rb") if stdin else open(os.devnull, "rb") as source:
+            proc = subprocess.run(
+                [pseudolog_bin, "run", "--key-file", str(key_file), *argv],
+                stdin=source,
+                stdout=appended,
+                stderr=subprocess.PIPE,
+                timeout=60,
+            )
+        assert_one_line_error(proc, "standard output is", "writing it would destroy it")
+        assert proc.returncode == 2
+        assert log.read_bytes() == NGINX * 3
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["-o", "{in}"], "--output {in} is input {in}"),
+        (["-o", "{hard}"], "--output {hard} is input {in}"),
+        (["-o", "{out}", "--metrics-file", "{out}"], "--metrics-file {out} is also --output"),
+        (["--metrics-file", "{in}"], "--metrics-file {in} is input {in}"),
+        (["-o", "{st}/checkpoint.json"], "is the follower's own checkpoint.json"),
+        (["-o", "{st}/lock"], "is the follower's own lock"),
+        (["--output-dir", "{dir}"], "lies in --output-dir"),
+    ],
+    ids=[
+        "output-is-input",
+        "output-is-a-hard-link",
+        "metrics-is-output",
+        "metrics-is-input",
+        "checkpoint",
+        "lock",
+        "input-in-output-dir",
+    ],
+)
+def test_follow_refuses_writing_what_it_reads_or_keeps(pseudolog_bin, key_file, tmp_path, args, needle):
+    """Each of these destroyed something: an output that is its input grew from itself without end, metrics
+    replaced the output or the input, the checkpoint or lock replaced the output, window files met the input."""
+    log = tmp_path / "in.log"
+    log.write_bytes(NGINX * 3)
+    os.link(log, tmp_path / "hard.log")
+    names = {"in": str(log), "hard": str(tmp_path / "hard.log"), "out": str(tmp_path / "out.log")}
+    names |= {"st": str(tmp_path / "st"), "dir": str(tmp_path)}
+    argv = [a.format(**names) for a in args]
+    proc = run(
+        pseudolog_bin, "follow", "--key-file", str(key_file), "--state-dir", names["st"], *argv, str(log), timeout=30
+    )
+    assert_one_line_error(proc, needle.format(**names))
+    assert proc.returncode == 2
+    assert log.read_bytes() == NGINX * 3

@@ -506,3 +506,24 @@ def test_a_write_cut_short_by_a_full_output_leaves_no_joined_line(pseudolog_bin,
     ).stdout
     assert out.read_bytes() == torn + b"\n" + seventh
     assert seventh.startswith(b"IP-") and b"203.0.113" not in seventh
+
+
+def test_a_checkpoint_cut_short_is_never_committed(pseudolog_bin, key_file, tmp_path):
+    """A file size limit cuts the checkpoint's write short: the follower stops with one line, the truncated
+    temporary file never replaces the checkpoint, and the next start follows from what was checkpointed."""
+    log = tmp_path / "in.log"
+    log.write_bytes(line(1))
+    out = tmp_path / "out.log"
+    state = tmp_path / "st"
+    args = [pseudolog_bin, "follow", "--key-file", str(key_file), "--state-dir", str(state), "-o", str(out)]
+    proc = subprocess.run(
+        ["prlimit", "--fsize=120", *args, *FMT, str(log)], env=clean_env(), capture_output=True, timeout=60
+    )
+    assert_one_line_error(proc, "cannot write checkpoint", "File too large")
+    assert proc.returncode == 3
+    assert not (state / "checkpoint.json").exists()
+    follower = follow_into(pseudolog_bin, key_file, tmp_path, log, "-o", str(out))
+    wait_for(lambda: line_count(out) == 1, what="the line written")
+    follower.send_signal(signal.SIGTERM)
+    assert follower.wait(timeout=30) == 0
+    assert line_count(out) == 1

@@ -22,6 +22,8 @@ from pseudolog.errors import ConfigError
 VERSION = 1
 FILE_NAME = "checkpoint.json"
 LOCK_NAME = "lock"
+# Every file the follower keeps in its state directory (the checkpoint is written beside itself, then renamed).
+STATE_FILES = (FILE_NAME, f".{FILE_NAME}.tmp", LOCK_NAME)
 
 
 @dataclass(slots=True)
@@ -114,10 +116,10 @@ class StateDir:
             ) from None
 
     def save(self, checkpoint: Checkpoint) -> None:
-        tmp = self.directory / f".{FILE_NAME}.tmp"
+        tmp = self.directory / STATE_FILES[1]
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(fd, checkpoint.to_bytes())
+            write_all(fd, checkpoint.to_bytes())  # a write cut short must not become the checkpoint
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -128,6 +130,14 @@ class StateDir:
         for fd in (self._dir_fd, self._lock_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """All of `data`, however many writes it takes; a write that cannot go on (a full disk, a file size limit)
+    raises instead of returning short."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def fsync_directory(directory: Path) -> None:

@@ -6,6 +6,7 @@ move any option into `--config` and back. SIGHUP reads the file again.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -24,6 +25,8 @@ from pseudolog.config import (
     parse_size,
 )
 from pseudolog.errors import ConfigError
+from pseudolog.follow.checkpoint import STATE_FILES
+from pseudolog.io.standard import require_stdin, require_stdout
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,57 @@ def _check(s: FollowSettings) -> None:
     for name in s.inputs:
         if name != "-" and Path(name).is_dir():
             raise ConfigError(f"input {name} is a directory")
+    if "-" in s.inputs:
+        require_stdin()
+    if not s.output_dir and s.output in (None, "-"):
+        require_stdout()
+    _check_paths(s)
+
+
+def _same_path(a: str, b: str) -> bool:
+    """The same file: by name once links are resolved, or by identity where both exist (a hard link)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        x, y = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (x.st_dev, x.st_ino) == (y.st_dev, y.st_ino)
+
+
+def _inside(path: str, directory: str) -> bool:
+    return os.path.realpath(path).startswith(os.path.realpath(directory) + os.sep)
+
+
+def _check_paths(s: FollowSettings) -> None:
+    """What the follower writes must be none of what it reads, nor another thing it writes: an output that is an
+    input grows from itself without end, metrics written over the output or an input replace it, and an output
+    that is the checkpoint or the lock is lost. Files to follow in --output-dir would be written and deleted
+    with the windows."""
+    inputs = [name for name in s.inputs if name != "-"]
+    written: list[tuple[str, str]] = []
+    if s.output and s.output != "-":
+        written.append(("--output", s.output))
+    if s.metrics_file:
+        written.append(("--metrics-file", s.metrics_file))
+    state = [str(Path(s.state_dir) / name) for name in STATE_FILES] if s.state_dir else []
+    for k, (option, path) in enumerate(written):
+        for name in inputs:
+            if _same_path(path, name):
+                raise ConfigError(f"{option} {path} is input {name}; writing it would destroy it: choose another file")
+        for other, other_path in written[:k]:
+            if _same_path(path, other_path):
+                raise ConfigError(f"{option} {path} is also {other}: choose another file")
+        for kept in state:
+            if _same_path(path, kept):
+                raise ConfigError(f"{option} {path} is the follower's own {Path(kept).name}: choose another file")
+    if s.output_dir:
+        for name in inputs:
+            if _inside(name, s.output_dir):
+                raise ConfigError(
+                    f"input {name} lies in --output-dir {s.output_dir}, whose files are written and deleted by "
+                    "window: choose another directory"
+                )
 
 
 def _check_journal(s: FollowSettings) -> None:

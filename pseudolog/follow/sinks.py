@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pseudolog.errors import ConfigError
-from pseudolog.follow.checkpoint import OutputState, fsync_directory
+from pseudolog.errors import OutputError
+from pseudolog.follow.checkpoint import OutputState, fsync_directory, write_all
 from pseudolog.follow.sources import find_by_identity
 from pseudolog.pipeline import ends_a_line
 
@@ -27,17 +27,11 @@ _STAMP_FORMATS = {10: "%Y-%m-%d", 13: "%Y-%m-%dT%H", 15: "%Y-%m-%dT%H%M", 17: "%
 OUTPUT_MODE = 0o640
 
 
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 def _open_append(path: str, warn: Warn) -> int:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, OUTPUT_MODE)
     except OSError as exc:
-        raise ConfigError(f"cannot write output {path}: {exc.strerror}") from None
+        raise OutputError(f"cannot write output {path}: {exc.strerror}") from None
     if not ends_a_line(path):
         # A write cut short (a full disk, a file size limit) left half a line: what follows must not join it.
         write_all(fd, b"\n")
@@ -148,7 +142,7 @@ class WindowDirSink:
         try:
             self.directory.mkdir(mode=0o750, parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"cannot create output directory {directory}: {exc.strerror}") from None
+            raise OutputError(f"cannot create output directory {directory}: {exc.strerror}") from None
         self._open: dict[int, int] = {}
         self._created = False
         if saved is not None:

@@ -6,6 +6,7 @@ import os
 import stat
 
 from pseudolog.errors import InputError
+from pseudolog.io.standard import require_stdin
 from pseudolog.pipeline import CHUNK, STDIN, StreamTotals, pump, reading
 
 __all__ = ["CHUNK", "STDIN", "StreamTotals", "check_inputs", "pump", "reading"]
@@ -13,10 +14,12 @@ __all__ = ["CHUNK", "STDIN", "StreamTotals", "check_inputs", "pump", "reading"]
 
 def check_inputs(inputs: list[str]) -> int | None:
     """Fail before any line is read if an input cannot be read; the total size of the files, if known."""
-    total = 0
+    total: int | None = 0
     for name in inputs:
         if name == STDIN:
-            return None
+            require_stdin()
+            total = None
+            continue
         try:
             info = os.stat(name)
         except OSError as exc:
@@ -26,6 +29,7 @@ def check_inputs(inputs: list[str]) -> int | None:
         if not os.access(name, os.R_OK):
             raise InputError(f"cannot read input {name}: permission denied")
         if not stat.S_ISREG(info.st_mode):
-            return None
-        total += info.st_size
+            total = None
+        elif total is not None:
+            total += info.st_size
     return total

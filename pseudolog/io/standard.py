@@ -1,0 +1,42 @@
+"""Standard input, output and error when the process was started with some of them closed (`>&-`, a service
+manager's odd set-up). Each closed one gets /dev/null before anything else is opened: a file opened later would
+otherwise take its number, and a state directory's lock opened as fd 1 received the output. Reading a closed
+stdin or writing a closed stdout is then refused, not done to /dev/null."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pseudolog.errors import InputError, OutputError
+
+CLOSED: set[int] = set()
+
+
+def open_standard_streams() -> None:
+    """/dev/null on each of fds 0, 1 and 2 that is closed, and Python's streams over them; remembers which."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            CLOSED.add(fd)
+            null = os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one, as those below are open
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stdin is None:
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stream, never closed
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+
+
+def require_stdin() -> None:
+    if 0 in CLOSED:
+        raise InputError("cannot read standard input: it is closed")
+
+
+def require_stdout() -> None:
+    if 1 in CLOSED:
+        raise OutputError("cannot write standard output: it is closed (name an output file with -o)")
