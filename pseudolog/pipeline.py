@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 from pseudolog.errors import InputError
 
 if TYPE_CHECKING:
+    from pseudolog._core import Piece
     from pseudolog.config import FilterOptions
     from pseudolog.keyring import Keyring
 
@@ -67,6 +68,11 @@ class Engine:
 
     def finish_runs(self, now: float) -> Runs:
         return _split(*self._core.finish(now))
+
+    def feed_pieces_runs(self, pieces: list[Piece], now: float) -> Runs:
+        """Pieces a `LineFramer` cut (a follow source's), rendered as cut: lines as lines, a long line's segments
+        with their flags and context. Nothing is held back, so all the framer delivered is written."""
+        return _split(*self._core.feed_pieces(pieces, now))
 
     @property
     def detected(self) -> str | None:

@@ -472,19 +472,53 @@ impl Engine {
                     } else {
                         context.start
                     };
-                    let at = out.len();
-                    self.core.segment(
-                        &buf[from..range.end],
-                        range.start - from,
-                        now,
-                        (*last, *mask_head, *mask_tail),
-                        out,
-                    );
-                    runs.add(self.core.last_window, out.len() - at);
+                    let flags = (*last, *mask_head, *mask_tail);
+                    let data = &buf[from..range.end];
+                    self.core
+                        .segment_run(data, range.start - from, now, flags, out, runs);
                 }
             }
         }
     }
+
+    /// Pieces another framer cut (a `follow` source's, whose framer holds the partial line its checkpoint leaves
+    /// out), rendered as that framer cut them: lines as lines, each segment of an over-long line with its flags
+    /// and the bytes before it. Nothing is held back here, so all that framer delivered is written: framing it
+    /// again held up to a segment of a long line, which a stop then lost while the checkpoint counted it read.
+    pub fn render_cut(&mut self, pieces: &[CutPiece], now: f64, out: &mut Vec<u8>) -> Vec<Run> {
+        let mut runs = Runs::default();
+        self.hand_out_held(out, &mut runs);
+        let mut joined = Vec::new();
+        for piece in pieces {
+            match *piece {
+                CutPiece::Lines(block) => self.core.lines(block, now, out, &mut runs),
+                CutPiece::Segment {
+                    data,
+                    context,
+                    flags,
+                } => {
+                    joined.clear();
+                    joined.extend_from_slice(context);
+                    joined.extend_from_slice(data);
+                    self.core
+                        .segment_run(&joined, context.len(), now, flags, out, &mut runs);
+                }
+            }
+        }
+        runs.done()
+    }
+}
+
+/// A piece another framer cut (see [`Engine::render_cut`]).
+pub enum CutPiece<'a> {
+    /// Complete lines (the last may lack its terminator when its input ended).
+    Lines(&'a [u8]),
+    /// A segment of an over-long line, the bytes of the line just before it, and (last, mask head, mask tail).
+    Segment {
+        data: &'a [u8],
+        context: &'a [u8],
+        flags: (bool, bool, bool),
+    },
 }
 
 /// `parts` rendered by `cores`, one thread each (the calling thread takes the first core's); each takes the next
@@ -890,6 +924,21 @@ impl Core {
     }
 
     /// A segment of an over-long line, scanned as text in the window of `now`.
+    /// `segment`, its output counted as a run of its window.
+    fn segment_run(
+        &mut self,
+        data: &[u8],
+        context: usize,
+        now: f64,
+        flags: (bool, bool, bool),
+        out: &mut Vec<u8>,
+        runs: &mut Runs,
+    ) {
+        let at = out.len();
+        self.segment(data, context, now, flags, out);
+        runs.add(self.last_window, out.len() - at);
+    }
+
     fn segment(
         &mut self,
         data: &[u8],
@@ -1318,6 +1367,69 @@ mod tests {
         let kinds: Vec<&str> = found.iter().map(|f| f.kind.name()).collect();
         assert_eq!(kinds, ["ip", "phone"]);
         assert_eq!(found[0].start..found[0].end, 5..14);
+    }
+
+    /// Pieces another framer cut render as the engine renders what it frames itself: lines, and the segments of
+    /// over-long lines with their flags and context, in any chunking of the reads (`follow`'s path).
+    #[test]
+    fn pieces_cut_by_another_framer_render_as_the_engine_frames_them() {
+        let mut data = b"short 192.0.2.1\n".to_vec();
+        for i in 0..3000u32 {
+            data.extend(
+                format!(
+                    "w{i} 10.{}.{}.7 +49 30 {:07} ",
+                    i % 250,
+                    i / 250,
+                    1_000_000 + i
+                )
+                .as_bytes(),
+            );
+        }
+        // Lines with no blank to cut at: cuts fall inside values, so heads and tails are masked and context read.
+        data.push(b'\n');
+        for i in 0..6000u32 {
+            data.extend(format!("10.{}.{}.{},", i >> 16, (i >> 8) & 255, i & 255).as_bytes());
+        }
+        data.extend(b"\nx=");
+        data.extend(b"deadbeef0123".repeat(1500));
+        data.extend(b"\nafter 198.51.100.9\r\nunterminated 203.0.113.5");
+        let max_line = 4096;
+        let (want, _) = run(&mut engine(FormatChoice::Text, max_line), &data);
+        for cut in [1000, 4096, 7777, 100_000] {
+            let mut e = engine(FormatChoice::Text, max_line);
+            let mut framer = LineFramer::new(max_line);
+            let (mut out, mut pieces) = (Vec::new(), Vec::new());
+            let mut render = |framer: &LineFramer, pieces: &[Piece], out: &mut Vec<u8>| {
+                let buf = framer.buffer();
+                let cut: Vec<CutPiece> = pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Lines(r) => CutPiece::Lines(&buf[r.clone()]),
+                        Piece::Segment {
+                            range,
+                            context,
+                            last,
+                            mask_head,
+                            mask_tail,
+                        } => CutPiece::Segment {
+                            data: &buf[range.clone()],
+                            context: &buf[context.clone()],
+                            flags: (*last, *mask_head, *mask_tail),
+                        },
+                    })
+                    .collect();
+                e.render_cut(&cut, 1.7e9, out);
+            };
+            for chunk in data.chunks(cut) {
+                pieces.clear();
+                framer.feed(chunk, &mut pieces);
+                render(&framer, &pieces, &mut out);
+            }
+            pieces.clear();
+            framer.finish(&mut pieces);
+            render(&framer, &pieces, &mut out);
+            assert_eq!(out, want, "reads of {cut}");
+        }
     }
 
     #[test]

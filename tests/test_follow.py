@@ -527,3 +527,33 @@ def test_a_checkpoint_cut_short_is_never_committed(pseudolog_bin, key_file, tmp_
     follower.send_signal(signal.SIGTERM)
     assert follower.wait(timeout=30) == 0
     assert line_count(out) == 1
+
+
+def test_an_over_long_line_in_progress_at_a_stop_goes_on_whole(pseudolog_bin, key_file, tmp_path):
+    """A line longer than --max-line is written in segments as it comes. The source's framer alone cuts it (the
+    engine framed it again once, and held up to a segment that a stop lost while the checkpoint counted it
+    read). Stopped inside the line and started again, the output is what `run` writes for the whole file: no
+    segment lost, no line end added inside the line."""
+    log = tmp_path / "in.log"
+    words = "".join(f"word{i:06d} 10.{i % 250}.{i // 250 % 250}.7 " for i in range(10000))
+    log.write_text("first line\n" + words)
+    out = tmp_path / "out.log"
+    follower = follow_into(pseudolog_bin, key_file, tmp_path, log, "--max-line", "64K", "-o", str(out))
+    wait_for(lambda: out.exists() and out.stat().st_size > 128 << 10, what="segments of the long line")
+    follower.send_signal(signal.SIGTERM)
+    assert follower.wait(timeout=30) == 0
+    with log.open("a") as fh:
+        fh.write(" end\nlast line\n")
+    follower = follow_into(pseudolog_bin, key_file, tmp_path, log, "--max-line", "64K", "-o", str(out))
+    wait_for(lambda: line_count(out) == 3, what="the rest of the long line and the last line")
+    follower.send_signal(signal.SIGTERM)
+    _, err = follower.communicate(timeout=30)
+    assert follower.returncode == 0
+    assert b"no line end" not in err
+    want = subprocess.run(
+        [pseudolog_bin, "run", "--key-file", str(key_file), "--max-line", "64K", *FMT, str(log)],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert out.read_bytes() == want
+    assert b"word009999" in want and b"10.0.0.7" not in want

@@ -31,7 +31,7 @@ from pseudolog.follow.settings import FollowSettings, resolve
 from pseudolog.follow.sinks import FileSink, Sink, StdoutSink, WindowDirSink
 from pseudolog.follow.sources import PipeSource, Source, open_source
 from pseudolog.keyring import Keyring, resolve_secret
-from pseudolog.pipeline import Engine, Runs, build_engine
+from pseudolog.pipeline import Engine, build_engine
 
 READ_BUDGET = 4 << 20
 # Seconds between checkpoints while lines flow, busy or caught up: each costs three fsyncs and a rename, and
@@ -118,22 +118,6 @@ def _check_writable_dir(directory: str, option: str) -> None:
         raise OutputError(f"{option}: cannot write in {probe}: permission denied")
 
 
-def feed_pieces(engine: Engine, pieces: list[Piece], now: float) -> Runs:
-    """The sources' framed pieces back into bytes for the engine (which frames them again itself); a piece that
-    ends an input without a newline (a rotated file's last line, a closed pipe) ends the engine's line too."""
-    runs: Runs = []
-    held: list[bytes] = []
-    for piece in pieces:
-        held.append(piece.data)
-        if not piece.data.endswith(b"\n") and (not piece.segment or piece.last):
-            runs += engine.feed_runs(b"".join(held), now)
-            runs += engine.finish_runs(now)
-            held = []
-    if held:
-        runs += engine.feed_runs(b"".join(held), now)
-    return runs
-
-
 class Follower:
     def __init__(
         self, cli: dict[str, Any], config_path: str | None, environ: dict[str, str], say: Callable[[str], None]
@@ -215,11 +199,15 @@ class Follower:
                 "files and pipes share an output: after a crash, pipe lines written after the last checkpoint "
                 "are lost (checkpoints follow every read to keep that short)"
             )
+        # An over-long line the checkpoint left in progress goes on where its segments end the output.
+        positions = [p for st in (saved.inputs.values() if saved else []) for p in (st.current, *st.rotated) if p]
+        mid_line = any(p.long_line for p in positions)
         if s.output_dir:
             assert self.options.window is not None
-            return WindowDirSink(s.output_dir, self.options.window, self.options.retention, outputs, self.say)
+            window, retention = self.options.window, self.options.retention
+            return WindowDirSink(s.output_dir, window, retention, outputs, self.say, mid_line)
         if s.output and s.output != "-":
-            return FileSink(os.path.abspath(s.output), outputs, self.say)
+            return FileSink(os.path.abspath(s.output), outputs, self.say, mid_line)
         if saved is not None and s.inputs != ("-",):
             self.say("output is standard output: lines after the last checkpoint may be written twice after a crash")
         return StdoutSink()
@@ -288,7 +276,8 @@ class Follower:
         run: list[bytes] = []
         run_window: int | None = None
         try:
-            for window, data in feed_pieces(engine, pieces, now):
+            # As the source's framer cut them: it alone holds a partial line, which its checkpoint leaves out.
+            for window, data in engine.feed_pieces_runs(pieces, now):
                 if run and window != run_window:
                     self.sink.write(run_window, b"".join(run))
                     run = []

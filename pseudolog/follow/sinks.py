@@ -27,12 +27,14 @@ _STAMP_FORMATS = {10: "%Y-%m-%d", 13: "%Y-%m-%dT%H", 15: "%Y-%m-%dT%H%M", 17: "%
 OUTPUT_MODE = 0o640
 
 
-def _open_append(path: str, warn: Warn) -> int:
+def _open_append(path: str, warn: Warn, continues_a_line: bool = False) -> int:
+    """The output, appended to. `continues_a_line`: the checkpoint left an over-long line in progress, whose
+    segments so far end the file: it goes on there."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, OUTPUT_MODE)
     except OSError as exc:
         raise OutputError(f"cannot write output {path}: {exc.strerror}") from None
-    if not ends_a_line(path):
+    if not continues_a_line and not ends_a_line(path):
         # A write cut short (a full disk, a file size limit) left half a line: what follows must not join it.
         write_all(fd, b"\n")
         warn(f"output {path}: its last line had no line end; one was added so that new lines do not join it")
@@ -71,7 +73,9 @@ class StdoutSink:
 class FileSink:
     """One output file, appended to; SIGHUP reopens it after logrotate renamed it."""
 
-    def __init__(self, path: str, saved: dict[str, OutputState] | None, warn: Warn) -> None:
+    def __init__(
+        self, path: str, saved: dict[str, OutputState] | None, warn: Warn, continues_a_line: bool = False
+    ) -> None:
         self.path = path
         state = (saved or {}).get(path)
         if state is not None:
@@ -83,7 +87,7 @@ class FileSink:
                 if old is not None:
                     _cut_back(old, state.length, warn)
         self.warn = warn
-        self.fd = _open_append(path, warn)
+        self.fd = _open_append(path, warn, continues_a_line)
 
     def write(self, window: int | None, data: bytes) -> None:
         write_all(self.fd, data)
@@ -133,9 +137,16 @@ class WindowDirSink:
     MAX_OPEN = 8
 
     def __init__(
-        self, directory: str, window: int, retention: int | None, saved: dict[str, OutputState] | None, warn: Warn
+        self,
+        directory: str,
+        window: int,
+        retention: int | None,
+        saved: dict[str, OutputState] | None,
+        warn: Warn,
+        continues_a_line: bool = False,
     ) -> None:
         self.directory = Path(directory)
+        self.continues_a_line = continues_a_line  # for the first file opened (see _open_append)
         self.window = window
         self.retention = retention
         self.warn = warn
@@ -176,7 +187,8 @@ class WindowDirSink:
                 os.fsync(self._open[oldest])
                 os.close(self._open.pop(oldest))
             path = str(self.directory / window_file_name(window, self.window))
-            fd = self._open[window] = _open_append(path, self.warn)
+            fd = self._open[window] = _open_append(path, self.warn, self.continues_a_line)
+            self.continues_a_line = False
             self._created = True
         write_all(fd, data)
 

@@ -9,9 +9,10 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict};
 
+use super::framing_scrub::PyPiece;
 use super::layout::format;
 use crate::detect::phone_rules::{PhoneRules, Region};
-use crate::engine::{self, Config, FormatChoice, Keys, Run};
+use crate::engine::{self, Config, CutPiece, FormatChoice, Keys, Run};
 use crate::layout::Format;
 use crate::pseudonym::DEFAULT_CACHE_SIZE;
 use crate::scrub::Reading;
@@ -228,6 +229,18 @@ impl Engine {
         let written = self.out.len();
         let_go_if_large(&mut self.out);
         Ok(written)
+    }
+
+    /// Pieces a `LineFramer` cut (a `follow` source's), rendered as cut, nothing held back: (output, runs).
+    fn feed_pieces(&mut self, py: Python<'_>, pieces: Vec<PyRef<'_, PyPiece>>, now: f64) -> Batch {
+        let cut: Vec<CutPiece<'_>> = pieces.iter().map(|p| p.cut(py)).collect();
+        let inner = &mut self.inner;
+        let (out, runs) = py.allow_threads(|| {
+            let mut out = Vec::new();
+            let runs = inner.render_cut(&cut, now, &mut out);
+            (out, runs)
+        });
+        (PyBytes::new(py, &out).unbind(), runs)
     }
 
     /// End of input: the partial last line as it was.

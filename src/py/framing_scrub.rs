@@ -241,7 +241,7 @@ fn frame<'py>(
 /// What the framer delivers: a block of complete lines (each with its "\n"; from `finish`, the unterminated
 /// last line), or one segment of an over-long line with its mask flags and the bytes of the same line before it.
 #[pyclass(frozen, module = "pseudolog._core", name = "Piece")]
-struct PyPiece {
+pub struct PyPiece {
     #[pyo3(get)]
     data: Py<PyBytes>,
     /// A segment of an over-long line (else complete lines).
@@ -262,6 +262,20 @@ struct PyPiece {
 }
 
 impl PyPiece {
+    /// The piece as the engine renders it (`Engine::render_cut`), over the bytes Python holds.
+    pub fn cut<'a>(&'a self, py: Python<'a>) -> crate::engine::CutPiece<'a> {
+        let data = self.data.bind(py).as_bytes();
+        if self.segment {
+            crate::engine::CutPiece::Segment {
+                data,
+                context: self.context.bind(py).as_bytes(),
+                flags: (self.last, self.masked_head, self.masked_tail),
+            }
+        } else {
+            crate::engine::CutPiece::Lines(data)
+        }
+    }
+
     /// A framer's piece over its buffer, as Python sees it.
     fn new(py: Python<'_>, buf: &[u8], piece: &Piece) -> PyPiece {
         let bytes = |range: &std::ops::Range<usize>| PyBytes::new(py, &buf[range.clone()]).unbind();
