@@ -1,3 +1,3 @@
-from pseudolog.cli import main
+from pseudolog.entry import main
 
 main()

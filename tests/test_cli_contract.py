@@ -596,3 +596,31 @@ def test_follow_refuses_writing_what_it_reads_or_keeps(pseudolog_bin, key_file, 
     assert_one_line_error(proc, needle.format(**names))
     assert proc.returncode == 2
     assert log.read_bytes() == NGINX * 3
+
+
+_HANDLERS_BEFORE_THE_CLI = (
+    "import signal, sys\nimport pseudolog.cli\nfrom pseudolog import entry\n"
+    "pseudolog.cli.main = lambda: print(*(signal.getsignal(s) is entry._remember for s in (1, 15)))\n"
+    "sys.argv = ['pseudolog', *sys.argv[1:]]\nentry.main()\n"
+)
+
+
+def test_follow_holds_a_reload_or_stop_that_comes_while_it_starts(pseudolog_bin, key_file, tmp_path):
+    """Importing the CLI takes tens of milliseconds. The entry takes SIGHUP and SIGTERM for `follow` before that,
+    as systemd counts death by SIGHUP as a clean exit (Restart=on-failure would not restart the sidecar): a
+    reload then needs nothing (the key and configuration are read afterwards), and a stop ends the run cleanly."""
+    shown = subprocess.run([sys.executable, "-c", _HANDLERS_BEFORE_THE_CLI, "follow"], capture_output=True)
+    assert shown.stdout.split() == [b"True", b"True"]
+    shown = subprocess.run([sys.executable, "-c", _HANDLERS_BEFORE_THE_CLI, "run"], capture_output=True)
+    assert shown.stdout.split() == [b"False", b"False"]  # a filter keeps the default actions
+    log = tmp_path / "in.log"
+    log.write_bytes(NGINX * 3)
+    stopped_early = (
+        "import signal, sys\nfrom pseudolog import entry\n"
+        "entry.EARLY_SIGNALS.append(signal.SIGTERM)\nsys.argv = ['pseudolog', *sys.argv[1:]]\nentry.main()\n"
+    )
+    state, out = tmp_path / "st", tmp_path / "out.log"
+    follow = ["follow", "--key-file", str(key_file), "--state-dir", str(state), "-o", str(out), str(log)]
+    proc = subprocess.run([sys.executable, "-c", stopped_early, *follow], capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert (state / "checkpoint.json").exists()

@@ -21,6 +21,7 @@ from typing import Any
 from pseudolog._core import Piece
 
 from pseudolog.config import FilterOptions
+from pseudolog.entry import EARLY_SIGNALS
 from pseudolog.errors import ConfigError, InputError, OutputError, PseudologError
 from pseudolog.follow import metrics
 from pseudolog.follow.checkpoint import Checkpoint, StateDir
@@ -131,6 +132,9 @@ class Follower:
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_reload)
+        # A stop that came while the program started is honoured (it checkpoints and ends); a reload then needs
+        # nothing, as the key and configuration are read after this.
+        self.stop_requested = signal.SIGTERM in EARLY_SIGNALS
         self._fallbacks = {"state_dir": environ.get("STATE_DIRECTORY", "").split(":")[0]}
         self.settings = resolve(cli, config_path, self._fallbacks)
         s = self.settings
