@@ -557,3 +557,35 @@ def test_an_over_long_line_in_progress_at_a_stop_goes_on_whole(pseudolog_bin, ke
     ).stdout
     assert out.read_bytes() == want
     assert b"word009999" in want and b"10.0.0.7" not in want
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b"not json",
+        b"",
+        b'{"version":1,"inputs":{},"outp',
+        b"[]",
+        b"null",
+        b'{"version":1,"inputs":[],"outputs":{}}',
+        b'{"version":1,"inputs":{"x":1},"outputs":{}}',
+        b'{"version":1,"inputs":{},"outputs":[]}',
+        b'{"version":1,"inputs":{},"outputs":{"OUT":{"dev":1,"ino":2,"length":-5}}}',
+        b'{"version":1,"inputs":{"IN":{"current":{"dev":1,"ino":2,"offset":-7}}},"outputs":{}}',
+        b'{"version":1,"inputs":{"IN":{"current":{"dev":1,"ino":2,"offset":"7"}}},"outputs":{}}',
+    ],
+)
+def test_a_checkpoint_that_is_not_one_is_refused_in_one_line(pseudolog_bin, key_file, tmp_path, document):
+    """Corrupt, truncated, or JSON of another shape or with negative or non-numeric places: never an internal
+    failure, never a seek or cut to where no checkpoint could point; the output is left as it was."""
+    log, out, state = tmp_path / "in.log", tmp_path / "out.log", tmp_path / "st"
+    log.write_bytes(line(1))
+    out.write_bytes(b"kept\n")
+    state.mkdir()
+    document = document.replace(b"OUT", str(out).encode()).replace(b"IN", str(log).encode())
+    (state / "checkpoint.json").write_bytes(document)
+    args = ["--key-file", str(key_file), "--state-dir", str(state), "-o", str(out), *FMT, str(log)]
+    proc = subprocess.run([pseudolog_bin, "follow", *args], env=clean_env(), capture_output=True, timeout=60)
+    assert_one_line_error(proc, "checkpoint", "is unreadable; move it away")
+    assert proc.returncode == 2
+    assert out.read_bytes() == b"kept\n"

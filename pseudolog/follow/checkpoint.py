@@ -75,7 +75,25 @@ class Checkpoint:
             for name, state in raw.get("inputs", {}).items()
         }
         outputs = {name: OutputState(**state) for name, state in raw.get("outputs", {}).items()}
-        return cls(inputs, outputs)
+        checkpoint = cls(inputs, outputs)
+        if not checkpoint._well_formed():
+            raise ValueError("a checkpoint value of the wrong type or sign")
+        return checkpoint
+
+    def _well_formed(self) -> bool:
+        """Identities, offsets and lengths are whole numbers of at least 0, the flags true or false: a hand-edited
+        or foreign file must not seek or cut an output to somewhere no checkpoint could name."""
+
+        def count(*values: object) -> bool:
+            return all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+
+        positions = [p for state in self.inputs.values() for p in (state.current, *state.rotated) if p is not None]
+        return (
+            all(isinstance(s.cursor, str | None) for s in self.inputs.values())
+            and all(count(p.dev, p.ino, p.offset) and p.long_line in (True, False) for p in positions)
+            and all(p.mask_head in (True, False) for p in positions)
+            and all(count(o.dev, o.ino, o.length) for o in self.outputs.values())
+        )
 
 
 class StateDir:
@@ -110,7 +128,7 @@ class StateDir:
             raise ConfigError(f"cannot read checkpoint {self.path}: {exc.strerror}") from None
         try:
             return Checkpoint.from_bytes(data)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or JSON of another shape
             raise ConfigError(
                 f"checkpoint {self.path} is unreadable; move it away to start over from the inputs' beginnings"
             ) from None
