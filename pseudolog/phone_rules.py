@@ -74,19 +74,36 @@ def region_spec() -> str:
     path = _cache_path()
     if path is not None:
         try:
-            return path.read_text(encoding="utf-8")
-        except OSError:
-            pass
+            cached = _checked(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = None
+        if cached is not None:
+            return cached
     spec = _build_region_spec()
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(spec, encoding="utf-8")
+            tmp.write_text(f"{_SUM}{_digest(spec)}\n{spec}", encoding="utf-8")
             tmp.replace(path)
         except OSError:
             pass
     return spec
+
+
+# The cache's first line holds a digest of the rest: a file cut short (a crash, a full disk) or changed is built
+# again instead of read as rules (it once failed every later run with "unknown region").
+_SUM = "# sha256 "
+
+
+def _digest(spec: str) -> str:
+    return hashlib.sha256(spec.encode()).hexdigest()
+
+
+def _checked(text: str) -> str | None:
+    """The spec a cache file holds, if its digest says it is whole."""
+    head, _, spec = text.partition("\n")
+    return spec if head.startswith(_SUM) and head[len(_SUM) :] == _digest(spec) else None
 
 
 @lru_cache(maxsize=1)

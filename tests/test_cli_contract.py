@@ -624,3 +624,18 @@ def test_follow_holds_a_reload_or_stop_that_comes_while_it_starts(pseudolog_bin,
     proc = subprocess.run([sys.executable, "-c", stopped_early, *follow], capture_output=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert (state / "checkpoint.json").exists()
+
+
+def test_a_region_cache_cut_short_is_built_again(pseudolog_bin, key_file, tmp_path):
+    """The phone rules are cached on disk for start-up; a cache cut short by a crash or a full disk, or emptied,
+    once failed every later run (an internal failure, or "unknown region 'DE'"). It is built again instead."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    want = run(pseudolog_bin, "run", "--key-file", str(key_file), stdin=NGINX, env=env)
+    assert want.returncode == 0
+    (cache,) = (tmp_path / "cache" / "pseudolog").glob("region-spec-*")
+    whole = cache.read_bytes()
+    for damaged in (whole[:14000], b"", whole.replace(b"\tDE\t", b"\tDX\t", 1)):
+        cache.write_bytes(damaged)
+        again = run(pseudolog_bin, "run", "--key-file", str(key_file), "--region", "DE", stdin=NGINX, env=env)
+        assert (again.returncode, again.stdout, again.stderr) == (0, want.stdout, b"")
+        assert cache.read_bytes() == whole
