@@ -589,3 +589,16 @@ def test_a_checkpoint_that_is_not_one_is_refused_in_one_line(pseudolog_bin, key_
     assert_one_line_error(proc, "checkpoint", "is unreadable; move it away")
     assert proc.returncode == 2
     assert out.read_bytes() == b"kept\n"
+
+
+def test_an_input_name_that_is_not_utf8_is_one_line(pseudolog_bin, key_file, tmp_path):
+    """The checkpoint records inputs by name in JSON: a name that is not UTF-8 is refused in one line, shown
+    escaped, before anything is written (it was an internal failure)."""
+    name = os.fsdecode(bytes(tmp_path) + b"/\xff.log")
+    Path(name).write_bytes(line(1))
+    state = tmp_path / "st"
+    args = ["--key-file", str(key_file), "--state-dir", str(state), "-o", str(tmp_path / "out.log"), *FMT, name]
+    proc = subprocess.run([pseudolog_bin, "follow", *args], env=clean_env(), capture_output=True, timeout=60)
+    assert_one_line_error(proc, "\\xff.log: its name is not UTF-8")
+    assert proc.returncode == 2
+    assert not (tmp_path / "out.log").exists()

@@ -160,11 +160,23 @@ def _check(s: FollowSettings) -> None:
     for name in s.inputs:
         if name != "-" and Path(name).is_dir():
             raise ConfigError(f"input {name} is a directory")
+        if not name.isascii() and not _utf8(name):
+            # The checkpoint (JSON) records inputs by name.
+            shown = os.fsencode(name).decode("ascii", "backslashreplace")
+            raise ConfigError(f"input {shown}: its name is not UTF-8; follow it under a link with a UTF-8 name")
     if "-" in s.inputs:
         require_stdin()
     if not s.output_dir and s.output in (None, "-"):
         require_stdout()
     _check_paths(s)
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode()
+    except UnicodeEncodeError:  # bytes the file system decoding kept as surrogates
+        return False
+    return True
 
 
 def _same_path(a: str, b: str) -> bool:
