@@ -457,27 +457,10 @@ impl Engine {
 
     fn render_pieces(&mut self, now: f64, out: &mut Vec<u8>, runs: &mut Runs) {
         let buf = self.framer.buffer();
+        let mut joined = Vec::new();
         for piece in &self.pieces {
-            match piece {
-                Piece::Lines(range) => self.core.lines(&buf[range.clone()], now, out, runs),
-                Piece::Segment {
-                    range,
-                    context,
-                    last,
-                    mask_head,
-                    mask_tail,
-                } => {
-                    let from = if context.is_empty() || context.end != range.start {
-                        range.start
-                    } else {
-                        context.start
-                    };
-                    let flags = (*last, *mask_head, *mask_tail);
-                    let data = &buf[from..range.end];
-                    self.core
-                        .segment_run(data, range.start - from, now, flags, out, runs);
-                }
-            }
+            let piece = CutPiece::of(piece, buf);
+            self.core.piece(piece, now, out, runs, &mut joined);
         }
     }
 
@@ -489,27 +472,15 @@ impl Engine {
         let mut runs = Runs::default();
         self.hand_out_held(out, &mut runs);
         let mut joined = Vec::new();
-        for piece in pieces {
-            match *piece {
-                CutPiece::Lines(block) => self.core.lines(block, now, out, &mut runs),
-                CutPiece::Segment {
-                    data,
-                    context,
-                    flags,
-                } => {
-                    joined.clear();
-                    joined.extend_from_slice(context);
-                    joined.extend_from_slice(data);
-                    self.core
-                        .segment_run(&joined, context.len(), now, flags, out, &mut runs);
-                }
-            }
+        for &piece in pieces {
+            self.core.piece(piece, now, out, &mut runs, &mut joined);
         }
         runs.done()
     }
 }
 
-/// A piece another framer cut (see [`Engine::render_cut`]).
+/// A piece as a framer cut it, over the bytes it was cut from (see [`Engine::render_cut`]).
+#[derive(Clone, Copy)]
 pub enum CutPiece<'a> {
     /// Complete lines (the last may lack its terminator when its input ended).
     Lines(&'a [u8]),
@@ -519,6 +490,26 @@ pub enum CutPiece<'a> {
         context: &'a [u8],
         flags: (bool, bool, bool),
     },
+}
+
+impl<'a> CutPiece<'a> {
+    /// A framer's piece over the framer's buffer.
+    pub fn of(piece: &Piece, buf: &'a [u8]) -> CutPiece<'a> {
+        match piece {
+            Piece::Lines(range) => CutPiece::Lines(&buf[range.clone()]),
+            Piece::Segment {
+                range,
+                context,
+                last,
+                mask_head,
+                mask_tail,
+            } => CutPiece::Segment {
+                data: &buf[range.clone()],
+                context: &buf[context.clone()],
+                flags: (*last, *mask_head, *mask_tail),
+            },
+        }
+    }
 }
 
 /// `parts` rendered by `cores`, one thread each (the calling thread takes the first core's); each takes the next
@@ -924,6 +915,31 @@ impl Core {
     }
 
     /// A segment of an over-long line, scanned as text in the window of `now`.
+    /// One piece as its framer cut it: lines as lines, a segment with its flags after the bytes before it
+    /// (`joined`: scratch for the two).
+    fn piece(
+        &mut self,
+        piece: CutPiece,
+        now: f64,
+        out: &mut Vec<u8>,
+        runs: &mut Runs,
+        joined: &mut Vec<u8>,
+    ) {
+        match piece {
+            CutPiece::Lines(block) => self.lines(block, now, out, runs),
+            CutPiece::Segment {
+                data,
+                context,
+                flags,
+            } => {
+                joined.clear();
+                joined.extend_from_slice(context);
+                joined.extend_from_slice(data);
+                self.segment_run(joined, context.len(), now, flags, out, runs);
+            }
+        }
+    }
+
     /// `segment`, its output counted as a run of its window.
     fn segment_run(
         &mut self,
@@ -1401,23 +1417,7 @@ mod tests {
             let (mut out, mut pieces) = (Vec::new(), Vec::new());
             let mut render = |framer: &LineFramer, pieces: &[Piece], out: &mut Vec<u8>| {
                 let buf = framer.buffer();
-                let cut: Vec<CutPiece> = pieces
-                    .iter()
-                    .map(|p| match p {
-                        Piece::Lines(r) => CutPiece::Lines(&buf[r.clone()]),
-                        Piece::Segment {
-                            range,
-                            context,
-                            last,
-                            mask_head,
-                            mask_tail,
-                        } => CutPiece::Segment {
-                            data: &buf[range.clone()],
-                            context: &buf[context.clone()],
-                            flags: (*last, *mask_head, *mask_tail),
-                        },
-                    })
-                    .collect();
+                let cut: Vec<CutPiece> = pieces.iter().map(|p| CutPiece::of(p, buf)).collect();
                 e.render_cut(&cut, 1.7e9, out);
             };
             for chunk in data.chunks(cut) {
