@@ -210,6 +210,13 @@ mod tests {
         }
     }
 
+    /// The prefilter and the detectors for DE, built once for the property tests.
+    fn built() -> &'static (Prefilter, Vec<Box<dyn Detector>>) {
+        static BUILT: std::sync::OnceLock<(Prefilter, Vec<Box<dyn Detector>>)> =
+            std::sync::OnceLock::new();
+        BUILT.get_or_init(|| (prefilter(), detectors(&Region::new(rules(), "DE"))))
+    }
+
     /// Pieces of log text where triggers meet: SIP URIs, Call-IDs, escapes, keys, addresses, hex words.
     fn pieces() -> impl Strategy<Value = Vec<u8>> {
         let pieces = prop::sample::select(vec![
@@ -276,9 +283,7 @@ mod tests {
         /// skeleton (every digit written as 0): selecting by skeleton never skips a detector the text would run.
         #[test]
         fn skeleton_forms_cover_the_triggers(text in pieces()) {
-            static BUILT: std::sync::OnceLock<(Prefilter, Vec<Box<dyn Detector>>)> = std::sync::OnceLock::new();
-            let (filter, detectors) =
-                BUILT.get_or_init(|| (prefilter(), detectors(&Region::new(rules(), "DE"))));
+            let (filter, detectors) = built();
             let mut skeleton = Vec::new();
             crate::scrub::skeleton_into(&text, &mut skeleton);
             if (filter.maybe)(&text) {
@@ -309,9 +314,7 @@ mod tests {
         /// on their own bytes) then never hides an identifier that running every detector would find.
         #[test]
         fn a_detector_whose_trigger_fails_finds_nothing(text in pieces_and_numbers()) {
-            static BUILT: std::sync::OnceLock<(Prefilter, Vec<Box<dyn Detector>>)> = std::sync::OnceLock::new();
-            let (filter, detectors) =
-                BUILT.get_or_init(|| (prefilter(), detectors(&Region::new(rules(), "DE"))));
+            let (filter, detectors) = built();
             let maybe = (filter.maybe)(&text);
             for (i, d) in detectors.iter().enumerate() {
                 for reading in [Reading::TEXT, Reading::AGENT] {

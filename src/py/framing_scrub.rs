@@ -278,28 +278,26 @@ impl PyPiece {
 
     /// A framer's piece over its buffer, as Python sees it.
     fn new(py: Python<'_>, buf: &[u8], piece: &Piece) -> PyPiece {
-        let bytes = |range: &std::ops::Range<usize>| PyBytes::new(py, &buf[range.clone()]).unbind();
-        match piece {
-            Piece::Lines(range) => PyPiece {
-                data: bytes(range),
+        let bytes = |b: &[u8]| PyBytes::new(py, b).unbind();
+        match crate::engine::CutPiece::of(piece, buf) {
+            crate::engine::CutPiece::Lines(data) => PyPiece {
+                data: bytes(data),
                 segment: false,
                 last: true,
                 masked_head: false,
                 masked_tail: false,
-                context: PyBytes::new(py, b"").unbind(),
+                context: bytes(b""),
             },
-            Piece::Segment {
-                range,
+            crate::engine::CutPiece::Segment {
+                data,
                 context,
-                last,
-                mask_head,
-                mask_tail,
+                flags: (last, masked_head, masked_tail),
             } => PyPiece {
-                data: bytes(range),
+                data: bytes(data),
                 segment: true,
-                last: *last,
-                masked_head: *mask_head,
-                masked_tail: *mask_tail,
+                last,
+                masked_head,
+                masked_tail,
                 context: bytes(context),
             },
         }
