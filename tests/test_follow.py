@@ -602,3 +602,25 @@ def test_an_input_name_that_is_not_utf8_is_one_line(pseudolog_bin, key_file, tmp
     assert_one_line_error(proc, "\\xff.log: its name is not UTF-8")
     assert proc.returncode == 2
     assert not (tmp_path / "out.log").exists()
+
+
+@pytest.mark.parametrize("where", ["-o", "--output-dir"])
+def test_a_second_follower_on_the_same_output_is_refused(pseudolog_bin, key_file, tmp_path, where):
+    """Two followers (each with its own state directory) on one output: after a crash, one cut back what the
+    other had checkpointed. The output (a file, or a window directory) is locked: the second is refused in one
+    line before anything is cut, and the first goes on."""
+    first_log, second_log = tmp_path / "a.log", tmp_path / "b.log"
+    first_log.write_bytes(b"".join(map(line, range(20))))
+    second_log.write_bytes(line(99))
+    target = tmp_path / ("shared.log" if where == "-o" else "windows")
+    first = follow_into(pseudolog_bin, key_file, tmp_path / "a", first_log, where, str(target))
+    written = (lambda: line_count(target) == 20) if where == "-o" else (lambda: len(list(target.glob("*.log"))) == 1)
+    wait_for(written, what="the first follower's lines")
+    before = {p: p.read_bytes() for p in ([target] if where == "-o" else target.glob("*.log"))}
+    args = ["--key-file", str(key_file), "--state-dir", str(tmp_path / "b" / "st"), where, str(target)]
+    proc = subprocess.run([pseudolog_bin, "follow", *args, *FMT, str(second_log)], env=clean_env(), capture_output=True)
+    assert_one_line_error(proc, "another pseudolog follow is writing output", "give each its own")
+    assert proc.returncode == 2
+    assert {p: p.read_bytes() for p in before} == before
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=30) == 0

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import fcntl
 import os
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pseudolog.errors import OutputError
+from pseudolog.errors import ConfigError, OutputError
 from pseudolog.follow.checkpoint import OutputState, fsync_directory, write_all
 from pseudolog.follow.sources import find_by_identity
 from pseudolog.pipeline import ends_a_line
@@ -27,18 +28,40 @@ _STAMP_FORMATS = {10: "%Y-%m-%d", 13: "%Y-%m-%dT%H", 15: "%Y-%m-%dT%H%M", 17: "%
 OUTPUT_MODE = 0o640
 
 
-def _open_append(path: str, warn: Warn, continues_a_line: bool = False) -> int:
-    """The output, appended to. `continues_a_line`: the checkpoint left an over-long line in progress, whose
-    segments so far end the file: it goes on there."""
+def _locked(fd: int, path: str) -> int:
+    """`fd`, held with an exclusive lock: a second follower writing the same output would, after a crash, cut
+    back what the first checkpointed (log shippers that read it take no lock)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ConfigError(f"another pseudolog follow is writing output {path}: give each its own") from None
+    return fd
+
+
+def _open_locked(path: str) -> int:
+    """The output, opened for appending and locked."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, OUTPUT_MODE)
     except OSError as exc:
         raise OutputError(f"cannot write output {path}: {exc.strerror}") from None
-    if not continues_a_line and not ends_a_line(path):
-        # A write cut short (a full disk, a file size limit) left half a line: what follows must not join it.
+    return _locked(fd, path)
+
+
+def _open_append(path: str, warn: Warn, continues_a_line: bool = False) -> int:
+    """The output, appended to and locked. `continues_a_line`: the checkpoint left an over-long line in
+    progress, whose segments so far end the file: it goes on there."""
+    fd = _open_locked(path)
+    if not continues_a_line:
+        _end_a_half_line(fd, path, warn)
+    return fd
+
+
+def _end_a_half_line(fd: int, path: str, warn: Warn) -> None:
+    """A write cut short (a full disk, a file size limit) left half a line: what follows must not join it."""
+    if not ends_a_line(path):
         write_all(fd, b"\n")
         warn(f"output {path}: its last line had no line end; one was added so that new lines do not join it")
-    return fd
 
 
 def _cut_back(path: str, length: int, warn: Warn) -> None:
@@ -77,6 +100,9 @@ class FileSink:
         self, path: str, saved: dict[str, OutputState] | None, warn: Warn, continues_a_line: bool = False
     ) -> None:
         self.path = path
+        self.warn = warn
+        # Locked before anything is cut back, so a second follower on this output is refused first.
+        self.fd = _open_locked(path)
         state = (saved or {}).get(path)
         if state is not None:
             here = os.stat(path) if os.path.exists(path) else None
@@ -86,8 +112,8 @@ class FileSink:
                 old = find_by_identity(path, state.dev, state.ino)
                 if old is not None:
                     _cut_back(old, state.length, warn)
-        self.warn = warn
-        self.fd = _open_append(path, warn, continues_a_line)
+        if not continues_a_line:
+            _end_a_half_line(self.fd, path, warn)
 
     def write(self, window: int | None, data: bytes) -> None:
         write_all(self.fd, data)
@@ -156,6 +182,11 @@ class WindowDirSink:
             raise OutputError(f"cannot create output directory {directory}: {exc.strerror}") from None
         self._open: dict[int, int] = {}
         self._created = False
+        try:
+            dir_fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise OutputError(f"cannot use output directory {directory}: {exc.strerror}") from None
+        self._dir_fd = _locked(dir_fd, directory)  # before any window file is cut back or removed
         if saved is not None:
             self._restore(saved)
 
@@ -229,7 +260,7 @@ class WindowDirSink:
         return removed
 
     def close(self) -> None:
-        for fd in self._open.values():
+        for fd in (*self._open.values(), self._dir_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
         self._open.clear()
