@@ -189,7 +189,7 @@ def open_output(output: str | None, files: list[str], append: bool) -> tuple[Bin
         require_stdout()
         _refuse_an_input(inputs, os.fstat(1), "standard output")
         return sys.stdout.buffer, False
-    from pseudolog.pipeline import ends_a_line
+    from pseudolog.pipeline import end_a_half_line
 
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_APPEND if append else 0), 0o640)
@@ -203,9 +203,8 @@ def open_output(output: str | None, files: list[str], append: bool) -> tuple[Bin
         raise
     if not append and stat.S_ISREG(info.st_mode):
         os.ftruncate(fd, 0)
-    elif stat.S_ISREG(info.st_mode) and not ends_a_line(output):
-        os.write(fd, b"\n")  # the lines appended must not join a half line left by a write cut short
-        say(f"output {output}: its last line had no line end; one was added so that new lines do not join it")
+    elif stat.S_ISREG(info.st_mode):
+        end_a_half_line(fd, output, say)
     return os.fdopen(fd, "wb"), True
 
 

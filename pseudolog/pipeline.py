@@ -200,18 +200,22 @@ def pump(
     return totals
 
 
-def ends_a_line(path: str) -> bool:
-    """Whether the file is empty or ends with a line end (True too when it cannot be read: nothing is added).
-    Output appended after a write cut short (a full disk, a file size limit) would join its half line."""
+def end_a_half_line(fd: int, path: str, warn: Callable[[str], None]) -> None:
+    """Output appended after a write cut short (a full disk, a file size limit) would join its half line: a file
+    that does not end with a line end (and is not empty) gets one first, and `warn` says so. A file that cannot
+    be read is left as it is."""
     try:
         with open(path, "rb") as fh:
             size = fh.seek(0, os.SEEK_END)
             if size == 0:
-                return True
+                return
             fh.seek(size - 1)
-            return fh.read(1) == b"\n"
+            if fh.read(1) == b"\n":
+                return
     except OSError:
-        return True
+        return
+    os.write(fd, b"\n")
+    warn(f"output {path}: its last line had no line end; one was added so that new lines do not join it")
 
 
 def render_lines(engine: Engine, lines: list[bytes], now: float) -> list[bytes]:

@@ -291,14 +291,8 @@ impl Engine {
                 // Every part on this thread, as one job would; the output is held as a joined block's is.
                 self.refused.note(&e);
                 self.core.take_parts(&parts, &next, count, now);
-                if let Some(w) = merge_parts(
-                    &[&self.core],
-                    count,
-                    &mut self.held.out,
-                    &mut self.held.runs,
-                ) {
-                    self.core.last_window = w;
-                }
+                let held = &mut self.held;
+                merge_parts(&mut self.core, &[], count, &mut held.out, &mut held.runs);
                 drop(parts);
                 self.recover_buffer(buffer);
                 return runs.done();
@@ -389,11 +383,14 @@ impl Engine {
             .unwrap_or_else(|panic| resume_unwind(panic));
         self.workers = workers;
         self.refused.add(refused);
-        let cores: Vec<&Core> = std::iter::once(&self.core).chain(&self.workers).collect();
         let held = &mut self.held;
-        if let Some(w) = merge_parts(&cores, ahead.parts, &mut held.out, &mut held.runs) {
-            self.core.last_window = w;
-        }
+        merge_parts(
+            &mut self.core,
+            &self.workers,
+            ahead.parts,
+            &mut held.out,
+            &mut held.runs,
+        );
         self.gather_counts();
         self.recover_buffer(ahead.buffer);
     }
@@ -438,10 +435,7 @@ impl Engine {
             .collect();
         let refused = take_parts_on_threads(&mut cores, &parts, &next, now);
         self.refused.add(refused);
-        let cores: Vec<&Core> = std::iter::once(&self.core).chain(&self.workers).collect();
-        if let Some(w) = merge_parts(&cores, parts.len(), out, runs) {
-            self.core.last_window = w;
-        }
+        merge_parts(&mut self.core, &self.workers, parts.len(), out, runs);
         self.gather_counts();
     }
 
@@ -541,14 +535,16 @@ fn take_parts_on_threads(
     refused
 }
 
-/// The output of a block's `count` parts appended to `out` in input order, from the scratch of the core that
-/// took each; the window of the last line, if any.
+/// The output of a block's `count` parts appended to `out` in input order, from the scratch of the core (`main`
+/// or a worker) that took each; `main`'s last window becomes that of the block's last line, if it had one.
 fn merge_parts(
-    cores: &[&Core],
+    main: &mut Core,
+    workers: &[Core],
     count: usize,
     out: &mut Vec<u8>,
     runs: &mut Runs,
-) -> Option<Option<i64>> {
+) {
+    let cores: Vec<&Core> = std::iter::once(&*main).chain(workers).collect();
     // Part i is in the scratch of the core that took it: (core, entry).
     let mut owner = vec![(0, 0); count];
     for (c, core) in cores.iter().enumerate() {
@@ -566,7 +562,9 @@ fn merge_parts(
             last = Some(w);
         }
     }
-    last
+    if let Some(w) = last {
+        main.last_window = w;
+    }
 }
 
 /// Blocks of lines smaller than this are not worth the threads. Below a pipe's capacity (64 KiB a read on

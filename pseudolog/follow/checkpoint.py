@@ -21,9 +21,9 @@ from pseudolog.errors import ConfigError
 
 VERSION = 1
 FILE_NAME = "checkpoint.json"
+TMP_NAME = f".{FILE_NAME}.tmp"  # the checkpoint is written here, then renamed over FILE_NAME
 LOCK_NAME = "lock"
-# Every file the follower keeps in its state directory (the checkpoint is written beside itself, then renamed).
-STATE_FILES = (FILE_NAME, f".{FILE_NAME}.tmp", LOCK_NAME)
+STATE_FILES = (FILE_NAME, TMP_NAME, LOCK_NAME)  # every file the follower keeps in its state directory
 
 
 @dataclass(slots=True)
@@ -134,7 +134,7 @@ class StateDir:
             ) from None
 
     def save(self, checkpoint: Checkpoint) -> None:
-        tmp = self.directory / STATE_FILES[1]
+        tmp = self.directory / TMP_NAME
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             write_all(fd, checkpoint.to_bytes())  # a write cut short must not become the checkpoint

@@ -20,7 +20,7 @@ from pathlib import Path
 from pseudolog.errors import ConfigError, OutputError
 from pseudolog.follow.checkpoint import OutputState, fsync_directory, write_all
 from pseudolog.follow.sources import find_by_identity
-from pseudolog.pipeline import ends_a_line
+from pseudolog.pipeline import end_a_half_line
 
 Warn = Callable[[str], None]
 _WINDOW_FILE = re.compile(r"(\d{4}-\d{2}-\d{2}(?:T\d{2}(?:\d{2}(?:\d{2})?)?)?)\.log")
@@ -53,15 +53,8 @@ def _open_append(path: str, warn: Warn, continues_a_line: bool = False) -> int:
     progress, whose segments so far end the file: it goes on there."""
     fd = _open_locked(path)
     if not continues_a_line:
-        _end_a_half_line(fd, path, warn)
+        end_a_half_line(fd, path, warn)
     return fd
-
-
-def _end_a_half_line(fd: int, path: str, warn: Warn) -> None:
-    """A write cut short (a full disk, a file size limit) left half a line: what follows must not join it."""
-    if not ends_a_line(path):
-        write_all(fd, b"\n")
-        warn(f"output {path}: its last line had no line end; one was added so that new lines do not join it")
 
 
 def _cut_back(path: str, length: int, warn: Warn) -> None:
@@ -113,7 +106,7 @@ class FileSink:
                 if old is not None:
                     _cut_back(old, state.length, warn)
         if not continues_a_line:
-            _end_a_half_line(self.fd, path, warn)
+            end_a_half_line(self.fd, path, warn)
 
     def write(self, window: int | None, data: bytes) -> None:
         write_all(self.fd, data)
