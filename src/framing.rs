@@ -283,6 +283,32 @@ impl LineFramer {
             .min(pos)..pos
     }
 
+    /// A stop inside a line whose rest cannot be read again (a pipe): the bytes held become a segment that ends
+    /// the output's line with a line end of its own, its trailing word masked. The rest of that word goes to
+    /// whoever reads the pipe next, so neither half may be written raw. Returns whether a line was in progress.
+    pub fn cut_short(&mut self, out: &mut Vec<Piece>) -> bool {
+        self.compact();
+        if self.pending == self.buf.len() && !self.in_long_line {
+            return false;
+        }
+        if !self.in_long_line {
+            self.line_start = self.pending;
+        }
+        let start = self.pending;
+        self.buf.push(b'\n');
+        out.push(Piece::Segment {
+            range: start..self.buf.len(),
+            context: self.context(start),
+            last: true,
+            mask_head: self.mask_next_head,
+            mask_tail: true,
+        });
+        self.pending = self.buf.len();
+        self.in_long_line = false;
+        self.mask_next_head = false;
+        true
+    }
+
     /// At end of input: the partial last line, without a terminator, as it was.
     pub fn finish(&mut self, out: &mut Vec<Piece>) {
         self.compact();
@@ -304,6 +330,11 @@ mod tests {
     type Shape = Vec<(Vec<u8>, bool, bool, bool, bool)>;
 
     fn run(max_line: usize, chunks: &[&[u8]]) -> (Shape, Vec<Vec<u8>>) {
+        run_ending(max_line, chunks, false)
+    }
+
+    /// `run`, ended by a stop (`cut_short`) instead of the end of input when `cut`.
+    fn run_ending(max_line: usize, chunks: &[&[u8]], cut: bool) -> (Shape, Vec<Vec<u8>>) {
         let mut framer = LineFramer::new(max_line);
         let mut shape = Vec::new();
         let mut contexts = Vec::new();
@@ -312,6 +343,9 @@ mod tests {
             out.clear();
             match chunks.get(i) {
                 Some(chunk) => framer.feed(chunk, &mut out),
+                None if cut => {
+                    framer.cut_short(&mut out);
+                }
                 None => framer.finish(&mut out),
             }
             let buf = framer.buffer();
@@ -532,6 +566,38 @@ mod tests {
         assert!(segments >= (64 << 20) / 65536);
     }
 
+    #[test]
+    fn a_stop_ends_the_line_in_progress_and_masks_its_last_word() {
+        let (shape, _) = run_ending(64, &[b"a 1\nb 12"], true);
+        assert_eq!(
+            shape,
+            vec![
+                (b"a 1\n".to_vec(), false, true, false, false),
+                (b"b 12\n".to_vec(), true, true, false, true),
+            ]
+        );
+        let mut framer = LineFramer::new(64);
+        let mut out = Vec::new();
+        framer.feed(b"whole\n", &mut out);
+        out.clear();
+        assert!(!framer.cut_short(&mut out), "no line in progress: nothing to cut");
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_stop_inside_an_over_long_line_keeps_its_context_and_masking() {
+        // Cut unsafely at 8 (no blank): the stop's segment masks its head as the next segment would have.
+        let (shape, contexts) = run_ending(8, &[b"123456789012"], true);
+        assert_eq!(
+            shape,
+            vec![
+                (b"12345678".to_vec(), true, false, false, true),
+                (b"9012\n".to_vec(), true, true, true, true),
+            ]
+        );
+        assert_eq!(contexts[1], b"12345678");
+    }
+
     /// Throughput, for the report only (nothing asserted on time): `cargo test --release -- --ignored
     /// --nocapture framing_throughput`.
     #[test]
@@ -579,6 +645,33 @@ mod tests {
             for p in &shape {
                 prop_assert!(!p.1 || p.0.len() <= max_line || p.2);
             }
+        }
+
+        /// A stop gives what the end of input gives, except the line in progress: that ends with a line end of
+        /// its own and its last word masked.
+        #[test]
+        fn a_stop_differs_from_the_end_only_in_the_line_in_progress(
+            parts in prop::collection::vec(prop::sample::select(vec![
+                &b"x"[..], b" ", b"1", b"\n", b"\r\n", b"=", b"\xff", b"1.2.3.4",
+            ]), 0..200),
+            max_line in 1usize..40,
+            size in 1usize..50,
+        ) {
+            let data: Vec<u8> = parts.concat();
+            let chunks: Vec<&[u8]> = data.chunks(size).collect();
+            let (ended, _) = run(max_line, &chunks);
+            let (stopped, _) = run_ending(max_line, &chunks, true);
+            let mut expected = data.clone();
+            if ended.last().is_some_and(|p| !p.0.ends_with(b"\n")) {
+                expected.push(b'\n');
+                let (rest, stop) = (&ended[..ended.len() - 1], &stopped[stopped.len() - 1]);
+                prop_assert_eq!(rest, &stopped[..stopped.len() - 1]);
+                prop_assert!(stop.1 && stop.2 && stop.4);
+                prop_assert_eq!(stop.3, ended[ended.len() - 1].3);
+            } else {
+                prop_assert_eq!(&ended, &stopped);
+            }
+            prop_assert_eq!(joined(&stopped), expected);
         }
     }
 }

@@ -573,6 +573,7 @@ def test_an_over_long_line_in_progress_at_a_stop_goes_on_whole(pseudolog_bin, ke
         b'{"version":1,"inputs":{},"outputs":{"OUT":{"dev":1,"ino":2,"length":-5}}}',
         b'{"version":1,"inputs":{"IN":{"current":{"dev":1,"ino":2,"offset":-7}}},"outputs":{}}',
         b'{"version":1,"inputs":{"IN":{"current":{"dev":1,"ino":2,"offset":"7"}}},"outputs":{}}',
+        b'{"version":1,"inputs":{"IN":{"mid_line":1}},"outputs":{}}',
     ],
 )
 def test_a_checkpoint_that_is_not_one_is_refused_in_one_line(pseudolog_bin, key_file, tmp_path, document):
@@ -624,3 +625,60 @@ def test_a_second_follower_on_the_same_output_is_refused(pseudolog_bin, key_file
     assert {p: p.read_bytes() for p in before} == before
     first.send_signal(signal.SIGTERM)
     assert first.wait(timeout=30) == 0
+
+
+def _write_fifo(fifo: Path, data: bytes) -> None:
+    fd = os.open(fifo, os.O_WRONLY)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def test_a_stop_inside_a_piped_line_writes_it_and_masks_both_halves_of_the_word_at_the_stop(
+    pseudolog_bin, key_file, tmp_path
+):
+    """A pipe cannot be read again: a stop writes the line in progress as a line of its own and says so. The
+    number it stopped inside is split between this run and the next, so the word on each side of the stop is
+    masked, as at an unsafe cut of an over-long line: neither run writes a digit of the subscriber's number."""
+    fifo, out = tmp_path / "pipe", tmp_path / "out.log"
+    os.mkfifo(fifo)
+    proc = follow_into(pseudolog_bin, key_file, tmp_path, fifo, "-o", str(out))
+    _write_fifo(fifo, line(1) + line(2) + b"call to +49 30 12")
+    wait_for(lambda: line_count(out) == 2, what="two lines")
+    err = stop(proc)
+    assert b"stopped inside a line; its first 17 bytes were written as a line of their own" in err
+    assert b"30 12" not in err
+    written = out.read_bytes().splitlines(keepends=True)
+    assert written[:2] == expected(pseudolog_bin, key_file, line(1) + line(2))
+    assert written[2] == b"call to +49 30 MASKED\n"
+
+    proc = follow_into(pseudolog_bin, key_file, tmp_path, fifo, "-o", str(out))
+    _write_fifo(fifo, b"34567 answered\n" + line(3))
+    wait_for(lambda: line_count(out) == 5, what="the next run's lines")
+    err = stop(proc)
+    assert b"stopped inside a line" not in err
+    written = out.read_bytes().splitlines(keepends=True)
+    assert written[3] == b"MASKED answered\n"
+    assert written[4:] == expected(pseudolog_bin, key_file, line(3))
+    assert b"12" not in b"".join(written[2:4]) and b"34567" not in out.read_bytes()
+
+
+def test_a_stop_renders_all_a_pipe_gave(tmp_path):
+    """What the reader thread took from the pipe and the follower has not read yet is handed over at the stop,
+    not dropped with the thread."""
+    import threading
+
+    from pseudolog.follow.sources import PipeSource
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    source = PipeSource(str(fifo), 1 << 16, 1 << 20, threading.Event(), mid_line=False)
+    data = b"".join(line(i) for i in range(200)) + b"half a line"
+    _write_fifo(fifo, data)
+    wait_for(lambda: source.backlog == len(data), what="the reader to take everything")
+    pieces = source.stop()
+    source.close()
+    assert b"".join(p.data for p in pieces) == data + b"\n"
+    assert pieces[-1].masked_tail and source.cut_at_stop == len(b"half a line")
+    assert source.state() is not None and source.state().mid_line

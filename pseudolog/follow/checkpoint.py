@@ -42,6 +42,7 @@ class InputState:
     current: FilePosition | None = None
     rotated: list[FilePosition] = field(default_factory=list)  # renamed away, still being drained
     cursor: str | None = None  # the journal: cursor of the last entry written
+    mid_line: bool = False  # a pipe stopped inside a line: the next start masks the first word it reads
 
 
 @dataclass(slots=True)
@@ -71,6 +72,7 @@ class Checkpoint:
                 FilePosition(**state["current"]) if state.get("current") else None,
                 [FilePosition(**p) for p in state.get("rotated", [])],
                 state.get("cursor"),
+                state.get("mid_line", False),
             )
             for name, state in raw.get("inputs", {}).items()
         }
@@ -89,7 +91,7 @@ class Checkpoint:
 
         positions = [p for state in self.inputs.values() for p in (state.current, *state.rotated) if p is not None]
         return (
-            all(isinstance(s.cursor, str | None) for s in self.inputs.values())
+            all(isinstance(s.cursor, str | None) and isinstance(s.mid_line, bool) for s in self.inputs.values())
             and all(count(p.dev, p.ino, p.offset) and p.long_line in (True, False) for p in positions)
             and all(p.mask_head in (True, False) for p in positions)
             and all(count(o.dev, o.ino, o.length) for o in self.outputs.values())

@@ -237,6 +237,7 @@ class Follower:
                 if not any(src.backlogged for src in self.sources):
                     self.wake.wait(self._idle_wait())
             self.notifier.stopping()
+            self._drain_pipes()
             self.checkpoint()
             self._write_metrics()
         finally:
@@ -244,6 +245,21 @@ class Follower:
                 signal.signal(sig, handler)
             self.close()
         return 0
+
+    def _drain_pipes(self) -> None:
+        """A pipe's lines cannot be read again: at a stop, all it gave is written (`PipeSource.stop`)."""
+        now = time.time()
+        for source, engine in zip(self.sources, self.engines, strict=True):
+            if isinstance(source, PipeSource):
+                pieces = source.stop()
+                if pieces:
+                    self._emit(engine, pieces, now)
+                if source.cut_at_stop:
+                    self.say(
+                        f"input {source.shown}: stopped inside a line; its first {source.cut_at_stop} bytes were "
+                        "written as a line of their own, their last word masked (the next start masks the first "
+                        "word it reads from this input)"
+                    )
 
     def _idle_wait(self) -> float:
         """Until the next look at the inputs, or sooner when a deferred checkpoint falls due first."""

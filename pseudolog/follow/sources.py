@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import stat
+import sys
 import threading
 import time
 from collections import deque
@@ -220,16 +222,18 @@ class FileSource:
             f.close()
 
 
-def start_reader(drain: Callable[[], None], name: str) -> None:
+def start_reader(drain: Callable[[], None], name: str) -> threading.Thread:
     """The thread that reads a pipe or the journal for the follower. A task limit (systemd's TasksMax=, a
     container's pids limit) may refuse it: the follower cannot read that input without it, so it stops with
     one line that says why."""
+    thread = threading.Thread(target=drain, name=f"read {name}", daemon=True)
     try:
-        threading.Thread(target=drain, name=f"read {name}", daemon=True).start()
+        thread.start()
     except RuntimeError:
         raise InputError(
             f"cannot read {name}: the system refused a thread (a task limit such as systemd's TasksMax=?)"
         ) from None
+    return thread
 
 
 class PipeSource:
@@ -238,16 +242,25 @@ class PipeSource:
     Up to `backlog` bytes wait in memory; beyond that, whole lines are shed and counted (the writer is
     told nothing, but STATUS and the counters say so). A FIFO is opened read-write, so it never reports
     end of input between writers; standard input ends the source at its end.
+
+    What a pipe gave cannot be read again, so a stop loses none of it (`stop`): the reader is told to end
+    between reads, what it took is rendered, and a line in progress is ended and its last word masked. The
+    checkpoint then says the pipe stopped inside a line (`state`), and the next start masks the first word it
+    reads, the other half of that word.
     """
 
     checkpointed = False
 
-    def __init__(self, name: str, max_line: int, backlog: int, wake: threading.Event) -> None:
+    def __init__(self, name: str, max_line: int, backlog: int, wake: threading.Event, mid_line: bool) -> None:
         self.name = name
+        self.shown = "standard input" if name == "-" else name
         self.framer = LineFramer(max_line)
+        if mid_line:
+            self.framer.resume_mid_line(True, True)
         self.backlog_limit = backlog
         self.wake = wake
         self.ended = False
+        self.cut_at_stop = 0  # bytes of the line in progress the stop ended
         self.shed_lines = 0
         self.backlog = 0
         self.error: str | None = None
@@ -261,15 +274,22 @@ class PipeSource:
                 self.fd = os.open(name, os.O_RDWR | os.O_CLOEXEC)
             except OSError as exc:
                 raise InputError(f"cannot open FIFO {name}: {exc.strerror}") from None
+        self._quit_read, self._quit = os.pipe2(os.O_CLOEXEC)
+        self._reader: threading.Thread | None = None
         try:
-            start_reader(self._drain, "standard input" if name == "-" else name)
+            self._reader = start_reader(self._drain, self.shown)
         except InputError:
-            if self.fd != 0:
-                os.close(self.fd)
+            self.close()
             raise
 
     def _drain(self) -> None:
+        """Reads while the follower runs; between reads it looks for the stop, so nothing it takes is lost."""
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        poller.register(self._quit_read, select.POLLIN)
         while True:
+            if any(fd == self._quit_read for fd, _ in poller.poll()):
+                return
             try:
                 chunk = os.read(self.fd, CHUNK)
             except OSError as exc:
@@ -314,21 +334,45 @@ class PipeSource:
             self.ended = True
         return pieces
 
+    def _end_reader(self) -> None:
+        """The reader ends between two reads (one taken by poll is never blocked on); no-op once ended."""
+        if self._reader is not None:
+            os.write(self._quit, b"x")
+            self._reader.join()
+            self._reader = None
+
+    def stop(self) -> list[Piece]:
+        """All the pipe gave that is not yet rendered, the line in progress ended (see the class)."""
+        self._end_reader()
+        pieces = self.read(sys.maxsize)
+        if not self.ended:
+            held = self.framer.pending
+            cut = self.framer.cut_short()
+            if cut:
+                self.cut_at_stop = held
+            pieces += cut
+            self.ended = True
+        return pieces
+
     @property
     def backlogged(self) -> bool:
         """Read chunks are still waiting (the last read stopped at its budget, or more came meanwhile)."""
         return self.backlog > 0
 
-    def state(self) -> None:
-        return None
+    def state(self) -> InputState | None:
+        """Kept only while a line is in progress: after a stop that ended it, or inside an over-long line (its
+        segments are written; after a crash its rest arrives first)."""
+        in_long_line, _ = self.framer.mid_line
+        return InputState(mid_line=True) if self.cut_at_stop or in_long_line else None
 
     def lag(self) -> int:
         return self.backlog
 
     def close(self) -> None:
-        if self.fd != 0:
+        self._end_reader()
+        for fd in (self._quit_read, self._quit, *((self.fd,) if self.fd != 0 else ())):
             with contextlib.suppress(OSError):
-                os.close(self.fd)
+                os.close(fd)
 
 
 Source = FileSource | PipeSource
@@ -343,9 +387,10 @@ def open_source(
     warn: Warn,
     wake: threading.Event,
 ) -> Source:
+    mid_line = bool(state and state.mid_line)
     if name == "-":
-        return PipeSource(name, max_line, backlog, wake)
+        return PipeSource(name, max_line, backlog, wake, mid_line)
     with contextlib.suppress(OSError):
         if stat.S_ISFIFO(os.stat(name).st_mode):
-            return PipeSource(name, max_line, backlog, wake)
+            return PipeSource(name, max_line, backlog, wake, mid_line)
     return FileSource(name, max_line, rotate_wait, state, warn)

@@ -367,6 +367,14 @@ impl PyLineFramer {
         self.pieces(py)
     }
 
+    /// A stop inside a line whose rest cannot be read again (a pipe): the line in progress as a segment that
+    /// ends with a line end of its own, its last word masked (none when no line is in progress).
+    fn cut_short(&mut self, py: Python<'_>) -> Vec<PyPiece> {
+        self.pieces.clear();
+        self.inner.cut_short(&mut self.pieces);
+        self.pieces(py)
+    }
+
     /// Bytes held for the next read (a partial line): a checkpoint's offset is the bytes read minus these.
     #[getter]
     fn pending(&self) -> usize {
