@@ -256,6 +256,7 @@ def run(
 ) -> None:
     """Pseudonymise log lines from files or stdin to stdout (or -o FILE), in order."""
     from pseudolog.io import progress
+    from pseudolog.io.stopping import StopSignals
     from pseudolog.io.streams import STDIN, check_inputs
     from pseudolog.pipeline import CHUNK, build_engine, pump
 
@@ -293,7 +294,10 @@ def run(
     sink, close_sink = open_output(output, files, append)
     _announce_ephemeral(key)
     show = progress.wanted(files, total)
-    with _naming_write_errors(output):
+    # A stop by signal ends the reads as an input's end would (see io/stopping.py); an export dump is read
+    # through a buffered stream that poll() cannot wait on, so there a signal stops the run at once, as before.
+    stop = StopSignals() if journal_export is None else None
+    with _naming_write_errors(output), stop or nullcontext():
         try:
             with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
                 if journal_export is not None:
@@ -301,7 +305,7 @@ def run(
 
                     totals = pump_export(engine, journal_export, journal_format, sink, clock)
                 else:
-                    totals = pump(engine, files, sink, clock, advance, chunk=CHUNK * min(jobs, 8))
+                    totals = pump(engine, files, sink, clock, advance, chunk=CHUNK * min(jobs, 8), stop=stop)
         finally:
             if close_sink:
                 sink.close()
@@ -318,6 +322,11 @@ def run(
         _report_missing_window_keys(missing, set(counts["missing_windows"]), key.material, clock())
     if errors > missing:
         say(f"{errors - missing} line(s) could not be processed and were masked (see --stats)")
+    if stop is not None and stop.signum is not None:
+        name = signal.Signals(stop.signum).name
+        read = counts["lines_in"]
+        say(f"stopped by {name}: the {read} line(s) read were written; the rest of the input was not read")
+        stop.end()
 
 
 def _report_refused_threads(engine: Engine, jobs: int) -> None:

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from pseudolog.errors import InputError
+from pseudolog.io.writing import write_all
 
 if TYPE_CHECKING:
     from pseudolog._core import Piece
     from pseudolog.config import FilterOptions
+    from pseudolog.io.stopping import StopSignals
     from pseudolog.keyring import Keyring
 
 CHUNK = 1 << 20
@@ -58,9 +60,10 @@ class Engine:
         chunk before's while this one is rendered on the job threads, and `finish` hands out the rest."""
         return self._core.feed_into(chunk, now, into, ahead)
 
-    def finish(self, now: float) -> bytes:
-        """End of input: the partial last line (scanned, written without a terminator)."""
-        return self._core.finish(now)[0]
+    def finish(self, now: float, stopped: bool = False) -> bytes:
+        """End of input: the partial last line (scanned, written without a terminator). `stopped`: a stop
+        before the input's end, so the line in progress is ended and its last word masked (its rest is unread)."""
+        return self._core.finish(now, stopped)[0]
 
     def feed_runs(self, chunk: bytes, now: float) -> Runs:
         """`feed` as runs of output that share a window (for sinks that write per window)."""
@@ -133,6 +136,7 @@ def pump_chunks(
     clock: Callable[[], float],
     on_chunk: Callable[[int], None] | None = None,
     ahead: bool = False,
+    stop: StopSignals | None = None,
 ) -> int:
     """The chunk loop: each chunk through the engine, its output written and flushed at once (a pipe that
     delivers one line gets that line out immediately); the partial last line at the end. The bytes read.
@@ -143,25 +147,26 @@ def pump_chunks(
         read += len(chunk)
         written = engine.feed_into(chunk, clock(), out, ahead)
         if written:
-            with memoryview(out) as data:
-                output.write(data)
+            write_all(output, out)
             output.flush()
         if on_chunk is not None:
             on_chunk(len(chunk))
-    data = engine.finish(clock())
+    data = engine.finish(clock(), stopped=stop is not None and stop.signum is not None)
     if data:
-        output.write(data)
+        write_all(output, data)
         output.flush()
     return read
 
 
-def fd_chunks(name: str, fd: int, size: int = CHUNK) -> Iterable[memoryview]:
-    """What `fd` has, a read at a time (up to `size` bytes), until its end. Every read goes into one buffer: a
-    view is good until the next is asked for. A new megabyte per read came from the system's allocator as fresh
-    pages, a page fault per 4 KiB (5-8 % of a run's CPU on large inputs)."""
+def fd_chunks(name: str, fd: int, size: int = CHUNK, stop: StopSignals | None = None) -> Iterable[memoryview]:
+    """What `fd` has, a read at a time (up to `size` bytes), until its end or a `stop`. Every read goes into one
+    buffer: a view is good until the next is asked for. A new megabyte per read came from the system's
+    allocator as fresh pages, a page fault per 4 KiB (5-8 % of a run's CPU on large inputs)."""
     buffer = bytearray(size)
     with memoryview(buffer) as whole:
         while True:
+            if stop is not None and not stop.wait_readable(fd):
+                return
             count = reading(name, os.readv, fd, [buffer])
             if not count:
                 return
@@ -176,11 +181,15 @@ def pump(
     clock: Callable[[], float],
     on_chunk: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
+    stop: StopSignals | None = None,
 ) -> StreamTotals:
-    """Every input in order into `output`. `clock` gives the reference time for each read."""
+    """Every input in order into `output`. `clock` gives the reference time for each read. A `stop` ends the
+    input being read as its end would, and no other input is opened."""
     totals = StreamTotals()
     started = time.perf_counter()
     for name in inputs or [STDIN]:
+        if stop is not None and stop.signum is not None:
+            break
         engine.start_input()
         if name == STDIN:
             fd, close = 0, False
@@ -191,8 +200,8 @@ def pump(
             # while this loop writes the one before and reads on. A pipe or terminal may wait for its next
             # line, so there every chunk's lines are written before the next read.
             ahead = stat.S_ISREG(reading(name, os.fstat, fd).st_mode)
-            chunks = fd_chunks(name, fd, chunk)
-            totals.bytes_in += pump_chunks(engine, chunks, output, clock, on_chunk, ahead)
+            chunks = fd_chunks(name, fd, chunk, stop)
+            totals.bytes_in += pump_chunks(engine, chunks, output, clock, on_chunk, ahead, stop)
         finally:
             if close:
                 os.close(fd)

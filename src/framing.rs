@@ -580,7 +580,10 @@ mod tests {
         let mut out = Vec::new();
         framer.feed(b"whole\n", &mut out);
         out.clear();
-        assert!(!framer.cut_short(&mut out), "no line in progress: nothing to cut");
+        assert!(
+            !framer.cut_short(&mut out),
+            "no line in progress: nothing to cut"
+        );
         assert!(out.is_empty());
     }
 

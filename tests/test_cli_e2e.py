@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
+import signal
 import subprocess
+import threading
+import time
+from pathlib import Path
 
 import orjson
 import pytest
@@ -295,3 +300,102 @@ def test_bench_measures_hand_written_and_format_corpora(pseudolog_bin):
 )
 def test_bench_refuses_an_unknown_corpus_or_a_tiny_run(pseudolog_bin, args, needle):
     assert_one_line_error(run(pseudolog_bin, "bench", *args), needle)
+
+
+def _wait_for(predicate, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_stop_by_signal_writes_what_was_read_and_dies_of_the_signal(pseudolog_bin, key_file, tmp_path, sig):
+    """`tail -F ... | pseudolog run` stopped by a service manager, a closed terminal or Ctrl-C: the lines read are
+    written, the line in progress is ended with its last word masked (its rest is never read), one line says so,
+    and the process dies of the signal so the shell or systemd sees why."""
+    out = tmp_path / "out.log"
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(
+            [pseudolog_bin, "run", "--key-file", str(key_file)],
+            stdin=subprocess.PIPE,
+            stdout=sink,
+            stderr=subprocess.PIPE,
+        )
+    proc.stdin.write(NGINX * 3 + b"half a line from 198.51")
+    proc.stdin.flush()
+    _wait_for(lambda: out.read_bytes().count(b"\n") == 3, "the three whole lines")
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    proc.stdin.close()
+    assert proc.returncode == -sig
+    assert out.read_bytes() == run(pseudolog_bin, "run", "--key-file", str(key_file), stdin=NGINX * 3).stdout + (
+        b"half a line from MASKED\n"
+    )
+    assert err.decode() == (
+        f"pseudolog: stopped by {signal.Signals(sig).name}: the 4 line(s) read were written; "
+        "the rest of the input was not read\n"
+    )
+
+
+def test_a_stop_while_the_output_is_full_finishes_the_write_and_a_second_ends_it_at_once(pseudolog_bin, key_file):
+    """A stop that comes while `run` waits for its reader to take output ends the run after that write, at a line
+    end: the output is never cut inside a line. A reader that never comes must not keep it: the second signal
+    ends it at once."""
+    expected_lines = set(run(pseudolog_bin, "run", "--key-file", str(key_file), stdin=NGINX).stdout.splitlines())
+    # The feeder writes until run has ended: EPIPE, not SIGPIPE (an in-process CLI test may have left SIGPIPE
+    # at its default in this worker, which would kill it).
+    saved = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        _stop_while_the_output_is_full(pseudolog_bin, key_file, expected_lines)
+    finally:
+        signal.signal(signal.SIGPIPE, saved)
+
+
+def _stop_while_the_output_is_full(pseudolog_bin, key_file, expected_lines: set[bytes]) -> None:
+    for second in (False, True):
+        read_end, write_end = os.pipe()
+        proc = subprocess.Popen(
+            [pseudolog_bin, "run", "--key-file", str(key_file)],
+            stdin=read_end,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        os.close(read_end)
+        # Fed on a thread of its own until run stops reading and ends (then the write fails with EPIPE).
+        feeder = threading.Thread(target=_feed_until_closed, args=(write_end,), daemon=True)
+        feeder.start()
+        _wait_for(lambda p=proc: _waits_in(p.pid, "pipe_write"), "run to wait for its reader")
+        proc.send_signal(signal.SIGTERM)
+        if second:
+            # Nobody reads, so only a second signal can end it. Two sent before the first is taken are one
+            # signal to the kernel, so one is sent again until it ends (the deadline only bounds a hang).
+            deadline = time.monotonic() + 60
+            while proc.poll() is None:
+                assert time.monotonic() < deadline, "a second SIGTERM did not end a run that waits for its reader"
+                proc.send_signal(signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(0.5)
+            out, err = proc.communicate(timeout=60)
+        else:
+            out, err = proc.communicate(timeout=60)
+            assert out.endswith(b"\n") and len(out) > 1 << 16
+            *whole, last = out.splitlines()  # the line in progress at the stop ends with its last word masked
+            assert set(whole) == expected_lines and (last in expected_lines or last.endswith(b"/MASKED"))
+            assert b"stopped by SIGTERM" in err
+        assert proc.returncode == -signal.SIGTERM
+        feeder.join(60)
+        os.close(write_end)
+
+
+def _feed_until_closed(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        while True:
+            os.write(fd, NGINX * 1000)
+
+
+def _waits_in(pid: int, kernel_function: str) -> bool:
+    try:
+        return kernel_function in Path(f"/proc/{pid}/wchan").read_text()  # anon_pipe_write on newer kernels
+    except OSError:
+        return False

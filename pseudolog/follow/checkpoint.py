@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from pseudolog.errors import ConfigError
+from pseudolog.io.writing import write_all
 
 VERSION = 1
 FILE_NAME = "checkpoint.json"
@@ -150,14 +151,6 @@ class StateDir:
         for fd in (self._dir_fd, self._lock_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """All of `data`, however many writes it takes; a write that cannot go on (a full disk, a file size limit)
-    raises instead of returning short."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def fsync_directory(directory: Path) -> None:

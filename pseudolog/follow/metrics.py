@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pseudolog.follow.checkpoint import write_all
+from pseudolog.io.writing import write_all
 
 WRITE_EVERY = 5.0  # seconds; node_exporter reads the file at each scrape (typically every 15 s or more)
 

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pseudolog.errors import ConfigError, OutputError
-from pseudolog.follow.checkpoint import OutputState, fsync_directory, write_all
+from pseudolog.follow.checkpoint import OutputState, fsync_directory
 from pseudolog.follow.sources import find_by_identity
+from pseudolog.io.writing import write_all
 from pseudolog.pipeline import end_a_half_line
 
 Warn = Callable[[str], None]

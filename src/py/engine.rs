@@ -243,12 +243,18 @@ impl Engine {
         (PyBytes::new(py, &out).unbind(), runs)
     }
 
-    /// End of input: the partial last line as it was.
-    fn finish(&mut self, py: Python<'_>, now: f64) -> Batch {
+    /// End of input: the partial last line as it was; `stopped` (a stop before the input's end): ended with a
+    /// line end of its own and its last word masked.
+    #[pyo3(signature = (now, stopped = false))]
+    fn finish(&mut self, py: Python<'_>, now: f64, stopped: bool) -> Batch {
         let inner = &mut self.inner;
         let (out, runs) = py.allow_threads(|| {
             let mut out = Vec::new();
-            let runs = inner.finish(now, &mut out);
+            let runs = if stopped {
+                inner.cut_short(now, &mut out)
+            } else {
+                inner.finish(now, &mut out)
+            };
             (out, runs)
         });
         (PyBytes::new(py, &out).unbind(), runs)

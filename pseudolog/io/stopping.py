@@ -1,0 +1,81 @@
+"""A stop asked for by a signal while `run` reads: SIGTERM (a service manager, Apache closing a piped log),
+SIGHUP (the terminal went away) and SIGINT (Ctrl-C) end the run as the end of its input would. What was read
+is rendered and written, the output ends where a line ends (or where the partial last line read ends), and the
+process then dies of the same signal, so a shell or systemd sees what happened. A second signal ends it at
+once (a reader that stopped reading the output must not keep it waiting).
+
+Killed at once, as before, `run` dropped what it had read and not yet written, and its output could end inside
+a line. Reads wait in poll() beside the wake-up pipe Python writes each signal's number to, so a signal that
+arrives on another thread (the engine's job threads) still ends a wait for input that may never come.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+from types import TracebackType
+
+SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+class StopSignals:
+    """Held around a run's reads (`with StopSignals() as stop`): `stop.signum` is the signal that asked for a
+    stop, if one did; `wait_readable(fd)` waits for input or a stop."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._saved: dict[int, object] = {}
+        self._wake_read = self._wake_write = -1
+        self._saved_wakeup = -1
+
+    def __enter__(self) -> StopSignals:
+        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._saved_wakeup = signal.set_wakeup_fd(self._wake_write, warn_on_full_buffer=False)
+        for sig in SIGNALS:
+            self._saved[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+        signal.set_wakeup_fd(self._saved_wakeup)
+        for fd in (self._wake_read, self._wake_write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if self.signum is not None:  # the second: die of it now
+            die_of(signum)
+        self.signum = signum
+
+    def wait_readable(self, fd: int) -> bool:
+        """True once `fd` has input (or its end), False once a stop is asked for. The wake-up pipe carries the
+        signal's number, so a stop is seen even before Python has run its handler."""
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        poller.register(self._wake_read, select.POLLIN)
+        while self.signum is None:
+            ready = {ready_fd for ready_fd, _ in poller.poll()}
+            if self._wake_read in ready:
+                with contextlib.suppress(BlockingIOError):
+                    woken = os.read(self._wake_read, 64)
+                    if any(number in SIGNALS for number in woken) and self.signum is None:
+                        self.signum = next(number for number in woken if number in SIGNALS)
+            if self.signum is None and fd in ready:
+                return True
+        return False
+
+    def end(self) -> None:
+        """After the output and the last messages: die of the signal that stopped the run, if one did."""
+        if self.signum is not None:
+            die_of(self.signum)
+
+
+def die_of(signum: int) -> None:
+    """End the process by `signum` with its default action, as if it had not been handled."""
+    signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # not reached: the signal is delivered before kill() returns to this thread
