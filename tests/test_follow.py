@@ -682,3 +682,25 @@ def test_a_stop_renders_all_a_pipe_gave(tmp_path):
     assert b"".join(p.data for p in pieces) == data + b"\n"
     assert pieces[-1].masked_tail and source.cut_at_stop == len(b"half a line")
     assert source.state() is not None and source.state().mid_line
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_an_output_that_is_not_a_file_is_refused_at_once(pseudolog_bin, key_file, tmp_path, kind):
+    """A FIFO with no reader held follow in open(), deaf to SIGTERM; /dev/null failed at the first fsync with a bare
+    'Invalid argument'. Both are one line naming the output, before anything is read."""
+    log = tmp_path / "in.log"
+    log.write_bytes(line(1))
+    out = tmp_path / "out.fifo"
+    if kind == "fifo":
+        os.mkfifo(out)
+    else:
+        out = Path(os.devnull)
+    args = ["--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "-o", str(out), *FMT, str(log)]
+    proc = subprocess.run(
+        [pseudolog_bin, "follow", *args],
+        env=clean_env(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert_one_line_error(proc, f"output {out} is not a regular file", "--output -")
+    assert proc.returncode == 3

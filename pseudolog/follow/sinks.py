@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import errno
 import fcntl
 import os
 import re
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,12 +43,26 @@ def _locked(fd: int, path: str) -> int:
 
 
 def _open_locked(path: str) -> int:
-    """The output, opened for appending and locked."""
+    """The output, opened for appending and locked. It must be a regular file: the checkpoint cuts it back and
+    fsyncs it. Opened without blocking, so a FIFO with no reader is refused at once instead of holding `follow`
+    in open(), where it cannot even be stopped."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, OUTPUT_MODE)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK, OUTPUT_MODE)
     except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a FIFO that nothing reads
+            raise OutputError(f"output {path} is {_NOT_A_FILE}") from None
         raise OutputError(f"cannot write output {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OutputError(f"output {path} is {_NOT_A_FILE}")
+    os.set_blocking(fd, True)
     return _locked(fd, path)
+
+
+_NOT_A_FILE = (
+    "not a regular file: follow cuts its output back to the checkpoint after a crash; "
+    "to feed a pipe or device, use --output - and redirect standard output"
+)
 
 
 def _open_append(path: str, warn: Warn, continues_a_line: bool = False) -> int:
