@@ -164,6 +164,29 @@ FollowOnErrorOpt = Annotated[str | None, OnErrorOpt.__metadata__[0]]  # type: ig
 
 
 def say(message: str) -> None:
-    """One line on stderr, prefixed, flushed: how pseudolog speaks to operators."""
-    sys.stderr.write(f"pseudolog: {message}\n")
+    """One line on stderr, prefixed, flushed: how pseudolog speaks to operators. Never with an identifier in it
+    (`without_identifiers`)."""
+    sys.stderr.write(f"pseudolog: {without_identifiers(message)}\n")
     sys.stderr.flush()
+
+
+def without_identifiers(message: str) -> str:
+    """`message` with each address, MAC and IMEI in it replaced by its kind (`[ip]`). Messages quote file names
+    and option values as given, and per-host logs are often named by address (rsyslog's `%fromhost-ip%`), so a
+    message about an input could carry a raw identifier. Phone numbers are not looked for: that needs a region's
+    rules, loaded only where lines are processed."""
+    if not any(c.isdigit() or c == ":" for c in message):  # every kind looked for holds one or the other
+        return message
+    from pseudolog import _core
+
+    data = message.encode("utf-8", "surrogateescape")
+    found = sorted(
+        (*_core.find_ipv4(data), *_core.find_ipv6(data), *_core.find_mac(data), *_core.find_imei(data)),
+        key=lambda f: (f[0], -f[1]),
+    )
+    out, at = bytearray(), 0
+    for start, end, kind, _ in found:
+        if start >= at:  # the longest of findings that start together; none inside one already replaced
+            out += data[at:start] + f"[{kind}]".encode()
+            at = end
+    return (out + data[at:]).decode("utf-8", "surrogateescape")

@@ -399,3 +399,32 @@ def _waits_in(pid: int, kernel_function: str) -> bool:
         return kernel_function in Path(f"/proc/{pid}/wchan").read_text()  # anon_pipe_write on newer kernels
     except OSError:
         return False
+
+
+def test_messages_never_quote_an_identifier_in_a_file_name(pseudolog_bin, key_file, tmp_path):
+    """Per-host logs are often named by address (rsyslog's %fromhost-ip%) and provisioning files by MAC: a message
+    that names such a file says which kind stood there, never the value."""
+    missing = tmp_path / "remote" / "198.51.100.7.log"
+    proc = run(pseudolog_bin, "run", "--key-file", str(key_file), str(missing))
+    assert_one_line_error(proc, "remote/[ip].log")
+    by_mac = tmp_path / "00:15:65:aa:bb:cc.log"
+    by_mac.write_bytes(NGINX)
+    proc = run(pseudolog_bin, "run", "--key-file", str(key_file), "-o", str(by_mac), str(by_mac))
+    assert_one_line_error(proc, "[mac].log is input")
+    assert by_mac.read_bytes() == NGINX
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("input /logs/2001:db8::7.log shrank", "input /logs/[ip].log shrank"),
+        ("at dead:beef::cafe and 192.0.2.1", "at [ip] and [ip]"),
+        ("device 490154203237518 seen", "device [imei] seen"),
+        ("the 4 line(s) read were written; window: 86400 s", "the 4 line(s) read were written; window: 86400 s"),
+        ("pseudolog 0.9.1 at 12:30:45", "pseudolog 0.9.1 at 12:30:45"),
+    ],
+)
+def test_without_identifiers(message, shown):
+    from pseudolog.cli_options import without_identifiers
+
+    assert without_identifiers(message) == shown
