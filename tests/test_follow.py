@@ -574,6 +574,7 @@ def test_an_over_long_line_in_progress_at_a_stop_goes_on_whole(pseudolog_bin, ke
         b'{"version":1,"inputs":{"IN":{"current":{"dev":1,"ino":2,"offset":-7}}},"outputs":{}}',
         b'{"version":1,"inputs":{"IN":{"current":{"dev":1,"ino":2,"offset":"7"}}},"outputs":{}}',
         b'{"version":1,"inputs":{"IN":{"mid_line":1}},"outputs":{}}',
+        b'{"version":1,"inputs":{"IN":{"current":{"dev":1,"ino":2,"offset":7,"long_line":1}}},"outputs":{}}',
     ],
 )
 def test_a_checkpoint_that_is_not_one_is_refused_in_one_line(pseudolog_bin, key_file, tmp_path, document):

@@ -93,8 +93,8 @@ class Checkpoint:
         positions = [p for state in self.inputs.values() for p in (state.current, *state.rotated) if p is not None]
         return (
             all(isinstance(s.cursor, str | None) and isinstance(s.mid_line, bool) for s in self.inputs.values())
-            and all(count(p.dev, p.ino, p.offset) and p.long_line in (True, False) for p in positions)
-            and all(p.mask_head in (True, False) for p in positions)
+            and all(count(p.dev, p.ino, p.offset) and isinstance(p.long_line, bool) for p in positions)
+            and all(isinstance(p.mask_head, bool) for p in positions)
             and all(count(o.dev, o.ino, o.length) for o in self.outputs.values())
         )
 
