@@ -4,7 +4,8 @@
 //! Checked: no panic; no line fails inside the engine (`masked_on_error`, what the atheris target calls an
 //! internal error); as many lines out as in; the output does not depend on how the input was cut into reads;
 //! for input and output read without cuts (`max_line` over both lengths), a second pass changes nothing; two
-//! jobs rendering ahead (a regular file's path, every block split across the threads) write what one job writes.
+//! jobs rendering ahead (a regular file's path, every block split across the threads) write what one job writes;
+//! a stop before the end (`cut_short`) writes what the end writes, but for the line in progress, which it ends.
 
 use std::cell::RefCell;
 
@@ -37,6 +38,13 @@ thread_local! {
     static TWO_JOBS: RefCell<Engine> = RefCell::new(engine(1 << 20, 2));
 }
 
+/// How a run ends: at the input's end, or by a stop before it (a signal).
+#[derive(Clone, Copy, PartialEq)]
+enum Ending {
+    End,
+    Stop,
+}
+
 /// The output of `e` for `data` fed in reads of the given sizes (all at once when `sizes` is None), each
 /// rendered ahead when `ahead`, and how many lines failed inside it.
 fn feed_all(
@@ -45,6 +53,7 @@ fn feed_all(
     max_line: usize,
     mut sizes: Option<&mut Rng>,
     ahead: bool,
+    ending: Ending,
 ) -> (Vec<u8>, u64) {
     e.start_input(max_line);
     let errors_before = e.counts().masked_on_error;
@@ -63,12 +72,15 @@ fn feed_all(
         }
         pos += n;
     }
-    e.finish(NOW, &mut out);
+    match ending {
+        Ending::End => e.finish(NOW, &mut out),
+        Ending::Stop => e.cut_short(NOW, &mut out),
+    };
     (out, e.counts().masked_on_error - errors_before)
 }
 
 fn run(data: &[u8], max_line: usize, sizes: Option<&mut Rng>) -> (Vec<u8>, u64) {
-    ENGINE.with_borrow_mut(|e| feed_all(e, data, max_line, sizes, false))
+    ENGINE.with_borrow_mut(|e| feed_all(e, data, max_line, sizes, false, Ending::End))
 }
 
 fn lines(data: &[u8]) -> usize {
@@ -97,12 +109,28 @@ pub fn check(data: &[u8]) {
             max_line,
             Some(&mut Rng::new(h.rotate_left(13))),
             true,
+            Ending::End,
         )
     });
     assert!(
         whole == two_jobs,
         "two jobs rendering ahead wrote otherwise"
     );
+    let (stopped, errors) =
+        ENGINE.with_borrow_mut(|e| feed_all(e, data, max_line, None, false, Ending::Stop));
+    assert_eq!(errors, 0, "a line failed inside the engine at a stop");
+    if data.is_empty() || data.ends_with(b"\n") {
+        assert!(
+            stopped == whole,
+            "a stop with no line in progress wrote otherwise"
+        );
+    } else {
+        assert!(
+            stopped.ends_with(b"\n"),
+            "a stop left its line in progress unended"
+        );
+        assert_eq!(lines(&stopped), lines(data) + 1, "a stop wrote other lines");
+    }
     // Idempotence where neither pass cuts a line (tokens are longer than most values: the output may be cut
     // where the input was not, and a cut masks the word it splits, by design).
     if max_line > data.len().max(whole.len()) {
