@@ -783,7 +783,10 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except OSError as exc:  # an I/O failure no command turned into a message: name it, never its data
-        say(f"error: {exc.strerror or type(exc).__name__}")
+        hint = ""
+        if exc.errno in (errno.EMFILE, errno.ENFILE):  # also met importing a module, where nothing names a file
+            hint = " (raise the limit on open files: ulimit -n, or systemd's LimitNOFILE=)"
+        say(f"error: {exc.strerror or type(exc).__name__}{hint}")
         sys.exit(EXIT_IO)
     except Exception as exc:  # a bug: one line, its type only (a message may quote input), and its own code
         say(f"error: internal failure ({type(exc).__name__}); please report it with the command line used")

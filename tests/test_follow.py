@@ -705,3 +705,38 @@ def test_an_output_that_is_not_a_file_is_refused_at_once(pseudolog_bin, key_file
     )
     assert_one_line_error(proc, f"output {out} is not a regular file", "--output -")
     assert proc.returncode == 3
+
+
+def test_a_file_descriptor_limit_is_one_line_naming_what_it_refused(pseudolog_bin, key_file, tmp_path):
+    """Under a tight RLIMIT_NOFILE (a container's, or systemd's LimitNOFILE=) every start either follows its inputs
+    or stops with one line that names what could not be opened. A FIFO whose reader could not get its descriptors
+    had been taken for a file and failed with a bare 'Illegal seek'."""
+    import resource
+
+    fifo, log = tmp_path / "pipe", tmp_path / "in.log"
+    os.mkfifo(fifo)
+    log.write_bytes(line(1))
+    refused = 0
+    for limit in range(5, 17):
+        out = tmp_path / f"out{limit}.log"
+        args = ["--key-file", str(key_file), "--state-dir", str(tmp_path / f"st{limit}"), "-o", str(out)]
+        proc = start(
+            pseudolog_bin,
+            *args,
+            *FMT,
+            str(log),
+            str(fifo),
+            preexec_fn=lambda n=limit: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n)),
+        )
+        wait_for(lambda p=proc, o=out: p.poll() is not None or line_count(o) == 1, what="a start or a refusal")
+        if proc.poll() is None:
+            stop(proc)
+            continue
+        refused += 1
+        err = proc.stderr.read().decode()
+        proc.stderr.close()
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+        assert "Too many open files" in err, err
+        assert "cannot open" in err or "cannot read" in err or "cannot write" in err or "LimitNOFILE=" in err, err
+        assert "Illegal seek" not in err
+    assert 0 < refused < 12  # the sweep spans both sides of the limit this start needs

@@ -267,17 +267,19 @@ class PipeSource:
         self._chunks: deque[bytes] = deque()
         self._lock = threading.Lock()
         self._eof = False
-        if name == "-":
-            self.fd = 0
-        else:
-            try:
-                self.fd = os.open(name, os.O_RDWR | os.O_CLOEXEC)
-            except OSError as exc:
-                raise InputError(f"cannot open FIFO {name}: {exc.strerror}") from None
-        self._quit_read, self._quit = os.pipe2(os.O_CLOEXEC)
+        self.fd = 0
+        self._quit_read = self._quit = -1
         self._reader: threading.Thread | None = None
         try:
+            if name != "-":
+                self.fd = os.open(name, os.O_RDWR | os.O_CLOEXEC)
+            self._quit_read, self._quit = os.pipe2(os.O_CLOEXEC)
             self._reader = start_reader(self._drain, self.shown)
+        except OSError as exc:  # a file descriptor limit, or the FIFO gone
+            self.close()
+            raise InputError(
+                f"cannot open {'standard input' if name == '-' else f'FIFO {name}'}: {exc.strerror}"
+            ) from None
         except InputError:
             self.close()
             raise
@@ -388,9 +390,10 @@ def open_source(
     wake: threading.Event,
 ) -> Source:
     mid_line = bool(state and state.mid_line)
-    if name == "-":
+    try:
+        fifo = name == "-" or stat.S_ISFIFO(os.stat(name).st_mode)
+    except OSError:  # not there yet: followed as a file once it is
+        fifo = False
+    if fifo:
         return PipeSource(name, max_line, backlog, wake, mid_line)
-    with contextlib.suppress(OSError):
-        if stat.S_ISFIFO(os.stat(name).st_mode):
-            return PipeSource(name, max_line, backlog, wake, mid_line)
     return FileSource(name, max_line, rotate_wait, state, warn)
