@@ -322,10 +322,13 @@ def run(
         _report_missing_window_keys(missing, set(counts["missing_windows"]), key.material, clock())
     if errors > missing:
         say(f"{errors - missing} line(s) could not be processed and were masked (see --stats)")
-    if stop is not None and stop.signum is not None:
-        name = signal.Signals(stop.signum).name
+    if stop is not None and stop.stopped_by is not None:
+        name = signal.Signals(stop.stopped_by).name
         read = counts["lines_in"]
-        say(f"stopped by {name}: the {read} line(s) read were written; the rest of the input was not read")
+        if stop.cut_short:
+            say(f"stopped by {name}: the {read} line(s) read were processed; the rest of the input was not read")
+        else:
+            say(f"stopped by {name} after the end of its input: all {read} line(s) were processed")
         stop.end()
 
 

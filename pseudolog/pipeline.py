@@ -151,7 +151,7 @@ def pump_chunks(
             output.flush()
         if on_chunk is not None:
             on_chunk(len(chunk))
-    data = engine.finish(clock(), stopped=stop is not None and stop.signum is not None)
+    data = engine.finish(clock(), stopped=stop is not None and stop.cut_short)
     if data:
         write_all(output, data)
         output.flush()
@@ -188,13 +188,17 @@ def pump(
     totals = StreamTotals()
     started = time.perf_counter()
     for name in inputs or [STDIN]:
-        if stop is not None and stop.signum is not None:
+        if stop is not None and stop.stopped_by is not None:
             break
         engine.start_input()
         if name == STDIN:
             fd, close = 0, False
         else:
-            fd, close = reading(name, os.open, name, os.O_RDONLY), True
+            # Without blocking: a FIFO with no writer yet waits in poll() (fd_chunks), where a stop is seen,
+            # not in open(), which a stop's handler would only restart.
+            fd = reading(name, os.open, name, os.O_RDONLY | (os.O_NONBLOCK if stop is not None else 0))
+            os.set_blocking(fd, True)
+            close = True
         try:
             # A regular file has its next read at once (or its end): with --jobs the engine may render a chunk
             # while this loop writes the one before and reads on. A pipe or terminal may wait for its next

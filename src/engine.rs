@@ -441,24 +441,28 @@ impl Engine {
 
     /// End of input: any held output, then the partial last line as it was (without a terminator).
     pub fn finish(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
-        self.end(now, out, false)
+        self.end(now, out, LineFramer::finish)
     }
 
     /// `finish` for a stop asked for before the input's end: the line in progress is ended with a line end of
     /// its own and its last word masked (`LineFramer::cut_short`), as `follow` does with a pipe at a stop.
     pub fn cut_short(&mut self, now: f64, out: &mut Vec<u8>) -> Vec<Run> {
-        self.end(now, out, true)
+        self.end(now, out, |framer, pieces| {
+            framer.cut_short(pieces);
+        })
     }
 
-    fn end(&mut self, now: f64, out: &mut Vec<u8>, cut: bool) -> Vec<Run> {
+    /// What is held, then what `last` gets from the framer.
+    fn end(
+        &mut self,
+        now: f64,
+        out: &mut Vec<u8>,
+        last: impl FnOnce(&mut LineFramer, &mut Vec<Piece>),
+    ) -> Vec<Run> {
         let mut runs = Runs::default();
         self.hand_out_held(out, &mut runs);
         self.pieces.clear();
-        if cut {
-            self.framer.cut_short(&mut self.pieces);
-        } else {
-            self.framer.finish(&mut self.pieces);
-        }
+        last(&mut self.framer, &mut self.pieces);
         self.render_pieces(now, out, &mut runs);
         runs.done()
     }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import os
 import select
 import signal
 import subprocess
+import termios
 import threading
 import time
 from pathlib import Path
@@ -321,6 +324,7 @@ def test_a_stop_by_signal_writes_what_was_read_and_dies_of_the_signal(pseudolog_
             stdin=subprocess.PIPE,
             stdout=sink,
             stderr=subprocess.PIPE,
+            preexec_fn=_signals_at_their_defaults,
         )
     proc.stdin.write(NGINX * 3 + b"half a line from 198.51")
     proc.stdin.flush()
@@ -333,7 +337,7 @@ def test_a_stop_by_signal_writes_what_was_read_and_dies_of_the_signal(pseudolog_
         b"half a line from MASKED\n"
     )
     assert err.decode() == (
-        f"pseudolog: stopped by {signal.Signals(sig).name}: the 4 line(s) read were written; "
+        f"pseudolog: stopped by {signal.Signals(sig).name}: the 4 line(s) read were processed; "
         "the rest of the input was not read\n"
     )
 
@@ -360,12 +364,13 @@ def _stop_while_the_output_is_full(pseudolog_bin, key_file, expected_lines: set[
             stdin=read_end,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=_signals_at_their_defaults,
         )
         os.close(read_end)
         # Fed on a thread of its own until run stops reading and ends (then the write fails with EPIPE).
         feeder = threading.Thread(target=_feed_until_closed, args=(write_end,), daemon=True)
         feeder.start()
-        _wait_for(lambda p=proc: _waits_in(p.pid, "pipe_write"), "run to wait for its reader")
+        _wait_for(lambda p=proc: _full(p.stdout.fileno()), "run to fill its output pipe")
         proc.send_signal(signal.SIGTERM)
         if second:
             # Nobody reads, so only a second signal can end it. Two sent before the first is taken are one
@@ -394,11 +399,68 @@ def _feed_until_closed(fd: int) -> None:
             os.write(fd, NGINX * 1000)
 
 
-def _waits_in(pid: int, kernel_function: str) -> bool:
+def _full(fd: int) -> bool:
+    """The pipe holds all it can: its writer is blocked, or will be at its next write."""
+    waiting = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, waiting)
+    return waiting[0] >= fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+
+
+def _signals_at_their_defaults() -> None:
+    """In the child: the stop signals as a shell gives a foreground command, whatever this runner ignores."""
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def test_a_signal_the_parent_ignores_stays_ignored(pseudolog_bin, key_file):
+    """`nohup pseudolog run ...`: a hangup must not stop it, as it did not before `run` handled signals."""
+
+    def ignore_hangups() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    proc = subprocess.Popen(
+        [pseudolog_bin, "run", "--key-file", str(key_file)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=ignore_hangups,
+    )
+    proc.stdin.write(NGINX)
+    proc.stdin.flush()
+    assert proc.stdout.readline().startswith(b"IP-")  # it reads: past its start, waiting for more
+    proc.send_signal(signal.SIGHUP)
+    out, err = proc.communicate(NGINX * 2, timeout=60)
+    assert proc.returncode == 0 and err == b""
+    assert out.count(b"\n") == 2
+
+
+def test_a_stop_while_waiting_for_a_fifo_writer_ends_at_the_first_signal(pseudolog_bin, key_file, tmp_path):
+    """`run FIFO` waits for a writer; systemd sends one SIGTERM and then, 90 s later, SIGKILL: the first must do."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(
+        [pseudolog_bin, "run", "--key-file", str(key_file), str(fifo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_signals_at_their_defaults,
+    )
+    _wait_for(lambda: _catches(proc.pid, signal.SIGTERM), "run to take SIGTERM over")
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGTERM and out == b""
+    assert err.decode() == (
+        "pseudolog: stopped by SIGTERM: the 0 line(s) read were processed; the rest of the input was not read\n"
+    )
+
+
+def _catches(pid: int, sig: int) -> bool:
+    """`sig` has a handler in process `pid` (SigCgt in /proc/PID/status)."""
     try:
-        return kernel_function in Path(f"/proc/{pid}/wchan").read_text()  # anon_pipe_write on newer kernels
+        status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return False
+    caught = next(int(row.split()[1], 16) for row in status.splitlines() if row.startswith("SigCgt:"))
+    return bool(caught >> (sig - 1) & 1)
 
 
 def test_messages_never_quote_an_identifier_in_a_file_name(pseudolog_bin, key_file, tmp_path):

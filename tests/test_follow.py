@@ -648,12 +648,19 @@ def test_a_stop_inside_a_piped_line_writes_it_and_masks_both_halves_of_the_word_
     _write_fifo(fifo, line(1) + line(2) + b"call to +49 30 12")
     wait_for(lambda: line_count(out) == 2, what="two lines")
     err = stop(proc)
-    assert b"stopped inside a line; its first 17 bytes were written as a line of their own" in err
+    assert b"stopped inside a line; what had come of it was written as a line of its own" in err
     assert b"30 12" not in err
     written = out.read_bytes().splitlines(keepends=True)
     assert written[:2] == expected(pseudolog_bin, key_file, line(1) + line(2))
     assert written[2] == b"call to +49 30 MASKED\n"
 
+    # A start that is given nothing before its stop still owes the mask: no blank line, and the next one masks.
+    checkpoint = tmp_path / "st" / "checkpoint.json"
+    saved = checkpoint.stat().st_mtime_ns
+    proc = follow_into(pseudolog_bin, key_file, tmp_path, fifo, "-o", str(out))
+    wait_for(lambda: checkpoint.stat().st_mtime_ns != saved, what="the start's first checkpoint")
+    assert b"stopped inside a line" not in stop(proc)
+    assert line_count(out) == 3
     proc = follow_into(pseudolog_bin, key_file, tmp_path, fifo, "-o", str(out))
     _write_fifo(fifo, b"34567 answered\n" + line(3))
     wait_for(lambda: line_count(out) == 5, what="the next run's lines")
@@ -678,10 +685,12 @@ def test_a_stop_renders_all_a_pipe_gave(tmp_path):
     data = b"".join(line(i) for i in range(200)) + b"half a line"
     _write_fifo(fifo, data)
     wait_for(lambda: source.backlog == len(data), what="the reader to take everything")
+    more = b" and its end\n" + b"another half"
+    _write_fifo(fifo, more)  # still in the pipe, or just taken: either way it is written
     pieces = source.stop()
     source.close()
-    assert b"".join(p.data for p in pieces) == data + b"\n"
-    assert pieces[-1].masked_tail and source.cut_at_stop == len(b"half a line")
+    assert b"".join(p.data for p in pieces) == data + more + b"\n"
+    assert pieces[-1].masked_tail and source.cut_at_stop
     assert source.state() is not None and source.state().mid_line
 
 

@@ -256,9 +256,9 @@ class Follower:
                     self._emit(engine, pieces, now)
                 if source.cut_at_stop:
                     self.say(
-                        f"input {source.shown}: stopped inside a line; its first {source.cut_at_stop} bytes were "
-                        "written as a line of their own, their last word masked (the next start masks the first "
-                        "word it reads from this input)"
+                        f"input {source.shown}: stopped inside a line; what had come of it was written as a line "
+                        "of its own, its last word masked"
+                        + ("" if source.name == "-" else " (the next start masks the first word it reads)")
                     )
 
     def _idle_wait(self) -> float:

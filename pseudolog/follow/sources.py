@@ -244,9 +244,10 @@ class PipeSource:
     end of input between writers; standard input ends the source at its end.
 
     What a pipe gave cannot be read again, so a stop loses none of it (`stop`): the reader is told to end
-    between reads, what it took is rendered, and a line in progress is ended and its last word masked. The
-    checkpoint then says the pipe stopped inside a line (`state`), and the next start masks the first word it
-    reads, the other half of that word.
+    between reads and takes what already waits in the pipe, all it took is rendered, and a line in progress is
+    ended and its last word masked. For a FIFO the checkpoint then says it stopped inside a line (`state`), and
+    the next start masks the first word it reads, the other half of that word. Standard input is a new pipe at
+    each start, where that line's rest never comes, so it records nothing.
     """
 
     checkpointed = False
@@ -255,12 +256,14 @@ class PipeSource:
         self.name = name
         self.shown = "standard input" if name == "-" else name
         self.framer = LineFramer(max_line)
-        if mid_line:
+        self.resumed_mid_line = mid_line and name != "-"
+        if self.resumed_mid_line:
             self.framer.resume_mid_line(True, True)
         self.backlog_limit = backlog
         self.wake = wake
         self.ended = False
-        self.cut_at_stop = 0  # bytes of the line in progress the stop ended
+        self.fed = False  # a byte of the pipe reached the framer
+        self.cut_at_stop = False  # the stop ended a line in progress
         self.shed_lines = 0
         self.backlog = 0
         self.error: str | None = None
@@ -291,22 +294,39 @@ class PipeSource:
         poller.register(self._quit_read, select.POLLIN)
         while True:
             if any(fd == self._quit_read for fd, _ in poller.poll()):
+                self._take_what_waits()
                 return
-            try:
-                chunk = os.read(self.fd, CHUNK)
-            except OSError as exc:
-                self.error = exc.strerror
-                chunk = b""
-            with self._lock:
-                if not chunk:
-                    self._eof = True
-                else:
-                    chunk = self._shed(chunk)
-                    self._chunks.append(chunk)
-                    self.backlog += len(chunk)
-            self.wake.set()
-            if not chunk and self._eof:
+            if not self._take_one():
                 return
+
+    def _take_one(self) -> bool:
+        """One read into the backlog (poll said there is something, or the end); False at the end."""
+        try:
+            chunk = os.read(self.fd, CHUNK)
+        except OSError as exc:
+            self.error = exc.strerror
+            chunk = b""
+        with self._lock:
+            if not chunk:
+                self._eof = True
+            else:
+                chunk = self._shed(chunk)
+                self._chunks.append(chunk)
+                self.backlog += len(chunk)
+        self.wake.set()
+        return bool(chunk)
+
+    def _take_what_waits(self) -> None:
+        """At a stop: what the writers already wrote into the pipe, which would die with it, up to the backlog's
+        size (a writer that never pauses must not hold the stop)."""
+        waiting = select.poll()
+        waiting.register(self.fd, select.POLLIN)
+        taken = 0
+        while taken < self.backlog_limit and any(events & select.POLLIN for _, events in waiting.poll(0)):
+            before = self.backlog
+            if not self._take_one():
+                return
+            taken += self.backlog - before
 
     def _shed(self, chunk: bytes) -> bytes:
         """Over the backlog limit: keep the end of the line in progress and the start of the next one,
@@ -331,6 +351,7 @@ class PipeSource:
             finished = self._eof and not self._chunks
         for chunk in taken:
             pieces += self.framer.feed(chunk)
+            self.fed = True
         if finished and not self.ended:
             pieces += self.framer.finish()
             self.ended = True
@@ -347,13 +368,13 @@ class PipeSource:
         """All the pipe gave that is not yet rendered, the line in progress ended (see the class)."""
         self._end_reader()
         pieces = self.read(sys.maxsize)
-        if not self.ended:
-            held = self.framer.pending
+        # Resumed inside a line and given nothing since: the last run ended that line in its output already,
+        # and the next start must still mask the first word (the framer keeps saying so, see `state`).
+        if not self.ended and (self.fed or not self.resumed_mid_line):
             cut = self.framer.cut_short()
-            if cut:
-                self.cut_at_stop = held
+            self.cut_at_stop = bool(cut)
             pieces += cut
-            self.ended = True
+        self.ended = True
         return pieces
 
     @property
@@ -362,10 +383,10 @@ class PipeSource:
         return self.backlog > 0
 
     def state(self) -> InputState | None:
-        """Kept only while a line is in progress: after a stop that ended it, or inside an over-long line (its
-        segments are written; after a crash its rest arrives first)."""
+        """A FIFO's, kept only while a line is in progress: after a stop that ended it, or inside an over-long
+        line (its segments are written; after a crash its rest arrives first)."""
         in_long_line, _ = self.framer.mid_line
-        return InputState(mid_line=True) if self.cut_at_stop or in_long_line else None
+        return InputState(mid_line=True) if self.name != "-" and (self.cut_at_stop or in_long_line) else None
 
     def lag(self) -> int:
         return self.backlog
@@ -375,6 +396,7 @@ class PipeSource:
         for fd in (self._quit_read, self._quit, *((self.fd,) if self.fd != 0 else ())):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        self.fd, self._quit_read, self._quit = 0, -1, -1  # closed once: the numbers may be reused
 
 
 Source = FileSource | PipeSource
