@@ -318,7 +318,10 @@ class PipeSource:
 
     def _take_what_waits(self) -> None:
         """At a stop: what the writers already wrote into the pipe, which would die with it, up to the backlog's
-        size (a writer that never pauses must not hold the stop)."""
+        size (a writer that never pauses must not hold the stop). Standard input that is a file is not a pipe:
+        its rest stays in the file."""
+        if not stat.S_ISFIFO(os.fstat(self.fd).st_mode):
+            return
         waiting = select.poll()
         waiting.register(self.fd, select.POLLIN)
         taken = 0
