@@ -294,16 +294,14 @@ def run(
     sink, close_sink = open_output(output, files, append)
     _announce_ephemeral(key)
     show = progress.wanted(files, total)
-    # A stop by signal ends the reads as an input's end would (see io/stopping.py); an export dump is read
-    # through a buffered stream that poll() cannot wait on, so there a signal stops the run at once, as before.
-    stop = StopSignals() if journal_export is None else None
-    with _naming_write_errors(output), stop or nullcontext():
+    # A stop by signal ends the reads as an input's end would (see io/stopping.py).
+    with _naming_write_errors(output), StopSignals() as stop:
         try:
             with progress.progress_bar(engine, total or 0) if show else nullcontext(None) as advance:
                 if journal_export is not None:
                     from pseudolog.follow.journal import pump_export
 
-                    totals = pump_export(engine, journal_export, journal_format, sink, clock)
+                    totals = pump_export(engine, journal_export, journal_format, sink, clock, stop)
                 else:
                     totals = pump(engine, files, sink, clock, advance, chunk=CHUNK * min(jobs, 8), stop=stop)
         finally:
@@ -322,7 +320,7 @@ def run(
         _report_missing_window_keys(missing, set(counts["missing_windows"]), key.material, clock())
     if errors > missing:
         say(f"{errors - missing} line(s) could not be processed and were masked (see --stats)")
-    if stop is not None and stop.stopped_by is not None:
+    if stop.stopped_by is not None:
         name = signal.Signals(stop.stopped_by).name
         read = counts["lines_in"]
         if stop.cut_short:

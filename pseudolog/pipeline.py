@@ -174,6 +174,14 @@ def fd_chunks(name: str, fd: int, size: int = CHUNK, stop: StopSignals | None = 
                 yield chunk
 
 
+def open_input(name: str, stop: StopSignals | None) -> int:
+    """An input file's descriptor. With a `stop`, opened without blocking: a FIFO with no writer yet then waits
+    in poll() (fd_chunks), where a stop is seen, not in open(), which a stop's handler would only restart."""
+    fd = reading(name, os.open, name, os.O_RDONLY | (os.O_NONBLOCK if stop is not None else 0))
+    os.set_blocking(fd, True)
+    return fd
+
+
 def pump(
     engine: Engine,
     inputs: list[str],
@@ -191,14 +199,7 @@ def pump(
         if stop is not None and stop.stopped_by is not None:
             break
         engine.start_input()
-        if name == STDIN:
-            fd, close = 0, False
-        else:
-            # Without blocking: a FIFO with no writer yet waits in poll() (fd_chunks), where a stop is seen,
-            # not in open(), which a stop's handler would only restart.
-            fd = reading(name, os.open, name, os.O_RDONLY | (os.O_NONBLOCK if stop is not None else 0))
-            os.set_blocking(fd, True)
-            close = True
+        fd, close = (0, False) if name == STDIN else (open_input(name, stop), True)
         try:
             # A regular file has its next read at once (or its end): with --jobs the engine may render a chunk
             # while this loop writes the one before and reads on. A pipe or terminal may wait for its next

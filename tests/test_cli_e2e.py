@@ -490,3 +490,25 @@ def test_without_identifiers(message, shown):
     from pseudolog.cli_options import without_identifiers
 
     assert without_identifiers(message) == shown
+
+
+def test_a_stop_while_reading_a_journal_export_writes_the_entries_read(pseudolog_bin, key_file):
+    """`journalctl -o export -f | pseudolog run --journal-export -` stopped: each entry read is written, the one in
+    progress with the fields read whole, and the run dies of the signal after one line, as a plain `run` does."""
+    entry = b"__REALTIME_TIMESTAMP=1795262400000000\n_HOSTNAME=pbx1\nSYSLOG_IDENTIFIER=kamailio\n"
+    proc = subprocess.Popen(
+        [pseudolog_bin, "run", "--key-file", str(key_file), "--journal-export", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_signals_at_their_defaults,
+    )
+    proc.stdin.write(entry + b"MESSAGE=call from 198.51.100.7\n\n" + entry + b"MESSAGE=half a fiel")
+    proc.stdin.flush()
+    assert b"IP-" in proc.stdout.readline()  # the first entry is out: the second waits for its blank line
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    proc.stdin.close()
+    assert proc.returncode == -signal.SIGTERM
+    assert out.count(b"\n") == 1 and b"kamailio" in out and b"half a fiel" not in out
+    assert err.decode().startswith("pseudolog: stopped by SIGTERM: the 2 line(s) read were processed")

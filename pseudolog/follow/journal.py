@@ -31,7 +31,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -44,10 +43,11 @@ from pseudolog._core import LineFramer, Piece
 from pseudolog.errors import ConfigError, InputError
 from pseudolog.follow.checkpoint import InputState
 from pseudolog.follow.sources import start_reader
-from pseudolog.pipeline import StreamTotals, pump_chunks, reading
+from pseudolog.pipeline import StreamTotals, fd_chunks, open_input, pump_chunks
 
 if TYPE_CHECKING:
     from pseudolog.config import FilterOptions
+    from pseudolog.io.stopping import StopSignals
     from pseudolog.pipeline import Engine
 
 NAME = "journal"  # the source's name in messages and its key in the checkpoint
@@ -109,11 +109,13 @@ class ExportParser:
         del buf[:pos]
         return entries
 
-    def finish(self) -> list[Entry]:
-        """At the end of the data: an entry without its blank line still counts."""
+    def finish(self, cut_short: bool = False) -> list[Entry]:
+        """At the end of the data: an entry without its blank line still counts. `cut_short` (a stop before the
+        end): a field not read whole is left out, not an error; its rest was never read."""
         rest, self._fields = self._fields, []
-        if self._buf.strip():
+        if self._buf.strip() and not cut_short:
             raise ValueError("journal export data ends inside a field")
+        self._buf.clear()
         return [rest] if rest else []
 
 
@@ -377,22 +379,23 @@ class JournalSource:
                     stream.close()
 
 
-def export_lines(stream: BinaryIO, journal_format: str, name: str) -> Iterator[bytes]:
-    """`run --journal-export`: the lines of an export dump, a read at a time."""
+def export_lines(
+    chunks: Iterable[bytes | memoryview], journal_format: str, name: str, stop: StopSignals | None = None
+) -> Iterator[bytes]:
+    """`run --journal-export`: the lines of an export dump, a read at a time (`chunks`, which a `stop` may end
+    early; the entry in progress then counts with the fields read whole)."""
     parser = ExportParser()
     render = RENDER[journal_format]
     try:
-        while True:
-            chunk = stream.read(CHUNK)
-            entries = parser.feed(chunk) if chunk else parser.finish()
+        for chunk in chunks:
+            entries = parser.feed(chunk)
             if entries:
                 yield b"".join(render(entry) for entry in entries)
-            if not chunk:
-                return
+        entries = parser.finish(cut_short=stop is not None and stop.cut_short)
+        if entries:
+            yield b"".join(render(entry) for entry in entries)
     except ValueError as exc:
         raise InputError(f"cannot read journal export {name}: {exc}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read journal export {name}: {exc.strerror}") from None
 
 
 def check_export_run(options: FilterOptions, journal_format: str, files: list[str], jobs: int) -> FilterOptions:
@@ -408,17 +411,23 @@ def check_export_run(options: FilterOptions, journal_format: str, files: list[st
 
 
 def pump_export(
-    engine: Engine, name: str, journal_format: str, output: BinaryIO, clock: Callable[[], float]
+    engine: Engine,
+    name: str,
+    journal_format: str,
+    output: BinaryIO,
+    clock: Callable[[], float],
+    stop: StopSignals | None = None,
 ) -> StreamTotals:
-    """An export dump through the engine, a read at a time, as `run` does with a file."""
+    """An export dump through the engine, a read at a time, as `run` does with a file (a stop included)."""
     totals = StreamTotals()
     started = time.perf_counter()
-    stream = sys.stdin.buffer if name == "-" else reading(name, open, name, "rb")
+    fd = 0 if name == "-" else open_input(name, stop)
     engine.start_input()
     try:
-        totals.bytes_in += pump_chunks(engine, export_lines(stream, journal_format, name), output, clock)
+        chunks = fd_chunks(name, fd, CHUNK, stop)
+        totals.bytes_in += pump_chunks(engine, export_lines(chunks, journal_format, name, stop), output, clock)
     finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+        if fd != 0:
+            os.close(fd)
     totals.seconds = time.perf_counter() - started
     return totals
