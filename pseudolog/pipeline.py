@@ -139,7 +139,8 @@ def pump_chunks(
     stop: StopSignals | None = None,
 ) -> int:
     """The chunk loop: each chunk through the engine, its output written and flushed at once (a pipe that
-    delivers one line gets that line out immediately); the partial last line at the end. The bytes read.
+    delivers one line gets that line out immediately); the partial last line at the end (ended, its last word
+    masked, when a `stop` cut the reads short). The bytes read.
     `ahead` (the chunks come from a regular file, so the next is there at once): see `Engine.feed_into`."""
     read = 0
     out = bytearray()  # one output buffer for the whole loop (see fd_chunks)
@@ -177,7 +178,9 @@ def fd_chunks(name: str, fd: int, size: int = CHUNK, stop: StopSignals | None = 
 def open_input(name: str, stop: StopSignals | None) -> int:
     """An input file's descriptor. With a `stop`, opened without blocking: a FIFO with no writer yet then waits
     in poll() (fd_chunks), where a stop is seen, not in open(), which a stop's handler would only restart."""
-    fd = reading(name, os.open, name, os.O_RDONLY | (os.O_NONBLOCK if stop is not None else 0))
+    if stop is None:
+        return reading(name, os.open, name, os.O_RDONLY)
+    fd = reading(name, os.open, name, os.O_RDONLY | os.O_NONBLOCK)
     os.set_blocking(fd, True)
     return fd
 
@@ -197,6 +200,7 @@ def pump(
     started = time.perf_counter()
     for name in inputs or [STDIN]:
         if stop is not None and stop.stopped_by is not None:
+            stop.cut_short = True  # asked for between two inputs: those left are not read
             break
         engine.start_input()
         fd, close = (0, False) if name == STDIN else (open_input(name, stop), True)

@@ -5,7 +5,7 @@
 //! falls where no identifier can straddle it (a blank between non-digits, a quote, a comma, ...), found within
 //! the last 4 KiB before the limit; when there is none (kilobytes of digits and hex), the word on each side of
 //! the cut is masked (scrub::split_border_runs), so nothing raw escapes either way. Bytes are never changed: CRLF and invalid
-//! UTF-8 go through as they came.
+//! UTF-8 go through as they came. The one byte ever added is the line end `cut_short` gives a line a stop ended.
 //!
 //! Zero copy out: the framer appends each chunk to its buffer and returns pieces as ranges into it
 //! ([`LineFramer::buffer`]), valid until the next `feed`/`finish`.

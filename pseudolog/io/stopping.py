@@ -27,8 +27,8 @@ Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 class StopSignals:
     """Held around a run's reads (`with StopSignals() as stop`): `stop.signum` is the signal that asked for a
-    stop, if one did; `wait_readable(fd)` waits for input or a stop; `cut_short` says a stop ended a read
-    before its input's end."""
+    stop, if one did; `wait_readable(fd)` waits for input or a stop; `cut_short` says a stop ended the reads
+    before the inputs' end."""
 
     def __init__(self) -> None:
         self.signum: int | None = None  # set by the handler only (its second call decides "at once")
