@@ -422,11 +422,10 @@ impl Matcher {
                 } else {
                     // The walk from the pattern's start meets each element once: its runs are not kept for
                     // a start one byte to the left, which only a nested walk tries.
-                    let run_end = match (
-                        scan.run_class(line.get(p).copied().unwrap_or(0)),
-                        line.get(p),
-                    ) {
-                        (Some(in_class), Some(_)) if !top => self.reuse(i, p, in_class),
+                    let run_end = match line.get(p) {
+                        Some(&b) if !top => scan
+                            .run_class(b)
+                            .and_then(|in_class| self.reuse(i, p, in_class)),
                         _ => None,
                     };
                     let ends = candidates(*scan, line, p, run_end);

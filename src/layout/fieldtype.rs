@@ -144,24 +144,20 @@ fn fixed_digits(line: &[u8], p: usize, count: usize) -> bool {
     line.len() >= p + count && line[p..p + count].iter().all(u8::is_ascii_digit)
 }
 
-/// Fixed-shape pieces: digits (`d`), one literal byte, or an ASCII class.
+/// Fixed-shape pieces: digits (`d`), one literal byte, or an ASCII class. Inlined: the pieces are constants
+/// at every call, so each check compiles to the one comparison its piece needs.
+#[inline]
 fn shape(line: &[u8], p: usize, pieces: &[u8]) -> Option<usize> {
-    let mut q = p;
-    for &piece in pieces {
-        let b = *line.get(q)?;
-        let ok = match piece {
-            b'd' => b.is_ascii_digit(),
-            b'A' => b.is_ascii_uppercase(),
-            b'a' => b.is_ascii_lowercase(),
-            b'T' => b == b'T' || b == b' ',
-            other => b == other,
-        };
-        if !ok {
-            return None;
-        }
-        q += 1;
-    }
-    Some(q)
+    let end = p + pieces.len();
+    let bytes = line.get(p..end)?;
+    let fits = bytes.iter().zip(pieces).all(|(&b, &piece)| match piece {
+        b'd' => b.is_ascii_digit(),
+        b'A' => b.is_ascii_uppercase(),
+        b'a' => b.is_ascii_lowercase(),
+        b'T' => b == b'T' || b == b' ',
+        other => b == other,
+    });
+    fits.then_some(end)
 }
 
 /// The end of `[^"\\]*+(?:\\.[^"\\]*+)*+` from `p`: the first unescaped `"`, a lone backslash at the very end
@@ -343,15 +339,11 @@ fn run_end_from(line: &[u8], p: usize, in_run: impl Fn(u8) -> bool) -> usize {
 }
 
 /// The candidate ends of a field at `p` (for the class runs: the run's end, possibly `p` itself; emptiness
-/// is the caller's check). `run_end` is a run end already known for this start.
+/// is the caller's check). `run_end` is a run end already known for this start. Inlined into the walk: most
+/// fields are class runs or integers, a scan and no more; the rest are read out of line.
+#[inline(always)]
 pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> Ends {
-    let len = line.len();
     match scan {
-        Scan::Any => {
-            let mut c = Cands::default();
-            c.push(len, p);
-            Ends::Many(c)
-        }
         Scan::NonSpace | Scan::NonSpaceNot(_) => {
             let end = run_end.unwrap_or_else(|| match scan {
                 Scan::NonSpaceNot(s) => run_end_from(line, p, |b| !is_space(b) && b != s),
@@ -363,11 +355,34 @@ pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> 
                 Ends::NONE
             }
         }
-        Scan::Not(s) => {
-            Ends::One(run_end.unwrap_or_else(|| memchr(s, &line[p..]).map_or(len, |k| p + k)))
-        }
+        Scan::Not(s) => Ends::One(
+            run_end.unwrap_or_else(|| memchr(s, &line[p..]).map_or(line.len(), |k| p + k)),
+        ),
         Scan::Quoted => Ends::One(run_end.unwrap_or_else(|| quoted_end(line, p))),
-        Scan::Int | Scan::Num => {
+        Scan::Int => {
+            if at(line, p, |b| b == b'-') {
+                return Ends::One(p + 1);
+            }
+            match digits(line, p) {
+                0 => Ends::NONE,
+                d => Ends::One(p + d),
+            }
+        }
+        _ => several_candidates(scan, line, p),
+    }
+}
+
+/// `candidates` of the scans that may offer several ends (or need more than one scan): `.*`, numbers with a
+/// fraction, structured data and times.
+#[inline(never)]
+fn several_candidates(scan: Scan, line: &[u8], p: usize) -> Ends {
+    match scan {
+        Scan::Any => {
+            let mut c = Cands::default();
+            c.push(line.len(), p);
+            Ends::Many(c)
+        }
+        Scan::Num => {
             if at(line, p, |b| b == b'-') {
                 return Ends::One(p + 1);
             }
@@ -375,7 +390,7 @@ pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> 
             if d == 0 {
                 return Ends::NONE;
             }
-            if scan == Scan::Num && at(line, p + d, |b| b == b'.') {
+            if at(line, p + d, |b| b == b'.') {
                 let f = digits(line, p + d + 1);
                 if f > 0 {
                     let mut c = Cands::default();
@@ -391,6 +406,9 @@ pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> 
         Scan::Iso => Ends::Many(iso(line, p)),
         Scan::Syslog => Ends::Many(syslog(line, p)),
         Scan::Epoch => Ends::Many(epoch(line, p)),
+        Scan::NonSpace | Scan::NonSpaceNot(_) | Scan::Not(_) | Scan::Quoted | Scan::Int => {
+            unreachable!("read by candidates")
+        }
     }
 }
 
