@@ -195,6 +195,7 @@ fn sd_body_end(line: &[u8], p: usize) -> usize {
     line.len()
 }
 
+#[inline(never)] // out of the walk: see `candidates`
 fn sd_end(line: &[u8], p: usize) -> Option<usize> {
     if at(line, p, |b| b == b'-') {
         return Some(p + 1);
@@ -235,6 +236,7 @@ fn fraction_and_zone(
     c
 }
 
+#[inline(never)] // out of the walk: see `candidates`
 fn clf(line: &[u8], p: usize) -> Cands {
     let day = digits(line, p).min(2);
     let Some(b) = (day > 0)
@@ -249,6 +251,7 @@ fn clf(line: &[u8], p: usize) -> Cands {
     })
 }
 
+#[inline(never)] // out of the walk: see `candidates`
 fn iso(line: &[u8], p: usize) -> Cands {
     let Some(b) = shape(line, p, b"dddd-dd-ddTdd:dd:dd") else {
         return Cands::default();
@@ -268,6 +271,7 @@ fn iso(line: &[u8], p: usize) -> Cands {
     })
 }
 
+#[inline(never)] // out of the walk: see `candidates`
 fn syslog(line: &[u8], p: usize) -> Cands {
     let Some(mut q) = shape(line, p, b"Aaa ") else {
         return Cands::default();
@@ -285,6 +289,7 @@ fn syslog(line: &[u8], p: usize) -> Cands {
     fraction_and_zone(line, b, b".", |_| None)
 }
 
+#[inline(never)] // out of the walk: see `candidates`
 fn epoch(line: &[u8], p: usize) -> Cands {
     let run = digits(line, p);
     let mut c = Cands::default();
@@ -368,48 +373,40 @@ pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> 
                 d => Ends::One(p + d),
             }
         }
-        _ => several_candidates(scan, line, p),
-    }
-}
-
-/// `candidates` of the scans that may offer several ends (or need more than one scan): `.*`, numbers with a
-/// fraction, structured data and times.
-#[inline(never)]
-fn several_candidates(scan: Scan, line: &[u8], p: usize) -> Ends {
-    match scan {
         Scan::Any => {
             let mut c = Cands::default();
             c.push(line.len(), p);
             Ends::Many(c)
         }
-        Scan::Num => {
-            if at(line, p, |b| b == b'-') {
-                return Ends::One(p + 1);
-            }
-            let d = digits(line, p);
-            if d == 0 {
-                return Ends::NONE;
-            }
-            if at(line, p + d, |b| b == b'.') {
-                let f = digits(line, p + d + 1);
-                if f > 0 {
-                    let mut c = Cands::default();
-                    c.push(p + d + 1 + f, p + d + 1 + f);
-                    c.push(p + d, p + d);
-                    return Ends::Many(c);
-                }
-            }
-            Ends::One(p + d)
-        }
+        Scan::Num => num_ends(line, p),
         Scan::Sd => sd_end(line, p).map_or(Ends::NONE, Ends::One),
         Scan::Clf => Ends::Many(clf(line, p)),
         Scan::Iso => Ends::Many(iso(line, p)),
         Scan::Syslog => Ends::Many(syslog(line, p)),
         Scan::Epoch => Ends::Many(epoch(line, p)),
-        Scan::NonSpace | Scan::NonSpaceNot(_) | Scan::Not(_) | Scan::Quoted | Scan::Int => {
-            unreachable!("read by candidates")
+    }
+}
+
+/// `-|[0-9]++(?:\.[0-9]++)?`: with a fraction, its end and the end before the dot.
+#[inline(never)] // kept out of the walk with the other scans that may offer several ends
+fn num_ends(line: &[u8], p: usize) -> Ends {
+    if at(line, p, |b| b == b'-') {
+        return Ends::One(p + 1);
+    }
+    let d = digits(line, p);
+    if d == 0 {
+        return Ends::NONE;
+    }
+    if at(line, p + d, |b| b == b'.') {
+        let f = digits(line, p + d + 1);
+        if f > 0 {
+            let mut c = Cands::default();
+            c.push(p + d + 1 + f, p + d + 1 + f);
+            c.push(p + d, p + d);
+            return Ends::Many(c);
         }
     }
+    Ends::One(p + d)
 }
 
 #[cfg(test)]
