@@ -325,38 +325,56 @@ fn channels(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 
 /// `number@host` without a scheme: tried once per `@`, at the start of the digit run before it.
 fn users_at_host(text: &[u8], region: &Region, out: &mut Vec<Found>) {
-    let mut pos = 0;
-    while let Some(off) = memchr::memchr(b'@', &text[pos..]) {
-        let at = pos + off;
-        let floor = pos.max(at.saturating_sub(17));
-        let digits = text[floor..at]
-            .iter()
-            .rev()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if (6..=16).contains(&digits) {
-            let mut start = at - digits;
-            if start > pos && text[start - 1] == b'+' {
-                start -= 1;
-            }
-            // A URL's user (`https://4915112345678@host/`) counts; other paths and words do not.
-            let url_user = start >= 2 && &text[start - 2..start] == b"//";
-            let before_ok = start == 0
-                || url_user
-                || !(text[start - 1].is_ascii_alphanumeric()
-                    || matches!(
-                        text[start - 1],
-                        b'_' | b'.' | b':' | b'/' | b'+' | b'-' | b'%'
-                    ));
-            let after_ok = text
-                .get(at + 1)
-                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'[' || c == b':');
-            if before_ok && after_ok {
-                push_phone(text, start, at, region, out);
-            }
-        }
-        pos = at + 1;
+    for (start, at) in numbers_at_hosts(text) {
+        push_phone(text, start, at, region, out);
     }
+}
+
+/// Whether `text` holds a `number@host` without a scheme. The SIP trigger asks this rather than for six digits
+/// before an `@`: those stand in every `sip:number@host` URI (the URI rule's, not this one's) and in Call-IDs.
+pub fn has_number_at_host(text: &[u8]) -> bool {
+    numbers_at_hosts(text).next().is_some()
+}
+
+/// (number start, `@`) of each `number@host` without a scheme. Digits only decide by class, so a skeleton
+/// holds one where its text does.
+fn numbers_at_hosts(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut pos = 0;
+    memchr::memchr_iter(b'@', text).filter_map(move |at| {
+        let from = pos;
+        pos = at + 1;
+        number_before_at(text, from, at).map(|start| (start, at))
+    })
+}
+
+/// Where the number before the `@` at `at` starts (its `+`, if any, after `pos`), or None.
+fn number_before_at(text: &[u8], pos: usize, at: usize) -> Option<usize> {
+    let floor = pos.max(at.saturating_sub(17));
+    let digits = text[floor..at]
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if !(6..=16).contains(&digits) {
+        return None;
+    }
+    let mut start = at - digits;
+    if start > pos && text[start - 1] == b'+' {
+        start -= 1;
+    }
+    // A URL's user (`https://4915112345678@host/`) counts; other paths and words do not.
+    let url_user = start >= 2 && &text[start - 2..start] == b"//";
+    let before_ok = start == 0
+        || url_user
+        || !(text[start - 1].is_ascii_alphanumeric()
+            || matches!(
+                text[start - 1],
+                b'_' | b'.' | b':' | b'/' | b'+' | b'-' | b'%'
+            ));
+    let after_ok = text
+        .get(at + 1)
+        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'[' || c == b':');
+    (before_ok && after_ok).then_some(start)
 }
 
 /// `(?i:user(?:name)?)[ =:]*<?[0-9]{9,11}:(\+?[0-9]{6,16})(?=[>\s,;&"']|\Z)`.
