@@ -353,7 +353,13 @@ pub fn find_international(text: &[u8], region: &Region, out: &mut Vec<Found>) {
     let mut starts = MarkStarts::new(text);
     while let Some(start) = starts.next(i) {
         let Some(len) = mark_at(text, start) else {
-            i = start + 1;
+            // No `00` after a letter or digit starts a mark, so the rest of a zero's run of letters and digits
+            // holds none: it is passed whole (`0301000000` holds five `00` the search would stop at).
+            i = if text[start] == b'0' {
+                alphanumeric_run_end(text, start)
+            } else {
+                start + 1
+            };
             continue;
         };
         let pos = start + len;
@@ -386,6 +392,14 @@ pub fn find_international(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             });
         }
     }
+}
+
+/// Where the run of ASCII letters and digits from `start` ends.
+fn alphanumeric_run_end(text: &[u8], start: usize) -> usize {
+    text[start..]
+        .iter()
+        .position(|c| !c.is_ascii_alphanumeric())
+        .map_or(text.len(), |k| start + k)
 }
 
 /// `(?:\+|%2[Bb])?[0-9](?:[0-9]|[-()/](?=[0-9(]))*` matches all of `value`.
@@ -556,6 +570,18 @@ mod tests {
     }
 
     proptest! {
+        /// What lets `find_international` pass a rejected zero's run whole: no place inside a run of letters and
+        /// digits, after its first byte, starts a mark.
+        #[test]
+        fn no_mark_starts_inside_a_run(text in "[00a.+ (%2Bb1-9]{0,40}") {
+            let b = text.as_bytes();
+            for start in 0..b.len() {
+                for j in start + 1..alphanumeric_run_end(b, start) {
+                    prop_assert!(mark_at(b, j).is_none(), "{} at {}", text, j);
+                }
+            }
+        }
+
         #[test]
         fn scan_never_takes_more_than_e164(text in "[0-9 ()+./%2B-]{0,60}") {
             let b = text.as_bytes();
