@@ -350,11 +350,7 @@ fn numbers_at_hosts(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// Where the number before the `@` at `at` starts (its `+`, if any, after `pos`), or None.
 fn number_before_at(text: &[u8], pos: usize, at: usize) -> Option<usize> {
     let floor = pos.max(at.saturating_sub(17));
-    let digits = text[floor..at]
-        .iter()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let digits = DIGITS.run_before(text, at, at - floor);
     if !(6..=16).contains(&digits) {
         return None;
     }
