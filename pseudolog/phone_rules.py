@@ -21,12 +21,13 @@ metadata is a release apart from the installed phonenumbers'. This spec is the i
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from pseudolog._core import sha256_hex
 
 NON_GEO = "001"
 
@@ -63,7 +64,7 @@ def _cache_path() -> Path | None:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     except (OSError, RuntimeError):
         return None
-    h = hashlib.sha256(mine + f"{data}\0{info.st_size}\0{info.st_mtime_ns}".encode()).hexdigest()[:24]
+    h = sha256_hex(mine + f"{data}\0{info.st_size}\0{info.st_mtime_ns}".encode())[:24]
     return Path(base) / "pseudolog" / f"region-spec-{h}.txt"
 
 
@@ -97,7 +98,7 @@ _SUM = "# sha256 "
 
 
 def _digest(spec: str) -> str:
-    return hashlib.sha256(spec.encode()).hexdigest()
+    return sha256_hex(spec.encode())
 
 
 def _checked(text: str) -> str | None:

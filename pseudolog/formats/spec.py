@@ -24,13 +24,13 @@ start-up that finds the cache current needs no pyparsing at all.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+from pseudolog._core import sha256_hex
 from pseudolog.errors import FormatError
 
 SPEC_VERSION = 1
@@ -146,13 +146,13 @@ def format_spec(fmt: Any) -> dict[str, Any]:
 def _builtin_digest() -> str:
     """A hash of what the built-in specs are made from: the pattern files and the code that compiles them."""
     here = Path(__file__).resolve().parent
-    h = hashlib.sha256(f"spec-v{SPEC_VERSION}".encode())
+    parts = [f"spec-v{SPEC_VERSION}".encode()]
     for name in ("spec.py", "fieldtypes.py", "compiler.py", "grammar.py", "registry.py", "csvformat.py"):
-        h.update((here / name).read_bytes())
+        parts.append((here / name).read_bytes())
     patterns = here.parent / "builtin_patterns"  # in the package's directory (importlib.resources: ~4 ms of imports)
     for path in sorted(patterns.glob("*.pattern")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+        parts.append(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return sha256_hex(b"".join(parts))
 
 
 # Cache files kept: each install (a virtualenv, a checkout) has its own digest and file, so two versions on one

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod digest;
 mod engine; // the native Engine (engine2)
 mod framing_scrub;
 mod ip_device;
@@ -12,6 +13,7 @@ mod pseudonyms;
 mod search;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    digest::register(m)?;
     layout::register(m)?;
     pseudonyms::register(m)?;
     search::register(m)?;
