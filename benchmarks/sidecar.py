@@ -94,7 +94,7 @@ def engine_only(lines: list[bytes], rate: int, seconds: float, warmup: float, po
 
 # What `--breakdown` times in the follower, as (module, class, method, label): stages that never call each other.
 STAGES = (
-    ("pseudolog.pipeline", "Engine", "feed_runs", "engine feed"),
+    ("pseudolog.pipeline", "Engine", "feed_pieces_runs", "engine feed"),
     ("pseudolog.follow.sources", "FileSource", "read", "read and frame"),
     ("pseudolog.follow.sinks", "FileSink", "write", "output write"),
     ("pseudolog.follow.follower", "Follower", "checkpoint", "checkpoint"),
@@ -235,6 +235,8 @@ def main() -> None:
         f"{out_lines:,} of {written:,} lines out"
     )
     if args.breakdown:
+        if not os.path.exists(breakdown_path):  # the follower never reached the stage STAGES calls its engine feed
+            sys.exit(f"sidecar.py: no breakdown: the follower never called {STAGES[0][1]}.{STAGES[0][2]}")
         with open(breakdown_path) as fh:
             stages = json.load(fh)
         os.unlink(breakdown_path)
