@@ -15,6 +15,7 @@ mod detectors;
 mod fields;
 mod triggers;
 
+use std::ops::Range;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -73,16 +74,35 @@ pub struct Engine {
     refused: Refused,
 }
 
-/// A block of lines split into `parts` parts, the last of them still with the job threads (they hand back
-/// their cores, the parts they took in their scratch). `buffer` holds the block.
+/// A block of lines rendered ahead, the last of its parts still with the job threads (they hand back their
+/// cores, the parts they took in their scratch). `next` counts out the parts taken.
 struct Ahead {
     threads: JoinHandle<(Vec<Core>, Refused)>,
-    buffer: Arc<Vec<u8>>,
-    /// The block's range of `buffer`, and the parts it was cut into (`next` counts out those taken).
-    range: std::ops::Range<usize>,
-    parts: usize,
+    block: Arc<Block>,
     next: Arc<AtomicUsize>,
     now: f64,
+}
+
+/// The framer buffer that holds a block of lines, and the block's parts as ranges of it: cut once, at line
+/// starts, and read by this thread and the job threads alike.
+struct Block {
+    buffer: Vec<u8>,
+    parts: Vec<Range<usize>>,
+}
+
+impl Block {
+    /// `buffer[range]` (whole lines) cut into `n` parts.
+    fn cut(buffer: Vec<u8>, range: Range<usize>, n: usize) -> Block {
+        let parts = line_parts(&buffer[range.clone()], n)
+            .into_iter()
+            .map(|part| range.start + part.start..range.start + part.end)
+            .collect();
+        Block { buffer, parts }
+    }
+
+    fn parts(&self) -> Vec<&[u8]> {
+        self.parts.iter().map(|r| &self.buffer[r.clone()]).collect()
+    }
 }
 
 #[derive(Default)]
@@ -270,25 +290,24 @@ impl Engine {
         let Some(block) = self.parallel_start(now, out, &mut runs) else {
             return runs.done();
         };
-        let buffer = Arc::new(
-            self.framer
-                .hand_over(std::mem::take(&mut self.spare_buffer)),
-        );
-        let (start, end, count) = (block.start, block.end, self.jobs * PARTS_PER_JOB);
+        let buffer = self
+            .framer
+            .hand_over(std::mem::take(&mut self.spare_buffer));
+        let count = self.jobs * PARTS_PER_JOB;
+        let block = Arc::new(Block::cut(buffer, block, count));
         let next = Arc::new(AtomicUsize::new(0));
         // The cores go to the job thread once it has started: a thread the system refuses keeps none of them.
         let (give, cores) = std::sync::mpsc::channel::<Vec<Core>>();
         let started = {
-            let (buffer, next) = (Arc::clone(&buffer), Arc::clone(&next));
+            let (block, next) = (Arc::clone(&block), Arc::clone(&next));
             std::thread::Builder::new().spawn(move || {
                 let mut workers = cores.recv().unwrap_or_default();
-                let parts = split_lines(&buffer[start..end], count);
                 let mut cores: Vec<&mut Core> = workers.iter_mut().collect();
-                let refused = take_parts_on_threads(&mut cores, &parts, &next, now);
+                let refused = take_parts_on_threads(&mut cores, &block.parts(), &next, now);
                 (workers, refused)
             })
         };
-        let parts = split_lines(&buffer[start..end], count);
+        let parts = block.parts();
         self.core.begin_parts();
         let threads = match started {
             Ok(threads) => threads,
@@ -299,7 +318,7 @@ impl Engine {
                 let held = &mut self.held;
                 merge_parts(&mut self.core, &[], count, &mut held.out, &mut held.runs);
                 drop(parts);
-                self.recover_buffer(buffer);
+                self.recover_buffer(block);
                 return runs.done();
             }
         };
@@ -312,9 +331,7 @@ impl Engine {
         drop(parts);
         self.ahead = Some(Ahead {
             threads,
-            buffer,
-            range: start..end,
-            parts: count,
+            block,
             next,
             now,
         });
@@ -330,7 +347,7 @@ impl Engine {
         now: f64,
         out: &mut Vec<u8>,
         runs: &mut Runs,
-    ) -> Option<std::ops::Range<usize>> {
+    ) -> Option<Range<usize>> {
         let range = match self.pieces.as_slice() {
             [Piece::Lines(range)] if self.jobs > 1 && range.len() >= self.config.parallel_min => {
                 range.clone()
@@ -386,9 +403,9 @@ impl Engine {
             return;
         };
         // The parts the job threads have not taken yet are taken here, not waited for.
-        let parts = split_lines(&ahead.buffer[ahead.range.clone()], ahead.parts);
-        self.core
-            .take_parts(&parts, &ahead.next, ahead.parts, ahead.now);
+        let parts = ahead.block.parts();
+        let count = parts.len();
+        self.core.take_parts(&parts, &ahead.next, count, ahead.now);
         drop(parts);
         let (workers, refused) = ahead
             .threads
@@ -400,18 +417,18 @@ impl Engine {
         merge_parts(
             &mut self.core,
             &self.workers,
-            ahead.parts,
+            count,
             &mut held.out,
             &mut held.runs,
         );
         self.gather_counts();
-        self.recover_buffer(ahead.buffer);
+        self.recover_buffer(ahead.block);
     }
 
     /// The framer buffer of a block no thread reads any longer, kept for the next block.
-    fn recover_buffer(&mut self, buffer: Arc<Vec<u8>>) {
-        if let Ok(buffer) = Arc::try_unwrap(buffer) {
-            self.spare_buffer = buffer;
+    fn recover_buffer(&mut self, block: Arc<Block>) {
+        if let Ok(block) = Arc::try_unwrap(block) {
+            self.spare_buffer = block.buffer;
         }
     }
 
@@ -610,8 +627,17 @@ const PARTS_PER_JOB: usize = 16;
 /// more than the caller's copies, write and read of a 2 MiB chunk (about 1.6 ms).
 const LEFT_AHEAD: usize = 4;
 
-/// `block` (whole lines) cut into at most `n` parts at line starts: a line belongs to the part it starts in.
+/// `block` (whole lines) cut into `n` parts at line starts (some may be empty): a line belongs to the part it
+/// starts in.
 fn split_lines(block: &[u8], n: usize) -> Vec<&[u8]> {
+    line_parts(block, n)
+        .into_iter()
+        .map(|part| &block[part])
+        .collect()
+}
+
+/// `split_lines`, as ranges of `block`.
+fn line_parts(block: &[u8], n: usize) -> Vec<Range<usize>> {
     let mut parts = Vec::with_capacity(n);
     let mut start = 0;
     for i in 1..n {
@@ -620,10 +646,10 @@ fn split_lines(block: &[u8], n: usize) -> Vec<&[u8]> {
             Some(nl) => target + nl + 1,
             None => block.len(),
         };
-        parts.push(&block[start..cut]);
+        parts.push(start..cut);
         start = cut;
     }
-    parts.push(&block[start..]);
+    parts.push(start..block.len());
     parts
 }
 
@@ -682,8 +708,8 @@ struct Scratch {
 /// Part `part` of the block: its output and runs, as ranges into the scratch's buffers.
 struct PartDone {
     part: usize,
-    out: std::ops::Range<usize>,
-    runs: std::ops::Range<usize>,
+    out: Range<usize>,
+    runs: Range<usize>,
 }
 
 impl Core {
