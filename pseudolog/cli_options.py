@@ -190,6 +190,8 @@ def without_identifiers(message: str) -> str:
     out, at = bytearray(), 0
     for start, end, kind, _ in found:
         if start >= at:  # the longest of findings that start together; none inside one already replaced
+            if data[start - 1 : start] == b"[" and data[end : end + 1] == b"]":  # `[2001:db8::1]:5060`: one pair
+                start, end = start - 1, end + 1
             out += data[at:start] + f"[{kind}]".encode()
             at = end
     return (out + data[at:]).decode("utf-8", "surrogateescape")

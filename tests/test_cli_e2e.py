@@ -481,6 +481,7 @@ def test_messages_never_quote_an_identifier_in_a_file_name(pseudolog_bin, key_fi
     [
         ("input /logs/2001:db8::7.log shrank", "input /logs/[ip].log shrank"),
         ("at dead:beef::cafe and 192.0.2.1", "at [ip] and [ip]"),
+        ("cannot reach [2001:db8::5]:514 or 198.51.100.9:514", "cannot reach [ip]:514 or [ip]:514"),
         ("device 490154203237518 seen", "device [imei] seen"),
         ("the 4 line(s) read were written; window: 86400 s", "the 4 line(s) read were written; window: 86400 s"),
         ("pseudolog 0.9.1 at 12:30:45", "pseudolog 0.9.1 at 12:30:45"),
