@@ -292,52 +292,55 @@ impl Claims {
             }
             return;
         }
-        let old = match &mut self.state {
+        let mut claims = match &mut self.state {
             State::Sorted(v) => std::mem::take(v),
             State::Map(m) => std::mem::take(m).into_values().collect(),
         };
-        let mut removed = vec![false; old.len()];
-        let mut added = Vec::with_capacity(batch.len());
+        // The batch keeps the findings that are added; the claims they replace are marked (allocated on the
+        // first replacement: most batches replace nothing).
+        let mut removed: Vec<bool> = Vec::new();
+        let mut conflict = false;
         let mut i = 0;
-        for f in batch.drain(..) {
-            while i < old.len() && old[i].end <= f.start {
+        batch.retain(|f| {
+            while i < claims.len() && claims[i].end <= f.start {
                 i += 1;
             }
             let mut j = i;
-            while j < old.len() && old[j].start < f.end {
+            while j < claims.len() && claims[j].start < f.end {
                 j += 1;
             }
             if i == j {
-                added.push(f);
-                continue;
+                return true;
             }
             let span = |t: &Found| (t.start, t.end);
-            match verdict(&f, span(&old[i]), span(&old[j - 1]), j - i == 1) {
-                Verdict::Inside => {}
+            match verdict(f, span(&claims[i]), span(&claims[j - 1]), j - i == 1) {
+                Verdict::Inside => false,
                 Verdict::Replaces => {
+                    removed.resize(claims.len(), false);
                     removed[i..j].fill(true);
-                    added.push(f);
                     i = j;
+                    true
                 }
-                Verdict::Conflict => self.conflict = true,
+                Verdict::Conflict => {
+                    conflict = true;
+                    false
+                }
             }
+        });
+        self.conflict |= conflict;
+        if !removed.is_empty() {
+            claims = claims
+                .into_iter()
+                .zip(removed)
+                .filter(|(_, r)| !r)
+                .map(|(f, _)| f)
+                .collect();
         }
-        // Two sorted, disjoint sequences: merge them by position.
-        let mut merged = Vec::with_capacity(old.len() + added.len());
-        let mut kept = old
-            .into_iter()
-            .zip(removed)
-            .filter(|(_, r)| !r)
-            .map(|(f, _)| f)
-            .peekable();
-        for f in added {
-            while let Some(k) = kept.next_if(|k| k.start < f.start) {
-                merged.push(k);
-            }
-            merged.push(f);
-        }
-        merged.extend(kept);
-        self.state = State::Sorted(merged);
+        // Two sorted, disjoint sequences (so no two share a start): in place, in order of position. The sort
+        // finds the two runs and merges them without the buffers a merge into a new vector took per batch.
+        claims.append(batch);
+        claims.sort_by_key(|f| f.start);
+        self.state = State::Sorted(claims);
     }
 
     /// The claims in order of position, and whether any two findings overlapped partially.
