@@ -210,6 +210,14 @@ impl JsonLayout {
         line: &[u8],
         memo: &mut KeyMemo,
     ) -> Option<(Vec<Value>, Vec<TimeValue>)> {
+        // Most lines that reach here are no object (a syslog payload in plain text): turned away before the
+        // UTF-8 check and the values' buffer.
+        let first = line
+            .iter()
+            .find(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
+        if first != Some(&b'{') {
+            return None;
+        }
         std::str::from_utf8(line).ok()?;
         let mut r = Reader {
             line,
@@ -222,9 +230,6 @@ impl JsonLayout {
             version_key: false,
         };
         r.blanks();
-        if line.get(r.p) != Some(&b'{') {
-            return None;
-        }
         r.document()?;
         r.blanks();
         (r.p == line.len()).then(|| (r.out, r.times.iter().flatten().copied().collect()))
