@@ -301,8 +301,10 @@ fn display_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 pub fn keyed_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
     let at = out.len();
     keyed_numbers_listed(text, region, out);
-    // Display numbers stand before a `<sip:` or `<tel:`: without a `<` there are none to look for.
-    if memchr::memchr(b'<', text).is_some() && telephony().is_match(text) {
+    // Display numbers stand before a `<sip:`, `<sips:` or `<tel:`, and a text holding one of those is telephony
+    // text (the words are in [`TELEPHONY`]): no search for the other words is needed first. Without a `<` there
+    // are none to look for.
+    if memchr::memchr(b'<', text).is_some() {
         display_numbers(text, region, out);
         if out.len() > at {
             // Two rules: back into position order; a number both read (`From: "49..." <sip:`) once.
@@ -440,6 +442,35 @@ mod tests {
             if names_a_key(key.as_bytes()) {
                 prop_assert!(keys().may_name(key.as_bytes()), "{}", key);
             }
+        }
+
+        /// A display number is found only in telephony text, so `keyed_numbers` looks for them without asking.
+        #[test]
+        fn display_numbers_stand_in_telephony_text(pieces in proptest::collection::vec(prop::sample::select(vec![
+            "\"", "+", "4930765432", "123", " ", "  ", "<", "<sip:", "<SIPS:", "<tel:", "<Tel:", "<si", "sip", "x@h>",
+            "alice", ";tag=9f",
+        ]), 0..12)) {
+            let text = pieces.concat();
+            let region = Region::new(crate::detect::phone_rules::tests::rules(), "DE");
+            let mut found = Vec::new();
+            display_numbers(text.as_bytes(), &region, &mut found);
+            if !found.is_empty() {
+                prop_assert!(telephony().is_match(text.as_bytes()), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn display_numbers_before_each_scheme() {
+        let region = Region::new(crate::detect::phone_rules::tests::rules(), "DE");
+        for text in [
+            &b"x \"4930765432\" <sip:alice@pbx.example.net>"[..],
+            b"x \"+4930765432\"<SIPS:alice@pbx.example.net>",
+            b"\"4930765432\" <tel:+4930765432>",
+        ] {
+            let mut found = Vec::new();
+            keyed_numbers(text, &region, &mut found);
+            assert_eq!(found.len(), 1, "{}", String::from_utf8_lossy(text));
         }
     }
 }
