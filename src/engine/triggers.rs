@@ -200,14 +200,35 @@ fn ser_or_nstance(text: &[u8]) -> bool {
     })
 }
 
+/// `urn:gsma` in any case. A window that does not hold it moves on by where its last byte stands last in the word,
+/// or past it where the word holds no such byte (Horspool's search): on a line without it about one byte in seven
+/// is read (memchr stopped at each colon, a dozen on a SIP line).
 fn urn_gsma(text: &[u8]) -> bool {
-    memchr_iter(b':', text).any(|p| {
-        p >= 3
-            && text[p - 3..p].eq_ignore_ascii_case(b"urn")
-            && text
-                .get(p + 1..p + 5)
-                .is_some_and(|w| w.eq_ignore_ascii_case(b"gsma"))
-    })
+    const WORD: &[u8] = b"urn:gsma";
+    /// How far a window moves on when its last byte is this one, in either case.
+    const SHIFT: [u8; 256] = {
+        let mut shift = [WORD.len() as u8; 256];
+        let mut i = 0;
+        while i < WORD.len() - 1 {
+            let to_end = (WORD.len() - 1 - i) as u8;
+            shift[WORD[i] as usize] = to_end;
+            shift[WORD[i].to_ascii_uppercase() as usize] = to_end;
+            i += 1;
+        }
+        shift
+    };
+    // One past the window's last byte.
+    let mut end = WORD.len();
+    while end <= text.len() {
+        let last = text[end - 1];
+        if last.eq_ignore_ascii_case(&b'a')
+            && text[end - WORD.len()..end].eq_ignore_ascii_case(WORD)
+        {
+            return true;
+        }
+        end += usize::from(SHIFT[usize::from(last)]);
+    }
+    false
 }
 
 #[cfg(test)]
@@ -368,6 +389,19 @@ mod tests {
         fn each_trigger_answers_as_its_regex(text in proptest::collection::vec(
             prop::sample::select(b"0123456789aAfFgG:-. urnURNgsmaGSMAx".to_vec()), 0..40)) {
             agree(&text);
+        }
+
+        /// `urn_gsma` finds the word as a case-blind regex does, from pieces that hold it, its halves and its
+        /// letters in either case.
+        #[test]
+        fn urn_gsma_answers_as_a_regex(pieces in proptest::collection::vec(
+            prop::sample::select(vec![
+                "urn:gsma", "URN:GSMA", "uRn:GsMa", "urn", "URN", ":", "gsma", "GSMA", "u", "r", "n", "g", "s", "m",
+                "a", "A", "rn:", "urn:g", "sma", "x", " ", "0",
+            ]), 0..12)) {
+            let text = pieces.concat();
+            let regex = Regex::new(r"(?i-u)urn:gsma").unwrap();
+            prop_assert_eq!(urn_gsma(text.as_bytes()), regex.is_match(text.as_bytes()), "{}", text);
         }
 
         /// The same for the phone and SIP triggers, from pieces that hold their words and near misses.
