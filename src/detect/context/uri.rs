@@ -100,40 +100,32 @@ fn uri_user_at(text: &[u8], start: usize) -> Option<(usize, usize)> {
 }
 
 /// `hinted_matches(text, URI_USER_RE, _SCHEME_COLON, (4, 3))`: the URI rule tried where a scheme's colon can
-/// stand (a colon after `p`, `s` or `l`, before what starts a user part).
-fn uri_users(text: &[u8]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
+/// stand (a colon after `p`, `s` or `l`, before what starts a user part). Yielded as found: no vector per text.
+fn uri_users(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut pos = 0;
-    while pos < text.len() {
-        let Some(off) = memchr::memchr(b':', &text[pos..]) else {
-            break;
-        };
-        let at = pos + off;
-        let hint = at > 0
-            && matches!(text[at - 1], b'P' | b'p' | b'S' | b's' | b'L' | b'l')
-            && user_part_opens(text, at + 1).is_some();
-        if !hint {
+    std::iter::from_fn(move || {
+        while pos < text.len() {
+            let from = pos;
+            let at = from + memchr::memchr(b':', &text[from..])?;
             pos = at + 1;
-            continue;
-        }
-        let mut matched = None;
-        for back in [4, 3] {
-            if at >= back && at - back >= pos {
-                if let Some(m) = uri_user_at(text, at - back) {
-                    matched = Some(m);
-                    break;
-                }
+            let hint = at > 0
+                && matches!(text[at - 1], b'P' | b'p' | b'S' | b's' | b'L' | b'l')
+                && user_part_opens(text, at + 1).is_some();
+            if !hint {
+                continue;
             }
-        }
-        match matched {
-            Some((user, end)) => {
-                out.push((user, end));
+            // The scheme starts where the search did or later.
+            let matched = [4, 3]
+                .into_iter()
+                .filter(|&back| at >= back && at - back >= from)
+                .find_map(|back| uri_user_at(text, at - back));
+            if let Some((user, end)) = matched {
                 pos = end;
+                return Some((user, end));
             }
-            None => pos = at + 1,
         }
-    }
-    out
+        None
+    })
 }
 
 /// `PHONE_CONTEXT_RE.match(text, pos)`: the digits of a `;phone-context=+...` within 64 bytes.
