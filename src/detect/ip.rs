@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use memchr::memchr_iter;
+use memchr::memchr;
 
 use super::scan::{ByteSet, DIGITS, HEX, LETTERS};
 use super::{Found, Kind};
@@ -253,10 +253,11 @@ pub fn find_ipv4(text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
     // The values of user-agent keys in free text (`UA=`, `User-Agent: `), found on the first quad that needs them.
     let mut agents: Option<Vec<Range<usize>>> = None;
     let mut agent_at = 0;
-    for dot in memchr_iter(b'.', text) {
-        if dot < pos {
-            continue;
-        }
+    // Where the next dot is searched for: past the last one, and past the last quad (its dots start none).
+    let mut from = 0;
+    while let Some(off) = memchr(b'.', &text[from..]) {
+        let dot = from + off;
+        from = dot + 1;
         // A quad starts at the digit run ending at its first dot, which nothing but a non-digit, non-dot precedes.
         let len = DIGITS.run_before(text, dot, 4);
         if len == 0 || len > 3 {
@@ -268,6 +269,7 @@ pub fn find_ipv4(text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
         }
         if let Some((end, octets)) = quad_at(text, start) {
             pos = end;
+            from = end;
             let mut version = || {
                 if is_version(text, start, end, in_agent) {
                     return true;
@@ -677,10 +679,11 @@ pub fn find_ipv6_unbracketed_ports(text: &[u8], out: &mut Vec<Found>) {
 
 fn scan_ipv6(text: &[u8], unbracketed_ports: bool, out: &mut Vec<Found>) {
     let mut pos = 0;
-    for colon in memchr_iter(b':', text) {
-        if colon < pos {
-            continue;
-        }
+    // Where the next colon is searched for: past the last one, and past the last candidate (its colons start none).
+    let mut from = 0;
+    while let Some(off) = memchr(b':', &text[from..]) {
+        let colon = from + off;
+        from = colon + 1;
         // A candidate's first colon follows at most four hex digits, which nothing of a word precedes.
         let lead = HEX.run_before(text, colon, 5);
         if lead > 4 {
@@ -698,6 +701,7 @@ fn scan_ipv6(text: &[u8], unbracketed_ports: bool, out: &mut Vec<Found>) {
         }
         if let Some((address_end, end)) = ipv6_candidate_at(text, start) {
             pos = end;
+            from = end;
             if let Some((normalised, len)) =
                 parse_ipv6_candidate_reading(&text[start..address_end], unbracketed_ports)
             {
