@@ -364,15 +364,7 @@ pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> 
             run_end.unwrap_or_else(|| memchr(s, &line[p..]).map_or(line.len(), |k| p + k)),
         ),
         Scan::Quoted => Ends::One(run_end.unwrap_or_else(|| quoted_end(line, p))),
-        Scan::Int => {
-            if at(line, p, |b| b == b'-') {
-                return Ends::One(p + 1);
-            }
-            match digits(line, p) {
-                0 => Ends::NONE,
-                d => Ends::One(p + d),
-            }
-        }
+        Scan::Int => int_end(line, p).map_or(Ends::NONE, Ends::One),
         Scan::Any => {
             let mut c = Cands::default();
             c.push(line.len(), p);
@@ -387,26 +379,37 @@ pub fn candidates(scan: Scan, line: &[u8], p: usize, run_end: Option<usize>) -> 
     }
 }
 
+/// `-|[0-9]++`: where an integer (or a lone `-`) at `p` ends.
+#[inline]
+fn int_end(line: &[u8], p: usize) -> Option<usize> {
+    if at(line, p, |b| b == b'-') {
+        return Some(p + 1);
+    }
+    match digits(line, p) {
+        0 => None,
+        d => Some(p + d),
+    }
+}
+
 /// `-|[0-9]++(?:\.[0-9]++)?`: with a fraction, its end and the end before the dot.
 #[inline(never)] // kept out of the walk with the other scans that may offer several ends
 fn num_ends(line: &[u8], p: usize) -> Ends {
-    if at(line, p, |b| b == b'-') {
-        return Ends::One(p + 1);
-    }
-    let d = digits(line, p);
-    if d == 0 {
+    let Some(end) = int_end(line, p) else {
         return Ends::NONE;
+    };
+    // A lone `-` takes no fraction.
+    let fraction = if line[p] != b'-' && at(line, end, |b| b == b'.') {
+        digits(line, end + 1)
+    } else {
+        0
+    };
+    if fraction == 0 {
+        return Ends::One(end);
     }
-    if at(line, p + d, |b| b == b'.') {
-        let f = digits(line, p + d + 1);
-        if f > 0 {
-            let mut c = Cands::default();
-            c.push(p + d + 1 + f, p + d + 1 + f);
-            c.push(p + d, p + d);
-            return Ends::Many(c);
-        }
-    }
-    Ends::One(p + d)
+    let mut c = Cands::default();
+    c.push(end + 1 + fraction, end + 1 + fraction);
+    c.push(end, end);
+    Ends::Many(c)
 }
 
 #[cfg(test)]
