@@ -9,7 +9,7 @@
 //! costs time linear in its length.
 
 use super::phone_rules::{parse_e164, Meta, Region};
-use super::scan::DIGITS;
+use super::scan::{DIGITS, LETTERS_AND_DIGITS};
 use super::{starts_with_ignore_case, Found, Kind};
 
 pub const MIN_INTERNATIONAL_DIGITS: usize = 7;
@@ -396,10 +396,7 @@ pub fn find_international(text: &[u8], region: &Region, out: &mut Vec<Found>) {
 
 /// Where the run of ASCII letters and digits from `start` ends.
 fn alphanumeric_run_end(text: &[u8], start: usize) -> usize {
-    text[start..]
-        .iter()
-        .position(|c| !c.is_ascii_alphanumeric())
-        .map_or(text.len(), |k| start + k)
+    start + LETTERS_AND_DIGITS.run_after(text, start, text.len() - start)
 }
 
 /// `(?:\+|%2[Bb])?[0-9](?:[0-9]|[-()/](?=[0-9(]))*` matches all of `value`.

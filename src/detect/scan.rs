@@ -55,6 +55,8 @@ impl ByteSet {
 pub const DIGITS: ByteSet = ByteSet::of(b"0123456789");
 pub const HEX: ByteSet = ByteSet::of(b"0123456789abcdefABCDEF");
 pub const LETTERS: ByteSet = ByteSet::of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+pub const LETTERS_AND_DIGITS: ByteSet =
+    ByteSet::of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
 
 /// Where the run of `chars` that ends at `end` starts, when it is not empty and at most `longest` long (Python's
 /// `run_before`, which also returns the run lower-cased: compare `text[start..end]` with `eq_ignore_ascii_case`
