@@ -287,7 +287,8 @@ def test_sighup_reopens_the_output_after_logrotate_and_rereads_the_config(pseudo
     os.rename(out, tmp_path / "out.log.1")
     config.write_text(config.read_text().replace(str(key_file), str(other_key)))
     proc.send_signal(signal.SIGHUP)
-    time.sleep(0.5)
+    # The reload reopens (creates) the output after the new key is in place: a line sent before may take the old.
+    wait_for(lambda: out.exists(), what="the reload to reopen the output")
     with src.open("ab") as f:
         f.write(line(1))
     wait_for(lambda: line_count(out) == 1, what="the line in the reopened output")
@@ -339,7 +340,7 @@ def test_systemd_notifications(pseudolog_bin, key_file, tmp_path):
     proc.send_signal(signal.SIGHUP)
     wait_for(lambda: any(m.startswith("RELOADING=1") for m in messages), what="RELOADING=1")
     stop(proc)
-    time.sleep(0.3)
+    wait_for(lambda: any(m.startswith("STOPPING=1") for m in messages), what="STOPPING=1 collected")
     done.set()
     kinds = [m.split("=", 1)[0] for m in messages if not m.startswith("WATCHDOG")]
     assert kinds[0] == "READY" and kinds[-1] == "STOPPING"

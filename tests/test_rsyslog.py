@@ -95,11 +95,13 @@ def test_rsyslog_omprog_feeds_pseudolog(pseudolog_bin, key_file, tmp_path, comma
     if command == "follow":
         args += ["--state-dir", str(tmp_path / "st"), "-"]
     binary = " ".join([pseudolog_bin, command, *args])
+    # At its shutdown rsyslog waits closeTimeout (5 s by default) for the child to end, then leaves it and stops
+    # capturing its stderr: the child's last line (its counts) must not depend on ending within 5 s.
     shipper = rsyslog(
         tmp_path,
         'module(load="omprog")\n'
         f'input(type="imfile" File="{src}" Tag="app" ruleset="filter")\n'
-        f'ruleset(name="filter") {{ action(type="omprog" binary="{binary}" template="line" '
+        f'ruleset(name="filter") {{ action(type="omprog" binary="{binary}" template="line" closeTimeout="20000" '
         f'output="{tmp_path / "child.err"}") }}\n',
     )
     try:
