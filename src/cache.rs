@@ -34,6 +34,10 @@ pub struct BoundedCache<V> {
     doorkeeper: Option<Box<[u16]>>,
 }
 
+/// A key's hash under one cache's hasher (each cache draws its own seed), from a `lookup` that missed.
+#[derive(Debug)]
+pub struct Hashed(u64);
+
 /// An entry: its key and payload at `start..` in the generation's arena, and its value.
 #[derive(Clone, Debug)]
 struct Slot<V> {
@@ -132,6 +136,12 @@ impl<V> BoundedCache<V> {
 
     /// The payload and value for `key`, moving the entry into the young generation if it was in the old one.
     pub fn get(&mut self, key: &[u8]) -> Option<(&[u8], &V)> {
+        self.lookup(key).ok()
+    }
+
+    /// As `get`, but a miss hands back the key's hash for `insert_hashed`: a value that is looked up and then
+    /// stored is hashed once.
+    pub fn lookup(&mut self, key: &[u8]) -> Result<(&[u8], &V), Hashed> {
         // One hash and, on a young hit, one probe (the bucket's index holds no borrow, so the miss path may
         // change the generations).
         let hash = self.hasher.hash_one(key);
@@ -141,11 +151,11 @@ impl<V> BoundedCache<V> {
             .find_bucket_index(hash, |s| s.key(&young.arena) == key)
         {
             Some(index) => index,
-            None => self.promote(hash, key)?,
+            None => self.promote(hash, key).ok_or(Hashed(hash))?,
         };
         let young = &self.young;
         let slot = young.table.get_bucket(index).expect("a held bucket");
-        Some((slot.payload(&young.arena), &slot.value))
+        Ok((slot.payload(&young.arena), &slot.value))
     }
 
     /// Moves `key`'s entry from the old generation to the young one; its bucket there.
@@ -168,7 +178,17 @@ impl<V> BoundedCache<V> {
 
     /// Adds `key` with its payload and value; an entry already held for `key` is kept as it is.
     pub fn insert(&mut self, key: &[u8], payload: &[u8], value: V) {
-        let hash = self.hasher.hash_one(key);
+        let hashed = Hashed(self.hasher.hash_one(key));
+        self.insert_hashed(hashed, key, payload, value);
+    }
+
+    /// `insert`, with the hash a missed `lookup` of `key` on this cache gave.
+    pub fn insert_hashed(&mut self, Hashed(hash): Hashed, key: &[u8], payload: &[u8], value: V) {
+        debug_assert_eq!(
+            hash,
+            self.hasher.hash_one(key),
+            "a hash from another cache or key"
+        );
         if let Some(seen) = &mut self.doorkeeper {
             let slot = &mut seen[hash as usize & (seen.len() - 1)];
             // Never 0, which marks an empty slot: a first sighting must not pass as a second.
@@ -246,6 +266,16 @@ mod tests {
         }
         // Two arenas of at most 50 entries of 24 bytes, however many entries went through.
         assert!(cache.young.arena.capacity() + cache.old.arena.capacity() <= 2 * 2 * 50 * 24);
+    }
+
+    #[test]
+    fn a_missed_lookup_hands_its_hash_to_the_insert() {
+        let mut cache = BoundedCache::on_second_sighting(100);
+        for _ in 0..2 {
+            let hashed = cache.lookup(b"key").expect_err("not held yet");
+            cache.insert_hashed(hashed, b"key", b"p", 1);
+        }
+        assert_eq!(cache.lookup(b"key").ok(), Some((&b"p"[..], &1)));
     }
 
     #[test]

@@ -393,10 +393,13 @@ impl Pseudonymizer {
         self.scratch.push(kind as u8);
         self.scratch.extend_from_slice(&cache_window_tag(window));
         self.scratch.extend_from_slice(normalised.as_bytes());
-        if let Some((hit, ())) = self.tokens.get(&self.scratch) {
-            out.extend_from_slice(hit);
-            return Ok(());
-        }
+        let hashed = match self.tokens.lookup(&self.scratch) {
+            Ok((hit, ())) => {
+                out.extend_from_slice(hit);
+                return Ok(());
+            }
+            Err(hashed) => hashed,
+        };
         if !normalised.is_ascii() {
             return Err(TokenError::NotAscii);
         }
@@ -409,7 +412,8 @@ impl Pseudonymizer {
             let mac = self.hmac(kind, window)?.digest(normalised.as_bytes());
             write_token(kind, &mac, normalised, &self.style, out);
         }
-        self.tokens.insert(&self.scratch, &out[start..], ());
+        self.tokens
+            .insert_hashed(hashed, &self.scratch, &out[start..], ());
         Ok(())
     }
 

@@ -690,10 +690,13 @@ impl Scrubber {
         // Texts that differ only in their digits meet the same triggers: decided once per skeleton.
         let mut skeleton = std::mem::take(&mut self.skeleton);
         skeleton_into(text, &mut skeleton);
-        if let Some((_, &hit)) = self.by_skeleton.get(&skeleton) {
-            self.skeleton = skeleton;
-            return hit;
-        }
+        let hashed = match self.by_skeleton.lookup(&skeleton) {
+            Ok((_, &hit)) => {
+                self.skeleton = skeleton;
+                return hit;
+            }
+            Err(hashed) => hashed,
+        };
         let selected = (self.prefilter.maybe_on_skeleton)(&skeleton).then(|| {
             let mut bits = 0;
             for (i, d) in self.detectors.iter().enumerate() {
@@ -703,7 +706,8 @@ impl Scrubber {
             }
             bits
         });
-        self.by_skeleton.insert(&skeleton, b"", selected);
+        self.by_skeleton
+            .insert_hashed(hashed, &skeleton, b"", selected);
         self.skeleton = skeleton;
         selected
     }

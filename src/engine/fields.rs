@@ -1,7 +1,7 @@
 //! What happens to a value of a given role (tests/reference/core/fields.py and the field caches of scrub.py): every
 //! codec hands its values here, so pattern, CSV and JSON lines pseudonymise the same way.
 
-use crate::cache::BoundedCache;
+use crate::cache::{BoundedCache, Hashed};
 use crate::detect::device::{normalise_imei, normalise_mac};
 use crate::detect::ip::{normalise_ip, whole_address};
 use crate::detect::phone::{digit_count, normalise_phone, MIN_CONTEXT_DIGITS};
@@ -197,26 +197,37 @@ impl Fields {
         }
     }
 
-    /// What `text` became, from cache `c`, written and counted; false when the cache does not hold it.
+    /// What `text` became, from cache `c`, written and counted; on a miss, its hash for `remember`.
     fn replay(
         &mut self,
         c: usize,
         text: &[u8],
         out: &mut Vec<u8>,
         counts: &mut scrub::Counts,
-    ) -> bool {
-        let Some((rendered, kinds)) = self.caches[c].2.get(text) else {
-            return false;
-        };
+    ) -> Result<(), Hashed> {
+        let (rendered, kinds) = self.caches[c].2.lookup(text)?;
         out.extend_from_slice(rendered);
         counts.merge_few(kinds);
-        true
+        Ok(())
     }
 
-    /// Holds what `text` became in cache `c`, when its counts fit an entry.
-    fn remember(&mut self, c: usize, text: &[u8], rendered: &[u8], counts: &scrub::Counts) {
-        if let Some(few) = scrub::FewCounts::of(counts) {
-            self.caches[c].2.insert(text, rendered, few);
+    /// Holds what `text` became in cache `c`, when its counts fit an entry (`hashed`: from `replay` on `c`, if
+    /// `c` has not been made anew since).
+    fn remember(
+        &mut self,
+        c: usize,
+        hashed: Option<Hashed>,
+        text: &[u8],
+        rendered: &[u8],
+        counts: &scrub::Counts,
+    ) {
+        let Some(few) = scrub::FewCounts::of(counts) else {
+            return;
+        };
+        let cache = &mut self.caches[c].2;
+        match hashed {
+            Some(hashed) => cache.insert_hashed(hashed, text, rendered, few),
+            None => cache.insert(text, rendered, few),
         }
     }
 
@@ -231,9 +242,9 @@ impl Fields {
     ) -> Result<(), TokenError> {
         let role = CacheRole::Text(reading);
         let c = self.cache(window, role);
-        if self.replay(c, text, out, counts) {
+        let Err(hashed) = self.replay(c, text, out, counts) else {
             return Ok(());
-        }
+        };
         let at = out.len();
         let mut mine = scrub::Counts::default();
         // A field that is exactly one address skips the detectors: the scan would give its token.
@@ -251,7 +262,7 @@ impl Fields {
         };
         if text.len() <= limit {
             // `c` still names this cache: writing the value touched no cache.
-            self.remember(c, text, &out[at..], &mine);
+            self.remember(c, Some(hashed), text, &out[at..], &mine);
         }
         counts.merge(&mine);
         Ok(())
@@ -278,9 +289,9 @@ impl Fields {
         counts: &mut scrub::Counts,
     ) -> Result<(), TokenError> {
         let c = self.cache(window, CacheRole::Kind(kind));
-        if self.replay(c, text, out, counts) {
+        let Err(hashed) = self.replay(c, text, out, counts) else {
             return Ok(());
-        }
+        };
         let at = out.len();
         let mut mine = scrub::Counts::default();
         let (s, e) = strip(text);
@@ -290,19 +301,24 @@ impl Fields {
         } else {
             None
         };
-        match norm {
-            None => self.field(text, window, Reading::TEXT, out, &mut mine)?,
+        // Scanning the value as a field may drop a window's caches, and a cache made anew draws its own seed:
+        // then this cache is asked for again and the hash taken again.
+        let hashed = match norm {
+            None => {
+                self.field(text, window, Reading::TEXT, out, &mut mine)?;
+                None
+            }
             Some(norm) => {
                 out.extend_from_slice(&text[..s]);
                 self.pseudonymizer.write_token(kind, &norm, window, out)?;
                 out.extend_from_slice(&text[e..]);
                 mine.add(kind);
+                Some(hashed)
             }
-        }
+        };
         if text.len() <= FIELD_CACHE_MAX {
-            // Scanning the value as a field may have dropped a window's caches: ask for this one again.
             let c = self.cache(window, CacheRole::Kind(kind));
-            self.remember(c, text, &out[at..], &mine);
+            self.remember(c, hashed, text, &out[at..], &mine);
         }
         counts.merge(&mine);
         Ok(())
