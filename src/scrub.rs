@@ -16,7 +16,6 @@
 //! the reference scrub.py (tests/reference).
 
 use crate::cache::BoundedCache;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -590,23 +589,50 @@ pub fn replace(
 ) -> (Vec<u8>, Vec<Range<usize>>) {
     let mut out = Vec::with_capacity(text.len() + found.len() * 16);
     let mut spans = Vec::with_capacity(tokens.len() + found.len());
+    replace_into(
+        text,
+        0,
+        found,
+        tokens,
+        tokeniser,
+        &mut out,
+        Some(&mut spans),
+    );
+    (out, spans)
+}
+
+/// Appends `text[from..]` to `out` with each finding (sorted, disjoint, none starting before `from`) replaced
+/// by its token; with `spans`, also where each token stands in `out` (as `replace` gives them).
+fn replace_into(
+    text: &[u8],
+    from: usize,
+    found: &[Found],
+    tokens: &[Range<usize>],
+    tokeniser: &mut impl Tokeniser,
+    out: &mut Vec<u8>,
+    mut spans: Option<&mut Vec<Range<usize>>>,
+) {
     let mut earlier = tokens.iter().peekable();
-    let mut pos = 0;
+    let mut pos = from;
     for f in found {
-        while let Some(t) = earlier.next_if(|t| t.start < f.start) {
-            let shift = out.len() as isize - pos as isize;
-            spans.push(shifted(t, shift));
+        if let Some(spans) = spans.as_deref_mut() {
+            while let Some(t) = earlier.next_if(|t| t.start < f.start) {
+                spans.push(shifted(t, out.len() as isize - pos as isize));
+            }
         }
         out.extend_from_slice(&text[pos..f.start]);
         let at = out.len();
-        tokeniser.write_token(f.kind, &f.normalised, &mut out);
-        spans.push(at..out.len());
+        tokeniser.write_token(f.kind, &f.normalised, out);
+        if let Some(spans) = spans.as_deref_mut() {
+            spans.push(at..out.len());
+        }
         pos = f.end;
     }
-    let shift = out.len() as isize - pos as isize;
-    spans.extend(earlier.map(|t| shifted(t, shift)));
+    if let Some(spans) = spans {
+        let shift = out.len() as isize - pos as isize;
+        spans.extend(earlier.map(|t| shifted(t, shift)));
+    }
     out.extend_from_slice(&text[pos..]);
-    (out, spans)
 }
 
 fn shifted(t: &Range<usize>, shift: isize) -> Range<usize> {
@@ -769,59 +795,88 @@ impl Scrubber {
         }
     }
 
-    /// `text` with every identifier replaced by its token, counted in `counts`. Read again while a partial
-    /// overlap or a neighbouring identifier character leaves work (at most MAX_ROUNDS); a later round never
-    /// reads a token an earlier one wrote (with prefix-preserving IP tokens it would be read as an address).
-    pub fn scrub<'t>(
+    /// `text` with every identifier replaced by its token, counted in `counts` (`scrub_into`, as a value).
+    pub fn scrub(
         &mut self,
-        text: &'t [u8],
+        text: &[u8],
         reading: Reading,
         tokeniser: &mut impl Tokeniser,
         counts: &mut Counts,
-    ) -> Cow<'t, [u8]> {
-        self.scrub_from(text, 0, reading, tokeniser, counts)
+    ) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.scrub_into(text, reading, tokeniser, counts, &mut out);
+        out
     }
 
-    /// `scrub` of `text[skip..]`, with `text[..skip]` read as context but never changed: findings that end
-    /// inside it are left alone (the previous segment settled them); one that reaches across `skip` is replaced
-    /// from `skip` on, with the token of the whole value. Returns the whole text; its first `skip` bytes are as
-    /// they came.
-    fn scrub_from<'t>(
+    /// Appends `text` with every identifier replaced by its token to `out`, counted in `counts`. Read again
+    /// while a partial overlap or a neighbouring identifier character leaves work (at most MAX_ROUNDS); a later
+    /// round never reads a token an earlier one wrote (with prefix-preserving IP tokens it would be read as an
+    /// address).
+    pub fn scrub_into(
         &mut self,
-        text: &'t [u8],
+        text: &[u8],
+        reading: Reading,
+        tokeniser: &mut impl Tokeniser,
+        counts: &mut Counts,
+        out: &mut Vec<u8>,
+    ) {
+        self.scrub_from_into(text, 0, reading, tokeniser, counts, out);
+    }
+
+    /// The findings of one round in `text`, those ending inside `text[..skip]` dropped and the others clipped to
+    /// start at `skip` at the earliest.
+    fn find_from(&mut self, text: &[u8], skip: usize, reading: Reading) -> (Vec<Found>, bool) {
+        let (mut found, conflict) = self.find(text, reading);
+        if skip > 0 {
+            found.retain(|f| f.end > skip);
+            for f in &mut found {
+                f.start = f.start.max(skip);
+            }
+        }
+        (found, conflict)
+    }
+
+    /// `scrub_into` of `text[skip..]`, with `text[..skip]` read as context but never changed: findings that end
+    /// inside it are left alone (the previous segment settled them); one that reaches across `skip` is replaced
+    /// from `skip` on, with the token of the whole value.
+    fn scrub_from_into(
+        &mut self,
+        text: &[u8],
         skip: usize,
         reading: Reading,
         tokeniser: &mut impl Tokeniser,
         counts: &mut Counts,
-    ) -> Cow<'t, [u8]> {
-        let mut current: Cow<'t, [u8]> = Cow::Borrowed(text);
-        let mut tokens: Vec<Range<usize>> = Vec::new();
-        for _ in 0..MAX_ROUNDS {
-            let (mut found, conflict) = self.find(&current, reading);
-            if skip > 0 {
-                found.retain(|f| f.end > skip);
-                for f in &mut found {
-                    f.start = f.start.max(skip);
-                }
-            }
-            if !tokens.is_empty() {
-                found = without_tokens(found, &tokens);
-            }
+        out: &mut Vec<u8>,
+    ) {
+        let (found, conflict) = self.find_from(text, skip, reading);
+        for f in &found {
+            counts.add(f.kind);
+        }
+        if found.is_empty() || !conflict && !touches_identifier_chars(text, &found) {
+            // Most texts: one round settles them, written straight into `out` without the spans a next round
+            // would need.
+            replace_into(text, skip, &found, &[], tokeniser, out, None);
+            return;
+        }
+        let (mut current, mut tokens) = replace(text, &found, &[], tokeniser);
+        for _ in 1..MAX_ROUNDS {
+            let (found, conflict) = self.find_from(&current, skip, reading);
+            let found = without_tokens(found, &tokens);
             if found.is_empty() {
                 break;
             }
             let again = conflict || touches_identifier_chars(&current, &found);
-            let (out, spans) = replace(&current, &found, &tokens, tokeniser);
+            let (next, spans) = replace(&current, &found, &tokens, tokeniser);
             for f in &found {
                 counts.add(f.kind);
             }
-            current = Cow::Owned(out);
+            current = next;
             tokens = spans;
             if !again {
                 break;
             }
         }
-        current
+        out.extend_from_slice(&current[skip..]);
     }
 
     /// A segment of an over-long line: the word halves at an unsafe cut masked, the rest scrubbed.
@@ -859,8 +914,7 @@ impl Scrubber {
         } else {
             (&data[..context + middle.end], context)
         };
-        let scrubbed = self.scrub_from(text, skip, Reading::TEXT, tokeniser, counts);
-        out.extend_from_slice(&scrubbed[skip..]);
+        self.scrub_from_into(text, skip, Reading::TEXT, tokeniser, counts, out);
         mask_into(&segment[tail], out);
     }
 }
@@ -1151,11 +1205,12 @@ mod tests {
         let out = s.scrub(b"x 1.2.3.4 y", Reading::TEXT, &mut fake_token, &mut counts);
         assert_eq!(&*out, b"x <ip:1.2.3.4> y");
         assert_eq!(counts.get(Kind::Ip), 1);
-        // Nothing found: the input comes back borrowed.
-        assert!(matches!(
+        // Nothing found: the input comes back as it was, and nothing is counted.
+        assert_eq!(
             s.scrub(b"nothing", Reading::TEXT, &mut fake_token, &mut counts),
-            Cow::Borrowed(_)
-        ));
+            b"nothing"
+        );
+        assert_eq!(counts.get(Kind::Ip), 1);
         // A percent-encoded address is found through the decoded view and replaced whole.
         let out = s.scrub(
             b"q=198%2E51%2E100%2E23&",

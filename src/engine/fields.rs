@@ -158,11 +158,13 @@ impl Fields {
             window,
             failed: None,
         };
-        let scrubbed = self.scrubber.scrub(text, reading, &mut tok, counts);
+        let at = out.len();
+        self.scrubber
+            .scrub_into(text, reading, &mut tok, counts, out);
         if let Some(e) = tok.failed {
+            out.truncate(at);
             return Err(e);
         }
-        out.extend_from_slice(&scrubbed);
         Ok(())
     }
 

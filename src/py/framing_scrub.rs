@@ -119,17 +119,15 @@ fn scrub_fake<'py>(
         );
         out
     } else {
-        scrubber
-            .scrub(
-                text,
-                Reading {
-                    in_agent,
-                    unbracketed_ports: false,
-                },
-                &mut fake_token,
-                &mut counts,
-            )
-            .into_owned()
+        scrubber.scrub(
+            text,
+            Reading {
+                in_agent,
+                unbracketed_ports: false,
+            },
+            &mut fake_token,
+            &mut counts,
+        )
     };
     Ok((PyBytes::new(py, &out), counts_dict(&counts)))
 }
