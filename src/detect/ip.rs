@@ -597,12 +597,13 @@ fn address_before_port(candidate: &[u8], max_port: u32) -> Option<(String, usize
 /// The normalised address when the whole text is one address in a form that is its own kind of field: a
 /// canonical dotted quad, or an IPv6 address in hex groups and colons (no dotted tail, zone, port or brackets).
 /// No other detector can claim part of such a text, so the scan would give it one token.
-pub fn whole_address(text: &[u8]) -> Option<String> {
+pub fn whole_address(text: &[u8]) -> Option<Cow<'_, str>> {
     if !HEX_OR_COLON.at(text, 0) {
         return None; // a request, a user agent: most fields that reach here
     }
     if is_canonical_quad(text) {
-        return Some(String::from_utf8_lossy(text).into_owned());
+        // Its own normal form: lent, not copied (a client field of every web line comes here).
+        return std::str::from_utf8(text).ok().map(Cow::Borrowed);
     }
     if memchr::memchr(b':', text).is_none()
         || !(2..=39).contains(&text.len())
@@ -611,7 +612,7 @@ pub fn whole_address(text: &[u8]) -> Option<String> {
         return None;
     }
     match parse_ipv6_candidate(text) {
-        Some((norm, len)) if len == text.len() => Some(norm),
+        Some((norm, len)) if len == text.len() => Some(Cow::Owned(norm)),
         _ => None,
     }
 }

@@ -1,5 +1,7 @@
 //! detect::ip and detect::device: the detectors and normalisers, for the differential tests and lookup.
 
+use std::borrow::Cow;
+
 use crate::detect::{device, ip, Found};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -62,7 +64,7 @@ pub fn find_imei(text: &[u8]) -> Vec<Finding> {
 
 #[pyfunction]
 pub fn whole_address(text: &[u8]) -> Option<String> {
-    ip::whole_address(text)
+    ip::whole_address(text).map(Cow::into_owned)
 }
 
 #[pyfunction]
