@@ -852,7 +852,7 @@ impl Scrubber {
         for f in &found {
             counts.add(f.kind);
         }
-        if found.is_empty() || !conflict && !touches_identifier_chars(text, &found) {
+        if found.is_empty() || (!conflict && !touches_identifier_chars(text, &found)) {
             // Most texts: one round settles them, written straight into `out` without the spans a next round
             // would need.
             replace_into(text, skip, &found, &[], tokeniser, out, None);
