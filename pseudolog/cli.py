@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import os
 import signal
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 from typer.main import get_command_name
-from typer.models import CommandInfo
+from typer.models import CommandInfo, TyperInfo
 
 from pseudolog import __version__
 from pseudolog.cache import spare_the_collector
@@ -743,14 +744,40 @@ def _command_name(info: CommandInfo) -> str:
     return info.name or get_command_name(getattr(info.callback, "__name__", ""))
 
 
+def _listed(info: CommandInfo) -> CommandInfo:
+    """A command as the help's listing shows it: its name and help, without the options it takes."""
+
+    def listed() -> None:
+        pass
+
+    listed.__doc__ = getattr(info.callback, "__doc__", None)
+    shown = copy.copy(info)
+    shown.name, shown.callback = _command_name(info), listed
+    return shown
+
+
+def _listed_group(info: TyperInfo) -> TyperInfo:
+    """A group as the help's listing shows it: its name and help, without its commands."""
+    empty = typer.Typer()
+    if info.typer_instance is not None:
+        empty.info = info.typer_instance.info
+    shown = copy.copy(info)
+    shown.typer_instance = empty
+    return shown
+
+
 def _app_for(args: list[str]) -> typer.Typer:
     """`app` holding only the command named first: typer builds the options of every command it holds at each
-    start (15 ms for all of them, 3 ms for `run` alone). Help, completion or a mistyped name: all of it."""
+    start (50-80 ms for all of them on a slow host, 3 ms for `run` alone). Help, `--version` or a mistyped name
+    get every command by name and help only, which is all they show; shell completion gets all of it."""
     wanted = args[0] if args else None
     commands = [c for c in app.registered_commands if _command_name(c) == wanted]
     groups = [g for g in app.registered_groups if g.name == wanted]
     if not commands and not groups:
-        return app
+        if "_PSEUDOLOG_COMPLETE" in os.environ:
+            return app
+        commands = [_listed(c) for c in app.registered_commands]
+        groups = [_listed_group(g) for g in app.registered_groups]
     one = typer.Typer(**_APP_SETTINGS)
     one.registered_callback = app.registered_callback
     one.registered_commands, one.registered_groups = commands, groups

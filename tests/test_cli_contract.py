@@ -134,6 +134,23 @@ def test_exit_codes_are_listed_in_help(pseudolog_bin):
             assert f"{code:>3}  {meaning}" in text
 
 
+_WHOLE_APP_HELP = (
+    "import typer.main; from pseudolog.cli import app; "
+    "typer.main.get_command(app).main(['--help'], prog_name='pseudolog')"
+)
+
+
+def test_the_listing_is_the_whole_apps_and_completion_gets_every_option(pseudolog_bin):
+    """`--help` gets the commands by name and help only (typer would build every option of every command, most
+    of its start-up): it prints what the whole app prints, and shell completion still gets the whole app."""
+    whole = subprocess.run([sys.executable, "-c", _WHOLE_APP_HELP], capture_output=True, timeout=60)
+    assert whole.returncode == 0 and b"Commands:" in whole.stdout
+    assert run(pseudolog_bin, "--help").stdout == whole.stdout
+    completing = {"_PSEUDOLOG_COMPLETE": "complete_bash", "COMP_WORDS": "pseudolog run --key-f", "COMP_CWORD": "2"}
+    proc = subprocess.run([pseudolog_bin], env={**os.environ, **completing}, capture_output=True, timeout=60)
+    assert proc.stdout.split() == [b"--key-file", b"--key-fd"]
+
+
 def test_scan_reports_an_unreadable_input_goes_on_and_exits_3(pseudolog_bin, tmp_path):
     good, clean = tmp_path / "good.log", tmp_path / "clean.log"
     good.write_bytes(NGINX)
