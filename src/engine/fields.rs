@@ -125,7 +125,9 @@ impl Fields {
                 windows.push(*w);
             }
         }
-        if windows.len() >= WINDOWS_HELD {
+        // Room is made for a window not yet held, never by dropping the one asked for: lines interleaved across
+        // a window boundary would otherwise drop and rebuild both windows' caches on every line.
+        if !windows.contains(&window) && windows.len() >= WINDOWS_HELD {
             let oldest = windows[0];
             self.caches.retain(|(w, _, _)| *w != oldest);
         }
@@ -406,5 +408,46 @@ impl Fields {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::phone_rules::tests::rules;
+    use crate::engine::detectors::{detectors, prefilter};
+    use crate::pseudonym::Style;
+
+    fn fields() -> Fields {
+        let region = Region::new(rules(), "DE");
+        let scrubber = Scrubber::new(detectors(&region), prefilter());
+        let pseudonymizer =
+            Pseudonymizer::with_master(&[7u8; 32], Some(86400), Style::default(), 1000);
+        Fields::new(scrubber, pseudonymizer, region, 1000)
+    }
+
+    /// Lines interleaved across a window boundary, each with a plain field and a user agent: both windows'
+    /// caches stay held. (Asking for a second role of a held window dropped the oldest window, which could be
+    /// the one asked for, so each line dropped and rebuilt the other window's caches.)
+    #[test]
+    fn interleaved_windows_keep_their_caches() {
+        let mut f = fields();
+        let agent = Reading {
+            in_agent: true,
+            ..Reading::TEXT
+        };
+        let roles = [CacheRole::Text(Reading::TEXT), CacheRole::Text(agent)];
+        for _ in 0..3 {
+            for window in [Some(1), Some(2)] {
+                for role in roles {
+                    f.cache(window, role);
+                }
+            }
+        }
+        assert_eq!(f.caches.len(), 4);
+        // A third window makes room by dropping the oldest.
+        f.cache(Some(3), roles[0]);
+        let held: Vec<_> = f.caches.iter().map(|(w, _, _)| *w).collect();
+        assert_eq!(held, [Some(2), Some(2), Some(3)]);
     }
 }
