@@ -147,6 +147,11 @@ impl Default for JsonLayout {
     }
 }
 
+/// JSON's insignificant whitespace (RFC 8259).
+fn is_blank(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
 impl JsonLayout {
     /// Rules as given on the command line: (key, kind name or "text").
     pub fn new(rules: &[(String, String)]) -> Result<JsonLayout, String> {
@@ -212,10 +217,7 @@ impl JsonLayout {
     ) -> Option<(Vec<Value>, Vec<TimeValue>)> {
         // Most lines that reach here are no object (a syslog payload in plain text): turned away before the
         // UTF-8 check and the values' buffer.
-        let first = line
-            .iter()
-            .find(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
-        if first != Some(&b'{') {
+        if line.iter().find(|&&c| !is_blank(c)) != Some(&b'{') {
             return None;
         }
         std::str::from_utf8(line).ok()?;
@@ -290,7 +292,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn blanks(&mut self) {
-        while matches!(self.line.get(self.p), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        while self.line.get(self.p).is_some_and(|&c| is_blank(c)) {
             self.p += 1;
         }
     }
