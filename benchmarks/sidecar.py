@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pseudolog.synth_formats import corpus_lines, corpus_names
@@ -90,6 +92,105 @@ def engine_only(lines: list[bytes], rate: int, seconds: float, warmup: float, po
             break
         time.sleep(poll)
     print(f"engine alone, {rate:,} lines/s in feeds every {poll * 1000:.0f} ms: {100 * spent / fed:.2f} % of one core")
+
+
+@dataclass
+class Measured:
+    """What `drive` saw: CPU shares of one core over the measured interval, and the lines written."""
+
+    share: float  # schedstat, exact
+    shares: list[float]  # the same, per process
+    user: float  # tick-sampled
+    system: float
+    wall: float
+    rate: float
+    written: int
+
+
+def drive(
+    args: argparse.Namespace,
+    lines: list[bytes],
+    src: str,
+    pids: list[int],
+    attach_tool: Callable[[], subprocess.Popen[bytes] | None] = lambda: None,
+) -> Measured:
+    """Append `lines` to `src` at `args.rate` (one write every TICK), and measure the CPU of the processes
+    `pids` from the end of the warm-up over `args.seconds`."""
+    per_tick = max(1, round(args.rate * TICK))
+    time.sleep(1.0)
+    written = 0
+    measured_from = 0.0
+    tool: subprocess.Popen[bytes] | None = None
+    cpu_from: list[tuple[float, float, float]] = []
+    started = time.monotonic()
+    with open(src, "ab", buffering=0) as out:
+        while written + per_tick <= len(lines):
+            elapsed = time.monotonic() - started
+            if measured_from == 0.0 and elapsed >= args.warmup:
+                tool = attach_tool()
+                measured_from, cpu_from = time.monotonic(), [cpu_seconds(pid) for pid in pids]
+            if elapsed >= args.warmup + args.seconds:
+                break
+            out.write(b"".join(lines[written : written + per_tick]))
+            written += per_tick
+            time.sleep(max(0.0, started + written / args.rate - time.monotonic()))
+    measured_until, cpu_until = time.monotonic(), [cpu_seconds(pid) for pid in pids]
+    if tool is not None:  # both tools write their report when interrupted, and detach
+        tool.send_signal(signal.SIGINT)
+        tool.wait(timeout=60)
+    wall = measured_until - measured_from
+    spent = [
+        [100 * (b - a) / wall for a, b in zip(before, after, strict=True)]
+        for before, after in zip(cpu_from, cpu_until, strict=True)
+    ]
+    user, system, share = (sum(column) for column in zip(*spent, strict=True))
+    shares = [each[2] for each in spent]
+    return Measured(share, shares, user, system, wall, written / (measured_until - started), written)
+
+
+def count_lines(path: str) -> int:
+    with open(path, "rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
+# Peers as a sidecar: the same growing file followed by `tail -F` into a filter that writes a file, as a pipe
+# from a tailer would run them. tail polls every 250 ms, as `follow` does by default (with inotify it would wake
+# at each of the writer's 100 writes a second, and the wake-ups, not the filter, would be most of its cost).
+# None of them keys or hashes anything: sed and perl blank IPv4 addresses with one substitution (compare.py's
+# baselines), `cat` only moves the bytes.
+POLL_SECONDS = 0.25
+IPV4 = r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
+PEERS = (
+    ("perl (IPv4 only)", ["perl", "-pe", f"s/{IPV4}/0.0.0.0/g"]),
+    ("GNU sed (IPv4 only)", ["sed", "-E", f"s/{IPV4}/0.0.0.0/g"]),
+    ("cat (copy only)", ["cat"]),
+)
+
+
+def peers(args: argparse.Namespace, lines: list[bytes]) -> None:
+    """Each peer behind `tail -F` under the same writer; the CPU of both processes (the tailer and the filter)."""
+    for name, filter_command in PEERS:
+        with tempfile.TemporaryDirectory() as tmp:
+            src, out_path = os.path.join(tmp, "app.log"), os.path.join(tmp, "out.log")
+            open(src, "wb").close()
+            with open(out_path, "wb") as out:
+                tail = subprocess.Popen(
+                    ["tail", "---disable-inotify", "-s", str(POLL_SECONDS), "-F", "-n", "+1", src],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+                peer = subprocess.Popen(filter_command, stdin=tail.stdout, stdout=out)
+                assert tail.stdout is not None
+                tail.stdout.close()  # the filter holds the pipe; it sees its end when tail exits
+                run = drive(args, lines, src, [tail.pid, peer.pid])
+                tail.terminate()
+                tail.wait(timeout=60)
+                peer.wait(timeout=60)
+            print(
+                f"tail -F | {name}, {args.corpus}, {run.rate:,.0f} lines/s for {run.wall:.0f} s: {run.share:.2f} % "
+                f"of one core (tail {run.shares[0]:.2f} %, the filter {run.shares[1]:.2f} %); "
+                f"{count_lines(out_path):,} of {run.written:,} lines out"
+            )
 
 
 # What `--breakdown` times in the follower, as (module, class, method, label): stages that never call each other.
@@ -158,6 +259,7 @@ def main() -> None:
     )
     parser.add_argument("--engine-only", action="store_true", help="feed the engine in-process instead (no follow)")
     parser.add_argument("--breakdown", action="store_true", help="the follower's CPU by stage (engine, read, ...)")
+    parser.add_argument("--peers", action="store_true", help="then the same input through `tail -F` into each peer")
     if sys.argv[1:2] == [BREAKDOWN_FLAG]:
         follower_with_breakdown(sys.argv[2], sys.argv[3:])
         return
@@ -177,9 +279,8 @@ def main() -> None:
     breakdown_path = os.path.join(tempfile.gettempdir(), f"sidecar-breakdown-{os.getpid()}.json")
     if args.breakdown:  # the pseudolog on sys.path (PYTHONPATH first), as `python -m pseudolog` would find it
         command = [sys.executable, os.path.abspath(__file__), BREAKDOWN_FLAG, breakdown_path]
-    per_tick = max(1, round(args.rate * TICK))
     with tempfile.TemporaryDirectory() as tmp:
-        key, src = os.path.join(tmp, "key"), os.path.join(tmp, "app.log")
+        key, src, out_path = os.path.join(tmp, "key"), os.path.join(tmp, "app.log"), os.path.join(tmp, "out.log")
         with open(key, "wb") as fh:
             fh.write(os.urandom(32))
         os.chmod(key, 0o600)
@@ -193,47 +294,22 @@ def main() -> None:
                 "--state-dir",
                 os.path.join(tmp, "st"),
                 "-o",
-                os.path.join(tmp, "out.log"),
+                out_path,
                 *(["--poll-interval", args.poll_interval] if args.poll_interval else []),
                 src,
             ],
             stderr=subprocess.DEVNULL,
             cwd=tmp,  # not the checkout: PYTHONPATH decides which pseudolog a `python -m` follower runs
         )
-        time.sleep(1.0)
-        written = 0
-        measured_from = measured_until = 0.0
-        tool: subprocess.Popen[bytes] | None = None
-        cpu_from = cpu_until = (0.0, 0.0, 0.0)
-        started = time.monotonic()
-        with open(src, "ab", buffering=0) as out:
-            while written + per_tick <= len(lines):
-                elapsed = time.monotonic() - started
-                if measured_from == 0.0 and elapsed >= args.warmup:
-                    tool = attach(args, proc.pid)
-                    measured_from, cpu_from = time.monotonic(), cpu_seconds(proc.pid)
-                if elapsed >= args.warmup + args.seconds:
-                    break
-                out.write(b"".join(lines[written : written + per_tick]))
-                written += per_tick
-                time.sleep(max(0.0, started + written / args.rate - time.monotonic()))
-        measured_until, cpu_until = time.monotonic(), cpu_seconds(proc.pid)
-        if tool is not None:  # both tools write their report when interrupted, and detach
-            tool.send_signal(signal.SIGINT)
-            tool.wait(timeout=60)
+        run = drive(args, lines, src, [proc.pid], lambda: attach(args, proc.pid))
         rss = rss_mib(proc.pid)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
-        with open(os.path.join(tmp, "out.log"), "rb") as fh:
-            out_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-    wall = measured_until - measured_from
-    user, system, share = (100 * (b - a) / wall for a, b in zip(cpu_from, cpu_until, strict=True))
-    achieved = written / (measured_until - started)
-    print(
-        f"follow, {args.corpus}, {achieved:,.0f} lines/s for {wall:.0f} s: {share:.2f} % of one core "
-        f"(schedstat; by ticks: user {user:.2f} %, system {system:.2f} %), RSS {rss:.0f} MiB; "
-        f"{out_lines:,} of {written:,} lines out"
-    )
+        print(
+            f"follow, {args.corpus}, {run.rate:,.0f} lines/s for {run.wall:.0f} s: {run.share:.2f} % of one core "
+            f"(schedstat; by ticks: user {run.user:.2f} %, system {run.system:.2f} %), RSS {rss:.0f} MiB; "
+            f"{count_lines(out_path):,} of {run.written:,} lines out"
+        )
     if args.breakdown:
         if not os.path.exists(breakdown_path):  # the follower never reached the stage STAGES calls its engine feed
             sys.exit(f"sidecar.py: no breakdown: the follower never called {STAGES[0][1]}.{STAGES[0][2]}")
@@ -243,6 +319,8 @@ def main() -> None:
         total = stages.pop("process")
         parts = ", ".join(f"{label} {ms:.2f}" for label, ms in stages.items())
         print(f"  CPU ms per second, first feed to exit: {total:.2f}: {parts}")
+    if args.peers:
+        peers(args, lines)
 
 
 if __name__ == "__main__":
