@@ -400,10 +400,26 @@ impl Pseudonymizer {
             }
             Err(hashed) => hashed,
         };
+        let start = out.len();
+        self.compute_token(kind, normalised, window, out)?;
+        self.tokens
+            .insert_hashed(hashed, &self.scratch, &out[start..], ());
+        Ok(())
+    }
+
+    /// `write_token` computed afresh, without the token cache: for a caller that caches what it writes itself
+    /// (a field that is one address is held by its field cache; a second copy in the token cache would cost a
+    /// look-up that misses on every fresh value, and room).
+    pub fn compute_token(
+        &mut self,
+        kind: Kind,
+        normalised: &str,
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), TokenError> {
         if !normalised.is_ascii() {
             return Err(TokenError::NotAscii);
         }
-        let start = out.len();
         if kind == Kind::Ip && self.style.ip_prefix {
             self.pfx_cipher(window)?
                 .encrypt_text(normalised, out)
@@ -412,8 +428,6 @@ impl Pseudonymizer {
             let mac = self.hmac(kind, window)?.digest(normalised.as_bytes());
             write_token(kind, &mac, normalised, &self.style, out);
         }
-        self.tokens
-            .insert_hashed(hashed, &self.scratch, &out[start..], ());
         Ok(())
     }
 
@@ -502,6 +516,36 @@ mod tests {
                 p.token(kind, normalised, window).unwrap(),
                 v["expected"].as_str().unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn a_computed_token_is_the_cached_one_and_is_not_cached() {
+        let prefix = Style::from_names([], "prefix").unwrap();
+        for style in [Style::default(), prefix] {
+            let mut p = Pseudonymizer::with_master(&[7u8; 32], Some(86_400), style, 16);
+            for (kind, value) in [
+                (Kind::Ip, "192.0.2.1"),
+                (Kind::Ip, "2001:db8::1"),
+                (Kind::Phone, "+4930123456"),
+            ] {
+                // Twice: the token cache stores a value at its second sighting.
+                let mut computed = Vec::new();
+                p.compute_token(kind, value, Some(0), &mut computed)
+                    .unwrap();
+                computed.clear();
+                p.compute_token(kind, value, Some(0), &mut computed)
+                    .unwrap();
+                assert_eq!(p.cached_tokens(), 0);
+                assert_eq!(computed, p.token(kind, value, Some(0)).unwrap().as_bytes());
+                p.tokens.retain(|_| false);
+            }
+            let mut out = b"kept".to_vec();
+            assert_eq!(
+                p.compute_token(Kind::Ip, "192.0.2.\u{e9}", None, &mut out),
+                Err(TokenError::NotAscii)
+            );
+            assert_eq!(out, b"kept");
         }
     }
 

@@ -254,7 +254,7 @@ impl Fields {
         // A field that is exactly one address skips the detectors: the scan would give its token.
         if let Some(address) = whole_address(text) {
             self.pseudonymizer
-                .write_token(Kind::Ip, &address, window, out)?;
+                .compute_token(Kind::Ip, &address, window, out)?;
             mine.add(Kind::Ip);
         } else {
             self.text(text, reading, window, out, &mut mine)?;
