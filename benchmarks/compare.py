@@ -1,7 +1,7 @@
 """pseudolog against the peers a user would pick instead, on the same files in the same run.
 
     python benchmarks/compare.py [--lines 1000000] [--format-lines 200000] [--rounds 3] [--out benchmarks/out]
-                                 [--formats nginx,kamailio,...]
+                                 [--formats nginx,kamailio,...] [--pgo PGO_VENV/bin/pseudolog]
 
 The peers are installed by this script into its own virtualenv (benchmarks/.peers), never as project
 dependencies: anonip (Python, masks the client IP column), Vector's VRL through its Python bindings (pyvrl:
@@ -12,7 +12,8 @@ on the two nginx corpora: `nginx` (values repeat as real clients do) and `nginx_
 caches cannot help); pseudolog (one process and `--jobs 2`) and
 the sed and perl baselines run on every generated corpus as well: the five hand-written telephony corpora and one
 grown from each built-in format's samples (`pseudolog bench --every-format` measures the same corpora
-in-process). Prints the tables, writes results.json and a bar chart (matplotlib, PNG) of lines/s per tool and
+in-process). With --pgo, the `pseudolog` of a PGO wheel's virtualenv (tools/pgo_wheel.py) runs beside the
+installed one. Prints the tables, writes results.json and a bar chart (matplotlib, PNG) of lines/s per tool and
 format.
 """
 
@@ -113,11 +114,13 @@ def timed(command: list[str] | str, stdin: Path, shell: bool = False) -> float |
 Tool = tuple[str, list[str] | str, bool]
 
 
-def pseudolog_tools(binary: str, key: Path, corpus: Path) -> list[Tool]:
-    return [
-        ("pseudolog (1 process)", [binary, "run", "--key-file", str(key)], False),
-        ("pseudolog --jobs 2", f"'{binary}' run --key-file '{key}' --jobs 2 '{corpus}'", True),
-    ]
+def pseudolog_tools(builds: list[tuple[str, str]], key: Path, corpus: Path) -> list[Tool]:
+    """One process and `--jobs 2` of each build, as (label, binary): the installed one, and a PGO wheel's."""
+    tools: list[Tool] = []
+    for label, binary in builds:
+        tools.append((f"pseudolog{label} (1 process)", [binary, "run", "--key-file", str(key)], False))
+        tools.append((f"pseudolog{label} --jobs 2", f"'{binary}' run --key-file '{key}' --jobs 2 '{corpus}'", True))
+    return tools
 
 
 BASELINES: list[Tool] = [
@@ -197,12 +200,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="runs of each tool, alternated; the median is reported")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--formats", default=",".join(corpus_names()), help="the corpora of the per-format tables")
+    parser.add_argument(
+        "--pgo",
+        metavar="PSEUDOLOG",
+        help="the `pseudolog` of a PGO wheel (tools/pgo_wheel.py), run beside the installed",
+    )
     args = parser.parse_args()
     kinds = args.formats.split(",")
     if unknown := set(kinds) - set(corpus_names()):
         sys.exit(f"--formats: unknown corpus {sorted(unknown)[0]}; known: {', '.join(corpus_names())}")
     args.out.mkdir(parents=True, exist_ok=True)
     binary = shutil.which("pseudolog") or sys.exit("pseudolog is not installed")
+    builds = [("", binary)]
+    if args.pgo:
+        if not os.access(args.pgo, os.X_OK):
+            sys.exit(f"--pgo: {args.pgo} is not an executable")
+        builds.append((" PGO", args.pgo))
     peers = ensure_peers()
     key = args.out / "bench.key"
     if not key.exists():
@@ -215,7 +228,7 @@ def main() -> None:
         corpus = write_corpus(kind, args.lines, args.out / f"{kind}.log")
         size = corpus.stat().st_size
         tools = [
-            *pseudolog_tools(binary, key, corpus),
+            *pseudolog_tools(builds, key, corpus),
             ("anonip", [str(PEERS / "bin" / "anonip")], False),
             ("Vector VRL (pyvrl)", [str(peers), str(runner), VRL_PROGRAM], False),
             *BASELINES,
@@ -228,7 +241,7 @@ def main() -> None:
     formats = []
     for kind in kinds:
         path = write_corpus(kind, args.format_lines, args.out / f"{kind}-{args.format_lines}.log")
-        rows = alternated([*pseudolog_tools(binary, key, path), *BASELINES], path, args.rounds, args.format_lines)
+        rows = alternated([*pseudolog_tools(builds, key, path), *BASELINES], path, args.rounds, args.format_lines)
         formats.append({"corpus": kind, "bytes": path.stat().st_size, "tools": rows})
         print(f"\n{kind}: {args.format_lines:,} lines, {path.stat().st_size / 1e6:.1f} MB, median of {args.rounds}")
         print_table(rows, "GNU sed (IPv4 only)", "sed")
