@@ -27,6 +27,7 @@ def refusal(*args: str, cwd: Path) -> str:
         (["--formats", "nginx,bogus"], "unknown format bogus; the generator has: nginx"),
         (["--train-on", "missing.log"], "missing.log: no such file"),
         (["--llvm-profdata", "no-such-llvm-profdata"], "no-such-llvm-profdata not found"),
+        (["--lines", "0"], "--lines must be at least 1"),
     ],
 )
 def test_refuses_before_building(tmp_path, args, says):

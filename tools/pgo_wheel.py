@@ -152,6 +152,8 @@ def main() -> None:
     parser.add_argument("--llvm-profdata", help="llvm-profdata of rustc's LLVM (default: rustc's llvm-tools)")
     args = parser.parse_args()
     args.formats = ",".join(name.strip() for name in args.formats.split(",") if name.strip())
+    if args.lines < 1:
+        sys.exit("pgo_wheel: --lines must be at least 1")
     own = [Path(name).resolve() for name in args.train_on]
     for path in own:
         if not path.is_file():
@@ -173,6 +175,8 @@ def main() -> None:
             wheel = build_wheel(Path(args.out).resolve(), flags, work / "target-use")
     except BuildError as exc:
         sys.exit(f"pgo_wheel: {exc}")
+    except KeyboardInterrupt:
+        sys.exit("pgo_wheel: interrupted (its temporary builds are removed)")
     print(wheel)
 
 
