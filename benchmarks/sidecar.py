@@ -33,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from compare import BASELINES, LIMITS  # this folder's peer commands (a script's own folder is on sys.path)
+
 from pseudolog.synth_formats import corpus_lines, corpus_names
 
 TICK = 0.01
@@ -98,13 +100,16 @@ def engine_only(lines: list[bytes], rate: int, seconds: float, warmup: float, po
 class Measured:
     """What `drive` saw: CPU shares of one core over the measured interval, and the lines written."""
 
-    share: float  # schedstat, exact
-    shares: list[float]  # the same, per process
+    shares: list[float]  # schedstat, exact, per process
     user: float  # tick-sampled
     system: float
     wall: float
     rate: float
     written: int
+
+    @property
+    def share(self) -> float:
+        return sum(self.shares)
 
 
 def drive(
@@ -143,9 +148,8 @@ def drive(
         [100 * (b - a) / wall for a, b in zip(before, after, strict=True)]
         for before, after in zip(cpu_from, cpu_until, strict=True)
     ]
-    user, system, share = (sum(column) for column in zip(*spent, strict=True))
-    shares = [each[2] for each in spent]
-    return Measured(share, shares, user, system, wall, written / (measured_until - started), written)
+    user, system = (sum(each[i] for each in spent) for i in (0, 1))
+    return Measured([each[2] for each in spent], user, system, wall, written / (measured_until - started), written)
 
 
 def count_lines(path: str) -> int:
@@ -156,15 +160,11 @@ def count_lines(path: str) -> int:
 # Peers as a sidecar: the same growing file followed by `tail -F` into a filter that writes a file, as a pipe
 # from a tailer would run them. tail polls every 250 ms, as `follow` does by default (with inotify it would wake
 # at each of the writer's 100 writes a second, and the wake-ups, not the filter, would be most of its cost).
-# None of them keys or hashes anything: sed and perl blank IPv4 addresses with one substitution (compare.py's
-# baselines), `cat` only moves the bytes.
+# None of them keys or hashes anything: compare.py's baselines (sed and perl blank IPv4 addresses with one
+# substitution) and `cat`, which only moves the bytes.
 POLL_SECONDS = 0.25
-IPV4 = r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
-PEERS = (
-    ("perl (IPv4 only)", ["perl", "-pe", f"s/{IPV4}/0.0.0.0/g"]),
-    ("GNU sed (IPv4 only)", ["sed", "-E", f"s/{IPV4}/0.0.0.0/g"]),
-    ("cat (copy only)", ["cat"]),
-)
+# `wc -l` writes no lines, so it is no filter to follow with.
+PEERS = [(name, command) for name, command, _ in (*BASELINES, *LIMITS) if command != ["wc", "-l"]]
 
 
 def peers(args: argparse.Namespace, lines: list[bytes]) -> None:
