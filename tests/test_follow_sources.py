@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from pathlib import Path
 
 import orjson
+import pytest
 
+from pseudolog.errors import PseudologError
+from pseudolog.follow.checkpoint import StateDir
+from pseudolog.follow.follower import Follower
 from pseudolog.follow.sources import FileSource
 from tests.test_follow import follow_into, line, line_count, stop, wait_for
 
@@ -113,3 +118,21 @@ def test_an_idle_follower_checkpoints_what_it_wrote_without_a_stop(pseudolog_bin
     wait_for(lambda: line_count(out) == 41)
     stop(proc)
     assert line_count(out) == 41
+
+
+def test_a_start_that_fails_after_a_fifo_is_open_gives_back_what_it_took(tmp_path, key_file):
+    """The output is refused after the input FIFO has been opened and its reader thread started: the FIFO, the
+    thread, the state directory's lock and the signal handlers are all given back before the error goes up."""
+    fifo, refused = tmp_path / "in.fifo", tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    os.mkfifo(refused)  # follow cuts its output back after a crash: a FIFO cannot be that output
+    state = tmp_path / "state"
+    cli = {"inputs": [str(fifo)], "key_file": str(key_file), "state_dir": str(state), "output": str(refused)}
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    fds = set(os.listdir("/proc/self/fd"))
+    with pytest.raises(PseudologError, match="not a regular file"):
+        Follower(cli, None, {}, lambda text: None)
+    assert {sig: signal.getsignal(sig) for sig in handlers} == handlers
+    wait_for(lambda: not any(t.name == f"read {fifo}" for t in threading.enumerate()))
+    assert set(os.listdir("/proc/self/fd")) <= fds
+    StateDir(state).close()  # the lock was released: a second follower may take it

@@ -8,6 +8,7 @@ SIGHUP reloads the key and the configuration and reopens the output.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -16,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pseudolog._core import Piece
 
@@ -119,6 +120,18 @@ def _check_writable_dir(directory: str, option: str) -> None:
         raise OutputError(f"{option}: cannot write in {probe}: permission denied")
 
 
+class _Closes(Protocol):
+    def close(self) -> None: ...
+
+
+_Closing = TypeVar("_Closing", bound=_Closes)
+
+
+def _restore_handlers(handlers: dict[signal.Signals, Any]) -> None:
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+
+
 class Follower:
     def __init__(
         self, cli: dict[str, Any], config_path: str | None, environ: dict[str, str], say: Callable[[str], None]
@@ -128,10 +141,24 @@ class Follower:
         # instead of killing the process half-way through its start.
         self.stop_requested = self.reload_requested = False
         self.wake = threading.Event()
-        self._saved_handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+        # What the start takes (the signals, the state lock, inputs with their reader threads, outputs) is given
+        # back by `close`, or at once when a later step of the start fails: a caller that goes on in the same
+        # process is not left with open FIFOs, a held lock and the follower's signal handlers.
+        self._taken = contextlib.ExitStack()
+        saved_handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+        self._taken.callback(_restore_handlers, saved_handlers)
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_reload)
+        try:
+            self._start(cli, config_path, environ, say)
+        except BaseException:
+            self._taken.close()
+            raise
+
+    def _start(
+        self, cli: dict[str, Any], config_path: str | None, environ: dict[str, str], say: Callable[[str], None]
+    ) -> None:
         # A stop that came while the program started is honoured (it checkpoints and ends); a reload then needs
         # nothing, as the key and configuration are read after this.
         self.stop_requested = signal.SIGTERM in EARLY_SIGNALS
@@ -140,39 +167,34 @@ class Follower:
         s = self.settings
         self.options = s.filter_options()
         secret = load_secret(s, self.options.window, environ, say)
-        self.state = StateDir(Path(s.state_dir)) if s.state_dir else None
+        self.state = self._take(StateDir(Path(s.state_dir))) if s.state_dir else None
         saved = self.state.load() if self.state else None
         self.names = [name if name == "-" else os.path.abspath(name) for name in s.inputs]
-        self.sources: list[Source | JournalSource] = [
-            open_source(
-                name,
-                s.max_line,
-                s.rotate_wait,
-                s.backlog_bytes,
-                saved.inputs.get(name) if saved else None,
-                self.say,
-                self.wake,
-            )
-            for name in self.names
-        ]
+        self.sources: list[Source | JournalSource] = []
+        for name in self.names:
+            resumed = saved.inputs.get(name) if saved else None
+            source = open_source(name, s.max_line, s.rotate_wait, s.backlog_bytes, resumed, self.say, self.wake)
+            self.sources.append(self._take(source))
         if s.journal:
             self.names.append(JOURNAL)
             self.sources.append(
-                JournalSource(
-                    s.unit,
-                    s.identifier,
-                    s.journal_dir,
-                    s.journal_format,
-                    s.max_line,
-                    saved.inputs.get(JOURNAL) if saved else None,
-                    self.say,
-                    self.wake,
+                self._take(
+                    JournalSource(
+                        s.unit,
+                        s.identifier,
+                        s.journal_dir,
+                        s.journal_format,
+                        s.max_line,
+                        saved.inputs.get(JOURNAL) if saved else None,
+                        self.say,
+                        self.wake,
+                    )
                 )
             )
         self.engines = [build_engine(self._options_for(src, self.options), secret) for src in self.sources]
         self._has_pipes = any(not src.checkpointed for src in self.sources)
-        self.sink = self._make_sink(saved)
-        self.notifier = Notifier(environ)
+        self.sink = self._take(self._make_sink(saved))
+        self.notifier = self._take(Notifier(environ))
         self.base: Counter[str] = Counter()  # counts of engines replaced by a reload
         self.reload_note = ""
         self._metrics_note = ""
@@ -241,8 +263,6 @@ class Follower:
             self.checkpoint()
             self._write_metrics()
         finally:
-            for sig, handler in self._saved_handlers.items():
-                signal.signal(sig, handler)
             self.close()
         return 0
 
@@ -446,10 +466,11 @@ class Follower:
             f"{self.reload_note}"
         )
 
+    def _take(self, part: _Closing) -> _Closing:
+        """`part`, closed by `close` (or by a start that fails after it), after what was taken later."""
+        self._taken.callback(part.close)
+        return part
+
     def close(self) -> None:
-        for source in self.sources:
-            source.close()
-        self.sink.close()
-        self.notifier.close()
-        if self.state is not None:
-            self.state.close()
+        """Closes the outputs, inputs and state directory, and hands the signals back."""
+        self._taken.close()
