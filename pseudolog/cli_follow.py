@@ -139,7 +139,7 @@ def follow(
     ] = None,
 ) -> None:
     """Follow log files (or a FIFO or stdin) as a sidecar: pseudonymise, write exactly once, checkpoint."""
-    from pseudolog.follow.follower import Follower, check_plan
+    from pseudolog.follow.follower import Follower, check_plan, tally
 
     cli = {
         "inputs": inputs,
@@ -175,11 +175,8 @@ def follow(
     follower = Follower(cli, config, dict(os.environ), say)
     spare_the_collector()
     follower.run()
-    c = follower.counts()
-    say(
-        f"follow stopped: {c['lines_in']} line(s) in, {c['lines_out']} out, {c['dropped']} dropped, "
-        f"{c['masked']} masked, {c['shed']} shed"
-    )
+    counts = follower.counts()
+    say(f"follow stopped: {counts['lines_in']} line(s) in, {tally(counts)}")
 
 
 def unit(

@@ -13,7 +13,6 @@ Hadoop's text input splits lines at \\n, \\r\\n and \\r and drops the terminator
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from pseudolog.config import FilterOptions
 from pseudolog.errors import ConfigError
 from pseudolog.pipeline import Engine, build_engine, render_lines
+from pseudolog.stats import Counts, add_counts, counts_summary
 
 AUTO_LOCK_LINES = 20  # `auto` settles within this many lines (src/layout.rs AutoDetect::LOCK_LINES)
 
@@ -37,16 +37,14 @@ def require_pyspark() -> None:
         raise ConfigError("the spark command needs PySpark: pip install 'pseudolog[spark]'") from None
 
 
-class CounterParam(AccumulatorParam):  # type: ignore[misc,valid-type]
-    """Counts from every task, merged on the driver."""
+class CountsParam(AccumulatorParam):  # type: ignore[misc,valid-type]
+    """The engines' counts from every task, added on the driver."""
 
-    def zero(self, value: dict[str, int]) -> dict[str, int]:
+    def zero(self, value: Counts) -> Counts:
         return {}
 
-    def addInPlace(self, a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
-        merged = Counter(a)
-        merged.update(b)
-        return dict(merged)
+    def addInPlace(self, a: Counts, b: Counts) -> Counts:
+        return add_counts(a, b)
 
 
 def settled_format(options: FilterOptions, first_lines: list[bytes], key: bytes, now: float) -> FilterOptions:
@@ -87,20 +85,11 @@ def process_value(value: bytes, engine: Engine, now: float) -> bytes | None:
     return out[:-1] if out.endswith(b"\n") else out
 
 
-def engine_counts(engine: Engine) -> dict[str, int]:
-    c = engine.counts()
-    counts = {"lines_in": c["lines_in"], "lines_out": c["lines_out"], "masked_on_error": c["masked_on_error"]}
-    counts.update({f"dropped_{reason}": n for reason, n in c["dropped"].items() if n})
-    counts.update({f"replaced_{kind}": n for kind, n in c["replaced"].items() if n})
-    counts.update({f"format_{name}": n for name, n in c["formats"].items() if n})
-    return counts
-
-
 def _partition_function(first: FilterOptions, rest: FilterOptions, key_broadcast: Any, now: float, counts: Any):
     def run_partition(index: int, lines: Iterator[bytes]) -> Iterator[bytes]:
         engine = build_engine(first if index == 0 else rest, key_broadcast.value)
         yield from process_lines(lines, engine, now)
-        counts.add(engine_counts(engine))
+        counts.add(engine.counts())
 
     return run_partition
 
@@ -111,7 +100,7 @@ def run_job(
     """Pseudonymise text files into part files under output_dir; returns the summary counts."""
     context = spark.sparkContext
     key_broadcast = context.broadcast(key)
-    counts = context.accumulator({}, CounterParam())
+    counts = context.accumulator({}, CountsParam())
     rdds = []
     for path in inputs:
         rdd = context.textFile(path, use_unicode=False)
@@ -120,22 +109,7 @@ def run_job(
     result = rdds[0] if len(rdds) == 1 else context.union(rdds)
     result.saveAsTextFile(output_dir)
     key_broadcast.destroy()
-    return summary(counts.value, options.format)
-
-
-def summary(counts: dict[str, int], format_name: str = "auto") -> dict[str, Any]:
-    """The same shape as `run --stats` (counts only): `unmatched` are the lines that fit no format (with a
-    named format: not that one) and were scanned whole as free text."""
-    formats = {k[7:]: v for k, v in counts.items() if k.startswith("format_")}
-    return {
-        "lines_in": counts.get("lines_in", 0),
-        "lines_out": counts.get("lines_out", 0),
-        "dropped": {k[8:]: v for k, v in counts.items() if k.startswith("dropped_")},
-        "replaced": dict(sorted((k[9:], v) for k, v in counts.items() if k.startswith("replaced_"))),
-        "formats": formats,
-        "unmatched": formats.get("text", 0) if format_name != "text" else 0,
-        "masked_on_error": counts.get("masked_on_error", 0),
-    }
+    return counts_summary(counts.value, options.format)
 
 
 _udf_engines: dict[tuple[FilterOptions, bytes, float], Engine] = {}

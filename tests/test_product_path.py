@@ -35,7 +35,7 @@ _BLOCK = textwrap.dedent(
 _SPARK = textwrap.dedent(
     """
     from pseudolog.config import FilterOptions
-    from pseudolog.spark import engine_counts, process_lines, settled_format
+    from pseudolog.spark import CountsParam, process_lines, settled_format
     from pseudolog.pipeline import build_engine
 
     key = open(sys.argv[1], "rb").read()
@@ -45,7 +45,9 @@ _SPARK = textwrap.dedent(
     engine = build_engine(rest, key)
     out = list(process_lines(lines, engine, 1.8e9))
     assert len(out) == 30 and not any(b"198.51.100." in o for o in out), out[:2]
-    assert engine_counts(engine)["lines_in"] == 30
+    param = CountsParam()
+    total = param.addInPlace(param.addInPlace(param.zero({}), engine.counts()), engine.counts())
+    assert total["lines_in"] == 60 and total["replaced"]["ip"] == 60, total
     print("spark ok", rest.format)
     """
 )

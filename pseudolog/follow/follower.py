@@ -14,7 +14,6 @@ import os
 import signal
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -34,6 +33,7 @@ from pseudolog.follow.sinks import FileSink, Sink, StdoutSink, WindowDirSink
 from pseudolog.follow.sources import PipeSource, Source, open_source
 from pseudolog.keyring import Keyring, resolve_secret
 from pseudolog.pipeline import Engine, build_engine
+from pseudolog.stats import Counts, add_counts
 
 READ_BUDGET = 4 << 20
 # Seconds between checkpoints while lines flow, busy or caught up: each costs three fsyncs and a rename, and
@@ -120,6 +120,13 @@ def _check_writable_dir(directory: str, option: str) -> None:
         raise OutputError(f"{option}: cannot write in {probe}: permission denied")
 
 
+def tally(c: Counts) -> str:
+    """What STATUS and the last line say after the lines in: `N out, N dropped, N masked, N shed`."""
+    return (
+        f"{c['lines_out']} out, {sum(c['dropped'].values())} dropped, {c['masked_on_error']} masked, {c['shed']} shed"
+    )
+
+
 class _Closes(Protocol):
     def close(self) -> None: ...
 
@@ -195,7 +202,7 @@ class Follower:
         self._has_pipes = any(not src.checkpointed for src in self.sources)
         self.sink = self._take(self._make_sink(saved))
         self.notifier = self._take(Notifier(environ))
-        self.base: Counter[str] = Counter()  # counts of engines replaced by a reload
+        self.base: Counts = {}  # counts of engines replaced by a reload
         self.reload_note = ""
         self._metrics_note = ""
         self._dirty = False
@@ -350,10 +357,10 @@ class Follower:
         snapshot = metrics.Snapshot(
             lines_in=c["lines_in"],
             lines_out=c["lines_out"],
-            dropped={k.removeprefix("dropped:"): v for k, v in c.items() if k.startswith("dropped:")},
-            masked=c["masked"],
+            dropped=c["dropped"],
+            masked=c["masked_on_error"],
             shed=c["shed"],
-            replaced={k.removeprefix("replaced:"): v for k, v in c.items() if k.startswith("replaced:")},
+            replaced=c["replaced"],
             lag_bytes=sum(src.lag() for src in self.sources if not isinstance(src, JournalSource)),
             lag_entries=journal.lag() if journal else None,
             journal_cursor_lost=bool(journal and journal.cursor_lost),
@@ -419,7 +426,7 @@ class Follower:
             self.say(f"reload failed, running configuration kept: {exc}")
         else:
             for engine in self.engines:
-                self.base.update(self._engine_counts(engine))
+                add_counts(self.base, engine.counts())
             self.settings, self.options = settings, options
             self.engines = [build_engine(self._options_for(src, options), secret) for src in self.sources]
             self.reload_note = ""
@@ -427,23 +434,12 @@ class Follower:
         self.checkpoint()
         self.notifier.ready(self.status_text())
 
-    @staticmethod
-    def _engine_counts(engine: Engine) -> Counter[str]:
-        c = engine.counts()
-        counts = Counter(
-            lines_in=c["lines_in"],
-            lines_out=c["lines_out"],
-            dropped=sum(c["dropped"].values()),
-            masked=c["masked_on_error"],
-        )
-        counts.update({f"dropped:{reason}": n for reason, n in c["dropped"].items()})
-        counts.update({f"replaced:{kind}": n for kind, n in c["replaced"].items()})
-        return counts
-
-    def counts(self) -> Counter[str]:
-        total = Counter(self.base)
+    def counts(self) -> Counts:
+        """The engines' counts added up (with those of engines a reload replaced), and `shed`: the lines pipes'
+        backlogs let go."""
+        total = add_counts({}, self.base)
         for engine in self.engines:
-            total.update(self._engine_counts(engine))
+            add_counts(total, engine.counts())
         total["shed"] = sum(src.shed_lines for src in self.sources if isinstance(src, PipeSource))
         return total
 
@@ -461,8 +457,8 @@ class Follower:
             if journal.cursor_lost:
                 entries += "; journal cursor was vacuumed, resumed at the oldest entry kept"
         return (
-            f"following {len(self.sources)} input(s): {rate:.0f} lines/s; {c['lines_in']} in, {c['lines_out']} out, "
-            f"{c['dropped']} dropped, {c['masked']} masked, {c['shed']} shed, lag {lag} bytes{entries}{behind}"
+            f"following {len(self.sources)} input(s): {rate:.0f} lines/s; {c['lines_in']} in, {tally(c)}, "
+            f"lag {lag} bytes{entries}{behind}"
             f"{self.reload_note}"
         )
 
