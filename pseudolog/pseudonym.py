@@ -14,7 +14,8 @@ Styles that keep analytics alive (the letters stay the same keyed MAC; only a pu
     ip prefix      a valid address from ipcrypt-pfx under a per-window key: one subnet stays one subnet
 
 The scheme runs in the native engine (src/pseudonym.rs, keys.rs, ipcrypt_pfx.rs, cache.rs); this module keeps
-the options' names and checks, and the class the Python engine and `lookup` call.
+the options' names and checks, and the class `lookup` and `find` call (the core's own pseudonymiser, so a token
+they compute is the one `run` writes).
 """
 
 from __future__ import annotations

@@ -20,17 +20,14 @@ class FieldType:
     regex: str | None  # fixed regex, or None: built from the character that follows the field
     time_kind: str | None = None
     description: str = ""
-    # Time types: every character a match can hold. Where the literal after a time field starts with none of them,
-    # a block's lines are matched with a plain run up to that literal, and the strict regex is checked once per
-    # distinct time text instead of on every line (tests/test_formats.py holds each regex to its characters).
+    # Time types: every character a match can hold (tests/test_formats.py holds each regex to them; the reference
+    # engine in tests/reference reads a time field by them).
     chars: str = ""
 
 
 # Unrolled ("normal* (special normal*)*"): one character-class run per stretch instead of an alternation
 # per character, about 3x faster on long request lines, and the same language.
 QUOTED = r'[^"\\]*+(?:\\.[^"\\]*+)*+'
-# On a line without a backslash the escape branch never matches and the class loses nothing: the same matches.
-QUOTED_WITHOUT_ESCAPES = r'[^"]*+'
 
 FIELD_TYPES: dict[str, FieldType] = {
     "host": FieldType("scrub", None, description="client address or host name"),
