@@ -279,7 +279,7 @@ def main() -> None:
     breakdown_path = os.path.join(tempfile.gettempdir(), f"sidecar-breakdown-{os.getpid()}.json")
     if args.breakdown:  # the pseudolog on sys.path (PYTHONPATH first), as `python -m pseudolog` would find it
         command = [sys.executable, os.path.abspath(__file__), BREAKDOWN_FLAG, breakdown_path]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile() as errors:
         key, src, out_path = os.path.join(tmp, "key"), os.path.join(tmp, "app.log"), os.path.join(tmp, "out.log")
         with open(key, "wb") as fh:
             fh.write(os.urandom(32))
@@ -298,10 +298,14 @@ def main() -> None:
                 *(["--poll-interval", args.poll_interval] if args.poll_interval else []),
                 src,
             ],
-            stderr=subprocess.DEVNULL,
+            stderr=errors,
             cwd=tmp,  # not the checkout: PYTHONPATH decides which pseudolog a `python -m` follower runs
         )
         run = drive(args, lines, src, [proc.pid], lambda: attach(args, proc.pid))
+        if proc.poll() is not None:  # it ended before the stop: its CPU share would read as 0 %
+            errors.seek(0)
+            said = errors.read().decode(errors="replace").strip().splitlines()
+            sys.exit(f"sidecar.py: the follower ended early (exit {proc.returncode}): {said[-1] if said else ''}")
         rss = rss_mib(proc.pid)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
