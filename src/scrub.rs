@@ -328,12 +328,11 @@ impl Claims {
         });
         self.conflict |= conflict;
         if !removed.is_empty() {
-            claims = claims
-                .into_iter()
-                .zip(removed)
-                .filter(|(_, r)| !r)
-                .map(|(f, _)| f)
-                .collect();
+            let mut at = 0;
+            claims.retain(|_| {
+                at += 1;
+                !removed[at - 1]
+            });
         }
         merge_by_start(&mut claims, batch);
         self.state = State::Sorted(claims);
