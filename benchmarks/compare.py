@@ -114,6 +114,13 @@ def timed(command: list[str] | str, stdin: Path, shell: bool = False) -> float |
 Tool = tuple[str, list[str] | str, bool]
 
 
+def write_key(path: Path | str) -> str:
+    """A fresh 32-byte key file at `path`, readable by its owner only (`pseudolog` refuses one others can read)."""
+    Path(path).write_bytes(os.urandom(32))
+    os.chmod(path, 0o600)
+    return str(path)
+
+
 def pseudolog_tools(builds: list[tuple[str, str]], key: Path, corpus: Path) -> list[Tool]:
     """One process and `--jobs 2` of each build, as (label, binary): the installed one, and a PGO wheel's."""
     tools: list[Tool] = []
@@ -219,8 +226,7 @@ def main() -> None:
     peers = ensure_peers()
     key = args.out / "bench.key"
     if not key.exists():
-        key.write_bytes(os.urandom(32))
-        key.chmod(0o600)
+        write_key(key)
     runner = args.out / "vrl_runner.py"
     runner.write_text(VRL_RUNNER)
     peer_tables = []

@@ -29,6 +29,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from compare import write_key  # this folder's (a script's own folder is on sys.path)
+
 MB = 1 << 20
 
 
@@ -98,10 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| line | max-line | " + " | ".join(f"{s} MB" for s in args.sizes) + " | peak RSS | raw left |")
     print("|---|---|" + "---:|" * (len(args.sizes) + 2))
     with tempfile.TemporaryDirectory() as tmp:
-        key = os.path.join(tmp, "key")
-        with open(key, "wb") as fh:
-            fh.write(os.urandom(32))
-        os.chmod(key, 0o600)
+        key = write_key(os.path.join(tmp, "key"))
         empty = Path(tmp) / "empty.log"
         empty.write_bytes(b"")
         start_up = statistics.median(run(binary, key, empty, None)[0] for _ in range(3))

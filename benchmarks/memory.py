@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 
+from compare import write_key  # this folder's (a script's own folder is on sys.path)
+
 LINES = {
     "text": b"2026-11-21T10:00:00Z client %d.%d.%d.%d calls +4930%08d\n",
     "nginx": b'%d.%d.%d.%d - - [21/Nov/2026:10:00:00 +0000] "GET /api/v1/calls?to=%%2B4930%08d HTTP/1.1" 200 512'
@@ -32,10 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     distinct, shape = args.distinct, args.shape
     binary = shutil.which("pseudolog") or sys.exit("pseudolog is not installed")
     with tempfile.TemporaryDirectory() as tmp:
-        key = os.path.join(tmp, "key")
-        with open(key, "wb") as fh:
-            fh.write(os.urandom(32))
-        os.chmod(key, 0o600)
+        key = write_key(os.path.join(tmp, "key"))
         proc = subprocess.Popen([binary, "run", "--key-file", key], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
         block = []
         for i in range(distinct):

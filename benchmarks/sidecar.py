@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from compare import BASELINES, LIMITS  # this folder's peer commands (a script's own folder is on sys.path)
+from compare import BASELINES, LIMITS, write_key  # this folder's peer commands (a script's own folder is on sys.path)
 
 from pseudolog.synth_formats import corpus_lines, corpus_names
 
@@ -280,10 +280,8 @@ def main() -> None:
     if args.breakdown:  # the pseudolog on sys.path (PYTHONPATH first), as `python -m pseudolog` would find it
         command = [sys.executable, os.path.abspath(__file__), BREAKDOWN_FLAG, breakdown_path]
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile() as errors:
-        key, src, out_path = os.path.join(tmp, "key"), os.path.join(tmp, "app.log"), os.path.join(tmp, "out.log")
-        with open(key, "wb") as fh:
-            fh.write(os.urandom(32))
-        os.chmod(key, 0o600)
+        src, out_path = os.path.join(tmp, "app.log"), os.path.join(tmp, "out.log")
+        key = write_key(os.path.join(tmp, "key"))
         open(src, "wb").close()
         proc = subprocess.Popen(
             [
