@@ -1439,7 +1439,7 @@ mod tests {
         assert_eq!(clock.time_of(b"", 0.0), None);
         let mut e = Engine::new(config_text()).unwrap();
         let found = e.find(b"from 192.0.2.1 to +49 30 1234567", Reading::TEXT);
-        let kinds: Vec<&str> = found.iter().map(|f| f.kind.name()).collect();
+        let kinds: Vec<&str> = found.iter().map(|f| f.kind().name()).collect();
         assert_eq!(kinds, ["ip", "phone"]);
         assert_eq!(found[0].start..found[0].end, 5..14);
     }

@@ -353,13 +353,8 @@ impl Claims {
 /// held whole with millions of identifiers would need half its claims again for a sort's merge).
 fn merge_by_start(claims: &mut Vec<Found>, batch: &mut Vec<Found>) {
     let (mut i, mut j) = (claims.len(), batch.len());
-    // Empty place-holders (their strings allocate nothing), each taken by a finding before the merge ends.
-    claims.resize_with(i + j, || Found {
-        start: 0,
-        end: 0,
-        kind: Kind::Ip,
-        normalised: String::new(),
-    });
+    // Empty place-holders, each taken by a finding before the merge ends.
+    claims.resize_with(i + j, || Found::new(0, 0, Kind::Ip, ""));
     // Slot k is the last one not yet settled; k == i + j throughout, so a claim moves only to a later slot.
     let mut k = i + j;
     while j > 0 {
@@ -645,7 +640,7 @@ fn replace_into(
         }
         out.extend_from_slice(&text[pos..f.start]);
         let at = out.len();
-        tokeniser.write_token(f.kind, &f.normalised, out);
+        tokeniser.write_token(f.kind(), f.normalised(), out);
         if let Some(spans) = spans.as_deref_mut() {
             spans.push(at..out.len());
         }
@@ -873,7 +868,7 @@ impl Scrubber {
     ) {
         let (found, conflict) = self.find_from(text, skip, reading);
         for f in &found {
-            counts.add(f.kind);
+            counts.add(f.kind());
         }
         if found.is_empty() || (!conflict && !touches_identifier_chars(text, &found)) {
             // Most texts: one round settles them, written straight into `out` without the spans a next round
@@ -891,7 +886,7 @@ impl Scrubber {
             let again = conflict || touches_identifier_chars(&current, &found);
             let (next, spans) = replace(&current, &found, &tokens, tokeniser);
             for f in &found {
-                counts.add(f.kind);
+                counts.add(f.kind());
             }
             current = next;
             tokens = spans;
@@ -967,13 +962,8 @@ impl Detector for ByteRuns {
                 i += 1;
             }
             if i - start >= self.min {
-                let normalised = text[start..i].iter().map(|&c| c as char).collect();
-                out.push(Found {
-                    start,
-                    end: i,
-                    kind: self.kind,
-                    normalised,
-                });
+                let normalised: String = text[start..i].iter().map(|&c| c as char).collect();
+                out.push(Found::new(start, i, self.kind, &normalised));
             }
         }
     }
@@ -1008,12 +998,7 @@ mod tests {
     use std::sync::Arc;
 
     fn f(start: usize, end: usize, kind: Kind) -> Found {
-        Found {
-            start,
-            end,
-            kind,
-            normalised: format!("{start}-{end}"),
-        }
+        Found::new(start, end, kind, &format!("{start}-{end}"))
     }
 
     fn spans(found: &[Found]) -> Vec<(usize, usize)> {
@@ -1075,7 +1060,7 @@ mod tests {
         }
         // The claim that stays keeps its kind: priority order decides on equal spans.
         let (got, _) = settle([f(0, 4, Kind::Phone), f(0, 4, Kind::Ip)]);
-        assert_eq!(got[0].kind, Kind::Phone);
+        assert_eq!(got[0].kind(), Kind::Phone);
     }
 
     #[test]
@@ -1150,12 +1135,7 @@ mod tests {
                     if n > 0 {
                         let normalised =
                             String::from_utf8_lossy(&text[start..start + n]).into_owned();
-                        out.push(Found {
-                            start,
-                            end: start + n,
-                            kind: Kind::Phone,
-                            normalised,
-                        });
+                        out.push(Found::new(start, start + n, Kind::Phone, &normalised));
                     }
                 }
             }
@@ -1504,7 +1484,7 @@ mod tests {
             let mut opos = 0;
             for (fd, sp) in found.iter().zip(&spans) {
                 prop_assert_eq!(&out[opos..sp.start], &text[pos..fd.start]);
-                let token = fake_token(fd.kind, &fd.normalised);
+                let token = fake_token(fd.kind(), fd.normalised());
                 prop_assert_eq!(&out[sp.clone()], token.as_bytes());
                 pos = fd.end;
                 opos = sp.end;
@@ -1515,7 +1495,7 @@ mod tests {
             }
             let mut counts = Counts::default();
             for fd in &found {
-                counts.add(fd.kind);
+                counts.add(fd.kind());
             }
             prop_assert_eq!(counts.total() as usize, found.len());
         }

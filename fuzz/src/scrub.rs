@@ -81,7 +81,7 @@ pub fn check(data: &[u8]) {
         let (found, _) = s.find(line, reading);
         let raw = found
             .iter()
-            .filter(|f| matches!(f.kind, Kind::Ip | Kind::Mac) && f.end - f.start >= 7)
+            .filter(|f| matches!(f.kind(), Kind::Ip | Kind::Mac) && f.end - f.start >= 7)
             .map(|f| line[f.start..f.end].to_vec())
             .filter(|raw| memmem::find(&whole, raw).is_none())
             .collect();

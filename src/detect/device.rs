@@ -95,12 +95,7 @@ fn dotted_at(text: &[u8], start: usize) -> bool {
 pub fn find_mac(text: &[u8], out: &mut Vec<Found>) {
     let mut push = |start: usize, end: usize| {
         if let Some(normalised) = normalise_mac(&text[start..end]) {
-            out.push(Found {
-                start,
-                end,
-                kind: Kind::Mac,
-                normalised,
-            });
+            out.push(Found::new(start, end, Kind::Mac, &normalised));
         }
     };
     // The first separator of a match stands two bytes after its start.
@@ -189,12 +184,7 @@ pub fn find_imei(text: &[u8], out: &mut Vec<Found>) {
             let mut core = String::with_capacity(14);
             core.extend(text[tac..tac + 8].iter().map(|&c| c as char));
             core.extend(text[tac + 9..tac + 15].iter().map(|&c| c as char));
-            out.push(Found {
-                start: tac,
-                end,
-                kind: Kind::Imei,
-                normalised: core,
-            });
+            out.push(Found::new(tac, end, Kind::Imei, &core));
             pos = end;
         }
     }
@@ -210,12 +200,12 @@ pub fn find_imei(text: &[u8], out: &mut Vec<Found>) {
                     .filter(u8::is_ascii_digit)
                     .collect();
                 if REPORTING_BODIES.iter().any(|body| digits[..2] == body[..]) && luhn_ok(&digits) {
-                    out.push(Found {
+                    out.push(Found::new(
                         start,
                         end,
-                        kind: Kind::Imei,
-                        normalised: String::from_utf8_lossy(&digits[..14]).into_owned(),
-                    });
+                        Kind::Imei,
+                        &String::from_utf8_lossy(&digits[..14]),
+                    ));
                 }
                 i = end;
             }
@@ -263,13 +253,13 @@ mod tests {
     fn macs(text: &[u8]) -> Vec<String> {
         let mut out = Vec::new();
         find_mac(text, &mut out);
-        out.into_iter().map(|f| f.normalised).collect()
+        out.into_iter().map(|f| f.normalised().to_owned()).collect()
     }
 
     fn imeis(text: &[u8]) -> Vec<String> {
         let mut out = Vec::new();
         find_imei(text, &mut out);
-        out.into_iter().map(|f| f.normalised).collect()
+        out.into_iter().map(|f| f.normalised().to_owned()).collect()
     }
 
     #[test]
@@ -375,13 +365,13 @@ mod tests {
             let mut out = Vec::new();
             find_mac(&text, &mut out);
             for f in &out {
-                prop_assert_eq!(normalise_mac(&text[f.start..f.end]), Some(f.normalised.clone()));
-                prop_assert_eq!(normalise_mac(f.normalised.as_bytes()), Some(f.normalised.clone()));
+                prop_assert_eq!(normalise_mac(&text[f.start..f.end]), Some(f.normalised().to_owned()));
+                prop_assert_eq!(normalise_mac(f.normalised().as_bytes()), Some(f.normalised().to_owned()));
             }
             let mut out = Vec::new();
             find_imei(&text, &mut out);
             for f in &out {
-                prop_assert_eq!(normalise_imei(f.normalised.as_bytes()), Some(f.normalised.clone()));
+                prop_assert_eq!(normalise_imei(f.normalised().as_bytes()), Some(f.normalised().to_owned()));
             }
         }
 

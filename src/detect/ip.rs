@@ -286,12 +286,7 @@ pub fn find_ipv4(text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
                 ranges.get(agent_at).is_some_and(|r| r.start <= start)
             };
             if !version() && !in_version_context(text, start) {
-                out.push(Found {
-                    start,
-                    end,
-                    kind: Kind::Ip,
-                    normalised: quad_string(octets),
-                });
+                out.push(Found::new(start, end, Kind::Ip, &quad_string(octets)));
             }
         }
     }
@@ -706,12 +701,7 @@ fn scan_ipv6(text: &[u8], unbracketed_ports: bool, out: &mut Vec<Found>) {
             if let Some((normalised, len)) =
                 parse_ipv6_candidate_reading(&text[start..address_end], unbracketed_ports)
             {
-                out.push(Found {
-                    start,
-                    end: start + len,
-                    kind: Kind::Ip,
-                    normalised,
-                });
+                out.push(Found::new(start, start + len, Kind::Ip, &normalised));
             }
         }
     }
@@ -893,13 +883,16 @@ mod tests {
         ] {
             let mut out = Vec::new();
             find_ipv6(text, &mut out);
-            let found: Vec<_> = out.iter().map(|f| f.normalised.as_str()).collect();
+            let found: Vec<_> = out.iter().map(|f| f.normalised()).collect();
             assert_eq!(found, [address], "{:?}", text);
         }
         // A hex word before the colon may be a group of the same run: not a tag.
         let mut out = Vec::new();
         find_ipv6(b"xbeef:2001:db8::1 dead:2001:db8::2", &mut out);
-        assert!(out.iter().all(|f| f.normalised != "2001:db8::2"), "{out:?}");
+        assert!(
+            out.iter().all(|f| f.normalised() != "2001:db8::2"),
+            "{out:?}"
+        );
     }
 
     #[test]
@@ -1129,9 +1122,9 @@ mod tests {
                 }
                 for f in &out {
                     let norm = normalise_ipv4(&text[f.start..f.end]);
-                    prop_assert_eq!(norm.as_deref(), Some(f.normalised.as_str()));
+                    prop_assert_eq!(norm.as_deref(), Some(f.normalised()));
                     // idempotent: the normalised form is its own normalised form
-                    prop_assert_eq!(normalise_ipv4(f.normalised.as_bytes()), Some(f.normalised.clone()));
+                    prop_assert_eq!(normalise_ipv4(f.normalised().as_bytes()), Some(f.normalised().to_owned()));
                 }
             }
             let mut out = Vec::new();
@@ -1140,7 +1133,7 @@ mod tests {
                 prop_assert!(pair[0].end <= pair[1].start);
             }
             for f in &out {
-                prop_assert_eq!(normalise_ip(&f.normalised), Some(f.normalised.clone()));
+                prop_assert_eq!(normalise_ip(f.normalised()), Some(f.normalised().to_owned()));
             }
         }
 
@@ -1157,7 +1150,7 @@ mod tests {
             let mut out = Vec::new();
             find_ipv4(text.as_bytes(), false, &mut out);
             prop_assert_eq!(out.len(), 1);
-            prop_assert_eq!(&out[0].normalised, &quad);
+            prop_assert_eq!(out[0].normalised(), quad.as_str());
             let v6 = compress_hextets(groups);
             let text = format!("{left}{v6}{right}");
             let mut out = Vec::new();
@@ -1168,7 +1161,7 @@ mod tests {
             // `a :: b`, `std::string`).
             if v6 != "::" && !(v6.contains("::") && right.starts_with(':')) {
                 prop_assert_eq!(out.len(), 1, "{}", text);
-                prop_assert_eq!(Some(out[0].normalised.clone()), want);
+                prop_assert_eq!(Some(out[0].normalised().to_owned()), want);
             }
         }
     }

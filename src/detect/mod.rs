@@ -3,11 +3,14 @@
 
 pub mod context;
 pub mod device;
+mod found;
 pub mod ip;
 pub mod phone;
 pub mod phone_rules;
 pub mod scan;
 pub mod sip;
+
+pub use found::Found;
 
 /// What an identifier is; it picks the token's prefix and the per-kind key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,15 +39,6 @@ impl Kind {
     pub fn from_name(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == name)
     }
-}
-
-/// A detected identifier: `text[start..end]` is replaced by the token for (`kind`, `normalised`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Found {
-    pub start: usize,
-    pub end: usize,
-    pub kind: Kind,
-    pub normalised: String,
 }
 
 /// Whether `text` holds `lit` at `at`, either case.
@@ -111,7 +105,7 @@ pub(crate) mod testing {
     pub fn spans(text: &[u8], found: Vec<Found>) -> Vec<(String, String)> {
         found
             .into_iter()
-            .map(|f| (covered(text, &f), f.normalised))
+            .map(|f| (covered(text, &f), f.normalised().to_owned()))
             .collect()
     }
 
@@ -144,7 +138,13 @@ pub(crate) mod testing {
     pub fn kinded(text: &[u8], found: Vec<Found>) -> Vec<(String, &'static str, String)> {
         found
             .into_iter()
-            .map(|f| (covered(text, &f), f.kind.name(), f.normalised))
+            .map(|f| {
+                (
+                    covered(text, &f),
+                    f.kind().name(),
+                    f.normalised().to_owned(),
+                )
+            })
             .collect()
     }
 }

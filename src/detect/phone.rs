@@ -384,12 +384,7 @@ pub fn find_international(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             continue;
         }
         if let Some(norm) = e164_of(&text[start..end], region) {
-            out.push(Found {
-                start,
-                end,
-                kind: Kind::Phone,
-                normalised: norm,
-            });
+            out.push(Found::new(start, end, Kind::Phone, &norm));
         }
     }
 }

@@ -47,12 +47,7 @@ fn is_uuid(b: &[u8], any_case: bool) -> bool {
 
 fn push_phone(text: &[u8], start: usize, end: usize, region: &Region, out: &mut Vec<Found>) {
     if let Some(norm) = context_number(&text[start..end], region) {
-        out.push(Found {
-            start,
-            end,
-            kind: Kind::Phone,
-            normalised: norm,
-        });
+        out.push(Found::new(start, end, Kind::Phone, &norm));
     }
 }
 
@@ -76,12 +71,8 @@ fn instances(text: &[u8], out: &mut Vec<Found>) {
             continue;
         };
         if is_uuid(uuid, true) && !text.get(v + 36).is_some_and(u8::is_ascii_hexdigit) {
-            out.push(Found {
-                start: v,
-                end: v + 36,
-                kind: Kind::Device,
-                normalised: format!("urn:uuid:{}", String::from_utf8_lossy(uuid).to_lowercase()),
-            });
+            let normalised = format!("urn:uuid:{}", String::from_utf8_lossy(uuid).to_lowercase());
+            out.push(Found::new(v, v + 36, Kind::Device, &normalised));
         }
     }
 }
@@ -743,13 +734,13 @@ mod tests {
         fn findings_are_well_formed(text in pieces()) {
             for f in all_rules(&text) {
                 prop_assert!(f.start < f.end && f.end <= text.len());
-                match f.kind {
+                match f.kind() {
                     Kind::Phone => prop_assert!(
-                        f.normalised.starts_with('+') || f.normalised.starts_with("DE:")
+                        f.normalised().starts_with('+') || f.normalised().starts_with("DE:")
                     ),
-                    Kind::Mac => prop_assert_eq!(f.normalised.len(), 17),
-                    Kind::Imei => prop_assert_eq!(f.normalised.len(), 14),
-                    Kind::Device => prop_assert!(f.normalised.starts_with("urn:uuid:")),
+                    Kind::Mac => prop_assert_eq!(f.normalised().len(), 17),
+                    Kind::Imei => prop_assert_eq!(f.normalised().len(), 14),
+                    Kind::Device => prop_assert!(f.normalised().starts_with("urn:uuid:")),
                     Kind::Ip => prop_assert!(false, "no IP rule here"),
                 }
             }

@@ -300,7 +300,7 @@ impl Engine {
                     },
                 )
                 .into_iter()
-                .map(|f| (f.start, f.end, f.kind.name(), f.normalised))
+                .map(|f| (f.start, f.end, f.kind().name(), f.normalised().to_owned()))
                 .collect()
         })
     }

@@ -47,19 +47,14 @@ fn settle<'py>(
         if start > end || end > text.len() {
             return Err(PyValueError::new_err("span outside the text"));
         }
-        claims.claim(Found {
-            start,
-            end,
-            kind: kind(&k)?,
-            normalised,
-        });
+        claims.claim(Found::new(start, end, kind(&k)?, &normalised));
     }
     let (found, conflict) = claims.into_sorted();
     let again = conflict || scrub::touches_identifier_chars(text, &found);
     let (out, _) = scrub::replace(text, &found, &[], &mut fake_token);
     let mut counts = Counts::default();
     for f in &found {
-        counts.add(f.kind);
+        counts.add(f.kind());
     }
     Ok((PyBytes::new(py, &out), counts_dict(&counts), again))
 }

@@ -25,7 +25,7 @@ fn findings(text: &[u8], find: impl FnOnce(&[u8], &mut Vec<Found>)) -> Vec<Findi
     let mut out = Vec::new();
     find(text, &mut out);
     out.into_iter()
-        .map(|f| (f.start, f.end, f.kind.name(), f.normalised))
+        .map(|f| (f.start, f.end, f.kind().name(), f.normalised().to_owned()))
         .collect()
 }
 

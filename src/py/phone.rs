@@ -30,7 +30,7 @@ fn run(
     let mut out = Vec::new();
     py.allow_threads(|| rule(text, &region.0, &mut out));
     out.into_iter()
-        .map(|f| (f.start, f.end, f.kind.name(), f.normalised))
+        .map(|f| (f.start, f.end, f.kind().name(), f.normalised().to_owned()))
         .collect()
 }
 

@@ -184,12 +184,7 @@ fn keyed_number(text: &[u8], start: usize, region: &Region) -> Option<Found> {
     } else {
         context_number(value, region)?
     };
-    Some(Found {
-        start,
-        end,
-        kind: Kind::Phone,
-        normalised: norm,
-    })
+    Some(Found::new(start, end, Kind::Phone, &norm))
 }
 
 /// Words that make a text telephony (issue 22 shape 4: keys read by rule only there). `<script>` starts
@@ -287,12 +282,7 @@ fn display_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             continue;
         }
         if let Some(norm) = context_number(&text[start..close], region) {
-            out.push(Found {
-                start,
-                end: close,
-                kind: Kind::Phone,
-                normalised: norm,
-            });
+            out.push(Found::new(start, close, Kind::Phone, &norm));
         }
     }
 }
@@ -358,12 +348,7 @@ fn keyed_numbers_listed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
                     normalise_mac(value)
                 };
                 if let Some(mac) = mac {
-                    out.push(Found {
-                        start: pos,
-                        end,
-                        kind: Kind::Mac,
-                        normalised: mac,
-                    });
+                    out.push(Found::new(pos, end, Kind::Mac, &mac));
                 }
             }
             Some(KeyKind::Imei) => {
@@ -371,12 +356,7 @@ fn keyed_numbers_listed(text: &[u8], region: &Region, out: &mut Vec<Found>) {
                     continue;
                 };
                 if let Some(imei) = normalise_imei(&text[pos..end]) {
-                    out.push(Found {
-                        start: pos,
-                        end,
-                        kind: Kind::Imei,
-                        normalised: imei,
-                    });
+                    out.push(Found::new(pos, end, Kind::Imei, &imei));
                 }
             }
             None => {}

@@ -125,12 +125,7 @@ fn values_after_markers(
             };
             if let Some(mac) = normalise_mac(&text[pos..end]) {
                 last_end = end;
-                out.push(Found {
-                    start: pos,
-                    end,
-                    kind: Kind::Mac,
-                    normalised: mac,
-                });
+                out.push(Found::new(pos, end, Kind::Mac, &mac));
             }
             continue;
         }
@@ -148,12 +143,7 @@ fn values_after_markers(
         }
         if let Some(norm) = context_number(&text[pos..end], region) {
             last_end = end;
-            out.push(Found {
-                start: pos,
-                end,
-                kind: Kind::Phone,
-                normalised: norm,
-            });
+            out.push(Found::new(pos, end, Kind::Phone, &norm));
         }
     }
 }

@@ -77,12 +77,7 @@ pub fn provisioning_macs(text: &[u8], _region: &Region, out: &mut Vec<Found>) {
             continue;
         }
         if let Some(mac) = normalise_mac(value) {
-            out.push(Found {
-                start: v,
-                end: v + 12,
-                kind: Kind::Mac,
-                normalised: mac,
-            });
+            out.push(Found::new(v, v + 12, Kind::Mac, &mac));
         }
     }
 }

@@ -187,12 +187,7 @@ pub fn uri_numbers(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             }
         }
         if let Some(norm) = norm {
-            out.push(Found {
-                start: user,
-                end,
-                kind: Kind::Phone,
-                normalised: norm,
-            });
+            out.push(Found::new(user, end, Kind::Phone, &norm));
         }
     }
 }
