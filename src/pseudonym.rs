@@ -381,18 +381,19 @@ impl Pseudonymizer {
         ))
     }
 
-    /// The token for a normalised value, appended to `out` (on error `out` is left as it was).
+    /// The token for a normalised value, appended to `out` (on error `out` is left as it was). The value comes
+    /// as bytes, as a finding holds it: only a value not in the cache is read as text.
     pub fn write_token(
         &mut self,
         kind: Kind,
-        normalised: &str,
+        normalised: &[u8],
         window: Option<i64>,
         out: &mut Vec<u8>,
     ) -> Result<(), TokenError> {
         self.scratch.clear();
         self.scratch.push(kind as u8);
         self.scratch.extend_from_slice(&cache_window_tag(window));
-        self.scratch.extend_from_slice(normalised.as_bytes());
+        self.scratch.extend_from_slice(normalised);
         let hashed = match self.tokens.lookup(&self.scratch) {
             Ok((hit, ())) => {
                 out.extend_from_slice(hit);
@@ -401,6 +402,7 @@ impl Pseudonymizer {
             Err(hashed) => hashed,
         };
         let start = out.len();
+        let normalised = std::str::from_utf8(normalised).map_err(|_| TokenError::NotAscii)?;
         self.compute_token(kind, normalised, window, out)?;
         self.tokens
             .insert_hashed(hashed, &self.scratch, &out[start..], ());
@@ -439,7 +441,7 @@ impl Pseudonymizer {
         window: Option<i64>,
     ) -> Result<String, TokenError> {
         let mut out = Vec::with_capacity(32);
-        self.write_token(kind, normalised, window, &mut out)?;
+        self.write_token(kind, normalised.as_bytes(), window, &mut out)?;
         // Tokens are ASCII (prefixes, letters, kept digits, address text); lossy only to never panic.
         Ok(String::from_utf8(out)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
@@ -684,12 +686,12 @@ mod tests {
             16,
         );
         let mut out = b"a ".to_vec();
-        let missing = p.write_token(Kind::Ip, "not an ip", None, &mut out);
+        let missing = p.write_token(Kind::Ip, b"not an ip", None, &mut out);
         assert_eq!(missing, Err(TokenError::NotAnAddress));
-        let not_ascii = p.write_token(Kind::Phone, "+49ä", None, &mut out);
+        let not_ascii = p.write_token(Kind::Phone, "+49ä".as_bytes(), None, &mut out);
         assert_eq!(not_ascii, Err(TokenError::NotAscii));
         assert_eq!(out, b"a ");
-        p.write_token(Kind::Ip, "192.0.2.1", None, &mut out)
+        p.write_token(Kind::Ip, b"192.0.2.1", None, &mut out)
             .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("a ") && text[2..].parse::<std::net::Ipv4Addr>().is_ok());
@@ -739,7 +741,8 @@ mod tests {
                 let started = thread_cpu_seconds();
                 for value in &values[..count] {
                     out.clear();
-                    p.write_token(Kind::Ip, value, Some(0), &mut out).unwrap();
+                    p.write_token(Kind::Ip, value.as_bytes(), Some(0), &mut out)
+                        .unwrap();
                 }
                 let fresh = thread_cpu_seconds() - started;
                 println!(
@@ -754,7 +757,8 @@ mod tests {
             let started = thread_cpu_seconds();
             for value in values[..10_000].iter().cycle().take(count) {
                 out.clear();
-                p.write_token(Kind::Ip, value, Some(0), &mut out).unwrap();
+                p.write_token(Kind::Ip, value.as_bytes(), Some(0), &mut out)
+                    .unwrap();
             }
             let cached = thread_cpu_seconds() - started;
             println!(

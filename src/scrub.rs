@@ -128,14 +128,15 @@ pub trait Detector: Send + Sync {
     }
 }
 
-/// Writes the token for (kind, normalised value); the window and key are the tokeniser's business.
+/// Writes the token for (kind, normalised value); the window and key are the tokeniser's business. The value
+/// comes as the finding holds it (`Found::normalised_bytes`).
 pub trait Tokeniser {
-    fn write_token(&mut self, kind: Kind, normalised: &str, out: &mut Vec<u8>);
+    fn write_token(&mut self, kind: Kind, normalised: &[u8], out: &mut Vec<u8>);
 }
 
 impl<F: FnMut(Kind, &str) -> String> Tokeniser for F {
-    fn write_token(&mut self, kind: Kind, normalised: &str, out: &mut Vec<u8>) {
-        out.extend_from_slice(self(kind, normalised).as_bytes());
+    fn write_token(&mut self, kind: Kind, normalised: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(self(kind, &String::from_utf8_lossy(normalised)).as_bytes());
     }
 }
 
@@ -640,7 +641,7 @@ fn replace_into(
         }
         out.extend_from_slice(&text[pos..f.start]);
         let at = out.len();
-        tokeniser.write_token(f.kind(), f.normalised(), out);
+        tokeniser.write_token(f.kind(), f.normalised_bytes(), out);
         if let Some(spans) = spans.as_deref_mut() {
             spans.push(at..out.len());
         }

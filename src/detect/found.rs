@@ -56,21 +56,37 @@ impl Found {
         Found { start, end, value }
     }
 
+    /// A finding whose value is ASCII its detector wrote itself (a dotted quad); anything else is kept as its
+    /// lossy text.
+    pub fn from_ascii(start: usize, end: usize, kind: Kind, value: &[u8]) -> Found {
+        if value.len() <= INLINE && value.is_ascii() {
+            let mut bytes = [0; INLINE];
+            bytes[..value.len()].copy_from_slice(value);
+            let len = value.len() as u8;
+            let value = Value::Inline { kind, len, bytes };
+            Found { start, end, value }
+        } else {
+            Found::new(start, end, kind, &String::from_utf8_lossy(value))
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         match self.value {
             Value::Inline { kind, .. } | Value::Heap { kind, .. } => kind,
         }
     }
 
-    /// The value the token is made from.
-    pub fn normalised(&self) -> &str {
+    /// The value the token is made from, as the tokeniser takes it: no UTF-8 check on the way to every token.
+    pub fn normalised_bytes(&self) -> &[u8] {
         match &self.value {
-            // A whole str was copied in (the check reads at most 21 bytes).
-            Value::Inline { len, bytes, .. } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).expect("copied whole from a str")
-            }
-            Value::Heap { text, .. } => text,
+            Value::Inline { len, bytes, .. } => &bytes[..usize::from(*len)],
+            Value::Heap { text, .. } => text.as_bytes(),
         }
+    }
+
+    /// The value as text (it was given as a str, or as ASCII).
+    pub fn normalised(&self) -> &str {
+        std::str::from_utf8(self.normalised_bytes()).expect("a str or ASCII was copied in whole")
     }
 }
 
@@ -97,6 +113,14 @@ mod tests {
             prop_assert_eq!(f.normalised(), text.as_str());
             prop_assert_eq!(f.kind(), Kind::ALL[k]);
             prop_assert_eq!((f.start, f.end), (3, 9));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn ascii_bytes_are_kept_as_given_and_other_bytes_as_their_text(value in proptest::collection::vec(any::<u8>(), 0..30)) {
+            let f = Found::from_ascii(0, 1, Kind::Ip, &value);
+            prop_assert_eq!(f.normalised(), String::from_utf8_lossy(&value));
         }
     }
 

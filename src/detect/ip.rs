@@ -88,15 +88,29 @@ fn is_canonical_quad(text: &[u8]) -> bool {
     parts == 4
 }
 
-fn quad_string(octets: [u8; 4]) -> String {
-    let mut out = String::with_capacity(15);
+/// The dotted quad of `octets` without leading zeros, written into `out`: its length. On the stack, as a finding
+/// keeps it (`Found::from_ascii`) without a string being made for the commonest identifier.
+fn write_quad(octets: [u8; 4], out: &mut [u8; 15]) -> usize {
+    let mut len = 0;
     for (k, octet) in octets.into_iter().enumerate() {
         if k > 0 {
-            out.push('.');
+            out[len] = b'.';
+            len += 1;
         }
-        super::push_decimal(&mut out, u32::from(octet));
+        for (place, shown) in [(100, octet >= 100), (10, octet >= 10), (1, true)] {
+            if shown {
+                out[len] = b'0' + octet / place % 10;
+                len += 1;
+            }
+        }
     }
-    out
+    len
+}
+
+fn quad_string(octets: [u8; 4]) -> String {
+    let mut quad = [0; 15];
+    let len = write_quad(octets, &mut quad);
+    quad[..len].iter().map(|&c| char::from(c)).collect()
 }
 
 /// A dotted quad (as the IPv4 scanner matches it: four octets of one to three digits, at most 255) without
@@ -286,7 +300,9 @@ pub fn find_ipv4(text: &[u8], in_agent: bool, out: &mut Vec<Found>) {
                 ranges.get(agent_at).is_some_and(|r| r.start <= start)
             };
             if !version() && !in_version_context(text, start) {
-                out.push(Found::new(start, end, Kind::Ip, &quad_string(octets)));
+                let mut quad = [0; 15];
+                let len = write_quad(octets, &mut quad);
+                out.push(Found::from_ascii(start, end, Kind::Ip, &quad[..len]));
             }
         }
     }

@@ -51,7 +51,7 @@ struct Tok<'a> {
 }
 
 impl Tokeniser for Tok<'_> {
-    fn write_token(&mut self, kind: Kind, normalised: &str, out: &mut Vec<u8>) {
+    fn write_token(&mut self, kind: Kind, normalised: &[u8], out: &mut Vec<u8>) {
         if self.failed.is_some() {
             return;
         }
@@ -314,7 +314,8 @@ impl Fields {
             }
             Some(norm) => {
                 out.extend_from_slice(&text[..s]);
-                self.pseudonymizer.write_token(kind, &norm, window, out)?;
+                self.pseudonymizer
+                    .write_token(kind, norm.as_bytes(), window, out)?;
                 out.extend_from_slice(&text[e..]);
                 mine.add(kind);
                 Some(hashed)
@@ -372,7 +373,7 @@ impl Fields {
                         out.push(b'[');
                     }
                     self.pseudonymizer
-                        .write_token(Kind::Ip, &norm, window, out)?;
+                        .write_token(Kind::Ip, norm.as_bytes(), window, out)?;
                     if bracketed {
                         out.push(b']');
                     }
