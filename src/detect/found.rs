@@ -38,6 +38,7 @@ pub struct Found {
 const _: () = assert!(std::mem::size_of::<Found>() == 40);
 
 impl Found {
+    /// A finding of `text[start..end]` standing for `normalised`, copied in (inside the finding when short).
     pub fn new(start: usize, end: usize, kind: Kind, normalised: &str) -> Found {
         let value = if normalised.len() <= INLINE {
             let mut bytes = [0; INLINE];
