@@ -3,6 +3,7 @@ and that its wheel writes the plain build's bytes, is `.ci/run`'s PGO step: it t
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,13 @@ from pathlib import Path
 import pytest
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "pgo_wheel.py"
+
+
+def tool_module():
+    spec = importlib.util.spec_from_file_location("pgo_wheel", TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def refusal(*args: str, cwd: Path) -> str:
@@ -45,3 +53,23 @@ def test_a_profdata_of_another_llvm_is_refused(tmp_path):
         pytest.skip("no rustc here: the tool stops earlier, saying so")
     line = refusal("--llvm-profdata", str(fake), cwd=tmp_path)
     assert "is of LLVM 3, rustc's is" in line and "the profile would not be read" in line
+
+
+def test_both_builds_compile_one_copy_of_the_sources(tmp_path):
+    """The sources are copied once, before the first build: what the wheel is built from is there, builds, caches
+    and the developers' folders are not, and an edit after the copy does not reach it."""
+    root = tmp_path / "project"
+    for name in ["pyproject.toml", "Cargo.toml", "Cargo.lock", "README.md", "src/lib.rs", "pseudolog/__init__.py",
+                 "pseudolog/builtin_patterns/nginx.pattern", "target/release/big.rlib", ".git/HEAD",
+                 "pseudolog/__pycache__/x.pyc", "pseudolog/_core.abi3.so", "benchmarks/corpus.log",
+                 "fuzz/target/x", "tests/test_x.py"]:  # fmt: skip
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name)
+    copy = tool_module().snapshot(root, tmp_path / "source")
+    (root / "src/lib.rs").write_text("half an edit")
+    kept = sorted(str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file())
+    assert kept == [
+        "Cargo.lock", "Cargo.toml", "README.md", "pseudolog/__init__.py", "pseudolog/builtin_patterns/nginx.pattern",
+        "pyproject.toml", "src/lib.rs",
+    ]  # fmt: skip
+    assert (copy / "src/lib.rs").read_text() == "src/lib.rs"

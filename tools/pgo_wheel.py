@@ -97,14 +97,29 @@ def run(command: list[str], what: str, env: dict[str, str] | None = None) -> Non
         raise BuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
 
 
-def build_wheel(out: Path, rustflags: str, target: Path) -> Path:
-    """`pip wheel .` with these rustc flags added to the environment's, in a target directory of its own (the
+# What a wheel is not built from: version control, builds, caches, and the folders only the sdist or the
+# developers read (benchmarks alone can be hundreds of MB of corpora).
+NOT_SOURCES = shutil.ignore_patterns(
+    ".git", "target", ".venv", "build", "dist", "*.whl", "__pycache__", "*.pyc", "_core*.so",
+    ".hypothesis", ".pytest_cache", ".ruff_cache", "benchmarks", "fuzz", "tests", "examples", "proptest-regressions",
+)  # fmt: skip
+
+
+def snapshot(root: Path, dest: Path) -> Path:
+    """The sources as they are now, copied: both builds compile this copy, so an edit made while the tool runs
+    cannot give the second build other sources than the profile was taken on (nor half-edited ones)."""
+    shutil.copytree(root, dest, ignore=NOT_SOURCES, symlinks=True)
+    return dest
+
+
+def build_wheel(source: Path, out: Path, rustflags: str, target: Path) -> Path:
+    """`pip wheel SOURCE` with these rustc flags added to the environment's, in a target directory of its own (the
     two builds must not reuse each other's objects)."""
     env = dict(os.environ, CARGO_TARGET_DIR=str(target))
     env["RUSTFLAGS"] = f"{env.get('RUSTFLAGS', '')} {rustflags}".strip()
     out.mkdir(parents=True, exist_ok=True)
     before = set(out.glob("pseudolog-*.whl"))
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(ROOT)]
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(source)]
     run(command, f"building with {rustflags.split()[0]}", env=env)
     made = sorted(set(out.glob("pseudolog-*.whl")) - before) or sorted(out.glob("pseudolog-*.whl"))
     if not made:
@@ -164,7 +179,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="pgo-wheel-") as tmp:
             work = Path(tmp)
             profiles = work / "profiles"
-            instrumented = build_wheel(work / "instrumented", f"-Cprofile-generate={profiles}", work / "target-gen")
+            source = snapshot(ROOT, work / "source")
+            instrumented = build_wheel(
+                source, work / "instrumented", f"-Cprofile-generate={profiles}", work / "target-gen"
+            )
             shutil.rmtree(profiles, ignore_errors=True)  # what the build's own scripts wrote is no line's profile
             shutil.rmtree(work / "target-gen")  # half the disk the two builds would hold at once
             train(work, instrumented, args.lines, args.formats, own)
@@ -172,7 +190,7 @@ def main() -> None:
             run([str(profdata), "merge", "-o", str(merged), str(profiles)], "merging the profile")
             # Functions the training never entered have no profile; rustc would warn once for each.
             flags = f"-Cprofile-use={merged} -Cllvm-args=-pgo-warn-missing-function=false"
-            wheel = build_wheel(Path(args.out).resolve(), flags, work / "target-use")
+            wheel = build_wheel(source, Path(args.out).resolve(), flags, work / "target-use")
     except BuildError as exc:
         sys.exit(f"pgo_wheel: {exc}")
     except KeyboardInterrupt:
