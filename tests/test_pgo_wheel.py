@@ -7,13 +7,14 @@ import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "pgo_wheel.py"
 
 
-def tool_module():
+def tool_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("pgo_wheel", TOOL)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -55,14 +56,15 @@ def test_a_profdata_of_another_llvm_is_refused(tmp_path):
     assert "is of LLVM 3, rustc's is" in line and "the profile would not be read" in line
 
 
-def test_both_builds_compile_one_copy_of_the_sources(tmp_path):
-    """The sources are copied once, before the first build: what the wheel is built from is there, builds, caches
-    and the developers' folders are not, and an edit after the copy does not reach it."""
+def test_the_sources_are_copied_once_without_builds_caches_or_developer_folders(tmp_path):
+    """What the wheel is built from is copied (a package folder named like a developer folder included: only the
+    top level's are left out); builds, caches and the developers' folders are not, and an edit after the copy does
+    not reach it. `main` builds both wheels from this copy (`.ci/run`'s PGO step builds one)."""
     root = tmp_path / "project"
     for name in ["pyproject.toml", "Cargo.toml", "Cargo.lock", "README.md", "src/lib.rs", "pseudolog/__init__.py",
-                 "pseudolog/builtin_patterns/nginx.pattern", "target/release/big.rlib", ".git/HEAD",
-                 "pseudolog/__pycache__/x.pyc", "pseudolog/_core.abi3.so", "benchmarks/corpus.log",
-                 "fuzz/target/x", "tests/test_x.py"]:  # fmt: skip
+                 "pseudolog/builtin_patterns/nginx.pattern", "pseudolog/examples/x.py", "target/release/big.rlib",
+                 ".git/HEAD", "pseudolog/__pycache__/x.pyc", "pseudolog/_core.abi3.so", "benchmarks/corpus.log",
+                 "fuzz/target/x", "tests/test_x.py", "heaptrack.zst", "perf.data"]:  # fmt: skip
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(name)
     copy = tool_module().snapshot(root, tmp_path / "source")
@@ -70,6 +72,6 @@ def test_both_builds_compile_one_copy_of_the_sources(tmp_path):
     kept = sorted(str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file())
     assert kept == [
         "Cargo.lock", "Cargo.toml", "README.md", "pseudolog/__init__.py", "pseudolog/builtin_patterns/nginx.pattern",
-        "pyproject.toml", "src/lib.rs",
+        "pseudolog/examples/x.py", "pyproject.toml", "src/lib.rs",
     ]  # fmt: skip
     assert (copy / "src/lib.rs").read_text() == "src/lib.rs"

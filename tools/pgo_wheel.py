@@ -97,18 +97,30 @@ def run(command: list[str], what: str, env: dict[str, str] | None = None) -> Non
         raise BuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
 
 
-# What a wheel is not built from: version control, builds, caches, and the folders only the sdist or the
-# developers read (benchmarks alone can be hundreds of MB of corpora).
-NOT_SOURCES = shutil.ignore_patterns(
-    ".git", "target", ".venv", "build", "dist", "*.whl", "__pycache__", "*.pyc", "_core*.so",
-    ".hypothesis", ".pytest_cache", ".ruff_cache", "benchmarks", "fuzz", "tests", "examples", "proptest-regressions",
+# What a wheel is not built from: at the top, the folders only the sdist or the developers read (benchmarks alone
+# can be hundreds of MB of corpora) and profiling output; at any depth, version control, builds and caches.
+NOT_SOURCES_AT_TOP = shutil.ignore_patterns(
+    "benchmarks", "fuzz", "tests", "examples", "proptest-regressions", "dist", "build", ".venv",
+    "*.zst", "perf.data*", "callgrind.out.*", "*.profraw", "*.profdata",
 )  # fmt: skip
+NOT_SOURCES = shutil.ignore_patterns(
+    ".git", "target", "__pycache__", "*.pyc", "_core*.so", "*.whl", ".hypothesis", ".pytest_cache", ".ruff_cache"
+)
 
 
 def snapshot(root: Path, dest: Path) -> Path:
     """The sources as they are now, copied: both builds compile this copy, so an edit made while the tool runs
-    cannot give the second build other sources than the profile was taken on (nor half-edited ones)."""
-    shutil.copytree(root, dest, ignore=NOT_SOURCES, symlinks=True)
+    cannot give the second build other sources than the profile was taken on (nor half-edited ones). Symbolic
+    links are copied as links (the tree's one, `patterns`, is relative)."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        ignored = NOT_SOURCES(folder, names)
+        return ignored | NOT_SOURCES_AT_TOP(folder, names) if Path(folder) == root else ignored
+
+    try:
+        shutil.copytree(root, dest, ignore=ignore, symlinks=True)
+    except (OSError, shutil.Error) as exc:
+        raise BuildError(f"copying the sources to build from failed: {exc}") from None
     return dest
 
 

@@ -26,6 +26,16 @@ enum Value {
     },
 }
 
+impl Value {
+    /// `text` (at most INLINE bytes, valid UTF-8) kept inside the value.
+    fn inline(kind: Kind, text: &[u8]) -> Value {
+        let mut bytes = [0; INLINE];
+        bytes[..text.len()].copy_from_slice(text);
+        let len = text.len() as u8;
+        Value::Inline { kind, len, bytes }
+    }
+}
+
 /// A detected identifier: `text[start..end]` is replaced by the token for (`kind()`, `normalised()`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Found {
@@ -41,13 +51,7 @@ impl Found {
     /// A finding of `text[start..end]` standing for `normalised`, copied in (inside the finding when short).
     pub fn new(start: usize, end: usize, kind: Kind, normalised: &str) -> Found {
         let value = if normalised.len() <= INLINE {
-            let mut bytes = [0; INLINE];
-            bytes[..normalised.len()].copy_from_slice(normalised.as_bytes());
-            Value::Inline {
-                kind,
-                len: normalised.len() as u8,
-                bytes,
-            }
+            Value::inline(kind, normalised.as_bytes())
         } else {
             Value::Heap {
                 kind,
@@ -61,10 +65,7 @@ impl Found {
     /// lossy text.
     pub fn from_ascii(start: usize, end: usize, kind: Kind, value: &[u8]) -> Found {
         if value.len() <= INLINE && value.is_ascii() {
-            let mut bytes = [0; INLINE];
-            bytes[..value.len()].copy_from_slice(value);
-            let len = value.len() as u8;
-            let value = Value::Inline { kind, len, bytes };
+            let value = Value::inline(kind, value);
             Found { start, end, value }
         } else {
             Found::new(start, end, kind, &String::from_utf8_lossy(value))

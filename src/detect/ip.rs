@@ -97,12 +97,7 @@ fn write_quad(octets: [u8; 4], out: &mut [u8; 15]) -> usize {
             out[len] = b'.';
             len += 1;
         }
-        for (place, shown) in [(100, octet >= 100), (10, octet >= 10), (1, true)] {
-            if shown {
-                out[len] = b'0' + octet / place % 10;
-                len += 1;
-            }
-        }
+        len = super::write_decimal(out, len, u32::from(octet));
     }
     len
 }
@@ -1179,6 +1174,17 @@ mod tests {
                 prop_assert_eq!(out.len(), 1, "{}", text);
                 prop_assert_eq!(Some(out[0].normalised().to_owned()), want);
             }
+        }
+    }
+
+    proptest! {
+        /// A dotted quad is written as the standard library writes the address.
+        #[test]
+        fn quads_are_written_as_std_writes_them(octets: [u8; 4]) {
+            let mut quad = [0; 15];
+            let len = write_quad(octets, &mut quad);
+            let std_text = std::net::Ipv4Addr::from(octets).to_string();
+            prop_assert_eq!(&quad[..len], std_text.as_bytes());
         }
     }
 

@@ -51,13 +51,23 @@ pub(crate) fn ends_with_ignore_case(word: &[u8], suffix: &[u8]) -> bool {
     word.len() >= suffix.len() && word[word.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
-/// The decimal digits of `n`, onto `out`. Normalised forms are built for every new identifier, so they are
-/// written without the formatting machinery.
+/// The decimal digits of `n` written into `out` from `at` on (ten bytes hold any u32): where they end.
+/// Normalised forms are built for every new identifier, so they are written without the formatting machinery.
+pub(crate) fn write_decimal(out: &mut [u8], at: usize, n: u32) -> usize {
+    let end = if n >= 10 {
+        write_decimal(out, at, n / 10)
+    } else {
+        at
+    };
+    out[end] = b'0' + (n % 10) as u8;
+    end + 1
+}
+
+/// The decimal digits of `n`, onto `out`.
 pub(crate) fn push_decimal(out: &mut String, n: u32) {
-    if n >= 10 {
-        push_decimal(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
+    let mut digits = [0; 10];
+    let len = write_decimal(&mut digits, 0, n);
+    out.extend(digits[..len].iter().map(|&c| char::from(c)));
 }
 
 /// The lowercase hex digits of `n` without leading zeros (`{n:x}`), onto `out`.
