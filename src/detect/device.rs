@@ -181,10 +181,11 @@ pub fn find_imei(text: &[u8], out: &mut Vec<Found>) {
         let start = colon - 3;
         if let Some(end) = urn_at(text, start) {
             let tac = start + URN_PREFIX.len();
-            let mut core = String::with_capacity(14);
-            core.extend(text[tac..tac + 8].iter().map(|&c| c as char));
-            core.extend(text[tac + 9..tac + 15].iter().map(|&c| c as char));
-            out.push(Found::new(tac, end, Kind::Imei, &core));
+            // The TAC and the serial, their digits checked by `urn_at`.
+            let mut core = [0; 14];
+            core[..8].copy_from_slice(&text[tac..tac + 8]);
+            core[8..].copy_from_slice(&text[tac + 9..tac + 15]);
+            out.push(Found::from_ascii(tac, end, Kind::Imei, &core));
             pos = end;
         }
     }
@@ -200,12 +201,7 @@ pub fn find_imei(text: &[u8], out: &mut Vec<Found>) {
                     .filter(u8::is_ascii_digit)
                     .collect();
                 if REPORTING_BODIES.iter().any(|body| digits[..2] == body[..]) && luhn_ok(&digits) {
-                    out.push(Found::new(
-                        start,
-                        end,
-                        Kind::Imei,
-                        &String::from_utf8_lossy(&digits[..14]),
-                    ));
+                    out.push(Found::from_ascii(start, end, Kind::Imei, &digits[..14]));
                 }
                 i = end;
             }

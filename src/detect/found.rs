@@ -61,8 +61,8 @@ impl Found {
         Found { start, end, value }
     }
 
-    /// A finding whose value is ASCII its detector wrote itself (a dotted quad); anything else is kept as its
-    /// lossy text.
+    /// A finding whose value is ASCII its detector wrote itself (a dotted quad, an IMEI's digits); anything else
+    /// is kept as its lossy text.
     pub fn from_ascii(start: usize, end: usize, kind: Kind, value: &[u8]) -> Found {
         if value.len() <= INLINE && value.is_ascii() {
             let value = Value::inline(kind, value);
