@@ -149,7 +149,9 @@ def train(work: Path, wheel: Path, lines: int, formats: str, own: list[Path]) ->
     corpora = work / "corpora"
     corpora.mkdir()
     what = f"writing {lines:,} lines of " + (f"each of {formats}" if formats else "every format")
-    run([str(python), "-c", WRITE_CORPORA, str(corpora), str(lines), formats], what)
+    # Isolated (-I): run from a checkout, `-c` would put the working directory first on sys.path and import the
+    # checkout's pseudolog, which has no built core, instead of the instrumented wheel's.
+    run([str(python), "-I", "-c", WRITE_CORPORA, str(corpora), str(lines), formats], what)
     key = work / "training.key"
     key.write_bytes(os.urandom(32))
     key.chmod(0o600)
