@@ -39,6 +39,7 @@ from pseudolog.cli_options import (
     RegionOpt,
     RetentionOpt,
     WindowOpt,
+    refuse_key_material_output,
     say,
 )
 from pseudolog.config import (
@@ -182,23 +183,29 @@ def _refuse_an_input(inputs: list[tuple[str, os.stat_result]], info: os.stat_res
             raise ConfigError(f"{output} is {shown}; writing it would destroy it: choose another file")
 
 
-def open_output(output: str | None, files: list[str], append: bool) -> tuple[BinaryIO, bool]:
+def open_output(output: str | None, files: list[str], append: bool, key: Secret) -> tuple[BinaryIO, bool]:
     """The output stream, and whether to close it. An output that is one of the inputs (same device and
-    inode) is refused before anything is truncated: `run -o same.log same.log` would empty it."""
+    inode) is refused before anything is truncated: `run -o same.log same.log` would empty it; so is the key
+    file or a file in the keyring (`-o k.key`, `>> k.key`), checked before the file is even created."""
     inputs = _input_identities(files)
     if output is None or output == "-":
         require_stdout()
-        _refuse_an_input(inputs, os.fstat(1), "standard output")
+        info = os.fstat(1)
+        _refuse_an_input(inputs, info, "standard output")
+        refuse_key_material_output(key, "standard output", info=info)
         return sys.stdout.buffer, False
     from pseudolog.pipeline import end_a_half_line
 
+    shown = f"-o/--output {output}"
+    refuse_key_material_output(key, shown, output)
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_APPEND if append else 0), 0o640)
     except OSError as exc:
         raise OutputError(f"cannot write output {output}: {exc.strerror}") from None
     info = os.fstat(fd)
-    try:
-        _refuse_an_input(inputs, info, f"-o/--output {output}")
+    try:  # again on the file opened: the name may have been swapped since
+        _refuse_an_input(inputs, info, shown)
+        refuse_key_material_output(key, shown, info=info)
     except ConfigError:
         os.close(fd)
         raise
@@ -292,7 +299,8 @@ def run(
     if jobs > 1:  # the reference time is read once, so every part of a chunk sees the same
         started_at = clock()
         clock = lambda: started_at  # noqa: E731
-    sink, close_sink = open_output(output, files, append)
+    read = [*files, journal_export] if journal_export is not None else files  # every input, the export's too
+    sink, close_sink = open_output(output, read, append, key)
     _announce_ephemeral(key)
     show = progress.wanted(files, total)
     # A stop by signal ends the reads as an input's end would (see io/stopping.py).

@@ -113,9 +113,32 @@ class Secret:
     material: bytes | Keyring
     source: str  # for --stats: "file", "keyring" or "ephemeral"
     ephemeral: bool = False
+    key_path: str | None = None  # the key file's path as given (--key-file, $PSEUDOLOG_KEY_FILE, credential)
+    key_identity: tuple[int, int] | None = None  # (device, inode) of the file the master key was read from
 
     def __repr__(self) -> str:  # never the bytes
         return f"Secret(source={self.source!r}, ephemeral={self.ephemeral})"
+
+    def key_material_at(self, path: str | None = None, info: os.stat_result | None = None) -> str | None:
+        """What key material the file at `path` (which need not exist yet) or the open file `info` is: "the key
+        file K" or "in keyring K", else None. Compared by resolved name and by (device, inode), so a symlink or a
+        hard link to the key is the key too; a file in the keyring directory is the keyring's."""
+        seen = [info] if info is not None else []
+        if path is not None:
+            with contextlib.suppress(OSError, ValueError):
+                seen.append(os.stat(path))
+        identities = {(i.st_dev, i.st_ino) for i in seen}
+        if self.key_identity is not None and self.key_identity in identities:
+            return f"the key file {self.key_path or 'passed to --key-fd'}"
+        if self.key_path is not None and path is not None and _same_name(path, self.key_path):
+            return f"the key file {self.key_path}"
+        if isinstance(self.material, Keyring):
+            ring = self.material.directory
+            if path is not None and _in_directory(path, ring):
+                return f"in keyring {ring}"
+            if identities & _identities_in(ring):
+                return f"in keyring {ring}"
+        return None
 
 
 def resolve_secret(
@@ -139,7 +162,37 @@ def resolve_secret(
         if needs_fixed_key:
             raise ConfigError(needs_fixed_key)
         return Secret(key.secret, "ephemeral", ephemeral=True)
-    return Secret(key.secret, "file")
+    return Secret(key.secret, "file", key_path=key.path, key_identity=key.identity)
+
+
+def _same_name(a: str, b: str) -> bool:
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (OSError, ValueError):
+        return False
+
+
+def _in_directory(path: str, directory: Path) -> bool:
+    """`path` names an entry of `directory` (by resolved name, or by the parent's (device, inode))."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if _same_name(parent, str(directory)) or _same_name(path, str(directory)):
+        return True
+    try:
+        a, b = os.stat(parent), os.stat(directory)
+    except (OSError, ValueError):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _identities_in(directory: Path) -> set[tuple[int, int]]:
+    """(device, inode) of every file in `directory`: a hard link to a key elsewhere is still the key."""
+    found = set()
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                found.add((info.st_dev, info.st_ino))
+    return found
 
 
 def _check_directory(directory: Path) -> None:

@@ -30,6 +30,10 @@ class MasterKey:
     secret: bytes
     source: str
     ephemeral: bool = False
+    # The file the key was read from (a key file, or a regular file passed as --key-fd), so that no output can
+    # be it: its path as given, if any, and its (device, inode).
+    path: str | None = None
+    identity: tuple[int, int] | None = None
 
     def __repr__(self) -> str:  # keep key bytes out of tracebacks and debug output
         return f"MasterKey(source={self.source!r}, ephemeral={self.ephemeral})"
@@ -38,6 +42,7 @@ class MasterKey:
 MAX_KEY_BYTES = 4096
 KEY_FD_TIMEOUT = 10.0  # seconds a --key-fd writer has to write the key and close its end
 KEY_FD_TIMEOUT_ENV = "PSEUDOLOG_KEY_FD_TIMEOUT"
+MAX_FD = (1 << 31) - 1  # a C int: the largest file descriptor number there can be
 Warn = Callable[[str], None]
 
 
@@ -103,9 +108,13 @@ def read_key_file(path: Path, warn: Warn | None = None) -> MasterKey:
         raise KeyMaterialError(f"cannot read key file {where}: {exc.strerror}") from None
     finally:
         os.close(fd)
-    key = MasterKey(_decode_key_bytes(raw, f"key file {where}"), where)
+    key = MasterKey(_decode_key_bytes(raw, f"key file {where}"), where, path=where, identity=_identity(info))
     _warn_open_directory(path, warn)
     return key
+
+
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return (info.st_dev, info.st_ino)
 
 
 def _fd_timeout(environ: Mapping[str, str]) -> float:
@@ -120,13 +129,15 @@ def read_key_fd(fd: int, environ: Mapping[str, str] | None = None) -> MasterKey:
     """Read a key from an inherited file descriptor (a pipe from a secret store) up to its end, at most
     4096 bytes, waiting at most KEY_FD_TIMEOUT seconds for the writer to close it; it is closed after."""
     where = f"file descriptor {fd}"
+    if fd > MAX_FD:  # os.fstat cannot take it (OverflowError); no process has such a descriptor
+        raise KeyMaterialError(f"--key-fd {fd}: no such open file descriptor (was it passed to pseudolog?)")
     if fd < 3:
         raise KeyMaterialError(
             f"--key-fd {fd} is standard input, output or error; pass the key on descriptor 3 or higher "
             "(e.g. 3< keyfile)"
         )
     try:
-        os.fstat(fd)
+        info = os.fstat(fd)
     except OSError:
         raise KeyMaterialError(f"--key-fd {fd}: no such open file descriptor (was it passed to pseudolog?)") from None
     timeout = _fd_timeout(environ if environ is not None else os.environ)
@@ -155,7 +166,8 @@ def read_key_fd(fd: int, environ: Mapping[str, str] | None = None) -> MasterKey:
     finally:
         with contextlib.suppress(OSError):
             os.close(fd)
-    return MasterKey(_decode_key_bytes(b"".join(chunks), f"the key on {where}"), where)
+    identity = _identity(info) if stat.S_ISREG(info.st_mode) else None  # `3< k.key`: the file is the key's
+    return MasterKey(_decode_key_bytes(b"".join(chunks), f"the key on {where}"), where, identity=identity)
 
 
 def resolve_master_key(

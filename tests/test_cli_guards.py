@@ -1,0 +1,97 @@
+"""Session 42's audit, through the installed script: no output may be an input or key material, messages never
+quote an identifier the engine would replace, closed or failing standard streams are one line and a non-zero
+exit, and oversized or undecodable option values are usage errors, never an internal failure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from pseudolog.keys import KEY_FILE_ENV
+from tests.conftest import KEY
+from tests.test_cli_e2e import assert_one_line_error, run
+
+EXPORT = b"__REALTIME_TIMESTAMP=1795256132000000\nMESSAGE=call from 203.0.113.7\n_HOSTNAME=h\n\n"
+LOG = b"2026-11-21T10:00:00Z call from 203.0.113.7\n"
+
+
+def _links(tmp_path: Path, target: Path) -> list[Path]:
+    """`target` itself, a symlink to it and a hard link to it."""
+    symlink, hardlink = tmp_path / f"{target.name}.sym", tmp_path / f"{target.name}.hard"
+    symlink.symlink_to(target)
+    os.link(target, hardlink)
+    return [target, symlink, hardlink]
+
+
+# -- A3: the journal export is an input like any other --------------------------------------------------
+
+
+def test_output_that_is_the_journal_export_is_refused_and_kept(pseudolog_bin, key_file, tmp_path):
+    export = tmp_path / "j.export"
+    export.write_bytes(EXPORT)
+    for output in _links(tmp_path, export):
+        key = ("--key-file", str(key_file))
+        proc = run(pseudolog_bin, "run", *key, "--journal-export", str(export), "-o", str(output))
+        assert proc.returncode == 2
+        assert_one_line_error(proc, "-o/--output", "is input", "destroy")
+        assert export.read_bytes() == EXPORT
+
+
+# -- A4: an output is never the key file or a file of the keyring ---------------------------------------
+
+
+def test_output_that_is_the_key_file_is_refused_and_the_key_kept(pseudolog_bin, key_file, tmp_path):
+    log = tmp_path / "in.log"
+    log.write_bytes(LOG)
+    for output in _links(tmp_path, key_file):
+        for how in (("--key-file", str(key_file)), ()):
+            env = {} if how else {KEY_FILE_ENV: str(key_file)}
+            proc = run(pseudolog_bin, "run", *how, "-o", str(output), str(log), env=env)
+            assert proc.returncode == 2
+            assert_one_line_error(proc, "-o/--output", "is the key file", "key material")
+            assert key_file.read_bytes() == KEY
+    with key_file.open("ab") as appended:  # `run ... >> k.key`: the shell opened it, pseudolog must not write it
+        proc = subprocess.run(
+            [pseudolog_bin, "run", "--key-file", str(key_file), str(log)], stdout=appended, stderr=subprocess.PIPE
+        )
+    assert_one_line_error(proc, "standard output is the key file")
+    assert proc.returncode == 2 and key_file.read_bytes() == KEY
+
+
+def test_output_that_is_the_key_passed_on_a_descriptor_is_refused(pseudolog_bin, key_file, tmp_path):
+    log = tmp_path / "in.log"
+    log.write_bytes(LOG)
+    with key_file.open("rb") as key:
+        proc = subprocess.run(
+            [pseudolog_bin, "run", "--key-fd", str(key.fileno()), "-o", str(key_file), str(log)],
+            pass_fds=(key.fileno(),),
+            capture_output=True,
+        )
+    assert_one_line_error(proc, "is the key file passed to --key-fd")
+    assert proc.returncode == 2 and key_file.read_bytes() == KEY
+
+
+def test_output_in_the_keyring_is_refused_before_it_is_created(pseudolog_bin, tmp_path):
+    ring = tmp_path / "ring"
+    rotated = run(pseudolog_bin, "keys", "rotate", "--keyring", str(ring), "--window", "1h", "--ahead", "1h")
+    assert rotated.returncode == 0
+    keys = {p.name: p.read_bytes() for p in ring.iterdir()}
+    log = tmp_path / "in.log"
+    log.write_bytes(LOG)
+    linked = tmp_path / "linked.key"
+    os.link(ring / sorted(keys)[0], linked)
+    for output in (ring / sorted(keys)[0], ring / "new.log", tmp_path / "ring" / ".." / "ring" / "x.log", linked):
+        proc = run(pseudolog_bin, "run", "--keyring", str(ring), "--window", "1h", "-o", str(output), str(log))
+        assert proc.returncode == 2
+        assert_one_line_error(proc, "is in keyring", "key material")
+    assert {p.name: p.read_bytes() for p in ring.iterdir()} == keys  # nothing written, nothing created
+
+
+def test_an_ordinary_output_next_to_the_key_is_written(pseudolog_bin, key_file, tmp_path):
+    log = tmp_path / "in.log"
+    log.write_bytes(LOG)
+    out = tmp_path / "out.log"
+    proc = run(pseudolog_bin, "run", "--key-file", str(key_file), "-o", str(out), str(log))
+    assert proc.returncode == 0 and proc.stderr == b""
+    assert out.read_bytes() and b"203.0.113.7" not in out.read_bytes()
