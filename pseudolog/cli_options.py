@@ -8,8 +8,10 @@ settings can never disagree about them. Commands whose values may also come from
 from __future__ import annotations
 
 import os
+import re
 import sys
-from typing import TYPE_CHECKING, Annotated
+import threading
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -188,27 +190,62 @@ def say(message: str) -> None:
 
 
 def without_identifiers(message: str) -> str:
-    """`message` with each address, MAC and IMEI in it replaced by its kind (`[ip]`). Messages quote file names
-    and option values as given, and per-host logs are often named by address (rsyslog's `%fromhost-ip%`), so a
-    message about an input could carry a raw identifier. Phone numbers are not looked for: that needs a region's
-    rules, loaded only where lines are processed."""
-    if not any(c.isdigit() or c == ":" for c in message):  # every kind looked for holds one or the other
+    """`message` with each identifier in it replaced by its kind (`[ip]`, `[mac]`, `[phone]`, `[imei]`,
+    `[device]`). Messages quote file names and option values as given, and per-host logs are often named by
+    address (rsyslog's `%fromhost-ip%`), provisioning files by MAC (`SEP001565ABCDEF.cnf.xml`). The identifiers
+    are found by the native engine's own free-text detectors (its percent-decoded view and context rules
+    included), so a message never shows what `run` would have replaced; the plain address, MAC and IMEI finders
+    and bare SIP instance ids are added, as a message has no context to vouch for them. Never raises: on any
+    failure the digits are hidden instead."""
+    if _NOTHING_TO_FIND.search(message) is None:
         return message
-    try:
-        from pseudolog import _core
-    except ImportError:  # a broken installation says so without a traceback, and without any digit
-        return "".join("#" if c.isdigit() else c for c in message)
-
     data = message.encode("utf-8", "surrogateescape")
-    found = sorted(
-        (*_core.find_ipv4(data), *_core.find_ipv6(data), *_core.find_mac(data), *_core.find_imei(data)),
-        key=lambda f: (f[0], -f[1]),
-    )
+    try:
+        spans = _identifier_spans(data)
+    except Exception:  # a message is never lost to a broken detector: it loses its digits instead
+        return "".join("#" if c.isdigit() else c for c in message)
     out, at = bytearray(), 0
-    for start, end, kind, _ in found:
-        if start >= at:  # the longest of findings that start together; none inside one already replaced
-            if data[start - 1 : start] == b"[" and data[end : end + 1] == b"]":  # `[2001:db8::1]:5060`: one pair
-                start, end = start - 1, end + 1
-            out += data[at:start] + f"[{kind}]".encode()
-            at = end
+    for start, end, kind in spans:
+        if data[start - 1 : start] == b"[" and data[end : end + 1] == b"]":  # `[2001:db8::1]:5060`: one pair
+            start, end = start - 1, end + 1
+        out += data[at:start] + f"[{kind}]".encode()
+        at = end
     return (out + data[at:]).decode("utf-8", "surrogateescape")
+
+
+# Every identifier the detectors know holds a digit, a colon, or hex pairs joined by `-` or `.` (`ab-cd-...`,
+# `abcd.efab.cdef`): a message with none of them is returned at once, without loading the engine.
+_NOTHING_TO_FIND = re.compile(r"[0-9:]|[0-9A-Fa-f][-.][0-9A-Fa-f]")
+_SIP_INSTANCE = re.compile(rb"urn:uuid:[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
+_MESSAGE_ENGINE: list[Any] = []  # built once, on the first message that needs it
+_MESSAGE_ENGINE_LOCK = threading.RLock()  # re-entrant: a signal handler may speak mid-message
+
+
+def _identifier_spans(data: bytes) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every identifier in `data`, merged where they overlap, in order."""
+    from pseudolog import _core
+
+    with _MESSAGE_ENGINE_LOCK:  # one engine, shared by the follower's threads
+        if not _MESSAGE_ENGINE:
+            _MESSAGE_ENGINE.append(_message_engine())
+        found = [(start, end, kind) for start, end, kind, _ in _MESSAGE_ENGINE[0].find(data)]
+    for finder in (_core.find_ipv4, _core.find_ipv6, _core.find_mac, _core.find_imei):
+        found += [(start, end, kind) for start, end, kind, _ in finder(data)]
+    found += [(m.start(), m.end(), "device") for m in _SIP_INSTANCE.finditer(data)]
+    merged: list[tuple[int, int, str]] = []
+    for start, end, kind in sorted(found, key=lambda f: (f[0], -f[1])):
+        if merged and start < merged[-1][1]:  # inside or across the one before: one span, the first's kind
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2])
+        else:
+            merged.append((start, end, kind))
+    return merged
+
+
+def _message_engine() -> Any:
+    """A free-text engine with the default region: only its `find` is used, so the key is a fixed placeholder."""
+    from pseudolog import _core
+    from pseudolog.config import FilterOptions
+    from pseudolog.native_engine import engine_config
+
+    return _core.Engine(engine_config(FilterOptions(format="text", window=None), bytes(range(1, 33))))

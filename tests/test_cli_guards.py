@@ -8,6 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from pseudolog.keys import KEY_FILE_ENV
 from tests.conftest import KEY
 from tests.test_cli_e2e import assert_one_line_error, run
@@ -95,3 +97,62 @@ def test_an_ordinary_output_next_to_the_key_is_written(pseudolog_bin, key_file, 
     proc = run(pseudolog_bin, "run", "--key-file", str(key_file), "-o", str(out), str(log))
     assert proc.returncode == 0 and proc.stderr == b""
     assert out.read_bytes() and b"203.0.113.7" not in out.read_bytes()
+
+
+# -- B4: messages hide what the engine would replace ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "raw", "shown"),
+    [
+        (("run", "/srv/tftp/SEP001565ABCDEF.cnf.xml"), "001565ABCDEF", "SEP[mac].cnf.xml"),
+        (("run", "prov/001565abcdef.cfg"), "001565abcdef", "prov/[mac].cfg"),
+        (("scan", "prov/001565abcdef.cfg"), "001565abcdef", "prov/[mac].cfg"),
+        (("run", "--format", "203%2E0%2E113%2E7"), "203%2E0%2E113%2E7", "'[ip]'"),
+        (("run", "--format", "+4930123456"), "4930123456", "'[phone]'"),
+        (("run", "--keep", "+4930123456"), "4930123456", "[phone]"),
+        (("run", "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6.log"), "f81d4fae", "[device].log"),
+    ],
+)
+def test_messages_hide_identifiers_the_engine_replaces(pseudolog_bin, key_file, args, raw, shown):
+    command, *rest = args
+    key = ("--key-file", str(key_file)) if command == "run" else ()
+    proc = run(pseudolog_bin, command, *key, *rest)
+    assert proc.returncode in (2, 3)
+    err = proc.stderr.decode()
+    assert raw not in err and shown in err, err
+
+
+def test_the_engine_replaces_what_messages_hide(pseudolog_bin, key_file):
+    """The message redactor and the engine agree on these forms (the reason for the test above)."""
+    line = b"GET /srv/tftp/SEP001565ABCDEF.cnf.xml /prov/001565abcdef.cfg ?a=203%2E0%2E113%2E7 +4930123456\n"
+    proc = run(pseudolog_bin, "run", "--key-file", str(key_file), "--format", "text", stdin=line)
+    assert proc.returncode == 0
+    for raw in (b"001565ABCDEF", b"001565abcdef", b"203%2E0%2E113%2E7", b"4930123456"):
+        assert raw not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the 4 line(s) read were written; window: 86400 s",
+        "pseudolog 0.9.1 at 12:30:45",
+        "keys rotate: 48 new window key(s) in /var/lib/pseudolog/ring",
+        "--lines must be between 1000 and 50000000",
+        "no digit here",
+    ],
+)
+def test_messages_without_identifiers_are_kept(message):
+    from pseudolog.cli_options import without_identifiers
+
+    assert without_identifiers(message) == message
+
+
+def test_message_redaction_never_raises(monkeypatch):
+    from pseudolog import cli_options
+
+    def broken(data: bytes) -> list:
+        raise RuntimeError("detector down")
+
+    monkeypatch.setattr(cli_options, "_identifier_spans", broken)
+    assert cli_options.without_identifiers("input 192.0.2.1.log") == "input ###.#.#.#.log"
