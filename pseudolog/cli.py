@@ -676,13 +676,15 @@ def keys_rotate(
     now: ClockNowOpt = None,
 ) -> None:
     """Create random keys for the current and coming windows; existing keys are never replaced."""
-    from pseudolog.keyring import ensure_directory
+    from pseudolog.keyring import ensure_directory, rotation_span
 
     window_seconds = parse_duration(window, option="--window")
     ahead_seconds = parse_duration(ahead, option="--ahead")
     assert window_seconds is not None and ahead_seconds is not None
+    at = _time_option(now, "--now") or time.time()
+    rotation_span(at, ahead_seconds, window_seconds)  # every option checked before the directory is made
     ensure_directory(Path(keyring))
-    created = Keyring(Path(keyring), window_seconds).rotate(_time_option(now, "--now") or time.time(), ahead_seconds)
+    created = Keyring(Path(keyring), window_seconds).rotate(at, ahead_seconds)
     say(f"keys rotate: {len(created)} new window key(s) in {keyring}")
 
 

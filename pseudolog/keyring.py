@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pseudolog.errors import ConfigError, KeyMaterialError
+from pseudolog.errors import ConfigError, KeyMaterialError, OutputError
 from pseudolog.keys import KEY_BYTES, Warn, read_key_file, resolve_master_key
 from pseudolog.pseudonym import window_start
 
@@ -64,35 +64,61 @@ class Keyring:
         return key
 
     def windows(self) -> list[int]:
-        starts = []
+        """Starts of the windows of this keyring's window length that have a key."""
+        return sorted(start for length, start in self.keys() if length == self.window_length)
+
+    def keys(self) -> list[tuple[int, int]]:
+        """(window length, window start) of every key in the directory, whatever its window length."""
+        found = []
         for entry in self.directory.iterdir():
             m = _NAME.fullmatch(entry.name)
-            if m and int(m.group(1)) == self.window_length:
-                starts.append(int(m.group(2)))
-        return sorted(starts)
+            if m:
+                found.append((int(m.group(1)), int(m.group(2))))
+        return sorted(found)
 
     def rotate(self, now: float, ahead: int) -> list[int]:
-        """Create keys for the windows from the current one to now + ahead; existing keys are kept."""
+        """Create keys for the windows from the current one to now + ahead; existing keys are kept. A request
+        for more than MAX_ROTATE_KEYS windows is refused before any key is written."""
+        first, last = rotation_span(now, ahead, self.window_length)
         created = []
-        start = window_start(now, self.window_length)
-        assert start is not None
-        last = window_start(now + ahead, self.window_length)
-        assert last is not None
-        while start <= last:
-            if _create_key(self.path_for(start)):
+        for start in range(first, last + 1, self.window_length):
+            try:
+                made = _create_key(self.path_for(start))
+            except OSError as exc:
+                raise OutputError(f"cannot write a key in keyring {self.directory}: {exc.strerror}") from None
+            if made:
                 created.append(start)
-            start += self.window_length
         return created
 
-    def prune(self, now: float, retention: int) -> list[int]:
-        """Delete the keys of windows that ended before now - retention."""
+    def prune(self, now: float, retention: int) -> list[tuple[int, int]]:
+        """Delete the keys of windows that ended before now - retention, each window by its own length (a
+        keyring once rotated with another --window keeps those keys too); (length, start) of each deleted."""
         removed = []
-        for start in self.windows():
-            if start + self.window_length <= now - retention:
-                _shred(self.path_for(start))
-                self._cache.pop(start, None)
-                removed.append(start)
+        for length, start in self.keys():
+            if start + length <= now - retention:
+                _shred(self.directory / f"{length}-{start}.key")
+                if length == self.window_length:
+                    self._cache.pop(start, None)
+                removed.append((length, start))
         return removed
+
+
+# More keys than this in one `keys rotate` is a mistyped --ahead or --window (2d of 1s windows is 172,801 files).
+MAX_ROTATE_KEYS = 10_000
+
+
+def rotation_span(now: float, ahead: int, window_length: int) -> tuple[int, int]:
+    """First and last window start `keys rotate` creates keys for; refuses more than MAX_ROTATE_KEYS windows, so a
+    caller can check a request before it creates anything."""
+    first, last = window_start(now, window_length), window_start(now + ahead, window_length)
+    assert first is not None and last is not None
+    count = (last - first) // window_length + 1
+    if count > MAX_ROTATE_KEYS:
+        raise ConfigError(
+            f"keys rotate: --ahead over --window makes {count} window keys, more than {MAX_ROTATE_KEYS} at once; "
+            "give a longer --window or a shorter --ahead"
+        )
+    return first, last
 
 
 def open_keyring(directory: str | None, window: int | None, key_file: str | None, key_fd: int | None) -> Keyring | None:
@@ -207,7 +233,13 @@ def _check_directory(directory: Path) -> None:
 
 
 def ensure_directory(directory: Path) -> None:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """The keyring directory, made (mode 0700) if missing; one line naming what is wrong if it cannot be."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:  # a file, or a dangling link, has the name
+        raise KeyMaterialError(f"keyring {directory} is not a directory") from None
+    except OSError as exc:
+        raise KeyMaterialError(f"cannot create keyring {directory}: {exc.strerror or type(exc).__name__}") from None
     _check_directory(directory)
 
 

@@ -156,3 +156,34 @@ def test_message_redaction_never_raises(monkeypatch):
 
     monkeypatch.setattr(cli_options, "_identifier_spans", broken)
     assert cli_options.without_identifiers("input 192.0.2.1.log") == "input ###.#.#.#.log"
+
+
+# -- C2, C10: keys rotate refuses before it creates anything, and says what is wrong ---------------------
+
+
+def test_rotate_refuses_too_many_window_keys_before_writing_any(pseudolog_bin, tmp_path):
+    ring = tmp_path / "ring"
+    for ahead in ("2d", "100000d"):
+        proc = run(pseudolog_bin, "keys", "rotate", "--keyring", str(ring), "--window", "1s", "--ahead", ahead)
+        assert proc.returncode == 2
+        assert_one_line_error(proc, "more than 10000", "--window", "--ahead")
+        assert not ring.exists()
+
+
+def test_rotate_names_what_is_wrong_with_the_keyring_path(pseudolog_bin, tmp_path):
+    a_file = tmp_path / "notadir"
+    a_file.write_bytes(b"x\n")
+    proc = run(pseudolog_bin, "keys", "rotate", "--keyring", str(a_file))
+    assert_one_line_error(proc, f"keyring {a_file} is not a directory")
+    assert proc.returncode == 2 and a_file.read_bytes() == b"x\n"
+    proc = run(pseudolog_bin, "keys", "rotate", "--keyring", str(a_file / "ring"))
+    assert_one_line_error(proc, f"cannot create keyring {a_file / 'ring'}: Not a directory")
+
+
+def test_rotate_checks_every_option_before_making_the_directory(pseudolog_bin, tmp_path):
+    ring = tmp_path / "new" / "ring"
+    for bad in (("--now", "bogus"), ("--ahead", "soon"), ("--window", "0")):
+        proc = run(pseudolog_bin, "keys", "rotate", "--keyring", str(ring), *bad)
+        assert proc.returncode == 2
+        assert_one_line_error(proc, bad[0])
+        assert not (tmp_path / "new").exists()

@@ -38,7 +38,7 @@ def test_rotate_creates_private_keys_ahead_and_never_replaces_them(ring):
 
 def test_prune_deletes_only_windows_past_retention(ring):
     removed = ring.prune(NOW + 3 * DAY, retention=DAY)
-    assert removed == [1795219200, 1795305600]
+    assert removed == [(DAY, 1795219200), (DAY, 1795305600)]
     assert ring.windows() == [1795392000]
     with pytest.raises(WindowKeyMissing):
         Keyring(ring.directory, DAY).key_for(1795219200)
@@ -113,3 +113,21 @@ def test_keyring_with_jobs(pseudolog_bin, ring, tmp_path):
         pseudolog_bin, "run", "--keyring", str(ring.directory), "--now", "2026-11-21T12:00:00Z", "--jobs", "2", str(log)
     )
     assert one.returncode == 0 and one.stdout == two.stdout
+
+
+def test_prune_deletes_keys_of_every_window_length_by_their_own(pseudolog_bin, tmp_path):
+    """Keys rotated with --window 1h are pruned by `keys prune` under the default --window (1d), each by its own
+    window's end: a key kept because its length differs is crypto-shredding silently not done."""
+    directory = tmp_path / "ring"
+    rotate = ("keys", "rotate", "--keyring", str(directory), "--now", "2026-11-01T10:00:00Z")
+    assert _run(pseudolog_bin, *rotate, "--window", "1h", "--ahead", "2h").returncode == 0
+    assert _run(pseudolog_bin, *rotate, "--ahead", "1d").returncode == 0
+    hourly = sorted(p.name for p in directory.iterdir() if p.name.startswith("3600-"))
+    assert len(hourly) == 3
+    prune = ("keys", "prune", "--keyring", str(directory), "--retention", "7d", "--now")
+    # 7d before Nov 8 12:30: the hour keys of 10:00 and 11:00 on Nov 1 had ended; 12:00's and the days' had not
+    pruned = _run(pseudolog_bin, *prune, "2026-11-08T12:30:00Z")
+    assert pruned.returncode == 0 and b"deleted 2 window key(s)" in pruned.stderr
+    assert sorted(p.name for p in directory.iterdir() if p.name.startswith("3600-")) == hourly[2:]
+    everything = _run(pseudolog_bin, *prune, "2026-11-27T00:00:00Z")
+    assert everything.returncode == 0 and list(directory.iterdir()) == []
