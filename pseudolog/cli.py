@@ -65,7 +65,7 @@ from pseudolog.errors import (
     OutputError,
     PseudologError,
 )
-from pseudolog.io.standard import open_standard_streams, require_stdout
+from pseudolog.io.standard import open_standard_streams, require_stdin, require_stdout
 from pseudolog.keyring import Keyring, Secret, WindowKeyMissing, resolve_secret
 from pseudolog.keys import init_key_file
 
@@ -405,6 +405,7 @@ def lookup(
     from pseudolog.lookup import lookup as lookup_token
     from pseudolog.pseudonym import Style
 
+    require_stdout(output_option=False)
     try:
         style = Style(parse_keep(keep or []), ip_style)
     except ValueError as exc:
@@ -464,6 +465,7 @@ def find(
     from pseudolog.config import filter_options
     from pseudolog.find import find_command
 
+    require_stdout(output_option=False)
     options = filter_options(window=window, region=region, keep=keep or (), ip_style=ip_style)
     lo, hi = _time_option(from_, "--from"), _time_option(to, "--to")
     secret = _secret(
@@ -513,11 +515,14 @@ def scan(
     if not 0.0 <= min_score <= 1.0:
         raise ConfigError("--min-score must be between 0 and 1")
     files = list(inputs or [])
+    require_stdout(output_option=False)
+    if not files or "-" in files:
+        require_stdin()  # a closed stdin is no input at all: never a clean scan
     scanner = Scanner(min_score=min_score, max_line=max_line)
     count = 0
     unreadable = 0
     kinds: dict[str, int] = {}
-    out = sys.stdout
+    out = _StdoutReport()
     for name in files or ["-"]:
         try:
             if name != "-":
@@ -534,7 +539,7 @@ def scan(
             unreadable += 1
             out.flush()
             say(f"error: {exc}; going on with the next input")
-        except OSError as exc:
+        except OSError as exc:  # only reads: a failed write is an OutputError (_StdoutReport), which ends the scan
             unreadable += 1
             out.flush()
             say(f"error: cannot read input {name}: {exc.strerror}; going on with the next input")
@@ -549,6 +554,38 @@ def scan(
     say(f"scan: {found}")
     if count:
         raise typer.Exit(EXIT_FOUND)
+
+
+class _StdoutReport:
+    """Report lines to standard output, where a failed write (a full disk) is an OutputError naming standard
+    output, never an OSError a loop over inputs would take for an unreadable input; a reader that went away ends
+    the run quietly (141), as SIGPIPE would."""
+
+    def write(self, text: str) -> None:
+        with self._naming_failures():
+            sys.stdout.write(text)
+
+    def flush(self) -> None:
+        with self._naming_failures():
+            sys.stdout.flush()
+
+    @staticmethod
+    @contextmanager
+    def _naming_failures() -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                _broken_pipe()
+            _drop_unwritten_output()
+            raise OutputError(f"cannot write standard output: {exc.strerror or type(exc).__name__}") from None
+
+
+def _drop_unwritten_output() -> None:
+    """Standard output after a failed write: what is still buffered goes nowhere, so the flush at exit does not
+    fail a second time (a traceback-like 'Exception ignored' and exit 120 instead of our one line and code)."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.command()
@@ -572,6 +609,7 @@ def bench(
     from pseudolog.synth import GENERATORS
     from pseudolog.synth_formats import corpus_names
 
+    require_stdout(output_option=False)
     known = corpus_names()
     names = list(known) if every_format else corpus or list(GENERATORS)
     unknown = [n for n in names if n not in known]
@@ -728,6 +766,7 @@ def formats() -> None:
     """List the built-in log formats (sorted by name) with a sample line each."""
     from pseudolog.formats.registry import builtin_formats
 
+    require_stdout(output_option=False)
     for _, fmt in sorted(builtin_formats().items()):
         typer.echo(f"{fmt.name}: {fmt.description}")
         for sample in fmt.samples:

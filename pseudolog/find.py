@@ -41,6 +41,7 @@ from pseudolog._core import TokenSearcher
 from pseudolog.config import FilterOptions
 from pseudolog.errors import EXIT_OK, ConfigError, InputError
 from pseudolog.follow.sinks import window_file_name, window_file_start
+from pseudolog.io.standard import require_stdin
 from pseudolog.keyring import Keyring, WindowKeyMissing
 from pseudolog.lookup import normalise
 from pseudolog.native_engine import layout_config
@@ -270,6 +271,7 @@ def expand_inputs(inputs: list[str], window: int | None, lo: int | None, hi: int
     sources: list[Source] = []
     for name in inputs or [STDIN]:
         if name == STDIN:
+            require_stdin()  # a closed stdin would read as empty: "none found" for a search never made
             sources.append(Source(STDIN, STDIN_NAME))
             continue
         try:

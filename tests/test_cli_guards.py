@@ -187,3 +187,58 @@ def test_rotate_checks_every_option_before_making_the_directory(pseudolog_bin, t
         assert proc.returncode == 2
         assert_one_line_error(proc, bad[0])
         assert not (tmp_path / "new").exists()
+
+
+# -- C4, C5: closed or failing standard streams -----------------------------------------------------------
+
+
+def _with_closed(stream: str, *command: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """`command` started by a shell with standard input (`<&-`) or output (`>&-`) closed."""
+    closing = {"stdin": "<&-", "stdout": ">&-"}[stream]
+    return subprocess.run(
+        ["/bin/sh", "-c", f'"$@" {closing}', "sh", *command], input=stdin, capture_output=True, timeout=120
+    )
+
+
+def test_commands_that_print_refuse_a_closed_stdout(pseudolog_bin, key_file, tmp_path):
+    log = tmp_path / "raw.log"
+    log.write_bytes(LOG)
+    key = ("--key-file", str(key_file))
+    for command in (
+        ("find", *key, "ip", "203.0.113.7", str(log)),
+        ("lookup", *key, "--at", "2026-11-21T10:00:00Z", "ip", "203.0.113.7"),
+        ("scan", str(log)),
+        ("formats",),
+        ("bench", "--lines", "1000", "--corpus", "nginx"),
+    ):
+        proc = _with_closed("stdout", pseudolog_bin, *command)
+        assert proc.returncode == 3, command
+        assert_one_line_error(proc, "cannot write standard output: it is closed")
+
+
+def test_scan_and_find_refuse_a_closed_stdin(pseudolog_bin, key_file, tmp_path):
+    log = tmp_path / "raw.log"
+    log.write_bytes(LOG)
+    for command in (
+        ("scan",),
+        ("scan", "-", str(log)),
+        ("find", "--key-file", str(key_file), "ip", "203.0.113.7"),
+    ):
+        proc = _with_closed("stdin", pseudolog_bin, *command)
+        assert proc.returncode == 3, command
+        assert_one_line_error(proc, "cannot read standard input: it is closed")
+
+
+def test_scan_names_a_failed_write_to_stdout_and_stops(pseudolog_bin, tmp_path):
+    """A full disk under standard output is the output's failure, not the input's: one line, exit 3, and no
+    input is read after it."""
+    first, second = tmp_path / "a.log", tmp_path / "b.log"
+    first.write_bytes(LOG * 5000)  # findings enough to fill the output buffer mid-input
+    second.write_bytes(LOG)
+    for inputs in ((first, second), (second,)):
+        with open("/dev/full", "wb") as full:
+            proc = subprocess.run(
+                [pseudolog_bin, "scan", *map(str, inputs)], stdout=full, stderr=subprocess.PIPE, timeout=120
+            )
+        assert proc.returncode == 3
+        assert_one_line_error(proc, "cannot write standard output: No space left on device")

@@ -37,6 +37,8 @@ def require_stdin() -> None:
         raise InputError("cannot read standard input: it is closed")
 
 
-def require_stdout() -> None:
+def require_stdout(*, output_option: bool = True) -> None:
+    """Refuses a closed stdout; `output_option`: the command has -o, and the message says to use it."""
     if 1 in CLOSED:
-        raise OutputError("cannot write standard output: it is closed (name an output file with -o)")
+        hint = " (name an output file with -o)" if output_option else ""
+        raise OutputError(f"cannot write standard output: it is closed{hint}")
