@@ -8,6 +8,12 @@ from dataclasses import dataclass
 from pseudolog.errors import ConfigError
 
 _DURATION_PART = re.compile(r"(\d+)([smhdw])", re.ASCII)
+# Bounds on what a person can mean: a century of seconds, a tebibyte. Larger values overflow the native engine's
+# 64-bit fields (an internal failure) and are typing mistakes anyway.
+MAX_DURATION = 36500 * 86400
+MAX_SIZE = 1 << 40
+MAX_LINE_LIMIT = 1 << 30  # --max-line: a line held whole in memory
+_MAX_DIGITS = 15
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _INTERVAL_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)", re.ASCII)
 _INTERVAL_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -32,11 +38,16 @@ def parse_duration(text: str, *, option: str, allow_none: bool = False) -> int |
         return None
     if not value or _DURATION_PART.sub("", value) != "":
         raise ConfigError(f"{option}: cannot read duration {text!r}; use forms like 30s, 15m, 12h, 7d or 1d12h")
-    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(value))
+    parts = _DURATION_PART.findall(value)
+    if any(len(n.lstrip("0")) > _MAX_DIGITS for n, _ in parts):  # before int(): it refuses 4300 digits or more
+        raise ConfigError(f"{option}: the duration must be at most {MAX_DURATION // 86400}d")
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
     if seconds <= 0:
         if allow_none:
             return None
         raise ConfigError(f"{option}: the duration must be longer than zero")
+    if seconds > MAX_DURATION:
+        raise ConfigError(f"{option}: the duration must be at most {MAX_DURATION // 86400}d")
     return seconds
 
 
@@ -68,6 +79,8 @@ def parse_size(text: str | int, *, option: str) -> int:
     m = None if isinstance(text, int) else _SIZE.fullmatch(text.strip())
     if m is not None:
         unit = m.group(2).lower()
+        if len(m.group(1).lstrip("0")) > _MAX_DIGITS:  # before int(): it refuses 4300 digits or more
+            raise ConfigError(f"{option}: the size must be at most {format_size(MAX_SIZE)}")
         size = int(m.group(1)) << _SIZE_SHIFT[unit if unit in _SIZE_SHIFT else unit[0]]
     elif isinstance(text, int):
         size = text
@@ -75,12 +88,14 @@ def parse_size(text: str | int, *, option: str) -> int:
         raise ConfigError(f"{option}: cannot read size {text!r}; use bytes or forms like 64K, 1M, 1MiB")
     if size <= 0:
         raise ConfigError(f"{option}: the size must be more than zero")
+    if size > MAX_SIZE:
+        raise ConfigError(f"{option}: the size must be at most {format_size(MAX_SIZE)}")
     return size
 
 
 def format_size(size: int) -> str:
     """1048576 -> '1 MiB' (for help texts)."""
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if size >= 1 << shift and size % (1 << shift) == 0:
             return f"{size >> shift} {unit}"
     return f"{size} bytes"
@@ -129,6 +144,8 @@ class FilterOptions:
             raise ConfigError("--on-error must be mask or drop")
         if self.max_line < 4096:
             raise ConfigError("--max-line must be at least 4096 bytes")
+        if self.max_line > MAX_LINE_LIMIT:
+            raise ConfigError(f"--max-line must be at most {format_size(MAX_LINE_LIMIT)}")
 
 
 def parse_keep(values: list[str]) -> frozenset[str]:
@@ -145,8 +162,19 @@ def parse_json_fields(values: list[str]) -> tuple[tuple[str, str], ...]:
         key, sep, kind = value.partition("=")
         if not sep or not key.strip() or kind.strip() not in (*KINDS, "text"):
             raise ConfigError(f"--json-field: expected KEY=KIND with KIND one of {', '.join(KINDS)}, text")
+        if not _is_text(key):
+            raise ConfigError("--json-field: KEY must be text (UTF-8), as JSON keys are")
         rules.append((key.strip(), kind.strip()))
     return tuple(rules)
+
+
+def _is_text(value: str) -> bool:
+    """False for bytes the file system decoding kept as surrogates (`$'\\xff'` on the command line)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def filter_options(

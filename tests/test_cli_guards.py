@@ -163,7 +163,7 @@ def test_message_redaction_never_raises(monkeypatch):
 
 def test_rotate_refuses_too_many_window_keys_before_writing_any(pseudolog_bin, tmp_path):
     ring = tmp_path / "ring"
-    for ahead in ("2d", "100000d"):
+    for ahead in ("2d", "3h"):  # 172,801 and 10,801 windows of a second
         proc = run(pseudolog_bin, "keys", "rotate", "--keyring", str(ring), "--window", "1s", "--ahead", ahead)
         assert proc.returncode == 2
         assert_one_line_error(proc, "more than 10000", "--window", "--ahead")
@@ -242,3 +242,48 @@ def test_scan_names_a_failed_write_to_stdout_and_stops(pseudolog_bin, tmp_path):
             )
         assert proc.returncode == 3
         assert_one_line_error(proc, "cannot write standard output: No space left on device")
+
+
+# -- C9: oversized or undecodable values are usage errors, never an internal failure ---------------------
+
+HUGE = "9" * 24
+BOUNDED = [
+    (("run", "--window", f"{HUGE}d"), "--window: the duration must be at most 36500d"),
+    (("run", "--window", "9" * 5000 + "s"), "--window: the duration must be at most 36500d"),
+    (("run", "--retention", f"{HUGE}d"), "--retention: the duration must be at most 36500d"),
+    (("run", "--max-line", HUGE), "--max-line: the size must be at most 1 TiB"),
+    (("run", "--max-line", "2G"), "--max-line must be at most 1 GiB"),
+    (("scan", "--max-line", "9" * 5000), "--max-line: the size must be at most 1 TiB"),
+    (("lookup", "--window", f"{HUGE}d", "--at", "2026-11-21", "ip", "192.0.2.1"), "--window: the duration"),
+    (("keys", "rotate", "--keyring", "{tmp}/ring", "--ahead", f"{HUGE}d"), "--ahead: the duration must be"),
+]
+
+
+@pytest.mark.parametrize(("args", "needle"), BOUNDED, ids=[" ".join(a)[:40] for a, _ in BOUNDED])
+def test_oversized_durations_and_sizes_are_usage_errors(pseudolog_bin, key_file, tmp_path, args, needle):
+    log = tmp_path / "in.log"
+    log.write_bytes(LOG)
+    key = ("--key-file", str(key_file)) if args[0] in ("run", "lookup") else ()
+    command, *rest = (a.replace("{tmp}", str(tmp_path)) for a in args)
+    inputs = (str(log),) if command in ("run", "scan") else ()
+    proc = run(pseudolog_bin, command, *rest, *key, *inputs)
+    assert proc.returncode == 2
+    assert_one_line_error(proc, needle)
+    assert not (tmp_path / "ring").exists()
+
+
+def test_a_key_fd_no_process_can_have_is_a_usage_error(pseudolog_bin):
+    proc = run(pseudolog_bin, "run", "--key-fd", HUGE, stdin=LOG)
+    assert proc.returncode == 2
+    assert_one_line_error(proc, f"--key-fd {HUGE}: no such open file descriptor")
+
+
+def test_a_json_field_key_that_is_not_text_is_refused(pseudolog_bin, key_file):
+    proc = subprocess.run(
+        [pseudolog_bin.encode(), b"run", b"--key-file", bytes(key_file), b"--json-field", b"\xff=ip"],
+        input=b'{"a": "192.0.2.1"}\n',
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert_one_line_error(proc, "--json-field: KEY must be text")
