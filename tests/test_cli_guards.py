@@ -287,3 +287,17 @@ def test_a_json_field_key_that_is_not_text_is_refused(pseudolog_bin, key_file):
     )
     assert proc.returncode == 2
     assert_one_line_error(proc, "--json-field: KEY must be text")
+
+
+# -- C12: the README's subject-access steps give find's exit codes as the code does ----------------------
+
+
+def test_readme_subject_access_steps_give_finds_exit_codes():
+    from pseudolog.errors import EXIT_IO, EXIT_WINDOWS_SKIPPED
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    steps = readme[readme.index("1. Use the options the logs were written with") :]
+    steps = steps[: steps.index("4. Delete the values file")]
+    assert f"Exit code {EXIT_WINDOWS_SKIPPED} means some windows had their keys pruned" in steps
+    assert f"Exit code {EXIT_IO} means an\n   input could not be read" in steps
