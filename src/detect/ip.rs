@@ -23,6 +23,9 @@ use super::{Found, Kind};
 /// Bytes a product token is made of (`Chrome`, `SIP-T46S`, `zlib`).
 const PRODUCT: ByteSet =
     ByteSet::of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
+/// A product token without its dots: what a model name (`SIP-T46S`) may hold.
+const MODEL: ByteSet =
+    ByteSet::of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
 /// What may stand before a product token whose version is not an address.
 const PRODUCT_BOUNDARY: ByteSet = ByteSet::of(b" \t(;,\"'[");
 /// Transport names in `IPV4/UDP/198.51.100.7`: the quad after them is an address.
@@ -130,9 +133,19 @@ fn is_version(text: &[u8], start: usize, end: usize, in_agent: bool) -> bool {
     if !in_agent && !text[start..end].ends_with(b".0.0") {
         return false;
     }
-    // The product run ends at the separator; runs of different quads are disjoint (each stops at a
-    // separator, which is no product byte), so these walks add up to at most the text's length.
-    let i = start - 1 - PRODUCT.run_before(text, start - 1, usize::MAX);
+    // After `/` the product run stops at the `/` before it, which is no product byte: the walks of different
+    // quads are disjoint and add up to at most the text's length. After a blank or dash only a model counts,
+    // which has no dot: that walk stops at the first dot, as the run holding one is no model. Walking the whole
+    // product run there went back over every quad of `10.0.0.1-10.0.0.2-...`, quadratic in the line's length.
+    let i = if separator == b'/' {
+        start - 1 - PRODUCT.run_before(text, start - 1, usize::MAX)
+    } else {
+        let i = start - 1 - MODEL.run_before(text, start - 1, usize::MAX);
+        if i > 0 && text[i - 1] == b'.' {
+            return false;
+        }
+        i
+    };
     let product = &text[i..start - 1];
     if product.is_empty()
         || !LETTERS.has(product[0])
@@ -1177,6 +1190,63 @@ mod tests {
         }
     }
 
+    /// `is_version` as it was before the model walk stopped at a dot: the whole product run, then `is_model`.
+    fn is_version_walking_the_whole_run(
+        text: &[u8],
+        start: usize,
+        end: usize,
+        in_agent: bool,
+    ) -> bool {
+        if start == 0 {
+            return false;
+        }
+        let separator = text[start - 1];
+        if separator != b'/' && !(in_agent && matches!(separator, b' ' | b'-')) {
+            return false;
+        }
+        if !in_agent && !text[start..end].ends_with(b".0.0") {
+            return false;
+        }
+        let i = start - 1 - PRODUCT.run_before(text, start - 1, usize::MAX);
+        let product = &text[i..start - 1];
+        if product.is_empty()
+            || !LETTERS.has(product[0])
+            || TRANSPORTS.iter().any(|t| product.eq_ignore_ascii_case(t))
+        {
+            return false;
+        }
+        if separator != b'/' && !is_model(product) {
+            return false;
+        }
+        in_agent || i == 0 || PRODUCT_BOUNDARY.has(text[i - 1])
+    }
+
+    fn product_shapes() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            "1.0.0.0", "10.0.0.1", "-", "/", " ", ".", "SIP-T46S", "Chrome", "UDP", "a", "7", "_",
+            "(", "x.y",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|p| p.concat().into_bytes())
+    }
+
+    proptest! {
+        /// Stopping the model walk at a dot answers as walking the whole run did, for every quad of the text.
+        #[test]
+        fn the_model_walk_answers_as_the_whole_run(text in product_shapes()) {
+            for start in 0..text.len() {
+                if let Some((end, _)) = quad_at(&text, start) {
+                    for in_agent in [false, true] {
+                        prop_assert_eq!(
+                            is_version(&text, start, end, in_agent),
+                            is_version_walking_the_whole_run(&text, start, end, in_agent),
+                            "{:?} at {}", String::from_utf8_lossy(&text), start
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     proptest! {
         /// A dotted quad is written as the standard library writes the address.
         #[test]
@@ -1199,7 +1269,7 @@ mod tests {
         fn long_repetitive_lines(
             unit in prop::sample::select(vec![
                 "deadbeef", "1.", "a:", "::", "00:", "1.2.3.", "ab:cd:", "fe80::1%eth0 ", "10.0.0.1 ", "1:2:3:4:5:6:7:8 ",
-                "12.34.", "::ffff:1.2.3.4 ", "Chrome/1.0.0.0 ", "0-", "%3A",
+                "12.34.", "::ffff:1.2.3.4 ", "Chrome/1.0.0.0 ", "0-", "%3A", "10.0.0.1-", "SIP-T46S-1.0.0.0-",
             ]),
             repeats in 10_000usize..60_000,
         ) {
