@@ -51,18 +51,35 @@ fn push_phone(text: &[u8], start: usize, end: usize, region: &Region, out: &mut 
     }
 }
 
-/// `(?i:sip\.instance)="?<?(?i:urn:uuid:)` + a UUID not followed by a hex digit.
+/// `(?i:sip\.instance)\s*=\s*\\?(?:""|"|'|%22|&quot;)?(?:<|%3C|&lt;)?(?i:urn:uuid:)` + a UUID not followed by a hex
+/// digit: the header as written, and as logs quote it again (JSON's `\"`, CSV's `""`, HTML's `&lt;`, a URL's
+/// `%3C`).
 fn instances(text: &[u8], out: &mut Vec<Found>) {
-    const NAME: &[u8] = b"sip.instance=";
+    const NAME: &[u8] = b"sip.instance";
     let lower = text.to_ascii_lowercase();
+    let skip_blanks = |mut v: usize| {
+        while lower.get(v).is_some_and(|&c| is_space(c)) {
+            v += 1;
+        }
+        v
+    };
+    // The first of `forms` that `lower` holds at `v`, stepped over.
+    let optional = |v: usize, forms: &[&[u8]]| {
+        let tail = &lower[v.min(lower.len())..];
+        forms
+            .iter()
+            .find(|f| tail.starts_with(f))
+            .map_or(v, |f| v + f.len())
+    };
     for at in memmem::find_iter(&lower, NAME) {
-        let mut v = at + NAME.len();
-        if text.get(v) == Some(&b'"') {
-            v += 1;
+        let mut v = skip_blanks(at + NAME.len());
+        if lower.get(v) != Some(&b'=') {
+            continue;
         }
-        if text.get(v) == Some(&b'<') {
-            v += 1;
-        }
+        v = skip_blanks(v + 1);
+        v = optional(v, &[b"\\"]);
+        v = optional(v, &[b"\"\"", b"\"", b"'", b"%22", b"&quot;"]);
+        v = optional(v, &[b"<", b"%3c", b"&lt;"]);
         if !lower[v.min(lower.len())..].starts_with(b"urn:uuid:") {
             continue;
         }
@@ -561,6 +578,39 @@ mod tests {
         assert!(!at("GOSSIP/TOKEN/0301033009", "TOKEN"));
         assert!(!at("TOKEN/0301033009", "TOKEN"));
         assert!(!at("sofia//TOKEN/0301033009", "TOKEN"));
+    }
+
+    /// The instance id as logs quote the header again: JSON's `\"`, single quotes, blanks around `=`, HTML's
+    /// `&lt;`, a URL's `%3C` (found by session 42's audit: each passed unchanged).
+    #[test]
+    fn instance_ids_quoted_again() {
+        const UUID: &str = "f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
+        for written in [
+            "+sip.instance=\\\"<urn:uuid:{}>\\\"",
+            "+sip.instance='<urn:uuid:{}>'",
+            "+sip.instance=\"\"<urn:uuid:{}>\"\"",
+            "+sip.instance = \"<urn:uuid:{}>\"",
+            "+sip.instance=\"&lt;urn:uuid:{}&gt;\"",
+            "+sip.instance=%22%3Curn:uuid:{}%3E%22",
+            "+SIP.INSTANCE=&quot;&lt;URN:UUID:{}&gt;&quot;",
+            "+sip.instance=urn:uuid:{}",
+        ] {
+            let text = written.replace("{}", UUID);
+            let mut out = Vec::new();
+            instances(text.as_bytes(), &mut out);
+            assert_eq!(out.len(), 1, "{text}");
+            assert_eq!(&text[out[0].start..out[0].end], UUID, "{text}");
+            assert_eq!(out[0].normalised(), format!("urn:uuid:{UUID}"));
+        }
+        for not_an_instance in [
+            format!("+sip.instances=<urn:uuid:{UUID}>"),
+            format!("+sip.instance:<urn:uuid:{UUID}>"),
+            format!("+sip.instance=<<urn:uuid:{UUID}>"),
+        ] {
+            let mut out = Vec::new();
+            instances(not_an_instance.as_bytes(), &mut out);
+            assert!(out.is_empty(), "{not_an_instance}");
+        }
     }
 
     #[test]
