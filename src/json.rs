@@ -238,6 +238,80 @@ impl JsonLayout {
     }
 }
 
+/// Four hex digits at `line[q..]`.
+fn hex4(line: &[u8], q: usize) -> Option<u32> {
+    line.get(q..q + 4)?
+        .iter()
+        .try_fold(0u32, |n, &b| Some(n * 16 + (b as char).to_digit(16)?))
+}
+
+/// The character the escape at `line[q]` (a backslash) stands for, and the escape's length; None for an escape
+/// RFC 8259 does not allow, or a surrogate without its pair.
+fn escape_at(line: &[u8], q: usize) -> Option<(char, usize)> {
+    let c = match *line.get(q + 1)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            let hi = hex4(line, q + 2)?;
+            if !(0xD800..0xDC00).contains(&hi) {
+                return Some((char::from_u32(hi)?, 6));
+            }
+            // A high surrogate must be followed by an escaped low one.
+            if line.get(q + 6..q + 8) != Some(b"\\u") {
+                return None;
+            }
+            let lo = hex4(line, q + 8)?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return None;
+            }
+            return Some((
+                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?,
+                12,
+            ));
+        }
+        _ => return None,
+    };
+    Some((c, 2))
+}
+
+/// The text a string's content stands for (`raw`: the bytes between its quotes, as `values` gives them), added
+/// to `out`; None when `raw` is no string content.
+pub fn unescape(raw: &[u8], out: &mut String) -> Option<()> {
+    let mut q = 0;
+    loop {
+        let k = memchr(b'\\', &raw[q..]).unwrap_or(raw.len() - q);
+        out.push_str(std::str::from_utf8(&raw[q..q + k]).ok()?);
+        q += k;
+        if q == raw.len() {
+            return Some(());
+        }
+        let (c, len) = escape_at(raw, q)?;
+        out.push(c);
+        q += len;
+    }
+}
+
+/// `text` written as a string's content: quotes, backslashes and control characters escaped, the rest as it is.
+pub fn escape_into(text: &[u8], out: &mut Vec<u8>) {
+    for &b in text {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0..=0x1f => out.extend_from_slice(format!("\\u{b:04x}").as_bytes()),
+            _ => out.push(b),
+        }
+    }
+}
+
 enum Frame {
     /// An object; the kind its current key names.
     Object,
@@ -327,47 +401,12 @@ impl Reader<'_> {
                 self.p = q + 1;
                 return Some(((start, q), text));
             }
-            let esc = *self.line.get(q + 1)?;
-            q += 2;
-            let c = match esc {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                b'u' => {
-                    let hi = self.hex4(q)?;
-                    q += 4;
-                    if (0xD800..0xDC00).contains(&hi) {
-                        // A high surrogate must be followed by an escaped low one.
-                        if self.line.get(q..q + 2) != Some(b"\\u") {
-                            return None;
-                        }
-                        let lo = self.hex4(q + 2)?;
-                        if !(0xDC00..0xE000).contains(&lo) {
-                            return None;
-                        }
-                        q += 6;
-                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?
-                    } else {
-                        char::from_u32(hi)?
-                    }
-                }
-                _ => return None,
-            };
+            let (c, len) = escape_at(self.line, q)?;
+            q += len;
             if decode {
                 text.push(c);
             }
         }
-    }
-
-    fn hex4(&self, q: usize) -> Option<u32> {
-        let s = self.line.get(q..q + 4)?;
-        s.iter()
-            .try_fold(0u32, |n, &b| Some(n * 16 + (b as char).to_digit(16)?))
     }
 
     /// A number at `p`: its end and whether Python gets an int from it (orjson: no fraction or exponent, and
@@ -731,5 +770,38 @@ mod tests {
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(labels(&format!("{{\"a\":{}}}", deep(MAX_DEPTH - 1))).is_some());
         assert!(labels(&format!("{{\"a\":{}}}", deep(MAX_DEPTH))).is_none());
+    }
+
+    proptest::proptest! {
+        /// Any text written with `escape_into` is one string the reader takes, and `unescape` gives it back.
+        #[test]
+        fn escaped_text_reads_back(text in "(\\PC|[\"\\\\/\u{0}-\u{1f}])*") {
+            let mut content = Vec::new();
+            escape_into(text.as_bytes(), &mut content);
+            let line = [&b"{\"k\":\""[..], &content, b"\"}"].concat();
+            let values = JsonLayout::default().values(&line);
+            proptest::prop_assert!(values.is_some(), "{:?}", String::from_utf8_lossy(&line));
+            let mut back = String::new();
+            proptest::prop_assert!(unescape(&content, &mut back).is_some());
+            proptest::prop_assert_eq!(back, text);
+        }
+    }
+
+    #[test]
+    fn unescape_reads_every_escape() {
+        let mut out = String::new();
+        let raw = br#"a\"b\\c\/d\b\f\n\r\t\u002B49\uD834\uDD1E\u00e9"#;
+        assert_eq!(unescape(raw, &mut out), Some(()));
+        assert_eq!(out, "a\"b\\c/d\u{8}\u{c}\n\r\t+49\u{1D11E}\u{e9}");
+        for bad in [
+            &br"\x"[..],
+            br"\u12",
+            br"\uD800",
+            br"\uDC00",
+            br"\",
+            b"\xff",
+        ] {
+            assert_eq!(unescape(bad, &mut String::new()), None, "{bad:?}");
+        }
     }
 }

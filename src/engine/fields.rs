@@ -30,6 +30,10 @@ pub enum Action {
     AsKind { kind: Kind, number: bool },
     /// A CDR number column: six digits or more is a phone number, fewer an extension.
     ContextPhone,
+    /// A JSON string that holds escapes, as its key names it (`kind`, or None: text). Read as the text it
+    /// stands for, so that `\"`, `\u002b` or `\/` hide no identifier from the rules that look for a quote, a
+    /// plus or a slash.
+    JsonEscaped(Option<Kind>),
 }
 
 /// Per value: its scrubbed form (the payload) and the kinds it replaced.
@@ -183,6 +187,7 @@ impl Fields {
             Action::IpPort => self.ipport(text, window, out, counts),
             Action::Message(reading) => self.text(text, reading, window, out, counts),
             Action::ContextPhone => self.context_phone(text, window, out, counts),
+            Action::JsonEscaped(kind) => self.json_escaped(kind, text, window, out, counts),
             Action::AsKind { kind, number } => {
                 if !number {
                     return self.as_kind(kind, text, window, out, counts);
@@ -199,6 +204,38 @@ impl Fields {
                 Ok(())
             }
         }
+    }
+
+    /// An escaped JSON string (`raw`, between its quotes): its decoded text scrubbed, and written back escaped
+    /// when that replaced an identifier; else `raw` read as written, as before (the decoded reading only adds).
+    /// The JSON stays equivalent: only a string that held an identifier is written with other escapes.
+    fn json_escaped(
+        &mut self,
+        kind: Option<Kind>,
+        raw: &[u8],
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        let inner = match kind {
+            Some(kind) => Action::AsKind {
+                kind,
+                number: false,
+            },
+            None => Action::Field(Reading::TEXT),
+        };
+        let mut decoded = String::new();
+        if crate::json::unescape(raw, &mut decoded).is_some() {
+            let mut scrubbed = Vec::with_capacity(decoded.len());
+            let mut found = scrub::Counts::default();
+            self.apply(inner, decoded.as_bytes(), window, &mut scrubbed, &mut found)?;
+            if found.total() > 0 {
+                crate::json::escape_into(&scrubbed, out);
+                counts.merge(&found);
+                return Ok(());
+            }
+        }
+        self.apply(inner, raw, window, out, counts)
     }
 
     /// What `text` became, from cache `c`, written and counted; on a miss, its hash for `remember`.
