@@ -191,14 +191,20 @@ impl LineFramer {
             return Err(e);
         }
         let mut start = self.pending;
+        // The bytes held from earlier feeds end no line (each feed emits up to its last line end): only the new
+        // ones are searched. Searching from `pending` read a long line's held bytes again on every feed, which a
+        // pipe's small chunks made quadratic in the line's length.
+        debug_assert!(memchr(b'\n', &self.buf[start..held]).is_none());
         if self.in_long_line {
-            if let Some(nl) = memchr(b'\n', &self.buf[start..]) {
-                self.split(start, start + nl + 1, true, out);
-                start += nl + 1;
+            if let Some(nl) = memchr(b'\n', &self.buf[held.max(start)..]) {
+                let end = held.max(start) + nl + 1;
+                self.split(start, end, true, out);
+                start = end;
             }
         }
-        if let Some(last) = memrchr(b'\n', &self.buf[start..]) {
-            let end = start + last + 1;
+        let from = held.max(start);
+        if let Some(last) = memrchr(b'\n', &self.buf[from..]) {
+            let end = from + last + 1;
             self.lines(start, end, out);
             start = end;
         }
