@@ -9,13 +9,12 @@
 //! and a field or space run tried again one byte further left reuses its scan: the walk stays linear in the
 //! line's length even where Python would backtrack.
 
+mod failed;
 pub mod fieldtype;
-
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use memchr::memmem;
 
+use failed::FailedMemo;
 pub use fieldtype::Scan;
 use fieldtype::{candidates, Cands, Ends};
 
@@ -197,7 +196,7 @@ impl Pattern {
     /// than `WORK_PER_BYTE` steps per element and byte does not fit (a backstop: no real layout comes near; such
     /// a line is then read as free text, every detector over it).
     pub fn matches(&self, line: &[u8], m: &mut Matcher) -> bool {
-        m.reset(self.elements.len(), self.fields.len());
+        m.reset(self.elements.len(), self.fields.len(), line.len());
         m.budget = m
             .work
             .saturating_add(WORK_PER_BYTE * (self.elements.len() + 1) * (line.len() + 1));
@@ -213,29 +212,11 @@ const WORK_PER_BYTE: usize = 32;
 /// Candidate sets up to this size are filtered by the next element's first byte before any is tried.
 const FEW_ENDS: usize = 16;
 
-/// Hashing for the (element, position) failure memo: two small integers, no need for SipHash.
-#[derive(Default)]
-struct PairHasher(u64);
-
-impl Hasher for PairHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(29) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
 /// Scratch state of a match, kept between lines so matching allocates nothing per line.
 #[derive(Default)]
 pub struct Matcher {
     spans: Vec<(usize, usize)>,
-    failed: HashSet<(usize, usize), BuildHasherDefault<PairHasher>>,
+    failed: FailedMemo,
     /// Per element: the last (start, end) of its scan, reused by a start one byte to the left.
     last_run: Vec<Option<(usize, usize)>>,
     /// Per element with `require:` words: the last (start, end of its run of non-spaces, a word found).
@@ -262,13 +243,11 @@ impl Matcher {
         &self.spans
     }
 
-    fn reset(&mut self, elements: usize, fields: usize) {
+    fn reset(&mut self, elements: usize, fields: usize, len: usize) {
         self.spans.clear();
         self.spans.resize(fields, (0, 0));
         self.chain.clear();
-        if !self.failed.is_empty() {
-            self.failed.clear();
-        }
+        self.failed.reset(elements, len);
         // Most lines leave these as they were: only a nested walk, a run of spaces, a `require:` word or a
         // failed `.*` writes them.
         if self.dirty || self.last_run.len() != elements {
@@ -283,7 +262,7 @@ impl Matcher {
     }
 
     fn has_failed(&self, i: usize, p: usize) -> bool {
-        !self.failed.is_empty() && self.failed.contains(&(i, p))
+        !self.failed.is_empty() && self.failed.contains(i, p)
     }
 
     /// The end of a class-run scan for element `i` at `p`, when its last scan started at `p + 1` and `line[p]`
@@ -355,9 +334,8 @@ impl Matcher {
         // The walk from the pattern's start records nothing: when it fails the match is over, and what it
         // passed is never asked again.
         if !ok && !top {
-            for k in base..self.chain.len() {
-                let pair = self.chain[k];
-                self.failed.insert(pair);
+            for &(element, position) in &self.chain[base..] {
+                self.failed.insert(element, position);
             }
         }
         self.chain.truncate(base);
