@@ -233,3 +233,27 @@ def test_long_distinct_field_values_are_not_held(engine_factory):
     held = [key for cache in engine.scrubber._field_caches.values() for key in (*cache.young, *cache._old)]
     assert held and max(len(key) for key in held) <= 512
     assert all(len(skeleton) <= 512 for skeleton in engine.scrubber._by_skeleton)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(b"Nov 21 10:15:32" + b" " * (16 << 20) + b"sip1 prog from " + ADDRESS, id="blank-run"),
+        pytest.param(b"2026-11-21T10:15:32." + b"1" * (16 << 20) + b"Z from " + ADDRESS, id="time-fraction"),
+    ],
+)
+def test_a_long_run_of_candidate_ends_held_whole_costs_little_memory(line, tmp_path, pseudolog_bin, key_file):
+    """A 16 MB line whose blank run or time fraction offers the format matcher an end at every byte, and that then
+    fits no format, held whole: the address replaced, and the peak over a one-line file under 5 bytes a byte of
+    line (the line, its output and a bit a position for the failures: about 3). A set of (element, position)
+    pairs took 53 (session 42's hunt: 3.3 GB for a 63 MB line)."""
+    big, small = tmp_path / "long.log", tmp_path / "one.log"
+    big.write_bytes(line + b"\n")
+    small.write_bytes(b"Nov 21 10:15:32 sip1 prog from " + ADDRESS + b"\n")
+    run = [pseudolog_bin, "run", "--key-file", str(key_file), "--max-line", "32M"]
+    rc, _, _, base_mb = _measured([ADDRESS], *run, str(small))
+    assert rc == 0
+    rc, size, (left,), peak_mb = _measured([ADDRESS], *run, str(big))
+    assert rc == 0 and left == 0 and size > 16 << 20
+    per_byte = (peak_mb - base_mb) * (1 << 20) / len(line)
+    assert per_byte < 5, f"{per_byte:.1f} bytes a byte of line ({peak_mb} MiB, {base_mb} at one line)"
