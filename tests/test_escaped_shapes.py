@@ -22,7 +22,12 @@ JSON_ESCAPED = [
     ("keyed-ip-escaped-digits", f'{{{TS},"client_ip":"\\u0032\\u0030\\u0033.0.113.7"}}', ["203.0.113.7"], ["ip"]),
     ("plus-as-u002b", f'{{{TS},"msg":"call to \\u002b4930123456"}}', ["+4930123456", "4930123456"], ["phone"]),
     ("keyed-phone-escaped", f'{{{TS},"callee":"030\\u00312345678"}}', ["03012345678"], ["phone"]),
-    ("mac-escaped-colons", f'{{{TS},"msg":"mac 00\\u003a15\\u003a65\\u003aab\\u003acd\\u003aef"}}', ["00:15:65:ab:cd:ef"], ["mac"]),
+    (
+        "mac-escaped-colons",
+        f'{{{TS},"msg":"mac 00\\u003a15\\u003a65\\u003aab\\u003acd\\u003aef"}}',
+        ["00:15:65:ab:cd:ef"],
+        ["mac"],
+    ),
     ("imei-escaped-digit", f'{{{TS},"msg":"imei 49015420323751\\u0038"}}', ["490154203237518"], ["imei"]),
     (
         "instance-in-contact",
@@ -31,7 +36,12 @@ JSON_ESCAPED = [
         ["device"],
     ),
     ("display-name-number", f'{{{TS},"from":"\\"0301234567\\" <sip:alice@pbx.example>"}}', ["0301234567"], ["phone"]),
-    ("go-escaped-angle", f'{{{TS},"msg":"INVITE \\u003csip:0301234501@pbx.example\\u003e"}}', ["0301234501"], ["phone"]),
+    (
+        "go-escaped-angle",
+        f'{{{TS},"msg":"INVITE \\u003csip:0301234501@pbx.example\\u003e"}}',
+        ["0301234501"],
+        ["phone"],
+    ),
     ("php-escaped-slash", f'{{{TS},"msg":"Dial(PJSIP\\/0301234567-0000001a)"}}', ["0301234567"], ["phone"]),
 ]
 
