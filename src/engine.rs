@@ -622,6 +622,10 @@ pub const PARALLEL_MIN: usize = 32 << 10;
 /// Parts a parallel block is cut into, per thread: enough that a thread held up by the scheduler leaves its
 /// share to the others and that neither waits long for the other's last part, few enough that each part is long
 /// (a 2 MiB chunk on 2 threads: parts of 64 KiB, about 0.6 ms of work).
+/// Digits in a run that an unfitted CSV record masks: a national number has six or more (`030555123`), a date
+/// or time field's runs at most four, a duration or status fewer.
+const UNFITTED_RECORD_DIGITS: usize = 6;
+
 const PARTS_PER_JOB: usize = 16;
 /// Parts of a block rendered ahead left to each job thread (see `Engine::render_ahead`): about 2.5 ms of work,
 /// more than the caller's copies, write and read of a 2 MiB chunk (about 1.6 ms).
@@ -886,8 +890,20 @@ impl Core {
         }
         match parsed {
             None => {
+                let at = out.len();
                 self.fields
                     .text(body, Reading::TEXT, window, out, replaced)?;
+                // A record of a named CSV format (a CDR) that does not fit its columns (cut short by a crash, a
+                // stray quote) lost what made a bare national number in `src` or `dst` a phone number: as free
+                // text it passed raw. Its long digit runs are masked: fail closed.
+                if let FormatChoice::One(Format {
+                    codec: Codec::Csv(_),
+                    ..
+                }) = &self.choice
+                {
+                    let scanned = out.split_off(at);
+                    scrub::mask_digit_runs(&scanned, UNFITTED_RECORD_DIGITS, out);
+                }
                 Ok(Outcome::Written {
                     format: None,
                     window,

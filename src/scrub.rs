@@ -516,6 +516,23 @@ pub fn percent_decoded(text: &[u8]) -> (Vec<u8>, Vec<usize>) {
     (out, offsets)
 }
 
+/// `text` with every run of at least `min` ASCII digits written as MASKED: what may be a number the text alone
+/// no longer marks as one (tokens hold no digits; dates and times are runs of two to four).
+pub fn mask_digit_runs(text: &[u8], min: usize, out: &mut Vec<u8>) {
+    let mut copied = 0;
+    let mut i = 0;
+    while i < text.len() {
+        let run = text[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if run >= min {
+            out.extend_from_slice(&text[copied..i]);
+            out.extend_from_slice(MASK);
+            copied = i + run;
+        }
+        i += run.max(1);
+    }
+    out.extend_from_slice(&text[copied..]);
+}
+
 /// The fail-closed fallback: every run of hex digits with separators (`[0-9A-Fa-f][0-9A-Fa-f:.-]*[0-9A-Fa-f]`)
 /// or single digit that holds a digit or a colon becomes MASKED (a colon: `::cead:bf` is an address without a
 /// digit; words like `deadbeef` or `cafe` stay). One pass: a run that cannot match is separators only
@@ -1091,6 +1108,21 @@ mod tests {
         );
         assert_eq!(mask_line(b"a:::: 7 b- x9y"), b"a:::: MASKED b- xMASKEDy");
         assert_eq!(mask_line(b""), b"");
+    }
+
+    #[test]
+    fn digit_runs_table() {
+        let mask = |text: &[u8]| {
+            let mut out = Vec::new();
+            mask_digit_runs(text, 6, &mut out);
+            out
+        };
+        assert_eq!(
+            mask(b"\"0301234567\",\"2026-11-21 10:15:32\",46,1795256132.26"),
+            b"\"MASKED\",\"2026-11-21 10:15:32\",46,MASKED.26"
+        );
+        assert_eq!(mask(b"12345 123456 x1234567y"), b"12345 MASKED xMASKEDy");
+        assert_eq!(mask(b""), b"");
     }
 
     #[test]
