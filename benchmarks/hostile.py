@@ -14,6 +14,9 @@ linear in the line's size shows as seconds per MB that stay flat from the smalle
     xff        `X-Forwarded-For:` with addresses separated by `, ` (the Python engine's quadratic claim list)
     numbers    `+49 30 1234567 ` repeated: the same number again and again
     deadbeef   `GET /` + `deadbeef` * n + `zz` * m: one hex run, no identifier (the border-run regex)
+    quad-dash  addresses joined by `-` (session 42: each asked whether the run before it was a model, quadratic)
+    blanks     a syslog time, a run of blanks, then words that fit no format (the format matcher's failure memo)
+    fraction   an ISO time with a fraction as long as the line (the same memo; one candidate end a byte)
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ LINES: dict[str, Callable[[int], bytes]] = {
     "xff": lambda size: b"X-Forwarded-For: " + _addresses(size, b", ", number=False),
     "numbers": lambda size: b"+49 30 1234567 " * (size // 15),
     "deadbeef": lambda size: b"GET /" + b"deadbeef" * (size // 8 - size // 32) + b"zz" * (size // 8),
+    "quad-dash": lambda size: _addresses(size, b"-", number=False),
+    "blanks": lambda size: b"Nov 21 10:15:32" + b" " * size + b"sip1 prog from 10.99.1.2",
+    "fraction": lambda size: b"2026-11-21T10:15:32." + b"1" * size + b"Z from 10.99.1.2",
 }
 RAW = re.compile(rb"(?<![\w.])10\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w.])|\+49 30 \d{7}")
 
