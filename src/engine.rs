@@ -1250,15 +1250,16 @@ fn read(
             let (values, candidates) = json.read_with(body, &mut m.json_keys)?;
             let journal = journal_time(body, &values);
             actions.extend(values.into_iter().map(|v| {
-                let escaped = || memchr::memchr(b'\\', &body[v.start..v.end]).is_some();
                 let action = match v.hint {
                     crate::layout::Hint::Json {
                         kind,
-                        number: false,
-                    } if escaped() => Action::JsonEscaped(kind),
+                        escaped: true,
+                        ..
+                    } => Action::JsonEscaped(kind),
                     crate::layout::Hint::Json {
                         kind: Some(kind),
                         number,
+                        ..
                     } => Action::AsKind { kind, number },
                     _ => Action::Field(Reading::TEXT),
                 };

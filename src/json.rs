@@ -381,11 +381,13 @@ impl Reader<'_> {
         }
     }
 
-    /// A string at `p` (on its opening quote): the range of its content and, when `decode`, its text.
-    fn string(&mut self, decode: bool) -> Option<((usize, usize), String)> {
+    /// A string at `p` (on its opening quote): the range of its content, when `decode` its text, and whether it
+    /// holds an escape.
+    fn string(&mut self, decode: bool) -> Option<((usize, usize), String, bool)> {
         let start = self.p + 1;
         let mut q = start;
         let mut text = String::new();
+        let mut escaped = false;
         loop {
             // Control bytes are refused below; quotes and backslashes are the only other stops.
             let k = memchr2(b'"', b'\\', &self.line[q..])?;
@@ -399,8 +401,9 @@ impl Reader<'_> {
             q += k;
             if self.line[q] == b'"' {
                 self.p = q + 1;
-                return Some(((start, q), text));
+                return Some(((start, q), text, escaped));
             }
+            escaped = true;
             let (c, len) = escape_at(self.line, q)?;
             q += len;
             if decode {
@@ -454,12 +457,16 @@ impl Reader<'_> {
         Some((q, fits))
     }
 
-    fn push(&mut self, start: usize, end: usize, kind: Option<Kind>, number: bool) {
+    fn push(&mut self, start: usize, end: usize, kind: Option<Kind>, number: bool, escaped: bool) {
         if end > start {
             self.out.push(Value {
                 start,
                 end,
-                hint: Hint::Json { kind, number },
+                hint: Hint::Json {
+                    kind,
+                    number,
+                    escaped,
+                },
             });
         }
     }
@@ -502,14 +509,14 @@ impl Reader<'_> {
                     }
                 }
                 b'"' => {
-                    let ((s, e), _) = self.string(false)?;
+                    let ((s, e), _, escaped) = self.string(false)?;
                     let version = std::mem::take(&mut self.version_key)
                         && kind.is_none()
                         && self.line[s..e]
                             .iter()
                             .all(|c| c.is_ascii_digit() || *c == b'.');
                     if !version {
-                        self.push(s, e, kind, false);
+                        self.push(s, e, kind, false, escaped);
                     }
                     if let Some(t) = time_key {
                         self.times[t] = Some(TimeValue {
@@ -541,7 +548,7 @@ impl Reader<'_> {
                         });
                     }
                     if int && matches!(kind, Some(Kind::Phone | Kind::Imei)) {
-                        self.push(start, end, kind, true);
+                        self.push(start, end, kind, true, false);
                     }
                 }
             }
@@ -584,11 +591,11 @@ impl Reader<'_> {
         }
         let line = self.line;
         let opening = self.p;
-        let ((s, e), _) = self.string(false)?;
+        let ((s, e), _, escaped) = self.string(false)?;
         if e - s > KEY_MEMO_MAX {
             // A key this long is no stream's schema: read it, never hold it (the memo's bytes stay bounded).
-            let facts = self.facts(opening, s, e)?;
-            return self.after_key(s, e, depth, facts);
+            let facts = self.facts(opening, s, e, escaped)?;
+            return self.after_key(s, e, escaped, depth, facts);
         }
         let memo_key = &mut self.memo.key;
         memo_key.clear();
@@ -597,12 +604,12 @@ impl Reader<'_> {
         let facts = match self.memo.facts.get(&self.memo.key) {
             Some((_, &facts)) => facts,
             None => {
-                let facts = self.facts(opening, s, e)?;
+                let facts = self.facts(opening, s, e, escaped)?;
                 self.memo.facts.insert(&self.memo.key, b"", facts);
                 facts
             }
         };
-        self.after_key(s, e, depth, facts)
+        self.after_key(s, e, escaped, depth, facts)
     }
 
     /// The key at `line[s..e]` read, with its facts: its colon, and what the value after it is read as.
@@ -610,10 +617,11 @@ impl Reader<'_> {
         &mut self,
         s: usize,
         e: usize,
+        escaped: bool,
         depth: usize,
         facts: KeyFacts,
     ) -> Option<Option<Kind>> {
-        self.push(s, e, None, false);
+        self.push(s, e, None, false, escaped);
         if !self.eat(b':') {
             return None;
         }
@@ -625,11 +633,11 @@ impl Reader<'_> {
     }
 
     /// The facts of the key whose string opens at `opening` and whose content is `line[s..e]`.
-    fn facts(&mut self, opening: usize, s: usize, e: usize) -> Option<KeyFacts> {
+    fn facts(&mut self, opening: usize, s: usize, e: usize, escaped: bool) -> Option<KeyFacts> {
         let line = self.line;
         // Keys seldom hold an escape: read in place, decoded only when escaped.
         let decoded;
-        let text = if memchr(b'\\', &line[s..e]).is_some() {
+        let text = if escaped {
             let after = self.p;
             self.p = opening;
             decoded = self.string(true)?.1;
@@ -676,7 +684,8 @@ mod tests {
             values[1].hint,
             Hint::Json {
                 kind: Some(Kind::Ip),
-                number: false
+                number: false,
+                escaped: false,
             }
         );
         assert_eq!(memo.facts.len(), 1); // "ip" only
@@ -695,7 +704,8 @@ mod tests {
                     values[1].hint,
                     Hint::Json {
                         kind: want,
-                        number: false
+                        number: false,
+                        escaped: false,
                     }
                 );
             }

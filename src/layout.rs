@@ -635,6 +635,8 @@ pub enum Hint {
     Json {
         kind: Option<crate::detect::Kind>,
         number: bool,
+        /// A string holding an escape (read as the text it stands for: `Action::JsonEscaped`).
+        escaped: bool,
     },
 }
 
@@ -653,7 +655,7 @@ impl Hint {
                 s
             }
             Hint::Csv(role) => role.name().to_string(),
-            Hint::Json { kind, number } => {
+            Hint::Json { kind, number, .. } => {
                 let k = kind.map_or("text", |k| k.name());
                 if *number {
                     format!("{k}+number")

@@ -217,25 +217,33 @@ impl Fields {
         out: &mut Vec<u8>,
         counts: &mut scrub::Counts,
     ) -> Result<(), TokenError> {
-        let inner = match kind {
-            Some(kind) => Action::AsKind {
-                kind,
-                number: false,
-            },
-            None => Action::Field(Reading::TEXT),
-        };
         let mut decoded = String::new();
         if crate::json::unescape(raw, &mut decoded).is_some() {
             let mut scrubbed = Vec::with_capacity(decoded.len());
             let mut found = scrub::Counts::default();
-            self.apply(inner, decoded.as_bytes(), window, &mut scrubbed, &mut found)?;
+            self.json_string(kind, decoded.as_bytes(), window, &mut scrubbed, &mut found)?;
             if found.total() > 0 {
                 crate::json::escape_into(&scrubbed, out);
                 counts.merge(&found);
                 return Ok(());
             }
         }
-        self.apply(inner, raw, window, out, counts)
+        self.json_string(kind, raw, window, out, counts)
+    }
+
+    /// A JSON string's text as its key names it: a value of `kind`, or text.
+    fn json_string(
+        &mut self,
+        kind: Option<Kind>,
+        text: &[u8],
+        window: Option<i64>,
+        out: &mut Vec<u8>,
+        counts: &mut scrub::Counts,
+    ) -> Result<(), TokenError> {
+        match kind {
+            Some(kind) => self.as_kind(kind, text, window, out, counts),
+            None => self.field(text, window, Reading::TEXT, out, counts),
+        }
     }
 
     /// What `text` became, from cache `c`, written and counted; on a miss, its hash for `remember`.
