@@ -219,9 +219,19 @@ def unit(
     """Print a hardened systemd service unit (Type=notify) for 'pseudolog follow --config FILE'."""
     from pseudolog.config import parse_duration
     from pseudolog.follow.settings import read_config_file
-    from pseudolog.follow.unit import UnitSpec, hidden_path_problems, output_write_paths, reading_groups, render_unit
+    from pseudolog.follow.unit import (
+        UnitSpec,
+        check_spec,
+        hidden_path_problems,
+        output_write_paths,
+        reading_groups,
+        render_unit,
+    )
 
     values = read_config_file(config) if os.path.exists(config) else {}
+    for name in ("state_dir", "output", "output_dir", "metrics_file", "keyring", "key_file", "journal_dir"):
+        if name in values and not isinstance(values[name], str):
+            raise ConfigError(f"config file {config}: {name.replace('_', '-')} must be a string")
     exe = exec_path or _this_executable()
     if not os.path.isabs(exe):
         raise ConfigError("--exec must be an absolute path")
@@ -253,6 +263,7 @@ def unit(
         ),
         watchdog_seconds=seconds,
     )
+    check_spec(spec)
     if not os.path.exists(config):  # said after every check, so an error stays the only line
         say(f"note: {config} does not exist yet; the unit assumes the defaults (state in /var/lib/pseudolog)")
     typer.echo(render_unit(spec), nl=False)

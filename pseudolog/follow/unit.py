@@ -8,7 +8,10 @@ local Unix socket).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+
+from pseudolog.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +35,45 @@ def _managed(path: str, root: str) -> str | None:
     return None
 
 
+# systemd's rule for User=/Group= names (systemd.exec(5)), or a numeric id other than the two it reserves.
+_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]{0,30}")
+_ID = re.compile(r"[0-9]{1,10}")
+_RESERVED_IDS = (65535, 4294967295)
+# What a path may not hold to go into the unit as it is: blanks and quotes split or quote words, `\` escapes,
+# `%` starts a specifier, `$` a variable in ExecStart=, and a control character (a newline) ends the directive.
+_UNSAFE_IN_PATH = re.compile(r"[\s\"'\\%$\x00-\x1f\x7f-\x9f\udc80-\udcff]")
+
+
+def valid_account_name(name: str) -> bool:
+    """A user or group name systemd accepts in User=/Group=, or a numeric id."""
+    if _ID.fullmatch(name):
+        return int(name) not in _RESERVED_IDS and int(name) < 2**32
+    return _NAME.fullmatch(name) is not None
+
+
+def check_spec(spec: UnitSpec) -> None:
+    """Every value the unit carries, checked: a newline in one would add a directive of its own choosing (an
+    ExecStartPre= run as root), a blank would split a path in two."""
+    for option, name in (("--user", spec.user), ("--group", spec.group)):
+        if not valid_account_name(name):
+            raise ConfigError(
+                f"unit: {option} is not a name systemd accepts: a letter or '_', then up to 30 letters, digits, "
+                "'_' or '-'; or a numeric id"
+            )
+    if not all(valid_account_name(group) for group in spec.supplementary_groups.split(" ") if group):
+        raise ConfigError("unit: --supplementary-groups takes group names systemd accepts, separated by blanks")
+    paths = [("--exec", spec.exec_path), ("--config", spec.config), ("--key-file", spec.key_file or "")]
+    paths += [("state-dir", spec.state_dir or ""), *(("an output's directory", p) for p in spec.write_paths)]
+    for what, path in paths:
+        if _UNSAFE_IN_PATH.search(path):
+            raise ConfigError(
+                f"unit: the path of {what} holds a blank, a quote, '\\', '%', '$', a control character or bytes "
+                "that are not UTF-8, which the unit cannot carry as they are: choose a plain path"
+            )
+
+
 def render_unit(spec: UnitSpec) -> str:
+    check_spec(spec)
     service = [
         "Type=notify",
         "NotifyAccess=main",
