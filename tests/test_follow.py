@@ -245,6 +245,8 @@ def test_a_crash_before_the_first_read_then_a_rotation_loses_nothing(pseudolog_b
 
 
 def test_window_files_expire_with_retention(pseudolog_bin, key_file, tmp_path):
+    """Window files this follower wrote are deleted once past retention; other files in the directory are not
+    its own and stay."""
     out = tmp_path / "out"
     out.mkdir()
     now = time.time()
@@ -255,11 +257,15 @@ def test_window_files_expire_with_retention(pseudolog_bin, key_file, tmp_path):
         return f'198.51.100.{i} - - [{stamp}] "GET / HTTP/1.1" 200 1 "-" "t"\n'.encode()
 
     stale = out / time.strftime("%Y-%m-%d.log", time.gmtime(now - 10 * day))
-    stale.write_bytes(b"old pseudonymised lines\n")
     unrelated = out / "README"
     unrelated.write_bytes(b"kept\n")
     src = tmp_path / "access.log"
-    src.write_bytes(stamped(now - 5 * day, 1) + stamped(now - day, 2) + stamped(now, 3))
+    src.write_bytes(stamped(now - 10 * day, 0))
+    proc = follow_into(pseudolog_bin, key_file, tmp_path, src, "--output-dir", str(out))  # no retention yet
+    wait_for(lambda: line_count(stale) == 1, what="the old window's file")
+    stop(proc)
+    with src.open("ab") as f:
+        f.write(stamped(now - 5 * day, 1) + stamped(now - day, 2) + stamped(now, 3))
     proc = follow_into(pseudolog_bin, key_file, tmp_path, src, "--output-dir", str(out), "--retention", "2d")
     wait_for(lambda: len(list(out.glob("*.log"))) == 2 and not stale.exists(), what="window files")
     err = stop(proc)

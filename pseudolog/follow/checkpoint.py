@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,11 @@ import orjson
 from pseudolog.errors import ConfigError
 from pseudolog.io.writing import write_all
 
-VERSION = 1
+# 2: outputs name only files the follower wrote (window files it created), each with a fingerprint, and `clean`
+# says whether the follower stopped cleanly. 1 (read still): every date-named file of --output-dir, no fingerprint.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
+FINGERPRINT_BYTES = 4096  # the output's last bytes before its checkpointed length, hashed
 FILE_NAME = "checkpoint.json"
 TMP_NAME = f".{FILE_NAME}.tmp"  # the checkpoint is written here, then renamed over FILE_NAME
 LOCK_NAME = "lock"
@@ -51,22 +56,59 @@ class OutputState:
     dev: int
     ino: int
     length: int
+    # sha256 of the bytes just before `length`: proves a file found by (dev, ino) is still this output, since an
+    # inode number is reused once its file is gone. None in checkpoints of version 1.
+    fingerprint: str | None = None
+
+
+def _hash_end(fd: int, length: int) -> str:
+    start = max(0, length - FINGERPRINT_BYTES)
+    return hashlib.sha256(os.pread(fd, length - start, start)).hexdigest()
+
+
+def fingerprint(fd: int, length: int) -> str | None:
+    """The fingerprint of the file open on `fd` cut at `length` (see OutputState); outputs are open for
+    writing only, so it is read through a second descriptor. None when it cannot be read: then nothing is
+    ever cut back on its strength."""
+    return path_fingerprint(f"/proc/self/fd/{fd}", length)
+
+
+def path_fingerprint(path: str, length: int) -> str | None:
+    """`fingerprint` of the file at `path`; None when it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return _hash_end(fd, length)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 @dataclass(slots=True)
 class Checkpoint:
     inputs: dict[str, InputState] = field(default_factory=dict)
     outputs: dict[str, OutputState] = field(default_factory=dict)  # by path
+    clean: bool = False  # written by a follower that stopped cleanly: every output ends where this says
+    version: int = VERSION  # of the file it was read from
 
     def to_bytes(self) -> bytes:
         # orjson writes the dataclasses itself, field by field: the same JSON as asdict() without its deep copy
-        document = {"version": VERSION, "inputs": self.inputs, "outputs": self.outputs}
+        document = {"version": VERSION, "clean": self.clean, "inputs": self.inputs, "outputs": self.outputs}
         return orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE)
+
+    @property
+    def outputs_are_own(self) -> bool:
+        """Whether `outputs` lists only files the follower wrote (version 1 listed any date-named file)."""
+        return self.version >= 2
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Checkpoint:
         raw: dict[str, Any] = orjson.loads(data)
-        if raw.get("version") != VERSION:
+        version = raw.get("version")
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
             raise ValueError("unknown checkpoint version")
         inputs = {
             name: InputState(
@@ -78,7 +120,7 @@ class Checkpoint:
             for name, state in raw.get("inputs", {}).items()
         }
         outputs = {name: OutputState(**state) for name, state in raw.get("outputs", {}).items()}
-        checkpoint = cls(inputs, outputs)
+        checkpoint = cls(inputs, outputs, raw.get("clean", False), version)
         if not checkpoint._well_formed():
             raise ValueError("a checkpoint value of the wrong type or sign")
         return checkpoint
@@ -96,7 +138,13 @@ class Checkpoint:
             and all(count(p.dev, p.ino, p.offset) and isinstance(p.long_line, bool) for p in positions)
             and all(isinstance(p.mask_head, bool) for p in positions)
             and all(count(o.dev, o.ino, o.length) for o in self.outputs.values())
+            and all(o.fingerprint is None or _is_sha256(o.fingerprint) for o in self.outputs.values())
+            and isinstance(self.clean, bool)
         )
+
+
+def _is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 class StateDir:
@@ -123,18 +171,7 @@ class StateDir:
         return self.directory / FILE_NAME
 
     def load(self) -> Checkpoint | None:
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise ConfigError(f"cannot read checkpoint {self.path}: {exc.strerror}") from None
-        try:
-            return Checkpoint.from_bytes(data)
-        except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or JSON of another shape
-            raise ConfigError(
-                f"checkpoint {self.path} is unreadable; move it away to start over from the inputs' beginnings"
-            ) from None
+        return read_checkpoint(self.path)
 
     def save(self, checkpoint: Checkpoint) -> None:
         tmp = self.directory / TMP_NAME
@@ -151,6 +188,22 @@ class StateDir:
         for fd in (self._dir_fd, self._lock_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def read_checkpoint(path: Path) -> Checkpoint | None:
+    """The checkpoint at `path`; None when there is none yet."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read checkpoint {path}: {exc.strerror}") from None
+    try:
+        return Checkpoint.from_bytes(data)
+    except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or JSON of another shape
+        raise ConfigError(
+            f"checkpoint {path} is unreadable; move it away to start over from the inputs' beginnings"
+        ) from None
 
 
 def fsync_directory(directory: Path) -> None:

@@ -24,12 +24,21 @@ from pseudolog.config import FilterOptions
 from pseudolog.entry import EARLY_SIGNALS
 from pseudolog.errors import ConfigError, InputError, OutputError, PseudologError
 from pseudolog.follow import metrics
-from pseudolog.follow.checkpoint import Checkpoint, StateDir
+from pseudolog.follow.checkpoint import FILE_NAME as CHECKPOINT_FILE
+from pseudolog.follow.checkpoint import Checkpoint, OutputState, StateDir, read_checkpoint
 from pseudolog.follow.journal import NAME as JOURNAL
-from pseudolog.follow.journal import JournalSource
+from pseudolog.follow.journal import JournalSource, check_journal_dir, journalctl_args
 from pseudolog.follow.notify import Notifier
 from pseudolog.follow.settings import FollowSettings, resolve
-from pseudolog.follow.sinks import FileSink, Sink, StdoutSink, WindowDirSink
+from pseudolog.follow.sinks import (
+    FileSink,
+    Sink,
+    StdoutSink,
+    WindowDirSink,
+    check_output_file,
+    classify_window_files,
+    refuse_foreign_window_files,
+)
 from pseudolog.follow.sources import PipeSource, Source, open_source
 from pseudolog.keyring import Keyring, resolve_secret
 from pseudolog.pipeline import Engine, build_engine
@@ -103,10 +112,25 @@ def check_plan(
     if s.state_dir:
         _check_writable_dir(s.state_dir, "--state-dir")
         lines.append(f"state: {os.path.abspath(s.state_dir)}")
+    _check_as_a_start_would(s)
     window = "static" if options.window is None else f"{options.window} s"
     retention = "keep all" if options.retention is None else f"{options.retention} s"
     lines.append(f"key: {secret.source}; window: {window}; retention: {retention}; format: {options.format}")
     return lines
+
+
+def _check_as_a_start_would(s: FollowSettings) -> None:
+    """What a start finds wrong only when it opens things: the journal, an output that is no file, a checkpoint
+    that is not one, files in --output-dir the follower did not write. Nothing is taken or written."""
+    if s.journal:
+        check_journal_dir(s.journal_dir)
+        journalctl_args(s.unit, s.identifier, s.journal_dir, None)  # journalctl and the machine id
+    if s.output and s.output != "-" and not s.output_dir:
+        check_output_file(s.output)
+    saved = read_checkpoint(Path(s.state_dir) / CHECKPOINT_FILE) if s.state_dir else None
+    if s.output_dir and os.path.isdir(s.output_dir):
+        _, foreign = classify_window_files(Path(s.output_dir), saved.outputs if saved else {})
+        refuse_foreign_window_files(s.output_dir, foreign)
 
 
 def _check_writable_dir(directory: str, option: str) -> None:
@@ -175,6 +199,7 @@ class Follower:
         self.options = s.filter_options()
         secret = load_secret(s, self.options.window, environ, say)
         self.state = self._take(StateDir(Path(s.state_dir))) if s.state_dir else None
+        self._saved: Checkpoint | None = None  # the last checkpoint written
         saved = self.state.load() if self.state else None
         self.names = [name if name == "-" else os.path.abspath(name) for name in s.inputs]
         self.sources: list[Source | JournalSource] = []
@@ -226,7 +251,9 @@ class Follower:
         from a pipe cannot, so with pipes alone nothing is cut (and nothing is doubled either)."""
         s = self.settings
         replayable = [src.checkpointed for src in self.sources]
-        outputs = saved.outputs if saved and any(replayable) else None
+        outputs = saved.outputs if saved else None
+        # After a clean stop every output ends where the checkpoint says: whatever follows is not ours to cut.
+        cut_back = bool(saved and any(replayable) and not saved.clean)
         if saved and any(replayable) and not all(replayable):
             self.say(
                 "files and pipes share an output: after a crash, pipe lines written after the last checkpoint "
@@ -238,9 +265,11 @@ class Follower:
         if s.output_dir:
             assert self.options.window is not None
             window, retention = self.options.window, self.options.retention
-            return WindowDirSink(s.output_dir, window, retention, outputs, self.say, mid_line)
+            return WindowDirSink(
+                s.output_dir, window, retention, outputs, self.say, mid_line, cut_back, self._register_output
+            )
         if s.output and s.output != "-":
-            return FileSink(os.path.abspath(s.output), outputs, self.say, mid_line)
+            return FileSink(os.path.abspath(s.output), outputs, self.say, mid_line, cut_back)
         if saved is not None and s.inputs != ("-",):
             self.say("output is standard output: lines after the last checkpoint may be written twice after a crash")
         return StdoutSink()
@@ -267,7 +296,7 @@ class Follower:
                     self.wake.wait(self._idle_wait())
             self.notifier.stopping()
             self._drain_pipes()
-            self.checkpoint()
+            self.checkpoint(clean=True)
             self._write_metrics()
         finally:
             self.close()
@@ -382,7 +411,8 @@ class Follower:
     def _journal(self) -> JournalSource | None:
         return next((src for src in self.sources if isinstance(src, JournalSource)), None)
 
-    def checkpoint(self) -> None:
+    def checkpoint(self, clean: bool = False) -> None:
+        """`clean`: the last one, at a stop; the next start cuts nothing back."""
         try:
             self.sink.sync()
             if self.state is not None:
@@ -391,11 +421,22 @@ class Follower:
                     for name, src in zip(self.names, self.sources, strict=True)
                     if (state := src.state()) is not None
                 }
-                self.state.save(Checkpoint(inputs, self.sink.states()))
+                checkpoint = Checkpoint(inputs, self.sink.states(), clean)
+                self.state.save(checkpoint)
+                self._saved = checkpoint
         except OSError as exc:
             raise OutputError(f"cannot write checkpoint or sync output: {exc.strerror}") from None
         self._dirty = False
         self._last_checkpoint = time.monotonic()
+
+    def _register_output(self, path: str, state: OutputState) -> None:
+        """A new window file, listed as the follower's before anything is written to it: the last checkpoint
+        again, with this file at length 0 (inputs and the other outputs stay where that checkpoint had them)."""
+        if self.state is None or self._saved is None:
+            return
+        checkpoint = Checkpoint(self._saved.inputs, {**self._saved.outputs, path: state})
+        self.state.save(checkpoint)
+        self._saved = checkpoint
 
     def _expire(self) -> None:
         self._last_expire = time.monotonic()

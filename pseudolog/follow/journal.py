@@ -184,6 +184,11 @@ def check_format(journal_format: str) -> None:
         raise ConfigError(f"--journal-format must be line or json, not {journal_format!r}")
 
 
+def check_journal_dir(directory: str | None) -> None:
+    if directory and not os.path.isdir(directory):
+        raise ConfigError(f"--journal-dir {directory} is not a directory")
+
+
 def journalctl_args(
     units: Iterable[str], identifiers: Iterable[str], directory: str | None, cursor: str | None
 ) -> list[str]:
@@ -268,8 +273,7 @@ class JournalSource:
         self._queue: queue.Queue[Entry | None] = queue.Queue(QUEUE_ENTRIES)
         self._error: str | None = None
         self._finished = False  # journalctl ended: said after the entries before it are written
-        if directory and not os.path.isdir(directory):
-            raise ConfigError(f"--journal-dir {directory} is not a directory")
+        check_journal_dir(directory)
         args = journalctl_args(units, identifiers, directory, self.cursor)
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(); a pipe nobody reads could fill
         try:
