@@ -76,7 +76,7 @@ def check_plan(
     from pseudolog.native_engine import engine_config
 
     fallbacks = {"state_dir": environ.get("STATE_DIRECTORY", "").split(":")[0]}
-    s = resolve(cli, config_path, fallbacks)
+    s = resolve(cli, config_path, fallbacks, environ)
     options = s.filter_options()
     engine_config(options, b"\0" * 32)  # an unknown format or a bad --log-format fails here
     secret = resolve_secret(
@@ -194,7 +194,7 @@ class Follower:
         # nothing, as the key and configuration are read after this.
         self.stop_requested = signal.SIGTERM in EARLY_SIGNALS
         self._fallbacks = {"state_dir": environ.get("STATE_DIRECTORY", "").split(":")[0]}
-        self.settings = resolve(cli, config_path, self._fallbacks)
+        self.settings = resolve(cli, config_path, self._fallbacks, environ)
         s = self.settings
         self.options = s.filter_options()
         secret = load_secret(s, self.options.window, environ, say)
@@ -450,7 +450,7 @@ class Follower:
         self.reload_requested = False
         self.notifier.reloading()
         try:
-            settings = resolve(self._cli, self._config_path, self._fallbacks)
+            settings = resolve(self._cli, self._config_path, self._fallbacks, self._environ)
             fixed = ("inputs", "state_dir", "output", "output_dir", "journal", "unit", "identifier", "journal_dir")
             fixed += ("journal_format", "metrics_file")
             if any(getattr(settings, f) != getattr(self.settings, f) for f in fixed):

@@ -7,7 +7,9 @@ move any option into `--config` and back. SIGHUP reads the file again.
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,9 @@ from pseudolog.config import (
 )
 from pseudolog.errors import ConfigError
 from pseudolog.follow.checkpoint import STATE_FILES
+from pseudolog.follow.sinks import window_file_start
 from pseudolog.io.standard import require_stdin, require_stdout
+from pseudolog.keys import CREDENTIAL_NAME, KEY_FILE_ENV
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ class FollowSettings:
 
 _NAMES = {f.name: f for f in fields(FollowSettings)}
 _LISTS = ("inputs", "keep", "json_field", "unit", "identifier")
+_DURATIONS = ("window", "retention")  # whole seconds with a unit; the short intervals (float) take plain seconds
 
 
 def read_config_file(path: str) -> dict[str, Any]:
@@ -91,6 +96,8 @@ def read_config_file(path: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path}: {exc}") from None
+    except UnicodeDecodeError:  # TOML is UTF-8 text
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
     values: dict[str, Any] = {}
     for key, value in raw.items():
         name = key.replace("-", "_")
@@ -120,16 +127,23 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ConfigError(f"{where}: {option} must be a duration such as 250ms, 2s or 1m")
         return parse_interval(value, option=option)
-    if isinstance(value, int | float) and not isinstance(value, bool) and name in ("window", "retention"):
-        return f"{int(value)}s"
+    if name in _DURATIONS and isinstance(value, int | float) and not isinstance(value, bool):
+        # As on the command line: a bare number has no unit (7 meant 7 seconds where 7 days was meant).
+        raise ConfigError(f'{where}: {option} takes a duration as a string, such as "12h" or "7d", not a bare number')
     if not isinstance(value, str):
         raise ConfigError(f"{where}: {option} must be a string")
     return value
 
 
-def resolve(cli: dict[str, Any], config_path: str | None, fallbacks: dict[str, Any] | None = None) -> FollowSettings:
+def resolve(
+    cli: dict[str, Any],
+    config_path: str | None,
+    fallbacks: dict[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> FollowSettings:
     """Options given on the command line win over the config file, which wins over `fallbacks` (the
-    environment systemd sets, like $STATE_DIRECTORY), which win over the defaults."""
+    environment systemd sets, like $STATE_DIRECTORY), which win over the defaults. `environ` (default: this
+    process's) names the key files no output may be."""
     merged: dict[str, Any] = {k: v for k, v in (fallbacks or {}).items() if v}
     if config_path:
         for name, value in read_config_file(config_path).items():
@@ -138,11 +152,11 @@ def resolve(cli: dict[str, Any], config_path: str | None, fallbacks: dict[str, A
         if value is not None and value != [] and value != ():
             merged[name] = _coerce(name, value, "command line")
     settings = FollowSettings(**merged)
-    _check(settings)
+    _check(settings, os.environ if environ is None else environ)
     return settings
 
 
-def _check(s: FollowSettings) -> None:
+def _check(s: FollowSettings, environ: Mapping[str, str]) -> None:
     _check_journal(s)
     if not s.inputs and not s.journal:
         raise ConfigError("follow needs at least one INPUT (a file, a FIFO, or - for standard input) or --journal")
@@ -160,15 +174,42 @@ def _check(s: FollowSettings) -> None:
     for name in s.inputs:
         if name != "-" and Path(name).is_dir():
             raise ConfigError(f"input {name} is a directory")
-        if not name.isascii() and not _utf8(name):
+        if name != "-" and not _utf8(os.path.abspath(name)):
             # The checkpoint (JSON) records inputs by name.
-            shown = os.fsencode(name).decode("ascii", "backslashreplace")
-            raise ConfigError(f"input {shown}: its name is not UTF-8; follow it under a link with a UTF-8 name")
+            raise ConfigError(f"input {_shown(name)}: its name is not UTF-8; follow it under a link with a UTF-8 name")
+    for option, name in (("--output", s.output), ("--output-dir", s.output_dir)):
+        if name and name != "-" and not _utf8(os.path.abspath(name)):  # the checkpoint records outputs by name
+            raise ConfigError(f"{option} {_shown(name)}: its name is not UTF-8; choose a UTF-8 name")
+    _refuse_an_input_twice(s.inputs)
     if "-" in s.inputs:
         require_stdin()
     if not s.output_dir and s.output in (None, "-"):
         require_stdout()
+        _refuse_stdout_as_input(s.inputs)
     _check_paths(s)
+    _check_key_paths(s, environ)
+
+
+def _shown(name: str) -> str:
+    """A file name that is not UTF-8, with its bytes escaped (`\\xff`)."""
+    return os.fsencode(name).decode("ascii", "backslashreplace") if not _utf8(name) else name
+
+
+def _refuse_an_input_twice(inputs: tuple[str, ...]) -> None:
+    """Each line would be written twice: `a.log a.log`, a link to one, or - twice."""
+    for k, name in enumerate(inputs):
+        for earlier in inputs[:k]:
+            if name == earlier == "-" or ("-" not in (name, earlier) and _same_path(name, earlier)):
+                raise ConfigError(f"input {name} is input {earlier} again: give each input once")
+
+
+def _refuse_stdout_as_input(inputs: tuple[str, ...]) -> None:
+    """`follow app.log >> app.log` reads back what it writes, without end: refused, as `run` refuses it."""
+    if not inputs:
+        return
+    from pseudolog.cli import _input_identities, _refuse_an_input  # the checks `run` makes; cli imports us late
+
+    _refuse_an_input(_input_identities(list(inputs)), os.fstat(1), "standard output")
 
 
 def _utf8(name: str) -> bool:
@@ -223,6 +264,66 @@ def _check_paths(s: FollowSettings) -> None:
                     f"input {name} lies in --output-dir {s.output_dir}, whose files are written and deleted by "
                     "window: choose another directory"
                 )
+
+
+def _key_files(s: FollowSettings, environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(where it is named, path) of every master key file the follower may read."""
+    keys = [("--key-file", s.key_file)] if s.key_file else []
+    if environ.get(KEY_FILE_ENV):
+        keys.append((f"${KEY_FILE_ENV}", environ[KEY_FILE_ENV]))
+    if environ.get("CREDENTIALS_DIRECTORY"):
+        credential = Path(environ["CREDENTIALS_DIRECTORY"]) / CREDENTIAL_NAME
+        keys.append((f"the credential {CREDENTIAL_NAME}", str(credential)))
+    return keys
+
+
+def _identities(directory: str, names: Callable[[str], bool] = lambda _: True) -> set[tuple[int, int]]:
+    """(dev, ino) of the regular files in `directory` whose names `names` accepts (a hard link elsewhere is one)."""
+    found = set()
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return found
+    for entry in entries:
+        try:
+            info = entry.stat()
+        except OSError:
+            continue
+        if names(entry.name) and stat.S_ISREG(info.st_mode):
+            found.add((info.st_dev, info.st_ino))
+    return found
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _check_key_paths(s: FollowSettings, environ: Mapping[str, str]) -> None:
+    """No output may be the master key or lie in the keyring: the key would be lost, and a damaged key file is
+    read as a key (every pseudonym after it under another key). Compared by name and by (dev, ino)."""
+    written = [(option, path) for option, path in (("--output", s.output), ("--metrics-file", s.metrics_file)) if path]
+    written = [(option, path) for option, path in written if path != "-"]
+    for option, path in written:
+        for where, key in _key_files(s, environ):
+            if _same_path(path, key):
+                raise ConfigError(f"{option} {path} is the key file ({where}); writing it would destroy the key")
+        if s.keyring and (_inside(path, s.keyring) or _identity(path) in _identities(s.keyring)):
+            raise ConfigError(f"{option} {path} lies in --keyring {s.keyring}; writing it would destroy a key")
+    if not s.output_dir:
+        return
+    if s.keyring and (_same_path(s.output_dir, s.keyring) or _inside(s.output_dir, s.keyring)):
+        raise ConfigError(f"--output-dir {s.output_dir} lies in --keyring {s.keyring}: choose another directory")
+    windows = _identities(s.output_dir, lambda name: window_file_start(name) is not None)
+    for where, key in _key_files(s, environ):
+        if _inside(key, s.output_dir) or _identity(key) in windows:
+            raise ConfigError(
+                f"the key file ({where}) lies in --output-dir {s.output_dir}, whose files are written and deleted "
+                "by window: keep the key elsewhere"
+            )
 
 
 def _check_journal(s: FollowSettings) -> None:
