@@ -381,34 +381,25 @@ impl Reader<'_> {
         }
     }
 
-    /// A string at `p` (on its opening quote): the range of its content, when `decode` its text, and whether it
-    /// holds an escape.
-    fn string(&mut self, decode: bool) -> Option<((usize, usize), String, bool)> {
+    /// A string at `p` (on its opening quote): the range of its content, and whether it holds an escape. Its
+    /// escapes are checked here; `unescape` gives its text where that is needed.
+    fn string(&mut self) -> Option<((usize, usize), bool)> {
         let start = self.p + 1;
         let mut q = start;
-        let mut text = String::new();
         let mut escaped = false;
         loop {
             // Control bytes are refused below; quotes and backslashes are the only other stops.
             let k = memchr2(b'"', b'\\', &self.line[q..])?;
-            let chunk = &self.line[q..q + k];
-            if chunk.iter().any(|&b| b < 0x20) {
+            if self.line[q..q + k].iter().any(|&b| b < 0x20) {
                 return None;
-            }
-            if decode {
-                text.push_str(std::str::from_utf8(chunk).ok()?);
             }
             q += k;
             if self.line[q] == b'"' {
                 self.p = q + 1;
-                return Some(((start, q), text, escaped));
+                return Some(((start, q), escaped));
             }
             escaped = true;
-            let (c, len) = escape_at(self.line, q)?;
-            q += len;
-            if decode {
-                text.push(c);
-            }
+            q += escape_at(self.line, q)?.1;
         }
     }
 
@@ -509,7 +500,7 @@ impl Reader<'_> {
                     }
                 }
                 b'"' => {
-                    let ((s, e), _, escaped) = self.string(false)?;
+                    let ((s, e), escaped) = self.string()?;
                     let version = std::mem::take(&mut self.version_key)
                         && kind.is_none()
                         && self.line[s..e]
@@ -590,11 +581,10 @@ impl Reader<'_> {
             return None;
         }
         let line = self.line;
-        let opening = self.p;
-        let ((s, e), _, escaped) = self.string(false)?;
+        let ((s, e), escaped) = self.string()?;
         if e - s > KEY_MEMO_MAX {
             // A key this long is no stream's schema: read it, never hold it (the memo's bytes stay bounded).
-            let facts = self.facts(opening, s, e, escaped)?;
+            let facts = self.facts(s, e, escaped)?;
             return self.after_key(s, e, escaped, depth, facts);
         }
         let memo_key = &mut self.memo.key;
@@ -604,7 +594,7 @@ impl Reader<'_> {
         let facts = match self.memo.facts.get(&self.memo.key) {
             Some((_, &facts)) => facts,
             None => {
-                let facts = self.facts(opening, s, e, escaped)?;
+                let facts = self.facts(s, e, escaped)?;
                 self.memo.facts.insert(&self.memo.key, b"", facts);
                 facts
             }
@@ -632,19 +622,16 @@ impl Reader<'_> {
         Some(facts.kind)
     }
 
-    /// The facts of the key whose string opens at `opening` and whose content is `line[s..e]`.
-    fn facts(&mut self, opening: usize, s: usize, e: usize, escaped: bool) -> Option<KeyFacts> {
-        let line = self.line;
+    /// The facts of the key whose content is `line[s..e]`.
+    fn facts(&self, s: usize, e: usize, escaped: bool) -> Option<KeyFacts> {
+        let raw = &self.line[s..e];
         // Keys seldom hold an escape: read in place, decoded only when escaped.
-        let decoded;
+        let mut decoded = String::new();
         let text = if escaped {
-            let after = self.p;
-            self.p = opening;
-            decoded = self.string(true)?.1;
-            self.p = after;
+            unescape(raw, &mut decoded)?;
             decoded.as_str()
         } else {
-            std::str::from_utf8(&line[s..e]).ok()?
+            std::str::from_utf8(raw).ok()?
         };
         Some(KeyFacts {
             kind: self.layout.kind_of(text),
