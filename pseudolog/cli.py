@@ -65,7 +65,13 @@ from pseudolog.errors import (
     OutputError,
     PseudologError,
 )
-from pseudolog.io.standard import open_standard_streams, require_stdin, require_stdout
+from pseudolog.io.standard import (
+    input_identities,
+    open_standard_streams,
+    refuse_an_input,
+    require_stdin,
+    require_stdout,
+)
 from pseudolog.keyring import Keyring, Secret, WindowKeyMissing, resolve_secret
 from pseudolog.keys import init_key_file
 
@@ -145,22 +151,6 @@ def _time_option(value: str | None, option: str) -> float | None:
         raise ConfigError(f"{option}: cannot read timestamp {value!r}; use ISO 8601 or epoch seconds") from None
 
 
-def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
-
-
-def _input_identities(files: list[str]) -> list[tuple[str, os.stat_result]]:
-    """(name, stat) of every input that exists, standard input included (`< same.log`)."""
-    found = []
-    for name in files or ["-"]:
-        try:
-            info = os.fstat(0) if name == "-" else os.stat(name)
-        except OSError:
-            continue
-        found.append((name, info))
-    return found
-
-
 @contextmanager
 def _naming_write_errors(output: str | None) -> Iterator[None]:
     """A write that fails (a full disk, a file size limit) names the output it failed on; reads name their input
@@ -174,24 +164,15 @@ def _naming_write_errors(output: str | None) -> Iterator[None]:
         raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
 
 
-def _refuse_an_input(inputs: list[tuple[str, os.stat_result]], info: os.stat_result, output: str) -> None:
-    """An output that is a regular file among the inputs would be read while written (a loop that never ends)
-    or emptied before it is read: refused before anything is written."""
-    for name, seen in inputs:
-        if _same_file(info, seen) and stat.S_ISREG(info.st_mode):
-            shown = "standard input" if name == "-" else f"input {name}"
-            raise ConfigError(f"{output} is {shown}; writing it would destroy it: choose another file")
-
-
 def open_output(output: str | None, files: list[str], append: bool, key: Secret) -> tuple[BinaryIO, bool]:
     """The output stream, and whether to close it. An output that is one of the inputs (same device and
     inode) is refused before anything is truncated: `run -o same.log same.log` would empty it; so is the key
     file or a file in the keyring (`-o k.key`, `>> k.key`), checked before the file is even created."""
-    inputs = _input_identities(files)
+    inputs = input_identities(files)
     if output is None or output == "-":
         require_stdout()
         info = os.fstat(1)
-        _refuse_an_input(inputs, info, "standard output")
+        refuse_an_input(inputs, info, "standard output")
         refuse_key_material_output(key, "standard output", info=info)
         return sys.stdout.buffer, False
     from pseudolog.pipeline import end_a_half_line
@@ -204,7 +185,7 @@ def open_output(output: str | None, files: list[str], append: bool, key: Secret)
         raise OutputError(f"cannot write output {output}: {exc.strerror}") from None
     info = os.fstat(fd)
     try:  # again on the file opened: the name may have been swapped since
-        _refuse_an_input(inputs, info, shown)
+        refuse_an_input(inputs, info, shown)
         refuse_key_material_output(key, shown, info=info)
     except ConfigError:
         os.close(fd)

@@ -221,7 +221,6 @@ def unit(
     from pseudolog.follow.settings import read_config_file
     from pseudolog.follow.unit import (
         UnitSpec,
-        check_spec,
         hidden_path_problems,
         output_write_paths,
         reading_groups,
@@ -263,10 +262,10 @@ def unit(
         ),
         watchdog_seconds=seconds,
     )
-    check_spec(spec)
+    text = render_unit(spec)  # checks every value first
     if not os.path.exists(config):  # said after every check, so an error stays the only line
         say(f"note: {config} does not exist yet; the unit assumes the defaults (state in /var/lib/pseudolog)")
-    typer.echo(render_unit(spec), nl=False)
+    typer.echo(text, nl=False)
 
 
 def _this_executable() -> str:

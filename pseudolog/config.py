@@ -162,13 +162,13 @@ def parse_json_fields(values: list[str]) -> tuple[tuple[str, str], ...]:
         key, sep, kind = value.partition("=")
         if not sep or not key.strip() or kind.strip() not in (*KINDS, "text"):
             raise ConfigError(f"--json-field: expected KEY=KIND with KIND one of {', '.join(KINDS)}, text")
-        if not _is_text(key):
+        if not is_text(key):
             raise ConfigError("--json-field: KEY must be text (UTF-8), as JSON keys are")
         rules.append((key.strip(), kind.strip()))
     return tuple(rules)
 
 
-def _is_text(value: str) -> bool:
+def is_text(value: str) -> bool:
     """False for bytes the file system decoding kept as surrogates (`$'\\xff'` on the command line)."""
     try:
         value.encode()

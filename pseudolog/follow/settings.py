@@ -23,13 +23,14 @@ from pseudolog.config import (
     ROTATE_WAIT_DEFAULT,
     FilterOptions,
     filter_options,
+    is_text,
     parse_interval,
     parse_size,
 )
 from pseudolog.errors import ConfigError
 from pseudolog.follow.checkpoint import STATE_FILES
 from pseudolog.follow.sinks import window_file_start
-from pseudolog.io.standard import require_stdin, require_stdout
+from pseudolog.io.standard import input_identities, refuse_an_input, require_stdin, require_stdout
 from pseudolog.keys import CREDENTIAL_NAME, KEY_FILE_ENV
 
 
@@ -174,11 +175,11 @@ def _check(s: FollowSettings, environ: Mapping[str, str]) -> None:
     for name in s.inputs:
         if name != "-" and Path(name).is_dir():
             raise ConfigError(f"input {name} is a directory")
-        if name != "-" and not _utf8(os.path.abspath(name)):
+        if name != "-" and not is_text(os.path.abspath(name)):
             # The checkpoint (JSON) records inputs by name.
             raise ConfigError(f"input {_shown(name)}: its name is not UTF-8; follow it under a link with a UTF-8 name")
     for option, name in (("--output", s.output), ("--output-dir", s.output_dir)):
-        if name and name != "-" and not _utf8(os.path.abspath(name)):  # the checkpoint records outputs by name
+        if name and name != "-" and not is_text(os.path.abspath(name)):  # the checkpoint records outputs by name
             raise ConfigError(f"{option} {_shown(name)}: its name is not UTF-8; choose a UTF-8 name")
     _refuse_an_input_twice(s.inputs)
     if "-" in s.inputs:
@@ -192,7 +193,7 @@ def _check(s: FollowSettings, environ: Mapping[str, str]) -> None:
 
 def _shown(name: str) -> str:
     """A file name that is not UTF-8, with its bytes escaped (`\\xff`)."""
-    return os.fsencode(name).decode("ascii", "backslashreplace") if not _utf8(name) else name
+    return os.fsencode(name).decode("ascii", "backslashreplace") if not is_text(name) else name
 
 
 def _refuse_an_input_twice(inputs: tuple[str, ...]) -> None:
@@ -207,17 +208,7 @@ def _refuse_stdout_as_input(inputs: tuple[str, ...]) -> None:
     """`follow app.log >> app.log` reads back what it writes, without end: refused, as `run` refuses it."""
     if not inputs:
         return
-    from pseudolog.cli import _input_identities, _refuse_an_input  # the checks `run` makes; cli imports us late
-
-    _refuse_an_input(_input_identities(list(inputs)), os.fstat(1), "standard output")
-
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode()
-    except UnicodeEncodeError:  # bytes the file system decoding kept as surrogates
-        return False
-    return True
+    refuse_an_input(input_identities(list(inputs)), os.fstat(1), "standard output")
 
 
 def _same_path(a: str, b: str) -> bool:

@@ -1,14 +1,16 @@
 """Standard input, output and error when the process was started with some of them closed (`>&-`, a service
 manager's odd set-up). Each closed one gets /dev/null before anything else is opened: a file opened later would
 otherwise take its number, and a state directory's lock opened as fd 1 received the output. Reading a closed
-stdin or writing a closed stdout is then refused, not done to /dev/null."""
+stdin or writing a closed stdout is then refused, not done to /dev/null. An output that is one of the inputs is
+refused here too, for every command that writes (`run`, `follow`)."""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 
-from pseudolog.errors import InputError, OutputError
+from pseudolog.errors import ConfigError, InputError, OutputError
 
 CLOSED: set[int] = set()
 
@@ -42,3 +44,28 @@ def require_stdout(*, output_option: bool = True) -> None:
     if 1 in CLOSED:
         hint = " (name an output file with -o)" if output_option else ""
         raise OutputError(f"cannot write standard output: it is closed{hint}")
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def input_identities(files: list[str]) -> list[tuple[str, os.stat_result]]:
+    """(name, stat) of every input that exists, standard input included (`< same.log`)."""
+    found = []
+    for name in files or ["-"]:
+        try:
+            info = os.fstat(0) if name == "-" else os.stat(name)
+        except OSError:
+            continue
+        found.append((name, info))
+    return found
+
+
+def refuse_an_input(inputs: list[tuple[str, os.stat_result]], info: os.stat_result, output: str) -> None:
+    """An output that is a regular file among the inputs would be read while written (a loop that never ends)
+    or emptied before it is read: refused before anything is written."""
+    for name, seen in inputs:
+        if _same_file(info, seen) and stat.S_ISREG(info.st_mode):
+            shown = "standard input" if name == "-" else f"input {name}"
+            raise ConfigError(f"{output} is {shown}; writing it would destroy it: choose another file")
