@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import os
 import signal
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +39,7 @@ from pseudolog.follow.sinks import (
     refuse_foreign_window_files,
 )
 from pseudolog.follow.sources import PipeSource, Source, open_source
+from pseudolog.follow.wake import Wake
 from pseudolog.keyring import Keyring, resolve_secret
 from pseudolog.pipeline import Engine, build_engine
 from pseudolog.stats import Counts, add_counts
@@ -171,11 +171,13 @@ class Follower:
         # Signals first: a stop asked for while the inputs are opened ends the run cleanly, with a checkpoint,
         # instead of killing the process half-way through its start.
         self.stop_requested = self.reload_requested = False
-        self.wake = threading.Event()
         # What the start takes (the signals, the state lock, inputs with their reader threads, outputs) is given
         # back by `close`, or at once when a later step of the start fails: a caller that goes on in the same
         # process is not left with open FIFOs, a held lock and the follower's signal handlers.
         self._taken = contextlib.ExitStack()
+        self.wake = Wake()
+        self._taken.callback(self.wake.close)
+        self.wake.watch_signals()
         saved_handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
         self._taken.callback(_restore_handlers, saved_handlers)
         signal.signal(signal.SIGTERM, self._on_stop)

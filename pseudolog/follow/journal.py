@@ -32,7 +32,6 @@ import signal
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
@@ -43,6 +42,7 @@ from pseudolog._core import LineFramer, Piece
 from pseudolog.errors import ConfigError, InputError
 from pseudolog.follow.checkpoint import InputState
 from pseudolog.follow.sources import start_reader
+from pseudolog.follow.wake import Wake
 from pseudolog.pipeline import StreamTotals, fd_chunks, open_input, pump_chunks
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ class JournalSource:
         max_line: int,
         state: InputState | None,
         warn: Warn,
-        wake: threading.Event,
+        wake: Wake,
     ) -> None:
         self.name = NAME
         self.warn = warn

@@ -24,6 +24,7 @@ from pseudolog._core import LineFramer, Piece
 
 from pseudolog.errors import InputError
 from pseudolog.follow.checkpoint import FilePosition, InputState
+from pseudolog.follow.wake import Wake
 
 CHUNK = 1 << 20
 ROTATION_CHECK_EVERY = 1.0  # seconds between looks at a growing file's name; an idle one is looked at every poll
@@ -252,7 +253,7 @@ class PipeSource:
 
     checkpointed = False
 
-    def __init__(self, name: str, max_line: int, backlog: int, wake: threading.Event, mid_line: bool) -> None:
+    def __init__(self, name: str, max_line: int, backlog: int, wake: Wake, mid_line: bool) -> None:
         self.name = name
         self.shown = "standard input" if name == "-" else name
         self.framer = LineFramer(max_line)
@@ -412,7 +413,7 @@ def open_source(
     backlog: int,
     state: InputState | None,
     warn: Warn,
-    wake: threading.Event,
+    wake: Wake,
 ) -> Source:
     mid_line = bool(state and state.mid_line)
     try:
