@@ -303,6 +303,7 @@ class JournalSource:
                 entries = parser.feed(chunk) if chunk else parser.finish()
                 for entry in entries:
                     self._queue.put(entry)
+                if entries:
                     self.wake.set()
                 if not chunk:
                     break
