@@ -39,7 +39,6 @@ from pseudolog.cli_options import (
     RegionOpt,
     RetentionOpt,
     WindowOpt,
-    refuse_key_material_output,
     say,
 )
 from pseudolog.config import (
@@ -173,12 +172,12 @@ def open_output(output: str | None, files: list[str], append: bool, key: Secret)
         require_stdout()
         info = os.fstat(1)
         refuse_an_input(inputs, info, "standard output")
-        refuse_key_material_output(key, "standard output", info=info)
+        key.places.refuse_output("standard output", info=info)
         return sys.stdout.buffer, False
     from pseudolog.pipeline import end_a_half_line
 
     shown = f"-o/--output {output}"
-    refuse_key_material_output(key, shown, output)
+    key.places.refuse_output(shown, output)
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_APPEND if append else 0), 0o640)
     except OSError as exc:
@@ -186,7 +185,7 @@ def open_output(output: str | None, files: list[str], append: bool, key: Secret)
     info = os.fstat(fd)
     try:  # again on the file opened: the name may have been swapped since
         refuse_an_input(inputs, info, shown)
-        refuse_key_material_output(key, shown, info=info)
+        key.places.refuse_output(shown, info=info)
     except ConfigError:
         os.close(fd)
         raise

@@ -7,19 +7,14 @@ settings can never disagree about them. Commands whose values may also come from
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import threading
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from pseudolog.config import DEFAULT_REGION, DEFAULT_WINDOW, DEFAULTS, format_size, parse_size
-from pseudolog.errors import ConfigError
-
-if TYPE_CHECKING:
-    from pseudolog.keyring import Secret
 
 _MAX_LINE_DEFAULT = format_size(DEFAULTS.max_line)
 
@@ -168,18 +163,6 @@ FollowRegionOpt = Annotated[str | None, RegionOpt.__metadata__[0]]  # type: igno
 FollowMaxLineOpt = Annotated[int | None, MaxLineOpt.__metadata__[0]]  # type: ignore[attr-defined]
 FollowIpStyleOpt = Annotated[str | None, IpStyleOpt.__metadata__[0]]  # type: ignore[attr-defined]
 FollowOnErrorOpt = Annotated[str | None, OnErrorOpt.__metadata__[0]]  # type: ignore[attr-defined]
-
-
-def refuse_key_material_output(
-    secret: Secret, shown: str, path: str | None = None, info: os.stat_result | None = None
-) -> None:
-    """Refuses, before anything is written, an output that is the key file or lies in the keyring (`path`, which
-    need not exist, or the open file `info`, e.g. standard output): writing it destroys the key, and later runs
-    would take the log text for a key. `shown` names the output in the message (`-o/--output out.log`). For
-    every command that writes files (`run`, `follow`)."""
-    what = secret.key_material_at(path, info)
-    if what is not None:
-        raise ConfigError(f"{shown} is {what}: an output must never be key material; choose another file")
 
 
 def say(message: str) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pseudolog.errors import ConfigError, KeyMaterialError, OutputError
+from pseudolog.io.paths import Identity, identities_in, identity, inside, same_file
 from pseudolog.keys import KEY_BYTES, Warn, read_key_file, resolve_master_key
 from pseudolog.pseudonym import window_start
 
@@ -145,26 +146,60 @@ class Secret:
     def __repr__(self) -> str:  # never the bytes
         return f"Secret(source={self.source!r}, ephemeral={self.ephemeral})"
 
-    def key_material_at(self, path: str | None = None, info: os.stat_result | None = None) -> str | None:
-        """What key material the file at `path` (which need not exist yet) or the open file `info` is: "the key
-        file K" or "in keyring K", else None. Compared by resolved name and by (device, inode), so a symlink or a
-        hard link to the key is the key too; a file in the keyring directory is the keyring's."""
-        seen = [info] if info is not None else []
-        if path is not None:
-            with contextlib.suppress(OSError, ValueError):
-                seen.append(os.stat(path))
-        identities = {(i.st_dev, i.st_ino) for i in seen}
-        if self.key_identity is not None and self.key_identity in identities:
-            return f"the key file {self.key_path or 'passed to --key-fd'}"
-        if self.key_path is not None and path is not None and _same_name(path, self.key_path):
-            return f"the key file {self.key_path}"
+    @property
+    def places(self) -> KeyPlaces:
+        """Where this secret's key material lies on disk, for the check that no output is written over it."""
         if isinstance(self.material, Keyring):
-            ring = self.material.directory
-            if path is not None and _in_directory(path, ring):
-                return f"in keyring {ring}"
-            if identities & _identities_in(ring):
+            return KeyPlaces((), str(self.material.directory))
+        if self.key_path is None and self.key_identity is None:  # a random key: nothing on disk
+            return KeyPlaces((), None)
+        shown = self.key_path or "passed to --key-fd"
+        return KeyPlaces((KeyFile(shown, self.key_path, self.key_identity),), None)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFile:
+    """A master key file: how a message names it, its path if it has one, the identity of what was read."""
+
+    shown: str
+    path: str | None
+    identity: Identity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPlaces:
+    """The key files and the keyring directory a command reads its keys from: the one check, for every command
+    that writes files (`run`, `follow`), that no output is written over key material. Writing there destroys a
+    key, and a damaged key file is then read as a key (every pseudonym after it under another key)."""
+
+    files: tuple[KeyFile, ...]
+    keyring: str | None
+
+    def at(self, path: str | None = None, info: os.stat_result | None = None) -> str | None:
+        """What key material the file at `path` (which need not exist yet) or the open file `info` is ("the key
+        file K", "in keyring K", "the keyring K"), else None. By resolved name and by (device, inode), so a
+        symlink or a hard link to a key is the key too."""
+        seen = {identity(path)} if path is not None else set()
+        if info is not None:
+            seen.add((info.st_dev, info.st_ino))
+        seen.discard(None)
+        for key in self.files:
+            if key.identity in seen or (key.path is not None and path is not None and same_file(path, key.path)):
+                return f"the key file {key.shown}"
+        ring = self.keyring
+        if ring is not None:
+            if path is not None and same_file(path, ring):
+                return f"the keyring {ring}"
+            if (path is not None and inside(path, ring)) or seen & identities_in(ring):
                 return f"in keyring {ring}"
         return None
+
+    def refuse_output(self, shown: str, path: str | None = None, info: os.stat_result | None = None) -> None:
+        """Refuses, before anything is written, an output (`path`, or the open file `info`, e.g. standard
+        output) that is key material. `shown` names it in the message (`-o/--output out.log`)."""
+        what = self.at(path, info)
+        if what is not None:
+            raise ConfigError(f"{shown} is {what}: an output must never be key material; choose another file")
 
 
 def resolve_secret(
@@ -189,36 +224,6 @@ def resolve_secret(
             raise ConfigError(needs_fixed_key)
         return Secret(key.secret, "ephemeral", ephemeral=True)
     return Secret(key.secret, "file", key_path=key.path, key_identity=key.identity)
-
-
-def _same_name(a: str, b: str) -> bool:
-    try:
-        return os.path.realpath(a) == os.path.realpath(b)
-    except (OSError, ValueError):
-        return False
-
-
-def _in_directory(path: str, directory: Path) -> bool:
-    """`path` names an entry of `directory` (by resolved name, or by the parent's (device, inode))."""
-    parent = os.path.dirname(os.path.abspath(path))
-    if _same_name(parent, str(directory)) or _same_name(path, str(directory)):
-        return True
-    try:
-        a, b = os.stat(parent), os.stat(directory)
-    except (OSError, ValueError):
-        return False
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
-
-
-def _identities_in(directory: Path) -> set[tuple[int, int]]:
-    """(device, inode) of every file in `directory`: a hard link to a key elsewhere is still the key."""
-    found = set()
-    with contextlib.suppress(OSError), os.scandir(directory) as entries:
-        for entry in entries:
-            with contextlib.suppress(OSError):
-                info = entry.stat(follow_symlinks=False)
-                found.add((info.st_dev, info.st_ino))
-    return found
 
 
 def _check_directory(directory: Path) -> None:

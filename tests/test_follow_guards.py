@@ -199,7 +199,7 @@ def test_an_output_in_the_keyring_is_refused(pseudolog_bin, tmp_path, where):
     if where == "--metrics-file":
         args += ["-o", str(tmp_path / "out.log")]
     proc = run_follow(pseudolog_bin, *args, str(tmp_path / "in.log"))
-    assert_one_line_error(proc, "lies in --keyring")
+    assert_one_line_error(proc, f"{target} is", f"keyring {ring}", "must never be key material")
     assert proc.returncode == 2
     assert {p: p.read_bytes() for p in ring.iterdir()} == keys
 

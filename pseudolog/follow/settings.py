@@ -7,9 +7,8 @@ move any option into `--config` and back. SIGHUP reads the file again.
 from __future__ import annotations
 
 import os
-import stat
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,9 @@ from pseudolog.config import (
 from pseudolog.errors import ConfigError
 from pseudolog.follow.checkpoint import STATE_FILES
 from pseudolog.follow.sinks import window_file_start
+from pseudolog.io.paths import identities_in, identity, inside, same_file
 from pseudolog.io.standard import input_identities, refuse_an_input, require_stdin, require_stdout
+from pseudolog.keyring import KeyFile, KeyPlaces
 from pseudolog.keys import CREDENTIAL_NAME, KEY_FILE_ENV
 
 
@@ -200,7 +201,7 @@ def _refuse_an_input_twice(inputs: tuple[str, ...]) -> None:
     """Each line would be written twice: `a.log a.log`, a link to one, or - twice."""
     for k, name in enumerate(inputs):
         for earlier in inputs[:k]:
-            if name == earlier == "-" or ("-" not in (name, earlier) and _same_path(name, earlier)):
+            if name == earlier == "-" or ("-" not in (name, earlier) and same_file(name, earlier)):
                 raise ConfigError(f"input {name} is input {earlier} again: give each input once")
 
 
@@ -209,21 +210,6 @@ def _refuse_stdout_as_input(inputs: tuple[str, ...]) -> None:
     if not inputs:
         return
     refuse_an_input(input_identities(list(inputs)), os.fstat(1), "standard output")
-
-
-def _same_path(a: str, b: str) -> bool:
-    """The same file: by name once links are resolved, or by identity where both exist (a hard link)."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        x, y = os.stat(a), os.stat(b)
-    except OSError:
-        return False
-    return (x.st_dev, x.st_ino) == (y.st_dev, y.st_ino)
-
-
-def _inside(path: str, directory: str) -> bool:
-    return os.path.realpath(path).startswith(os.path.realpath(directory) + os.sep)
 
 
 def _check_paths(s: FollowSettings) -> None:
@@ -240,79 +226,50 @@ def _check_paths(s: FollowSettings) -> None:
     state = [str(Path(s.state_dir) / name) for name in STATE_FILES] if s.state_dir else []
     for k, (option, path) in enumerate(written):
         for name in inputs:
-            if _same_path(path, name):
+            if same_file(path, name):
                 raise ConfigError(f"{option} {path} is input {name}; writing it would destroy it: choose another file")
         for other, other_path in written[:k]:
-            if _same_path(path, other_path):
+            if same_file(path, other_path):
                 raise ConfigError(f"{option} {path} is also {other}: choose another file")
         for kept in state:
-            if _same_path(path, kept):
+            if same_file(path, kept):
                 raise ConfigError(f"{option} {path} is the follower's own {Path(kept).name}: choose another file")
     if s.output_dir:
         for name in inputs:
-            if _inside(name, s.output_dir):
+            if inside(name, s.output_dir):
                 raise ConfigError(
                     f"input {name} lies in --output-dir {s.output_dir}, whose files are written and deleted by "
                     "window: choose another directory"
                 )
 
 
-def _key_files(s: FollowSettings, environ: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(where it is named, path) of every master key file the follower may read."""
+def _key_places(s: FollowSettings, environ: Mapping[str, str]) -> KeyPlaces:
+    """Every master key file the follower may read (`--key-file`, $PSEUDOLOG_KEY_FILE, the credential), named
+    by where it was given, and the keyring: checked before any key is read, so a start that would destroy one
+    stops first."""
     keys = [("--key-file", s.key_file)] if s.key_file else []
     if environ.get(KEY_FILE_ENV):
         keys.append((f"${KEY_FILE_ENV}", environ[KEY_FILE_ENV]))
     if environ.get("CREDENTIALS_DIRECTORY"):
         credential = Path(environ["CREDENTIALS_DIRECTORY"]) / CREDENTIAL_NAME
         keys.append((f"the credential {CREDENTIAL_NAME}", str(credential)))
-    return keys
-
-
-def _identities(directory: str, names: Callable[[str], bool] = lambda _: True) -> set[tuple[int, int]]:
-    """(dev, ino) of the regular files in `directory` whose names `names` accepts (a hard link elsewhere is one)."""
-    found = set()
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return found
-    for entry in entries:
-        try:
-            info = entry.stat()
-        except OSError:
-            continue
-        if names(entry.name) and stat.S_ISREG(info.st_mode):
-            found.add((info.st_dev, info.st_ino))
-    return found
-
-
-def _identity(path: str) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
+    return KeyPlaces(tuple(KeyFile(f"({where})", path) for where, path in keys), s.keyring)
 
 
 def _check_key_paths(s: FollowSettings, environ: Mapping[str, str]) -> None:
-    """No output may be the master key or lie in the keyring: the key would be lost, and a damaged key file is
-    read as a key (every pseudonym after it under another key). Compared by name and by (dev, ino)."""
-    written = [(option, path) for option, path in (("--output", s.output), ("--metrics-file", s.metrics_file)) if path]
-    written = [(option, path) for option, path in written if path != "-"]
-    for option, path in written:
-        for where, key in _key_files(s, environ):
-            if _same_path(path, key):
-                raise ConfigError(f"{option} {path} is the key file ({where}); writing it would destroy the key")
-        if s.keyring and (_inside(path, s.keyring) or _identity(path) in _identities(s.keyring)):
-            raise ConfigError(f"{option} {path} lies in --keyring {s.keyring}; writing it would destroy a key")
+    """No output may be key material (`KeyPlaces`), and no key may lie among the window files --output-dir
+    deletes."""
+    places = _key_places(s, environ)
+    for option, path in (("--output", s.output), ("--metrics-file", s.metrics_file), ("--output-dir", s.output_dir)):
+        if path and path != "-":
+            places.refuse_output(f"{option} {path}", path)
     if not s.output_dir:
         return
-    if s.keyring and (_same_path(s.output_dir, s.keyring) or _inside(s.output_dir, s.keyring)):
-        raise ConfigError(f"--output-dir {s.output_dir} lies in --keyring {s.keyring}: choose another directory")
-    windows = _identities(s.output_dir, lambda name: window_file_start(name) is not None)
-    for where, key in _key_files(s, environ):
-        if _inside(key, s.output_dir) or _identity(key) in windows:
+    windows = identities_in(s.output_dir, lambda name: window_file_start(name) is not None)
+    for key in places.files:
+        if key.path and (inside(key.path, s.output_dir) or identity(key.path) in windows):
             raise ConfigError(
-                f"the key file ({where}) lies in --output-dir {s.output_dir}, whose files are written and deleted "
+                f"the key file {key.shown} lies in --output-dir {s.output_dir}, whose files are written and deleted "
                 "by window: keep the key elsewhere"
             )
 
