@@ -31,6 +31,9 @@ def spans(text: bytes):
         # after the blank was a token, filtering again found the shorter number)
         (b"x 00456/120.0.0.0 0.0.0.0S y", [(b"00456/120.0.0.0", "+456120000")]),
         (b"0049 301234 5abc", [(b"0049 301234", "+49301234")]),
+        # ... and across `-` or `/`: the group that ran into the word is the word's (a MAC file name, an id's suffix)
+        (b"id=004930123456-1a", [(b"004930123456", "+4930123456")]),
+        (b"/prov/0049301234567/00156500bad5.cfg", [(b"0049301234567", "+49301234567")]),
     ],
 )
 def test_international_found(text, expected):

@@ -369,16 +369,15 @@ pub fn find_international(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             continue;
         };
         if len == 2 && end < n && text[end].is_ascii_alphabetic() {
-            // A `00` run that runs into a word is no number; when it got there across a blank, the number
-            // ends at that blank.
-            let body = &text[pos..end];
-            let space = memchr::memrchr(b' ', body).map(|b| pos + b);
-            let encoded = memchr::memmem::rfind(body, b"%20").map(|b| pos + b);
-            let Some(blank) = space.max(encoded) else {
+            // A `00` run that runs into a word is no number (`0049301234567abc`, hex ids). When it got there
+            // across a blank, `-` or `/`, the group that ran into the word is that word's, and the number ends
+            // before it: `004930123456-1a`, and `001565000/00156500bad5.cfg`, whose second half is a MAC. Cut
+            // only at a blank, that number stayed raw, and once the MAC was a token a second pass found it.
+            let Some(boundary) = last_group_boundary(&text[pos..end]) else {
                 continue;
             };
-            end = blank;
-            digits = digit_count(&text[pos..blank]);
+            end = pos + boundary;
+            digits = digit_count(&text[pos..end]);
         }
         if digits < MIN_INTERNATIONAL_DIGITS {
             continue;
@@ -387,6 +386,13 @@ pub fn find_international(text: &[u8], region: &Region, out: &mut Vec<Found>) {
             out.push(Found::new(start, end, Kind::Phone, &norm));
         }
     }
+}
+
+/// Where the last group of a number's `body` begins, less its separator: the last blank, `%20`, `-` or `/`.
+fn last_group_boundary(body: &[u8]) -> Option<usize> {
+    let sign = memchr::memrchr3(b' ', b'-', b'/', body);
+    let encoded = memchr::memmem::rfind(body, b"%20");
+    sign.max(encoded)
 }
 
 /// Where the run of ASCII letters and digits from `start` ends.
@@ -494,6 +500,13 @@ mod tests {
                 &[("00456/120.0.0.0", "+456120000")],
             ),
             (b"0049 301234 5abc", &[("0049 301234", "+49301234")]),
+            // the group after `-` or `/` ran into a word: it is the word's, the number ends before it
+            (b"id=004930123456-1a", &[("004930123456", "+4930123456")]),
+            (
+                b"/prov/0049301234567/00156500bad5.cfg",
+                &[("0049301234567", "+49301234567")],
+            ),
+            (b"0049 30 1234-5abc", &[("0049 30 1234", "+49301234")]),
         ];
         for (text, want) in cases {
             let want: Vec<(String, String)> = want

@@ -235,9 +235,9 @@ def find_international(text: bytes, region: str) -> Iterator[Found]:
             continue
         end, digits = scanned
         if m.group().startswith(b"00") and end < len(text) and text[end : end + 1].isalpha():
-            # A `00` run that runs into a word is no number; when it got there across a blank, the number ends at
-            # that blank, as it does once the group after it is a token (filtering again then changes nothing).
-            blank = max(text.rfind(b" ", m.end(), end), text.rfind(b"%20", m.end(), end))
+            # A `00` run that runs into a word is no number; when it got there across a blank, `-` or `/`, the
+            # number ends there, as it does once the group after it is a token (filtering again then changes nothing).
+            blank = max(text.rfind(sep, m.end(), end) for sep in (b" ", b"%20", b"-", b"/"))
             if blank < 0:
                 continue
             end, digits = blank, digit_count(text[m.end() : blank])
