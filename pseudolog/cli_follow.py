@@ -28,6 +28,7 @@ from pseudolog.cli_options import (
     LogFormatOpt,
     RetentionOpt,
     say,
+    without_identifiers,
 )
 from pseudolog.config import BACKLOG_DEFAULT, POLL_DEFAULT, ROTATE_WAIT_DEFAULT
 from pseudolog.errors import ConfigError
@@ -170,7 +171,7 @@ def follow(
     }
     if check:
         for text in check_plan(cli, config, dict(os.environ), say):
-            typer.echo(text)
+            typer.echo(without_identifiers(text))  # a status listing: per-host logs are named by address
         return
     follower = Follower(cli, config, dict(os.environ), say)
     spare_the_collector()

@@ -289,3 +289,15 @@ def test_check_refuses_a_journal_dir_that_is_not_a_directory_as_a_start_does(pse
     proc = run_follow(pseudolog_bin, *args, *extra, cwd=tmp_path)
     assert_one_line_error(proc, "--journal-dir /nonexistent-journal is not a directory")
     assert proc.returncode == 2
+
+
+def test_the_check_listing_names_files_without_their_identifiers(pseudolog_bin, key_file, tmp_path):
+    """Per-host logs are named by address (rsyslog's %fromhost-ip%): `--check` is a status listing, and a status
+    line never shows a raw identifier."""
+    (tmp_path / "203.0.113.7.log").write_bytes(line(1))
+    args = follow_args(key_file, tmp_path, "-o", "out-00491701234567.log", "--check")
+    proc = run_follow(pseudolog_bin, *args, "203.0.113.7.log", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    listing = proc.stdout.decode()
+    assert "input: " in listing and "[ip].log" in listing and "out-[phone].log" in listing
+    assert "203.0.113.7" not in listing and "1701234567" not in listing
