@@ -247,3 +247,37 @@ def test_a_raw_identifier_between_pseudonyms_is_flagged(before, raw, after):
     line = (head + value + " " + "".join(g + t for g, t in after)).encode()
     found = [(c.kind, line[c.start : c.end]) for c in Auditor().candidates(line) if c.score >= 0.5]
     assert found == [(kind, value.encode())]
+
+
+@pytest.mark.parametrize(
+    ("line", "raw", "kind"),
+    [
+        # what JSON encoders write by default: .NET's `+`, Go's `<`, PHP's `/`, any display name's quotes
+        (rb'{"callee":"\u002b4930123456"}', rb"\u002b4930123456", "phone"),
+        (rb'{"from":"\"0301234567\" \u003csip:x@pbx>"}', b"0301234567", "phone"),
+        (rb'{"chan":"PJSIP\/\u002b4930123456-0001"}', rb"\u002b4930123456", "phone"),
+        (rb'{"src":"\u0031\u0039\u0038.51.100.7"}', rb"\u0031\u0039\u0038.51.100.7", "ip"),
+        (
+            rb'{"mac":"00\u003a15\u003a65\u003aab\u003acd\u003aef"}',
+            rb"00\u003a15\u003a65\u003aab\u003acd\u003aef",
+            "mac",
+        ),
+    ],
+)
+def test_json_escaped_identifiers_are_found_at_their_columns_as_written(line, raw, kind):
+    """A JSON reader sees the escapes' text; the engine replaces it (session 42), and the auditor must see it too,
+    or it cannot catch the engine missing it."""
+    (c,) = [c for c in Auditor().candidates(line) if c.score >= 0.5]
+    assert (c.kind, line[c.start : c.start + len(raw)]) == (kind, raw)
+
+
+def test_scan_passes_run_output_of_json_escaped_identifiers(pseudolog_bin, key_file):
+    lines = (
+        rb'{"callee":"\u002b4930123456","ua":"\"0301234567\" \u003csip:0301234567@pbx>",'
+        rb'"ip":"\u0031\u0039\u0038.51.100.7"}'
+        b"\n"
+    )
+    assert run(pseudolog_bin, "scan", stdin=lines).returncode == 1
+    out = run(pseudolog_bin, "run", "--key-file", str(key_file), "--format", "json_lines", stdin=lines).stdout
+    clean = run(pseudolog_bin, "scan", stdin=out)
+    assert clean.returncode == 0, (out, clean.stdout)

@@ -2,7 +2,8 @@
 
 It shares nothing with the line engine (the native core; the Python reference engine lives in tests/reference), so
 it can see what the engine misses. It looks for anything address-, number-, MAC- or IMEI-shaped that is not a
-pseudonym, in the line as written and in its percent-decoded view (`%20`, `%2B`, `%3A` ...), and gives each
+pseudonym, in the line as written, in its percent-decoded view (`%20`, `%2B`, `%3A` ...) and, where it holds JSON
+escapes, in its JSON-decoded view (`\\u002b`, `\\"`, `\\/` ...: what a JSON reader sees), and gives each
 candidate a score: how likely it is an identifier (1.0 sure, below 0.5 probably not: a software version, a random
 hex id).
 
@@ -16,8 +17,11 @@ cost is linear in the input.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 TOKEN = re.compile(
@@ -25,6 +29,7 @@ TOKEN = re.compile(
     rb"|MASKED"
 )
 _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+_JSON_ESCAPE = re.compile(rb'\\(?:u([0-9A-Fa-f]{4})|(["\\/])|[bfnrt])')
 _ANY_CANDIDATE = re.compile(rb"[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]")
 
 # --- addresses -------------------------------------------------------------------------------------------------
@@ -211,27 +216,36 @@ class Auditor:
         view = blank_tokens(line)
         found = self._view(view, None)
         if b"%" in view:
-            escapes = [m.start() for m in _ESCAPE.finditer(view)]
-            if escapes:
-                decoded = blank_tokens(_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), view))
-                found += self._view(decoded, escapes)
+            found += self._decoded(view, _ESCAPE, _percent_decoded)
+        if b"\\" in view:
+            found += self._decoded(view, _JSON_ESCAPE, _json_decoded)
         return _best_of_overlaps(found)
 
-    def _view(self, text: bytes, escapes: list[int] | None) -> list[Candidate]:
+    def _decoded(self, view: bytes, escape: re.Pattern[bytes], decode: Callable[[re.Match[bytes]], bytes]):
+        """Candidates in the view with each `escape` replaced by what it stands for, at their places as written."""
+        pieces: list[bytes] = []
+        shrunk: list[tuple[int, int]] = []  # (decoded place after an escape, bytes saved up to there)
+        last = saved = 0
+        for m in escape.finditer(view):
+            char = decode(m)
+            pieces += (view[last : m.start()], char)
+            saved += m.end() - m.start() - len(char)
+            shrunk.append((m.start() - saved + (m.end() - m.start()), saved))
+            last = m.end()
+        if not shrunk:
+            return []
+        pieces.append(view[last:])
+        return self._view(blank_tokens(b"".join(pieces)), shrunk)
+
+    def _view(self, text: bytes, shrunk: list[tuple[int, int]] | None) -> list[Candidate]:
         out: list[Candidate] = []
 
         def to_raw(pos: int) -> int:
-            if escapes is None:
+            """The place as written of decoded place `pos`: plus what the escapes before it saved."""
+            if not shrunk:
                 return pos
-            # the i-th escape sits at decoded position escapes[i] - 2 * i
-            lo, hi = 0, len(escapes)
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if escapes[mid] - 2 * mid < pos:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            return pos + 2 * lo
+            k = bisect.bisect_right(shrunk, (pos, sys.maxsize))
+            return pos + (shrunk[k - 1][1] if k else 0)
 
         def add(start: int, end: int, kind: str, score: float) -> None:
             if kind == "phone" and text[end : end + 1].isalpha():
@@ -303,6 +317,18 @@ class Auditor:
             context = _DEVICE_BEFORE.search(before) or _DEVICE_AFTER.match(after)
             add(m.start(), m.end(), "mac", 0.8 if context else 0.3)
         return out
+
+
+def _percent_decoded(m: re.Match[bytes]) -> bytes:
+    return bytes((int(m.group(1), 16),))
+
+
+def _json_decoded(m: re.Match[bytes]) -> bytes:
+    """What a JSON escape stands for, one byte: its ASCII character; `?` for any other; a blank for a control."""
+    if m.group(1) is not None:
+        code = int(m.group(1), 16)
+        return bytes((code,)) if 0x20 <= code < 0x7F else b" " if code < 0x20 else b"?"
+    return m.group(2) or b" "
 
 
 _KIND_RANK = {"ip": 3, "mac": 2, "imei": 1, "phone": 0}
