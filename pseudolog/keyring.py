@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pseudolog.errors import ConfigError, KeyMaterialError, OutputError
-from pseudolog.io.paths import Identity, identities_in, identity, inside, same_file
+from pseudolog.io.paths import Identity, identities_in, identity, identity_of, inside, same_file
 from pseudolog.keys import KEY_BYTES, Warn, read_key_file, resolve_master_key
 from pseudolog.pseudonym import window_start
 
@@ -181,7 +181,7 @@ class KeyPlaces:
         symlink or a hard link to a key is the key too."""
         seen = {identity(path)} if path is not None else set()
         if info is not None:
-            seen.add((info.st_dev, info.st_ino))
+            seen.add(identity_of(info))
         seen.discard(None)
         for key in self.files:
             if key.identity in seen or (key.path is not None and path is not None and same_file(path, key.path)):
@@ -199,7 +199,8 @@ class KeyPlaces:
         output) that is key material. `shown` names it in the message (`-o/--output out.log`)."""
         what = self.at(path, info)
         if what is not None:
-            raise ConfigError(f"{shown} is {what}: an output must never be key material; choose another file")
+            place = "directory" if path is not None and os.path.isdir(path) else "file"
+            raise ConfigError(f"{shown} is {what}: an output must never be key material; choose another {place}")
 
 
 def resolve_secret(

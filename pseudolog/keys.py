@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pseudolog.errors import KeyMaterialError
+from pseudolog.io.paths import identity_of
 
 KEY_BYTES = 32
 CREDENTIAL_NAME = "pseudolog.key"
@@ -108,13 +109,9 @@ def read_key_file(path: Path, warn: Warn | None = None) -> MasterKey:
         raise KeyMaterialError(f"cannot read key file {where}: {exc.strerror}") from None
     finally:
         os.close(fd)
-    key = MasterKey(_decode_key_bytes(raw, f"key file {where}"), where, path=where, identity=_identity(info))
+    key = MasterKey(_decode_key_bytes(raw, f"key file {where}"), where, path=where, identity=identity_of(info))
     _warn_open_directory(path, warn)
     return key
-
-
-def _identity(info: os.stat_result) -> tuple[int, int]:
-    return (info.st_dev, info.st_ino)
 
 
 def _fd_timeout(environ: Mapping[str, str]) -> float:
@@ -166,7 +163,7 @@ def read_key_fd(fd: int, environ: Mapping[str, str] | None = None) -> MasterKey:
     finally:
         with contextlib.suppress(OSError):
             os.close(fd)
-    identity = _identity(info) if stat.S_ISREG(info.st_mode) else None  # `3< k.key`: the file is the key's
+    identity = identity_of(info) if stat.S_ISREG(info.st_mode) else None  # `3< k.key`: the file is the key's
     return MasterKey(_decode_key_bytes(b"".join(chunks), f"the key on {where}"), where, identity=identity)
 
 

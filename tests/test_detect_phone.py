@@ -34,6 +34,7 @@ def spans(text: bytes):
         # ... and across `-` or `/`: the group that ran into the word is the word's (a MAC file name, an id's suffix)
         (b"id=004930123456-1a", [(b"004930123456", "+4930123456")]),
         (b"/prov/0049301234567/00156500bad5.cfg", [(b"0049301234567", "+49301234567")]),
+        (b"0049 30 1234-5abc", [(b"0049 30 1234", "+49301234")]),
     ],
 )
 def test_international_found(text, expected):

@@ -684,7 +684,7 @@ def test_a_stop_renders_all_a_pipe_gave(tmp_path):
     """What the reader thread took from the pipe and the follower has not read yet is handed over at the stop,
     not dropped with the thread."""
     from pseudolog.follow.sources import PipeSource
-    from pseudolog.follow.wake import Wake
+    from pseudolog.io.wake import Wake
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -775,14 +775,21 @@ def test_a_burst_of_signals_never_hangs_the_follower(pseudolog_bin, key_file, tm
         *("--key-file", str(key_file), "--state-dir", str(tmp_path / "st"), "--poll-interval", "10ms"),
         *("-o", str(out), *FMT, str(log), str(fifo)),
     )
-    wait_for(lambda: line_count(out) == 1, what="the first line")
-    writer = os.open(fifo, os.O_WRONLY)
     try:
-        for i in range(2, 202):
-            os.write(writer, line(i))
-            for _ in range(5):
-                proc.send_signal(signal.SIGHUP)
-        wait_for(lambda: line_count(out) == 201, what="the piped lines")
+        wait_for(lambda: line_count(out) == 1, what="the first line")
+        writer = os.open(fifo, os.O_WRONLY)
+        try:
+            written, deadline = 1, time.monotonic() + 2  # long enough to meet the loop's lock many times
+            while time.monotonic() < deadline:
+                written += 1
+                os.write(writer, line(written))
+                for _ in range(5):
+                    proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: line_count(out) == written, what="the piped lines (or the follower hung)")
+        finally:
+            os.close(writer)
+        stop(proc)
     finally:
-        os.close(writer)
-    stop(proc)
+        if proc.poll() is None:  # hung: not left behind
+            proc.kill()
+            proc.wait()

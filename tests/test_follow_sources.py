@@ -129,10 +129,13 @@ def test_a_start_that_fails_after_a_fifo_is_open_gives_back_what_it_took(tmp_pat
     state = tmp_path / "state"
     cli = {"inputs": [str(fifo)], "key_file": str(key_file), "state_dir": str(state), "output": str(refused)}
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    wakeup = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(wakeup)
     fds = set(os.listdir("/proc/self/fd"))
     with pytest.raises(PseudologError, match="not a regular file"):
         Follower(cli, None, {}, lambda text: None)
     assert {sig: signal.getsignal(sig) for sig in handlers} == handlers
+    assert signal.set_wakeup_fd(wakeup) == wakeup  # the wake-up fd is given back too
     wait_for(lambda: not any(t.name == f"read {fifo}" for t in threading.enumerate()))
     assert set(os.listdir("/proc/self/fd")) <= fds
     StateDir(state).close()  # the lock was released: a second follower may take it

@@ -39,7 +39,7 @@ from pseudolog.follow.sinks import (
     refuse_foreign_window_files,
 )
 from pseudolog.follow.sources import PipeSource, Source, open_source
-from pseudolog.follow.wake import Wake
+from pseudolog.io.wake import Wake
 from pseudolog.keyring import Keyring, resolve_secret
 from pseudolog.pipeline import Engine, build_engine
 from pseudolog.stats import Counts, add_counts
@@ -175,15 +175,14 @@ class Follower:
         # back by `close`, or at once when a later step of the start fails: a caller that goes on in the same
         # process is not left with open FIFOs, a held lock and the follower's signal handlers.
         self._taken = contextlib.ExitStack()
-        self.wake = Wake()
-        self._taken.callback(self.wake.close)
-        self.wake.watch_signals()
-        saved_handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
-        self._taken.callback(_restore_handlers, saved_handlers)
-        signal.signal(signal.SIGTERM, self._on_stop)
-        signal.signal(signal.SIGINT, self._on_stop)
-        signal.signal(signal.SIGHUP, self._on_reload)
         try:
+            self.wake = self._take(Wake())
+            self.wake.watch_signals()
+            saved_handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+            self._taken.callback(_restore_handlers, saved_handlers)
+            signal.signal(signal.SIGTERM, self._on_stop)
+            signal.signal(signal.SIGINT, self._on_stop)
+            signal.signal(signal.SIGHUP, self._on_reload)
             self._start(cli, config_path, environ, say)
         except BaseException:
             self._taken.close()
@@ -326,6 +325,8 @@ class Follower:
             wait = min(wait, max(0.0, self._last_checkpoint + CHECKPOINT_EVERY - time.monotonic()))
         return wait
 
+    # The handlers write a byte of their own: the loop's `clear` may have drained the one Python wrote for the
+    # signal before the handler ran, and the wait after it would then last a whole poll interval.
     def _on_stop(self, signum: int, frame: object) -> None:
         self.stop_requested = True
         self.wake.set()

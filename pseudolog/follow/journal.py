@@ -42,7 +42,7 @@ from pseudolog._core import LineFramer, Piece
 from pseudolog.errors import ConfigError, InputError
 from pseudolog.follow.checkpoint import InputState
 from pseudolog.follow.sources import start_reader
-from pseudolog.follow.wake import Wake
+from pseudolog.io.wake import Wake
 from pseudolog.pipeline import StreamTotals, fd_chunks, open_input, pump_chunks
 
 if TYPE_CHECKING:
@@ -287,7 +287,7 @@ class JournalSource:
         except OSError as exc:
             raise InputError(f"cannot start journalctl: {exc.strerror}") from None
         try:
-            start_reader(self._drain, "the journal")
+            self._reader = start_reader(self._drain, "the journal")
         except InputError:
             self.proc.kill()
             self.proc.wait()
@@ -378,6 +378,13 @@ class JournalSource:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # The reader meets the end of journalctl's output and ends; what it still queues is dropped so that a full
+        # queue cannot hold it. Joined before its pipe closes, and before the wake it sets is closed.
+        while self._reader.is_alive():
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._queue.get_nowait()
+            self._reader.join(0.05)
         for stream in (self.proc.stdout, self._stderr):
             if stream is not None:
                 with contextlib.suppress(OSError):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pseudolog.errors import ConfigError, OutputError
 from pseudolog.follow.checkpoint import OutputState, fingerprint, fsync_directory, path_fingerprint
+from pseudolog.io.paths import identity_of
 from pseudolog.io.writing import write_all
 from pseudolog.pipeline import end_a_half_line
 
@@ -336,15 +337,15 @@ class WindowDirSink:
         """The window file, created and listed as the follower's, or its own file from before; a file that
         someone else put there is left as it is."""
         before = _lstat(path)
-        known = before is not None and self.own.get(path) == (before.st_dev, before.st_ino)
+        known = before is not None and self.own.get(path) == identity_of(before)
         if before is not None and not known and (not stat.S_ISREG(before.st_mode) or before.st_size > 0):
             raise OutputError(
                 f"output {path} was put there by another program while follow ran; it is left as it is: move it away"
             )
         fd = _open_locked(path)
         info = os.fstat(fd)
-        if self.own.get(path) != (info.st_dev, info.st_ino):
-            self.own[path] = (info.st_dev, info.st_ino)
+        if self.own.get(path) != identity_of(info):
+            self.own[path] = identity_of(info)
             if self.register is not None:
                 self.register(path, OutputState(info.st_dev, info.st_ino, 0, fingerprint(fd, 0)))
         if not self.continues_a_line:
@@ -375,7 +376,7 @@ class WindowDirSink:
     def _still_own(self, path: str) -> os.stat_result | None:
         """The window file, if it is still the one this follower wrote (not removed or replaced by someone)."""
         info = _lstat(path)
-        if info is None or (info.st_dev, info.st_ino) != self.own[path]:
+        if info is None or identity_of(info) != self.own[path]:
             del self.own[path]
             self._fingerprints.pop(path, None)
             return None

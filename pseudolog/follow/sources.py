@@ -24,7 +24,7 @@ from pseudolog._core import LineFramer, Piece
 
 from pseudolog.errors import InputError
 from pseudolog.follow.checkpoint import FilePosition, InputState
-from pseudolog.follow.wake import Wake
+from pseudolog.io.wake import Wake
 
 CHUNK = 1 << 20
 ROTATION_CHECK_EVERY = 1.0  # seconds between looks at a growing file's name; an idle one is looked at every poll

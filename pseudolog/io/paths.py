@@ -13,13 +13,16 @@ from collections.abc import Callable
 Identity = tuple[int, int]  # (device, inode)
 
 
+def identity_of(info: os.stat_result) -> Identity:
+    return info.st_dev, info.st_ino
+
+
 def identity(path: str) -> Identity | None:
     """The (device, inode) of the file `path` names, links followed; None when there is none."""
     try:
-        info = os.stat(path)
+        return identity_of(os.stat(path))
     except (OSError, ValueError):
         return None
-    return info.st_dev, info.st_ino
 
 
 def same_file(a: str, b: str) -> bool:
@@ -64,5 +67,5 @@ def identities_in(directory: str, names: Callable[[str], bool] | None = None) ->
             with contextlib.suppress(OSError):
                 info = entry.stat()
                 if stat.S_ISREG(info.st_mode):
-                    found.add((info.st_dev, info.st_ino))
+                    found.add(identity_of(info))
     return found

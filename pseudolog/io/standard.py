@@ -11,6 +11,7 @@ import stat
 import sys
 
 from pseudolog.errors import ConfigError, InputError, OutputError
+from pseudolog.io.paths import identity_of
 
 CLOSED: set[int] = set()
 
@@ -46,10 +47,6 @@ def require_stdout(*, output_option: bool = True) -> None:
         raise OutputError(f"cannot write standard output: it is closed{hint}")
 
 
-def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
-
-
 def input_identities(files: list[str]) -> list[tuple[str, os.stat_result]]:
     """(name, stat) of every input that exists, standard input included (`< same.log`)."""
     found = []
@@ -66,6 +63,6 @@ def refuse_an_input(inputs: list[tuple[str, os.stat_result]], info: os.stat_resu
     """An output that is a regular file among the inputs would be read while written (a loop that never ends)
     or emptied before it is read: refused before anything is written."""
     for name, seen in inputs:
-        if _same_file(info, seen) and stat.S_ISREG(info.st_mode):
+        if identity_of(info) == identity_of(seen) and stat.S_ISREG(info.st_mode):
             shown = "standard input" if name == "-" else f"input {name}"
             raise ConfigError(f"{output} is {shown}; writing it would destroy it: choose another file")

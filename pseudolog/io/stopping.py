@@ -12,13 +12,14 @@ the parent set to be ignored (nohup, a background job's SIGINT) stays ignored.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import signal
 from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
+
+from pseudolog.io.wake import Wake
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 IMPATIENT = (signal.SIGTERM, signal.SIGINT)  # sent again, they end the run at once
@@ -35,24 +36,27 @@ class StopSignals:
         self._woken_by: int | None = None  # a stop's number read from the wake-up pipe
         self.cut_short = False
         self._saved: dict[int, Handler] = {}
-        self._wake_read = self._wake_write = -1
-        self._saved_wakeup = -1
+        self._wake: Wake | None = None
 
     def __enter__(self) -> StopSignals:
-        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self._saved_wakeup = signal.set_wakeup_fd(self._wake_write, warn_on_full_buffer=False)
-        for sig in SIGNALS:
-            if signal.getsignal(sig) is not signal.SIG_IGN:
-                self._saved[sig] = signal.signal(sig, self._on_signal)
+        self._wake = Wake()
+        try:
+            self._wake.watch_signals()
+            for sig in SIGNALS:
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    self._saved[sig] = signal.signal(sig, self._on_signal)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         for sig, handler in self._saved.items():
             signal.signal(sig, handler)
-        signal.set_wakeup_fd(self._saved_wakeup)
-        for fd in (self._wake_read, self._wake_write):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self._saved.clear()
+        if self._wake is not None:
+            self._wake.close()
+            self._wake = None
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self.signum is None:
@@ -64,17 +68,17 @@ class StopSignals:
         """True once `fd` has input (or its end), False once a stop is asked for, and then `cut_short` is set.
         A stop's number in the wake-up pipe ends the wait even before Python has run the handler (which then
         records it); any other byte there is drained and the wait goes on."""
+        assert self._wake is not None, "wait_readable inside `with StopSignals()` only"
         poller = select.poll()
         poller.register(fd, select.POLLIN)
-        poller.register(self._wake_read, select.POLLIN)
+        poller.register(self._wake.fileno(), select.POLLIN)
         while self.signum is None:
             ready = {ready_fd for ready_fd, _ in poller.poll()}
-            if self._wake_read in ready:
-                with contextlib.suppress(BlockingIOError):
-                    stops = [number for number in os.read(self._wake_read, 64) if number in self._saved]
-                    if stops:
-                        self._woken_by = stops[0]
-                        break
+            if self._wake.fileno() in ready:
+                stops = [number for number in self._wake.drain() if number in self._saved]
+                if stops:
+                    self._woken_by = stops[0]
+                    break
             if self.signum is None and fd in ready:
                 return True
         self.cut_short = True
