@@ -273,6 +273,25 @@ def test_run_imports_only_what_it_uses(key_file, tmp_path):
     assert [m for m in modules if m.startswith(_NOT_FOR_RUN)] == []
 
 
+def test_follow_leaves_openssl_unloaded(key_file, tmp_path):
+    """A sidecar's memory: hashlib loads OpenSSL (about 4 MiB resident); the checkpoint's fingerprints come from
+    the core's SHA-256, as the caches' digests do."""
+    (tmp_path / "in.log").write_bytes(NGINX)
+    script = (
+        "import sys, threading\nfrom pseudolog.follow.follower import Follower\n"
+        "cli = {'inputs': [sys.argv[1]], 'key_file': sys.argv[2], 'state_dir': sys.argv[3], 'output': sys.argv[4]}\n"
+        "follower = Follower(cli, None, {}, lambda text: None)\n"
+        "threading.Timer(2, follower._on_stop, (15, None)).start()\n"
+        "follower.run()\nprint(sorted(m for m in sys.modules if 'hashlib' in m))\n"
+    )
+    paths = [str(tmp_path / name) for name in ("in.log", "k", "st", "out.log")]
+    paths[1] = str(key_file)
+    proc = subprocess.run([sys.executable, "-c", script, *paths], capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out.log").read_bytes().count(b"\n") == NGINX.count(b"\n")  # it ran, and checkpointed
+    assert proc.stdout.strip() == b"[]"
+
+
 def test_formats_are_sorted(pseudolog_bin):
     lines = run(pseudolog_bin, "formats").stdout.decode().splitlines()
     names = [line.split(":", 1)[0] for line in lines if not line.startswith(" ") and line != ""][:-1]

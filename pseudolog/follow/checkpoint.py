@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
+from pseudolog._core import sha256_hex
 
 from pseudolog.errors import ConfigError
 from pseudolog.io.writing import write_all
@@ -63,7 +63,7 @@ class OutputState:
 
 def _hash_end(fd: int, length: int) -> str:
     start = max(0, length - FINGERPRINT_BYTES)
-    return hashlib.sha256(os.pread(fd, length - start, start)).hexdigest()
+    return sha256_hex(os.pread(fd, length - start, start))
 
 
 def fingerprint(fd: int, length: int) -> str | None:
