@@ -21,6 +21,7 @@ use std::ops::Range;
 
 use memchr::memchr_iter;
 
+use crate::detect::scan::DIGITS;
 use crate::detect::sip::in_channel_segment;
 use crate::detect::{Found, Kind};
 
@@ -522,7 +523,7 @@ pub fn mask_digit_runs(text: &[u8], min: usize, out: &mut Vec<u8>) {
     let mut copied = 0;
     let mut i = 0;
     while i < text.len() {
-        let run = text[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let run = DIGITS.run_after(text, i, usize::MAX);
         if run >= min {
             out.extend_from_slice(&text[copied..i]);
             out.extend_from_slice(MASK);
