@@ -19,6 +19,7 @@ import orjson
 from pseudolog._core import sha256_hex
 
 from pseudolog.errors import ConfigError
+from pseudolog.io.paths import Identity
 from pseudolog.io.writing import write_all
 
 # 2: outputs name only files the follower wrote (window files it created), each with a fingerprint, and `clean`
@@ -59,6 +60,10 @@ class OutputState:
     # sha256 of the bytes just before `length`: proves a file found by (dev, ino) is still this output, since an
     # inode number is reused once its file is gone. None in checkpoints of version 1.
     fingerprint: str | None = None
+
+    @property
+    def identity(self) -> Identity:
+        return self.dev, self.ino
 
 
 def _hash_end(fd: int, length: int) -> str:

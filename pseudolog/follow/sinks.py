@@ -128,7 +128,7 @@ def find_rotated_output(path: str, state: OutputState) -> str | None:
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        same = (info.st_dev, info.st_ino) == (state.dev, state.ino)
+        same = identity_of(info) == state.identity
         if same and stat.S_ISREG(info.st_mode) and info.st_size >= state.length:
             return entry.path
     return None
@@ -138,7 +138,7 @@ def _restore_file(path: str, state: OutputState, warn: Warn) -> None:
     """After a stop that was not clean: cut the output (or the file a rotation renamed it to) back to the
     checkpoint."""
     here = _lstat(path)
-    if here is not None and (here.st_dev, here.st_ino) == (state.dev, state.ino):
+    if here is not None and identity_of(here) == state.identity:
         _cut_back(path, state, warn)
         return
     old = find_rotated_output(path, state)
@@ -261,7 +261,7 @@ def classify_window_files(
         state = saved.get(entry.path)
         if not stat.S_ISREG(info.st_mode):
             foreign.append(entry.path)
-        elif state is not None and (info.st_dev, info.st_ino) == (state.dev, state.ino):
+        elif state is not None and identity_of(info) == state.identity:
             own[entry.path] = state
         elif info.st_size == 0:
             own[entry.path] = None
@@ -329,7 +329,7 @@ class WindowDirSink:
         for path, state in own.items():
             if state is None:  # empty: listed as the follower's once it writes there (_open_window)
                 continue
-            self.own[path] = (state.dev, state.ino)
+            self.own[path] = state.identity
             if cut_back:
                 _cut_back(path, state, self.warn)
 
